@@ -1,0 +1,65 @@
+package pipeline
+
+import (
+	"fmt"
+	"time"
+)
+
+// Layout is where a transcoding job writes one asset's outputs in the delivery bucket. Every
+// key is under AssetPrefix(id), the path playback cookies are scoped to; the transcoder
+// adapters write exactly these names and the complete handler records them on the asset.
+type Layout struct {
+	// Prefix is "assets/<id>/".
+	Prefix string
+	// Base is the file name base of the adaptive outputs: the HLS playlist is Base+".m3u8" and
+	// the DASH manifest Base+".mpd", both over one set of CMAF segments.
+	Base string
+	// HLS and DASH are the manifest keys.
+	HLS, DASH string
+	// PosterBase is the poster's file name base; frame captures append ".NNNNNNN.jpg".
+	PosterBase string
+	// ThumbnailBase is the thumbnails' file name base; the n-th is ThumbnailKey(n).
+	ThumbnailBase string
+}
+
+// AssetPrefix is the delivery bucket prefix of one asset's outputs: "assets/<id>/", matching
+// manifest.AssetPrefix.
+func AssetPrefix(id string) string { return "assets/" + id + "/" }
+
+// LayoutFor returns the output layout of asset id.
+func LayoutFor(id string) Layout {
+	p := AssetPrefix(id)
+	return Layout{
+		Prefix:        p,
+		Base:          p + "index",
+		HLS:           p + "index.m3u8",
+		DASH:          p + "index.mpd",
+		PosterBase:    p + "poster",
+		ThumbnailBase: p + "thumbs/thumb",
+	}
+}
+
+// ThumbnailKey is the key of the n-th thumbnail (0-based), named as frame captures are:
+// base.NNNNNNN.jpg.
+func (l Layout) ThumbnailKey(n int) string { return frameKey(l.ThumbnailBase, n) }
+
+// PosterKey is the key of the poster for a source of the given duration: the capture taken
+// PosterSecond(duration) in, which is the second capture when that is not 0.
+func (l Layout) PosterKey(duration time.Duration) string {
+	if PosterSecond(duration) == 0 {
+		return frameKey(l.PosterBase, 0)
+	}
+	return frameKey(l.PosterBase, 1)
+}
+
+func frameKey(base string, n int) string { return fmt.Sprintf("%s.%07d.jpg", base, n) }
+
+// PosterSecond is the whole second the poster frame is taken at: a tenth of the way in,
+// between 1 and 10 seconds, because first frames are often black or a fade. It is 0 for
+// videos shorter than 2 seconds (and of unknown duration), whose first frame is used.
+func PosterSecond(duration time.Duration) int {
+	if duration < 2*time.Second {
+		return 0
+	}
+	return min(max(int(duration/time.Second)/10, 1), 10)
+}
