@@ -32,7 +32,7 @@ var Statuses = []Status{StatusUploaded, StatusRejected, StatusQueued, StatusTran
 // moves is the whole state machine: every allowed move, and nothing else.
 var moves = map[Status][]Status{
 	StatusUploaded:    {StatusRejected, StatusQueued},
-	StatusQueued:      {StatusTranscoding, StatusRetrying, StatusFailed},
+	StatusQueued:      {StatusTranscoding, StatusFailed},
 	StatusTranscoding: {StatusReady, StatusFailed, StatusRetrying},
 	StatusRetrying:    {StatusTranscoding, StatusFailed},
 }

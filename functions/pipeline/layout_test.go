@@ -1,0 +1,44 @@
+package pipeline
+
+import (
+	"testing"
+	"time"
+)
+
+func TestLayoutFor(t *testing.T) {
+	l := LayoutFor("abc")
+	want := Layout{
+		Prefix: "assets/abc/", Base: "assets/abc/index", HLS: "assets/abc/index.m3u8", DASH: "assets/abc/index.mpd",
+		PosterBase: "assets/abc/poster", ThumbnailBase: "assets/abc/thumbs/thumb",
+	}
+	if l != want {
+		t.Errorf("LayoutFor = %+v, want %+v", l, want)
+	}
+	if got, want := l.ThumbnailKey(12), "assets/abc/thumbs/thumb.0000012.jpg"; got != want {
+		t.Errorf("ThumbnailKey(12) = %q, want %q", got, want)
+	}
+}
+
+func TestPoster(t *testing.T) {
+	tests := []struct {
+		d          time.Duration
+		wantSecond int
+		wantKey    string
+	}{
+		{0, 0, "assets/x/poster.0000000.jpg"},
+		{1900 * time.Millisecond, 0, "assets/x/poster.0000000.jpg"},
+		{2 * time.Second, 1, "assets/x/poster.0000001.jpg"},
+		{45 * time.Second, 4, "assets/x/poster.0000001.jpg"},
+		{2 * time.Hour, 10, "assets/x/poster.0000001.jpg"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.d.String(), func(t *testing.T) {
+			if got := PosterSecond(tt.d); got != tt.wantSecond {
+				t.Errorf("PosterSecond(%v) = %d, want %d", tt.d, got, tt.wantSecond)
+			}
+			if got := LayoutFor("x").PosterKey(tt.d); got != tt.wantKey {
+				t.Errorf("PosterKey(%v) = %q, want %q", tt.d, got, tt.wantKey)
+			}
+		})
+	}
+}
