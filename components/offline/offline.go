@@ -209,6 +209,9 @@ func (m *engine) NewResource(args pulumi.MockResourceArgs) (string, resource.Pro
 		m.trackProvider(args, inputs)
 	}
 	outputs := computed(args.TypeToken, args.Name, id, region, inputs)
+	if s, ok := outputs["id"].(string); ok && args.Custom && args.ID == "" {
+		id = s // AWS ids are often the name, URL or ARN, and programs pass them on
+	}
 
 	r := Resource{
 		Type:     args.TypeToken,
