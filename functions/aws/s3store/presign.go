@@ -1,0 +1,69 @@
+package s3store
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+)
+
+// PresignedRequest is a request a client without AWS credentials can send as is.
+type PresignedRequest struct {
+	Method  string
+	URL     string
+	Headers http.Header // headers the client must send unchanged (they are signed)
+	Expires time.Time
+}
+
+// PresignPut presigns a single PUT of key with the given content type. The content type is
+// signed, so the uploader cannot change it.
+func (s *Store) PresignPut(ctx context.Context, bucket, key, contentType string, ttl time.Duration) (PresignedRequest, error) {
+	in := &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)}
+	if contentType != "" {
+		in.ContentType = aws.String(contentType)
+	}
+	req, err := s.presign.PresignPutObject(ctx, in, s3.WithPresignExpires(ttl))
+	if err != nil {
+		return PresignedRequest{}, fmt.Errorf("s3store: presign put s3://%s/%s: %w", bucket, key, err)
+	}
+	return presigned(req.Method, req.URL, req.SignedHeader, ttl), nil
+}
+
+// CreateMultipartUpload starts a multipart upload and returns its upload id.
+func (s *Store) CreateMultipartUpload(ctx context.Context, bucket, key, contentType string) (string, error) {
+	in := &s3.CreateMultipartUploadInput{Bucket: aws.String(bucket), Key: aws.String(key)}
+	if contentType != "" {
+		in.ContentType = aws.String(contentType)
+	}
+	out, err := s.client.CreateMultipartUpload(ctx, in)
+	if err != nil {
+		return "", wrap("create multipart upload", bucket, key, err)
+	}
+	return aws.ToString(out.UploadId), nil
+}
+
+// PresignUploadPart presigns the PUT of one part (numbered from 1) of a multipart upload.
+func (s *Store) PresignUploadPart(ctx context.Context, bucket, key, uploadID string, part int32, ttl time.Duration) (PresignedRequest, error) {
+	req, err := s.presign.PresignUploadPart(ctx, &s3.UploadPartInput{
+		Bucket: aws.String(bucket), Key: aws.String(key), UploadId: aws.String(uploadID), PartNumber: aws.Int32(part),
+	}, s3.WithPresignExpires(ttl))
+	if err != nil {
+		return PresignedRequest{}, fmt.Errorf("s3store: presign part %d of s3://%s/%s: %w", part, bucket, key, err)
+	}
+	return presigned(req.Method, req.URL, req.SignedHeader, ttl), nil
+}
+
+func presigned(method, url string, h http.Header, ttl time.Duration) PresignedRequest {
+	out := http.Header{}
+	for k, v := range h {
+		// Host is implied by the URL; sending it explicitly confuses browsers' fetch.
+		if http.CanonicalHeaderKey(k) == "Host" {
+			continue
+		}
+		out[http.CanonicalHeaderKey(k)] = v
+	}
+	return PresignedRequest{Method: method, URL: url, Headers: out, Expires: time.Now().Add(ttl).UTC().Truncate(time.Second)}
+}
