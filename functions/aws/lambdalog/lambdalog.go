@@ -1,0 +1,57 @@
+// Package lambdalog gives ottkit's functions JSON logs, via log/slog, in which every line
+// carries the Lambda request id and the asset id being worked on, so one asset's path through
+// the pipeline is one CloudWatch Logs Insights query.
+package lambdalog
+
+import (
+	"context"
+	"io"
+	"log/slog"
+
+	"github.com/aws/aws-lambda-go/lambdacontext"
+)
+
+// Attribute keys every line carries.
+const (
+	RequestIDKey = "requestId"
+	AssetIDKey   = "assetId"
+)
+
+type assetKey struct{}
+
+// WithAssetID returns ctx carrying the asset id for the log lines written with it.
+func WithAssetID(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, assetKey{}, id)
+}
+
+// AssetID returns the asset id ctx carries, or "".
+func AssetID(ctx context.Context) string {
+	id, _ := ctx.Value(assetKey{}).(string)
+	return id
+}
+
+// New returns a logger writing JSON lines to w. Log with the *Context methods: the request id
+// comes from the Lambda context and the asset id from WithAssetID; both keys are on every line,
+// empty when not known yet.
+func New(w io.Writer, level slog.Leveler) *slog.Logger {
+	return slog.New(handler{slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level})})
+}
+
+type handler struct{ slog.Handler }
+
+func (h handler) Handle(ctx context.Context, r slog.Record) error {
+	requestID := ""
+	if lc, ok := lambdacontext.FromContext(ctx); ok {
+		requestID = lc.AwsRequestID
+	}
+	r.AddAttrs(slog.String(RequestIDKey, requestID), slog.String(AssetIDKey, AssetID(ctx)))
+	return h.Handler.Handle(ctx, r)
+}
+
+func (h handler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return handler{h.Handler.WithAttrs(attrs)}
+}
+
+func (h handler) WithGroup(name string) slog.Handler {
+	return handler{h.Handler.WithGroup(name)}
+}

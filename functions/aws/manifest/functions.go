@@ -1,0 +1,114 @@
+package manifest
+
+// The deployable functions. Their handlers' tests prove Permissions exact (every AWS call the
+// code makes is listed, and everything listed is called) and Env exact (the config loaders
+// read precisely these variables).
+var (
+	// Ingest sniffs and probes each upload with ranged reads, quarantines what it rejects and
+	// copies what it accepts to the masters bucket, then asks for a transcode.
+	Ingest = Function{
+		Name:           "ingest",
+		Package:        "github.com/ottkit/ottkit/functions/cmd/ingest",
+		Trigger:        IngestQueue,
+		TimeoutSeconds: 60,
+		MemoryMB:       256,
+		Env: []EnvVar{
+			{Name: "INGEST_BUCKET", From: IngestBucket, Attr: Name},
+			{Name: "MASTERS_BUCKET", From: MastersBucket, Attr: Name},
+			{Name: "CATALOG_TABLE", From: CatalogTable, Attr: Name},
+			{Name: "TRANSCODE_QUEUE_URL", From: TranscodeQueue, Attr: URL},
+			{Name: "MAX_DURATION", Setting: MaxDuration},
+			{Name: "MAX_UPLOAD_BYTES", Setting: MaxUploadBytes},
+		},
+		Permissions: []Permission{
+			{Action: "s3:GetObject", On: IngestBucket, Path: UploadPrefix + "*", Why: "head the upload, probe it with ranged reads, copy it to masters or quarantine"},
+			{Action: "s3:PutObject", On: IngestBucket, Path: QuarantinePrefix + "*", Why: "copy a rejected upload to quarantine with the reason in its metadata"},
+			{Action: "s3:DeleteObject", On: IngestBucket, Path: UploadPrefix + "*", Why: "remove a rejected upload once quarantined (the move's second half)"},
+			{Action: "s3:PutObject", On: MastersBucket, Path: "*", Why: "copy an accepted upload to the masters bucket"},
+			{Action: "dynamodb:GetItem", On: CatalogTable, Why: "recognise a duplicate event before touching S3"},
+			{Action: "dynamodb:PutItem", On: CatalogTable, Why: "conditionally create the asset (attribute_not_exists)"},
+			{Action: "sqs:SendMessage", On: TranscodeQueue, Why: "request the transcode of an accepted asset"},
+		},
+	}
+
+	// Transcode plans the title's ladder and submits its MediaConvert job, once per attempt.
+	Transcode = Function{
+		Name:           "transcode",
+		Package:        "github.com/ottkit/ottkit/functions/cmd/transcode",
+		Trigger:        TranscodeQueue,
+		TimeoutSeconds: 30,
+		MemoryMB:       128,
+		Env: []EnvVar{
+			{Name: "CATALOG_TABLE", From: CatalogTable, Attr: Name},
+			{Name: "DELIVERY_BUCKET", From: DeliveryBucket, Attr: Name},
+			{Name: "MEDIACONVERT_QUEUE_ARN", From: MediaConvertQueue, Attr: ARN},
+			{Name: "MEDIACONVERT_ROLE_ARN", From: MediaConvertRole, Attr: ARN},
+			{Name: "LADDER", Setting: Ladder},
+			{Name: "MAX_HEIGHT", Setting: MaxHeight},
+			{Name: "VIDEO_CODEC", Setting: VideoCodec},
+			{Name: "THUMBNAIL_INTERVAL", Setting: ThumbnailInterval},
+		},
+		Permissions: []Permission{
+			{Action: "dynamodb:GetItem", On: CatalogTable, Why: "read the asset's probe summary and status"},
+			{Action: "dynamodb:PutItem", On: CatalogTable, Why: "conditional queued|retrying → transcoding with the job id"},
+			{Action: "mediaconvert:CreateJob", On: MediaConvertQueue, Why: "submit the job (idempotent client request token per attempt)"},
+			{Action: "iam:PassRole", On: MediaConvertRole, PassedToService: "mediaconvert.amazonaws.com", Why: "the job runs as the MediaConvert role"},
+		},
+	}
+
+	// Complete records a finished job: verifies and catalogues the outputs, archives the
+	// master and notifies; or resubmits a retryable failure, or records the failure.
+	Complete = Function{
+		Name:           "complete",
+		Package:        "github.com/ottkit/ottkit/functions/cmd/complete",
+		Trigger:        EventsQueue,
+		TimeoutSeconds: 60,
+		MemoryMB:       128,
+		Env: []EnvVar{
+			{Name: "CATALOG_TABLE", From: CatalogTable, Attr: Name},
+			{Name: "DELIVERY_BUCKET", From: DeliveryBucket, Attr: Name},
+			{Name: "MASTERS_BUCKET", From: MastersBucket, Attr: Name},
+			{Name: "NOTIFY_TOPIC_ARN", From: NotifyTopic, Attr: ARN},
+			{Name: "TRANSCODE_QUEUE_URL", From: TranscodeQueue, Attr: URL},
+			{Name: "ARCHIVE_STORAGE_CLASS", Setting: ArchiveStorageClass},
+			{Name: "MAX_RETRIES", Setting: MaxRetries},
+		},
+		Permissions: []Permission{
+			{Action: "dynamodb:GetItem", On: CatalogTable, Why: "find the asset the job belongs to"},
+			{Action: "dynamodb:PutItem", On: CatalogTable, Why: "conditional transcoding → ready | retrying | failed"},
+			{Action: "s3:ListBucket", On: DeliveryBucket, Why: "verify every expected output exists under assets/<id>/"},
+			{Action: "s3:GetObject", On: MastersBucket, Path: "*", Why: "source of the in-place copy that archives the master"},
+			{Action: "s3:PutObject", On: MastersBucket, Path: "*", Why: "in-place copy to ARCHIVE_STORAGE_CLASS"},
+			{Action: "sns:Publish", On: NotifyTopic, Why: "announce ready and failed assets"},
+			{Action: "sqs:SendMessage", On: TranscodeQueue, Why: "resubmit a retryable failure with a backoff delay"},
+		},
+	}
+
+	// API serves uploads, the catalog and playback cookies behind API Gateway's JWT authorizer.
+	API = Function{
+		Name:           "api",
+		Package:        "github.com/ottkit/ottkit/functions/cmd/api",
+		TimeoutSeconds: 10,
+		MemoryMB:       256,
+		Env: []EnvVar{
+			{Name: "INGEST_BUCKET", From: IngestBucket, Attr: Name},
+			{Name: "CATALOG_TABLE", From: CatalogTable, Attr: Name},
+			{Name: "SIGNING_SECRET_ARN", From: SigningSecret, Attr: ARN},
+			{Name: "PLAYBACK_DOMAIN", Setting: PlaybackDomain},
+			{Name: "PLAYBACK_TTL", Setting: PlaybackTTL},
+			{Name: "UPLOAD_TTL", Setting: UploadTTL},
+			{Name: "MAX_UPLOAD_BYTES", Setting: MaxUploadBytes},
+		},
+		Permissions: []Permission{
+			{Action: "s3:PutObject", On: IngestBucket, Path: UploadPrefix + "*", Why: "presign upload PUTs and parts, create multipart uploads"},
+			{Action: "dynamodb:GetItem", On: CatalogTable, Why: "GET /assets/{id} and the playback status check"},
+			{Action: "dynamodb:Query", On: CatalogTable, Path: "index/*", Why: "GET /assets lists the tenant's assets from the byTenant index"},
+			{Action: "secretsmanager:GetSecretValue", On: SigningSecret, Why: "CloudFront key pair id and private key for signed cookies"},
+		},
+	}
+)
+
+// All returns every deployable function, in pipeline order.
+func All() []Function {
+	return []Function{Ingest, Transcode, Complete, API}
+}
