@@ -49,11 +49,21 @@ type Env struct {
 // the moto server started by Main. rec may be nil when nothing needs recording.
 func NewEnv(t testing.TB, rec *Recorder) *Env {
 	t.Helper()
+	return newEnv(t, rec, MotoEndpoint(t))
+}
+
+// NewS3Env is NewEnv for tests that need only S3: it starts no moto, and its non-S3 clients
+// point nowhere.
+func NewS3Env(t testing.TB, rec *Recorder) *Env {
+	t.Helper()
+	return newEnv(t, rec, "http://127.0.0.1:1")
+}
+
+func newEnv(t testing.TB, rec *Recorder, moto string) *Env {
 	faker := gofakes3.New(s3mem.New(), gofakes3.WithAutoBucket(false))
 	srv := httptest.NewServer(faker.Server())
 	t.Cleanup(srv.Close)
 
-	moto := MotoEndpoint(t)
 	env := &Env{Recorder: rec, S3Endpoint: srv.URL}
 	env.Config = Config(rec)
 	env.Clients = newClients(env.Config, srv.URL, moto)

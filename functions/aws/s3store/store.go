@@ -112,11 +112,12 @@ func (s *Store) Copy(ctx context.Context, in CopyInput) error {
 }
 
 // copySource renders the x-amz-copy-source value: bucket/key with the key URL-encoded per
-// segment so that spaces, plus signs and non-ASCII names survive.
+// segment so that spaces, plus signs and non-ASCII names survive. S3 decodes the header like a
+// form value, so a literal "+" must travel as %2B or it comes back as a space.
 func copySource(bucket, key string) string {
 	parts := strings.Split(key, "/")
 	for i, p := range parts {
-		parts[i] = url.PathEscape(p)
+		parts[i] = strings.ReplaceAll(url.PathEscape(p), "+", "%2B")
 	}
 	return bucket + "/" + strings.Join(parts, "/")
 }
