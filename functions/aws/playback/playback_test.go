@@ -178,7 +178,7 @@ func TestSign(t *testing.T) {
 	}
 
 	for name, call := range map[string]func() error{
-		"domain with scheme": func() error { _, err := playback.Sign(key, "https://x", "a", now, time.Minute); return err },
+		"domain with scheme":  func() error { _, err := playback.Sign(key, "https://x", "a", now, time.Minute); return err },
 		"asset id with slash": func() error { _, err := playback.Sign(key, "x.com", "a/b", now, time.Minute); return err },
 		"wildcard asset id":   func() error { _, err := playback.Sign(key, "x.com", "*", now, time.Minute); return err },
 		"zero ttl":            func() error { _, err := playback.Sign(key, "x.com", "a", now, 0); return err },
