@@ -1,0 +1,569 @@
+// Package testmedia makes small, real media files for tests: clips encoded by ffmpeg with the
+// properties ingest cares about (resolution, rotation, container, captions, audio) and broken
+// files an uploader can send (empty, truncated, an image renamed .mp4).
+//
+// Files are generated once and cached on disk, keyed by kind, recipe and ffmpeg version, so
+// a second test process reuses them. Every file is checked with ffprobe, once per process,
+// before a test gets its path, so a test never runs against a clip that lacks the property it
+// is named for.
+package testmedia
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// Kind names a media file with one property under test.
+type Kind string
+
+// The kinds of media Path makes.
+const (
+	// Landscape1080p is 1920x1080 H.264 + AAC in MP4, moov first, 1 s at 5 fps.
+	Landscape1080p Kind = "landscape-1080p"
+	// Portrait1080x1920 is 1080x1920 H.264 + AAC in MP4, coded upright (no rotation), 1 s at 5 fps.
+	Portrait1080x1920 Kind = "portrait-1080x1920"
+	// Square is 720x720 H.264 + AAC in MP4, 2 s at 10 fps.
+	Square Kind = "square"
+	// UHD4K is 3840x2160 H.264 + AAC in MP4, 1 s at 2 fps.
+	UHD4K Kind = "uhd-4k"
+	// NoAudio is 640x360 H.264 in MP4 without an audio track, 2 s at 10 fps.
+	NoAudio Kind = "no-audio"
+	// Rotated90 is a phone-style clip: 640x360 coded H.264 + AAC in MP4 whose tkhd display
+	// matrix turns it 90 degrees clockwise, so players show it 360x640. 2 s at 10 fps.
+	Rotated90 Kind = "rotated-90"
+	// MKV is 640x360 H.264 + AAC in Matroska with a SubRip subtitle track in French (fre),
+	// 2 s at 10 fps.
+	MKV Kind = "mkv"
+	// WebM is 320x240 VP9 + Opus in WebM with a WebVTT subtitle track in German (ger),
+	// 2 s at 10 fps.
+	WebM Kind = "webm"
+	// MPEGTS is 640x360 H.264 + AAC in an MPEG transport stream, 2 s at 10 fps.
+	MPEGTS Kind = "mpegts"
+	// MoovAtEnd is 640x360 H.264 + AAC in MP4 with moov after mdat (ffmpeg's default, no
+	// faststart), 2 s at 10 fps.
+	MoovAtEnd Kind = "moov-at-end"
+	// Truncated is a MoovAtEnd-style MP4 cut to half its size: mdat runs past the end and
+	// moov is gone, as after an interrupted upload.
+	Truncated Kind = "truncated"
+	// Empty is a zero-byte file named .mp4.
+	Empty Kind = "empty"
+	// PNGAsMP4 is a 64x64 PNG image named .mp4.
+	PNGAsMP4 Kind = "png-as-mp4"
+	// AudioOnly is AAC in MP4 without a video track, 2 s.
+	AudioOnly Kind = "audio-only"
+	// WithCaptions is 640x360 H.264 + AAC in MP4 with an English (eng) mov_text (tx3g)
+	// subtitle track, 2 s at 10 fps.
+	WithCaptions Kind = "with-captions"
+	// MXF is 320x240 MPEG-2 video + PCM audio in MXF OP1a, 1 s at 25 fps.
+	MXF Kind = "mxf"
+)
+
+// Kinds returns every kind Path makes, in a stable order.
+func Kinds() []Kind {
+	return []Kind{Landscape1080p, Portrait1080x1920, Square, UHD4K, NoAudio, Rotated90, MKV, WebM,
+		MPEGTS, MoovAtEnd, Truncated, Empty, PNGAsMP4, AudioOnly, WithCaptions, MXF}
+}
+
+// recipe says how to make a kind and what ffprobe must then report.
+type recipe struct {
+	ext   string
+	make  func(g *generator, out string) error
+	check func(p probeResult, path string) error
+}
+
+// subtitles is the SubRip source muxed into the caption kinds.
+const subtitles = "1\n00:00:00,000 --> 00:00:01,000\nhello\n\n2\n00:00:01,000 --> 00:00:01,900\nworld\n"
+
+// clip describes an encode from lavfi test sources.
+type clip struct {
+	w, h, fps int
+	secs      string
+	audio     bool
+	faststart bool
+	format    string
+}
+
+func (c clip) args() []string {
+	a := []string{"-f", "lavfi", "-i", fmt.Sprintf("testsrc2=s=%dx%d:r=%d:d=%s", c.w, c.h, c.fps, c.secs)}
+	if c.audio {
+		a = append(a, "-f", "lavfi", "-i", "sine=f=440:r=48000:d="+c.secs)
+	}
+	a = append(a, "-map", "0:v")
+	if c.audio {
+		a = append(a, "-map", "1:a", "-c:a", "aac", "-b:a", "32k", "-ac", "1")
+	}
+	a = append(a, "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-g", strconv.Itoa(c.fps))
+	if c.faststart {
+		a = append(a, "-movflags", "+faststart")
+	}
+	if c.format != "" {
+		a = append(a, "-f", c.format)
+	}
+	return a
+}
+
+func encode(c clip) func(g *generator, out string) error {
+	return func(g *generator, out string) error { return g.ffmpeg(append(c.args(), out)...) }
+}
+
+var recipes = map[Kind]recipe{
+	Landscape1080p: {ext: ".mp4", make: encode(clip{w: 1920, h: 1080, fps: 5, secs: "1", audio: true, faststart: true}),
+		check: all(videoSize(1920, 1080, 0), audioCount(1), moovFirst(true))},
+	Portrait1080x1920: {ext: ".mp4", make: encode(clip{w: 1080, h: 1920, fps: 5, secs: "1", audio: true, faststart: true}),
+		check: all(videoSize(1080, 1920, 0), audioCount(1))},
+	Square: {ext: ".mp4", make: encode(clip{w: 720, h: 720, fps: 10, secs: "2", audio: true, faststart: true}),
+		check: all(videoSize(720, 720, 0), audioCount(1))},
+	UHD4K: {ext: ".mp4", make: encode(clip{w: 3840, h: 2160, fps: 2, secs: "1", audio: true, faststart: true}),
+		check: all(videoSize(3840, 2160, 0), audioCount(1))},
+	NoAudio: {ext: ".mp4", make: encode(clip{w: 640, h: 360, fps: 10, secs: "2", faststart: true}),
+		check: all(videoSize(640, 360, 0), audioCount(0))},
+	Rotated90: {ext: ".mp4", make: makeRotated,
+		check: all(videoSize(640, 360, 90), audioCount(1))},
+	MKV: {ext: ".mkv", make: makeWithSubtitles(clip{w: 640, h: 360, fps: 10, secs: "2", audio: true}, "srt", "fre"),
+		check: all(videoSize(640, 360, 0), audioCount(1), formatName("matroska"), subtitle("subrip", "fre"))},
+	WebM: {ext: ".webm", make: makeWebM,
+		check: all(videoSize(320, 240, 0), audioCount(1), formatName("webm"), subtitle("webvtt", "ger"))},
+	MPEGTS: {ext: ".ts", make: encode(clip{w: 640, h: 360, fps: 10, secs: "2", audio: true, format: "mpegts"}),
+		check: all(videoSize(640, 360, 0), audioCount(1), formatName("mpegts"))},
+	MoovAtEnd: {ext: ".mp4", make: encode(clip{w: 640, h: 360, fps: 10, secs: "2", audio: true}),
+		check: all(videoSize(640, 360, 0), audioCount(1), moovFirst(false))},
+	Truncated:    {ext: ".mp4", make: makeTruncated, check: probeFails},
+	Empty:        {ext: ".mp4", make: makeEmpty, check: sizeIs(0)},
+	PNGAsMP4:     {ext: ".mp4", make: makePNG, check: all(videoCodec("png"), formatName("png_pipe"))},
+	AudioOnly:    {ext: ".mp4", make: makeAudioOnly, check: all(audioCount(1), noVideo)},
+	WithCaptions: {ext: ".mp4", make: makeWithSubtitles(clip{w: 640, h: 360, fps: 10, secs: "2", audio: true, faststart: true}, "mov_text", "eng"), check: all(videoSize(640, 360, 0), audioCount(1), subtitle("mov_text", "eng"))},
+	MXF: {ext: ".mxf", make: makeMXF,
+		check: all(videoSize(320, 240, 0), videoCodec("mpeg2video"), audioCount(1), formatName("mxf"))},
+}
+
+// recipeVersion changes whenever a recipe changes, so stale cached files are not reused.
+const recipeVersion = "1"
+
+type entry struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+var (
+	mu      sync.Mutex
+	entries = map[Kind]*entry{}
+	tools   struct {
+		once    sync.Once
+		version string
+		major   int
+		err     error
+	}
+)
+
+// Path returns the path of a media file of kind k, generating it on first use. It fails the
+// test when ffmpeg or ffprobe is missing, when k is unknown, or when the file ffmpeg made
+// lacks the property k names.
+func Path(t testing.TB, k Kind) string {
+	t.Helper()
+	r, ok := recipes[k]
+	if !ok {
+		t.Fatalf("testmedia: unknown kind %q", k)
+	}
+	mu.Lock()
+	e := entries[k]
+	if e == nil {
+		e = &entry{}
+		entries[k] = e
+	}
+	mu.Unlock()
+	e.once.Do(func() { e.path, e.err = generate(k, r) })
+	if e.err != nil {
+		t.Fatalf("testmedia: %s: %v", k, e.err)
+	}
+	return e.path
+}
+
+func ffmpegVersion() (string, int, error) {
+	tools.once.Do(func() {
+		for _, tool := range []string{"ffmpeg", "ffprobe"} {
+			if _, err := exec.LookPath(tool); err != nil {
+				tools.err = fmt.Errorf("%s is not on PATH; install it (apt-get install -y ffmpeg): %w", tool, err)
+				return
+			}
+		}
+		out, err := exec.Command("ffmpeg", "-hide_banner", "-version").Output()
+		if err != nil {
+			tools.err = fmt.Errorf("ffmpeg -version: %w", err)
+			return
+		}
+		line, _, _ := strings.Cut(string(out), "\n")
+		tools.version = line
+		if m := regexp.MustCompile(`ffmpeg version n?(\d+)\.`).FindStringSubmatch(line); m != nil {
+			tools.major, _ = strconv.Atoi(m[1])
+		}
+	})
+	return tools.version, tools.major, tools.err
+}
+
+// cacheDir holds generated files across test processes; OTTKIT_TESTMEDIA_DIR overrides it.
+func cacheDir() (string, error) {
+	dir := os.Getenv("OTTKIT_TESTMEDIA_DIR")
+	if dir == "" {
+		dir = filepath.Join(os.TempDir(), "ottkit-testmedia")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("cache dir %s: %w", dir, err)
+	}
+	return dir, nil
+}
+
+type generator struct {
+	dir   string
+	major int
+}
+
+func generate(k Kind, r recipe) (string, error) {
+	version, major, err := ffmpegVersion()
+	if err != nil {
+		return "", err
+	}
+	dir, err := cacheDir()
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256([]byte(recipeVersion + "\x00" + version + "\x00" + string(k)))
+	path := filepath.Join(dir, string(k)+"-"+hex.EncodeToString(sum[:6])+r.ext)
+	if _, err := os.Stat(path); err != nil {
+		// Make under a temporary name and rename, so a concurrent test process never sees
+		// a half-written file.
+		tmp, err := os.MkdirTemp(dir, "gen-")
+		if err != nil {
+			return "", fmt.Errorf("temp dir: %w", err)
+		}
+		defer os.RemoveAll(tmp)
+		out := filepath.Join(tmp, string(k)+r.ext)
+		if err := r.make(&generator{dir: tmp, major: major}, out); err != nil {
+			return "", err
+		}
+		if err := os.Rename(out, path); err != nil {
+			return "", fmt.Errorf("rename %s: %w", out, err)
+		}
+	}
+	p, err := ffprobe(path)
+	if err != nil {
+		p.err = err
+	}
+	if err := r.check(p, path); err != nil {
+		return "", fmt.Errorf("generated file %s does not have the expected properties: %w", path, err)
+	}
+	return path, nil
+}
+
+func (g *generator) ffmpeg(args ...string) error {
+	cmd := exec.Command("ffmpeg", append([]string{"-hide_banner", "-loglevel", "error", "-nostdin", "-y"}, args...)...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("ffmpeg %s: %w: %s", strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
+	}
+	return nil
+}
+
+func makeRotated(g *generator, out string) error {
+	src := filepath.Join(g.dir, "unrotated.mp4")
+	c := clip{w: 640, h: 360, fps: 10, secs: "2", audio: true, faststart: true}
+	if err := g.ffmpeg(append(c.args(), src)...); err != nil {
+		return err
+	}
+	// Both options below write the matrix of a phone held upright, (0 1; -1 0): 90 degrees
+	// clockwise. ffmpeg 6 and later take -display_rotation, counter-clockwise; ffmpeg 5's
+	// "rotate" tag is inverted on remux, so it needs 270 for the same matrix.
+	if g.major >= 6 {
+		return g.ffmpeg("-display_rotation", "270", "-i", src, "-c", "copy", "-movflags", "+faststart", out)
+	}
+	return g.ffmpeg("-i", src, "-c", "copy", "-metadata:s:v:0", "rotate=270", "-movflags", "+faststart", out)
+}
+
+func makeWithSubtitles(c clip, codec, lang string) func(g *generator, out string) error {
+	return func(g *generator, out string) error {
+		srt := filepath.Join(g.dir, "subtitles.srt")
+		if err := os.WriteFile(srt, []byte(subtitles), 0o644); err != nil {
+			return err
+		}
+		args := c.args()
+		// The subtitle input must come before the output options.
+		in := []string{"-i", srt}
+		mapIdx := "1"
+		if c.audio {
+			mapIdx = "2"
+		}
+		args = append(append(inputs(args), in...), outputs(args)...)
+		args = append(args, "-map", mapIdx+":s", "-c:s", codec, "-metadata:s:s:0", "language="+lang, out)
+		return g.ffmpeg(args...)
+	}
+}
+
+// inputs and outputs split clip arguments at the first output option ("-map").
+func inputs(a []string) []string {
+	for i, s := range a {
+		if s == "-map" {
+			return append([]string(nil), a[:i]...)
+		}
+	}
+	return a
+}
+
+func outputs(a []string) []string {
+	for i, s := range a {
+		if s == "-map" {
+			return append([]string(nil), a[i:]...)
+		}
+	}
+	return nil
+}
+
+func makeWebM(g *generator, out string) error {
+	srt := filepath.Join(g.dir, "subtitles.srt")
+	if err := os.WriteFile(srt, []byte(subtitles), 0o644); err != nil {
+		return err
+	}
+	return g.ffmpeg("-f", "lavfi", "-i", "testsrc2=s=320x240:r=10:d=2", "-f", "lavfi", "-i", "sine=f=440:r=48000:d=2",
+		"-i", srt, "-map", "0:v", "-map", "1:a", "-map", "2:s",
+		"-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8", "-b:v", "200k",
+		"-c:a", "libopus", "-b:a", "32k", "-c:s", "webvtt", "-metadata:s:s:0", "language=ger", out)
+}
+
+func makeTruncated(g *generator, out string) error {
+	if err := encode(clip{w: 640, h: 360, fps: 10, secs: "2", audio: true})(g, out); err != nil {
+		return err
+	}
+	st, err := os.Stat(out)
+	if err != nil {
+		return err
+	}
+	return os.Truncate(out, st.Size()/2)
+}
+
+func makeEmpty(_ *generator, out string) error { return os.WriteFile(out, nil, 0o644) }
+
+func makePNG(g *generator, out string) error {
+	png := filepath.Join(g.dir, "image.png")
+	if err := g.ffmpeg("-f", "lavfi", "-i", "testsrc2=s=64x64", "-frames:v", "1", png); err != nil {
+		return err
+	}
+	return os.Rename(png, out)
+}
+
+func makeAudioOnly(g *generator, out string) error {
+	return g.ffmpeg("-f", "lavfi", "-i", "sine=f=440:r=48000:d=2", "-c:a", "aac", "-b:a", "32k", "-ac", "1", "-movflags", "+faststart", out)
+}
+
+func makeMXF(g *generator, out string) error {
+	return g.ffmpeg("-f", "lavfi", "-i", "testsrc2=s=320x240:r=25:d=1", "-f", "lavfi", "-i", "sine=f=440:r=48000:d=1",
+		"-map", "0:v", "-map", "1:a", "-c:v", "mpeg2video", "-c:a", "pcm_s16le", "-ar", "48000", out)
+}
+
+// probeResult is the part of ffprobe's JSON the checks read.
+type probeResult struct {
+	Streams []struct {
+		CodecType    string `json:"codec_type"`
+		CodecName    string `json:"codec_name"`
+		Width        int    `json:"width"`
+		Height       int    `json:"height"`
+		SideDataList []struct {
+			Rotation *float64 `json:"rotation"`
+		} `json:"side_data_list"`
+		Tags map[string]string `json:"tags"`
+	} `json:"streams"`
+	Format struct {
+		FormatName string `json:"format_name"`
+		Size       string `json:"size"`
+	} `json:"format"`
+	err error
+}
+
+func ffprobe(path string) (probeResult, error) {
+	var p probeResult
+	cmd := exec.Command("ffprobe", "-v", "error", "-show_streams", "-show_format", "-of", "json", path)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return p, fmt.Errorf("ffprobe %s: %w: %s", path, err, strings.TrimSpace(stderr.String()))
+	}
+	if err := json.Unmarshal(out, &p); err != nil {
+		return p, fmt.Errorf("ffprobe %s: decode json: %w", path, err)
+	}
+	return p, nil
+}
+
+type check func(p probeResult, path string) error
+
+func all(cs ...check) check {
+	return func(p probeResult, path string) error {
+		if p.err != nil {
+			return p.err
+		}
+		for _, c := range cs {
+			if err := c(p, path); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
+
+func count(p probeResult, typ string) int {
+	n := 0
+	for _, s := range p.Streams {
+		if s.CodecType == typ {
+			n++
+		}
+	}
+	return n
+}
+
+// videoSize checks the coded size and the clockwise rotation. ffprobe reports the display
+// matrix rotation counter-clockwise, so 90 clockwise shows as -90 (or 270).
+func videoSize(w, h, clockwise int) check {
+	return func(p probeResult, _ string) error {
+		for _, s := range p.Streams {
+			if s.CodecType != "video" {
+				continue
+			}
+			if s.Width != w || s.Height != h {
+				return fmt.Errorf("video is %dx%d, want %dx%d", s.Width, s.Height, w, h)
+			}
+			got := 0
+			for _, sd := range s.SideDataList {
+				if sd.Rotation != nil {
+					got = ((-int(*sd.Rotation) % 360) + 360) % 360
+				}
+			}
+			if got != clockwise {
+				return fmt.Errorf("video rotation is %d clockwise, want %d", got, clockwise)
+			}
+			return nil
+		}
+		return errors.New("no video stream")
+	}
+}
+
+func videoCodec(name string) check {
+	return func(p probeResult, _ string) error {
+		for _, s := range p.Streams {
+			if s.CodecType == "video" {
+				if s.CodecName != name {
+					return fmt.Errorf("video codec is %s, want %s", s.CodecName, name)
+				}
+				return nil
+			}
+		}
+		return errors.New("no video stream")
+	}
+}
+
+func audioCount(n int) check {
+	return func(p probeResult, _ string) error {
+		if got := count(p, "audio"); got != n {
+			return fmt.Errorf("%d audio streams, want %d", got, n)
+		}
+		return nil
+	}
+}
+
+func noVideo(p probeResult, _ string) error {
+	if got := count(p, "video"); got != 0 {
+		return fmt.Errorf("%d video streams, want none", got)
+	}
+	return nil
+}
+
+func formatName(name string) check {
+	return func(p probeResult, _ string) error {
+		for _, f := range strings.Split(p.Format.FormatName, ",") {
+			if f == name {
+				return nil
+			}
+		}
+		return fmt.Errorf("format is %s, want %s", p.Format.FormatName, name)
+	}
+}
+
+func subtitle(codec, lang string) check {
+	return func(p probeResult, _ string) error {
+		for _, s := range p.Streams {
+			if s.CodecType != "subtitle" {
+				continue
+			}
+			if s.CodecName != codec || s.Tags["language"] != lang {
+				return fmt.Errorf("subtitle is %s/%s, want %s/%s", s.CodecName, s.Tags["language"], codec, lang)
+			}
+			return nil
+		}
+		return errors.New("no subtitle stream")
+	}
+}
+
+// probeFails checks that ffprobe cannot read the file, as for a cut MP4 without its moov.
+func probeFails(p probeResult, _ string) error {
+	if p.err == nil {
+		return errors.New("ffprobe read the file, want it to fail")
+	}
+	return nil
+}
+
+func sizeIs(n int64) check {
+	return func(_ probeResult, path string) error {
+		st, err := os.Stat(path)
+		if err != nil {
+			return err
+		}
+		if st.Size() != n {
+			return fmt.Errorf("size is %d, want %d", st.Size(), n)
+		}
+		return nil
+	}
+}
+
+// moovFirst checks the order of the top-level moov and mdat boxes, which ffprobe does not
+// report: a fast-start file has moov first.
+func moovFirst(want bool) check {
+	return func(_ probeResult, path string) error {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		moov, mdat := -1, -1
+		for off := 0; off+8 <= len(b); {
+			size := int(binary.BigEndian.Uint32(b[off:]))
+			typ := string(b[off+4 : off+8])
+			if typ == "moov" && moov < 0 {
+				moov = off
+			}
+			if typ == "mdat" && mdat < 0 {
+				mdat = off
+			}
+			if size < 8 {
+				break
+			}
+			off += size
+		}
+		if moov < 0 || mdat < 0 {
+			return fmt.Errorf("top-level boxes: moov at %d, mdat at %d", moov, mdat)
+		}
+		if got := moov < mdat; got != want {
+			return fmt.Errorf("moov before mdat is %t, want %t", got, want)
+		}
+		return nil
+	}
+}

@@ -1,0 +1,69 @@
+package testmedia
+
+import (
+	"os"
+	"testing"
+)
+
+// TestPath generates every kind; Path itself fails the test when ffprobe does not confirm
+// the kind's property, so this proves each recipe makes what its doc comment promises.
+func TestPath(t *testing.T) {
+	for _, k := range Kinds() {
+		t.Run(string(k), func(t *testing.T) {
+			p := Path(t, k)
+			st, err := os.Stat(p)
+			if err != nil {
+				t.Fatalf("stat %s: %v", p, err)
+			}
+			if k != Empty && st.Size() == 0 {
+				t.Errorf("%s is empty, want content", p)
+			}
+			if again := Path(t, k); again != p {
+				t.Errorf("second Path = %s, want the cached %s", again, p)
+			}
+		})
+	}
+}
+
+func TestKindsHaveRecipes(t *testing.T) {
+	if got, want := len(Kinds()), len(recipes); got != want {
+		t.Errorf("Kinds() lists %d kinds, recipes has %d", got, want)
+	}
+	for _, k := range Kinds() {
+		if _, ok := recipes[k]; !ok {
+			t.Errorf("kind %q has no recipe", k)
+		}
+	}
+}
+
+// TestChecksReject makes sure the property checks can fail: a clip checked against another
+// kind's property must be refused.
+func TestChecksReject(t *testing.T) {
+	tests := []struct {
+		name  string
+		kind  Kind
+		check check
+	}{
+		{"landscape is not rotated", Landscape1080p, videoSize(1920, 1080, 90)},
+		{"landscape is not portrait", Landscape1080p, videoSize(1080, 1920, 0)},
+		{"moov at end is not fast start", MoovAtEnd, moovFirst(true)},
+		{"fast start is not moov at end", Landscape1080p, moovFirst(false)},
+		{"no audio has no audio", NoAudio, audioCount(1)},
+		{"mp4 is not matroska", Square, formatName("matroska")},
+		{"captions are not french", WithCaptions, subtitle("mov_text", "fre")},
+		{"a whole file probes", Square, probeFails},
+		{"audio only has no video", AudioOnly, videoCodec("h264")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := Path(t, tt.kind)
+			p, err := ffprobe(path)
+			if err != nil {
+				p.err = err
+			}
+			if err := tt.check(p, path); err == nil {
+				t.Errorf("check passed on %s, want it to fail", tt.kind)
+			}
+		})
+	}
+}

@@ -1,0 +1,562 @@
+package probe
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+)
+
+// Matroska element IDs, with their length marker bits kept, as the specification writes them.
+const (
+	ebmlHeader        = 0x1A45DFA3
+	ebmlDocType       = 0x4282
+	mkvSegment        = 0x18538067
+	mkvSeekHead       = 0x114D9B74
+	mkvSeek           = 0x4DBB
+	mkvSeekID         = 0x53AB
+	mkvSeekPosition   = 0x53AC
+	mkvInfo           = 0x1549A966
+	mkvTimecodeScale  = 0x2AD7B1
+	mkvDuration       = 0x4489
+	mkvTracks         = 0x1654AE6B
+	mkvTrackEntry     = 0xAE
+	mkvTrackType      = 0x83
+	mkvCodecID        = 0x86
+	mkvLanguage       = 0x22B59C
+	mkvLanguageBCP47  = 0x22B59D
+	mkvDefaultDur     = 0x23E383
+	mkvVideo          = 0xE0
+	mkvPixelWidth     = 0xB0
+	mkvPixelHeight    = 0xBA
+	mkvProjection     = 0x7670
+	mkvProjectionType = 0x7671
+	mkvPoseYaw        = 0x7673
+	mkvPosePitch      = 0x7674
+	mkvPoseRoll       = 0x7675
+	mkvCluster        = 0x1F43B675
+)
+
+// Matroska track types.
+const (
+	mkvTrackVideo    = 1
+	mkvTrackAudio    = 2
+	mkvTrackSubtitle = 17
+)
+
+// Matroska limits: the master elements the probe reads whole are capped, so a hostile size
+// never turns into an allocation.
+const (
+	mkvMaxDepth  = 8
+	mkvMaxHeader = 4 << 10
+	mkvMaxInfo   = 64 << 10
+	mkvMaxSeek   = 64 << 10
+	mkvMaxTracks = 1 << 20
+	mkvMaxSeeks  = 4
+)
+
+// ebmlElement is one element header: where it starts, how long the header is and how long the
+// payload is; size is -1 when the file says "unknown", as live recordings do.
+type ebmlElement struct {
+	id   uint32
+	off  int64
+	hdr  int64
+	size int64
+}
+
+func (e ebmlElement) dataOff() int64 { return e.off + e.hdr }
+
+// readVint decodes an EBML variable-length integer. keepMarker keeps the length bits, as
+// element IDs do. It returns the value, its length, and whether all value bits were ones.
+func readVint(b []byte, maxLen int, keepMarker bool) (v uint64, n int, allOnes bool, ok bool) {
+	if len(b) == 0 || b[0] == 0 {
+		return 0, 0, false, false
+	}
+	n = 1
+	for mask := byte(0x80); b[0]&mask == 0; mask >>= 1 {
+		n++
+	}
+	if n > maxLen || n > len(b) {
+		return 0, 0, false, false
+	}
+	first := b[0]
+	if !keepMarker {
+		first &= byte(0xFF >> n)
+	}
+	v = uint64(first)
+	allOnes = first == byte(0xFF>>n)
+	for i := 1; i < n; i++ {
+		v = v<<8 | uint64(b[i])
+		allOnes = allOnes && b[i] == 0xFF
+	}
+	return v, n, allOnes, true
+}
+
+// parseElement decodes the element header at the start of b, which was read from offset off.
+func parseElement(b []byte, off int64) (ebmlElement, error) {
+	id, idLen, _, ok := readVint(b, 4, true)
+	if !ok {
+		return ebmlElement{}, fmt.Errorf("%w: invalid element id at offset %d", ErrCorrupt, off)
+	}
+	size, sizeLen, unknown, ok := readVint(b[idLen:], 8, false)
+	if !ok {
+		return ebmlElement{}, fmt.Errorf("%w: element %#x at offset %d: invalid size", ErrCorrupt, id, off)
+	}
+	e := ebmlElement{id: uint32(id), off: off, hdr: int64(idLen + sizeLen), size: int64(size)}
+	if unknown {
+		e.size = -1
+	} else if size > math.MaxInt64/2 {
+		return ebmlElement{}, fmt.Errorf("%w: element %#x at offset %d: size %d", ErrCorrupt, id, off, size)
+	}
+	return e, nil
+}
+
+// elementAt reads the element header at off; the element must end by end. fileLevel decides
+// whether overrunning end means truncation or corruption.
+func (r *reader) elementAt(off, end int64, fileLevel bool) (ebmlElement, error) {
+	n := end - off
+	if n > 12 {
+		n = 12
+	}
+	if n < 2 {
+		return ebmlElement{}, fmt.Errorf("%w: %d bytes at offset %d are too few for an element", ErrCorrupt, n, off)
+	}
+	b, err := r.at(off, n)
+	if err != nil {
+		return ebmlElement{}, err
+	}
+	e, err := parseElement(b, off)
+	if err != nil {
+		return ebmlElement{}, err
+	}
+	if err := r.countBox(fmt.Sprintf("element %#x", e.id), off); err != nil {
+		return ebmlElement{}, err
+	}
+	if e.hdr > end-off || (e.size >= 0 && e.size > end-off-e.hdr) {
+		if fileLevel {
+			return ebmlElement{}, fmt.Errorf("%w: element %#x at offset %d claims %d bytes, the object ends %d bytes later", ErrTruncated, e.id, off, e.size, end-off-e.hdr)
+		}
+		return ebmlElement{}, fmt.Errorf("%w: element %#x at offset %d claims %d bytes, its parent ends %d bytes later", ErrCorrupt, e.id, off, e.size, end-off-e.hdr)
+	}
+	return e, nil
+}
+
+// ebmlChildren calls fn for each element in the in-memory payload b, which was read from
+// offset off. Elements of unknown size are not allowed inside payloads read whole.
+func ebmlChildren(b []byte, off int64, r *reader, fn func(e ebmlElement, data []byte) error) error {
+	for pos := 0; pos < len(b); {
+		e, err := parseElement(b[pos:], off+int64(pos))
+		if err != nil {
+			return err
+		}
+		if err := r.countBox(fmt.Sprintf("element %#x", e.id), e.off); err != nil {
+			return err
+		}
+		if e.size < 0 || e.hdr+e.size > int64(len(b)-pos) {
+			return fmt.Errorf("%w: element %#x at offset %d overruns its parent", ErrCorrupt, e.id, e.off)
+		}
+		data := b[pos+int(e.hdr) : pos+int(e.hdr+e.size)]
+		if err := fn(e, data); err != nil {
+			return err
+		}
+		pos += int(e.hdr + e.size)
+	}
+	return nil
+}
+
+func ebmlUint(b []byte) uint64 {
+	if len(b) > 8 {
+		return 0
+	}
+	var v uint64
+	for _, c := range b {
+		v = v<<8 | uint64(c)
+	}
+	return v
+}
+
+func ebmlFloat(b []byte) float64 {
+	switch len(b) {
+	case 4:
+		return float64(math.Float32frombits(binary.BigEndian.Uint32(b)))
+	case 8:
+		return math.Float64frombits(binary.BigEndian.Uint64(b))
+	}
+	return 0
+}
+
+// ebmlString decodes a string element: NUL padding dropped, "" when empty, "unknown" when not
+// printable ASCII.
+func ebmlString(b []byte) string {
+	if i := strings.IndexByte(string(b), 0); i >= 0 {
+		b = b[:i]
+	}
+	if len(b) == 0 {
+		return ""
+	}
+	return printable(string(b))
+}
+
+// mkvTrack is what the probe keeps of a TrackEntry.
+type mkvTrack struct {
+	typ         uint64
+	codecID     string
+	language    string
+	bcp47       string
+	defaultDur  uint64
+	width       int
+	height      int
+	projType    uint64
+	yaw, pitch  float64
+	roll        float64
+	hasRotation bool
+}
+
+func probeMatroska(r *reader, info *Info) error {
+	info.Container = Matroska
+	hdr, err := r.elementAt(0, r.size, true)
+	if err != nil {
+		return fmt.Errorf("matroska: ebml header: %w", err)
+	}
+	if hdr.size < 0 || hdr.size > mkvMaxHeader {
+		return fmt.Errorf("matroska: %w: ebml header size %d", ErrCorrupt, hdr.size)
+	}
+	hb, err := r.at(hdr.dataOff(), hdr.size)
+	if err != nil {
+		return fmt.Errorf("matroska: ebml header: %w", err)
+	}
+	docType := "matroska" // the EBML default when DocType is absent
+	err = ebmlChildren(hb, hdr.dataOff(), r, func(e ebmlElement, data []byte) error {
+		if e.id == ebmlDocType {
+			docType = ebmlString(data)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("matroska: ebml header: %w", err)
+	}
+	switch docType {
+	case "webm":
+		info.Container = WebM
+	case "matroska":
+	default:
+		return fmt.Errorf("matroska: %w: doctype %q", ErrUnsupportedContainer, docType)
+	}
+
+	// The Segment follows the header, perhaps after Void elements.
+	var seg ebmlElement
+	for off := hdr.dataOff() + hdr.size; ; {
+		e, err := r.elementAt(off, r.size, true)
+		if err != nil {
+			return fmt.Errorf("matroska: %w", err)
+		}
+		if e.id == mkvSegment {
+			seg = e
+			break
+		}
+		if e.size < 0 {
+			return fmt.Errorf("matroska: %w: element %#x of unknown size before the segment", ErrCorrupt, e.id)
+		}
+		off = e.dataOff() + e.size
+	}
+	segStart, segEnd := seg.dataOff(), r.size
+	if seg.size >= 0 {
+		segEnd = segStart + seg.size
+	}
+
+	var (
+		tracks    []mkvTrack
+		haveInfo  bool
+		haveTrks  bool
+		scale     uint64 = 1000000 // TimecodeScale default: milliseconds
+		duration  float64
+		seekInfo  int64 = -1
+		seekTrack int64 = -1
+	)
+	readInfo := func(e ebmlElement) error {
+		b, err := r.masterData(e, mkvMaxInfo)
+		if err != nil {
+			return fmt.Errorf("info at offset %d: %w", e.off, err)
+		}
+		haveInfo = true
+		return ebmlChildren(b, e.dataOff(), r, func(c ebmlElement, data []byte) error {
+			switch c.id {
+			case mkvTimecodeScale:
+				if v := ebmlUint(data); v > 0 {
+					scale = v
+				}
+			case mkvDuration:
+				duration = ebmlFloat(data)
+			}
+			return nil
+		})
+	}
+	readTracks := func(e ebmlElement) error {
+		b, err := r.masterData(e, mkvMaxTracks)
+		if err != nil {
+			return fmt.Errorf("tracks at offset %d: %w", e.off, err)
+		}
+		haveTrks = true
+		return ebmlChildren(b, e.dataOff(), r, func(c ebmlElement, data []byte) error {
+			if c.id != mkvTrackEntry {
+				return nil
+			}
+			t, err := parseTrackEntry(r, c, data)
+			if err != nil {
+				return err
+			}
+			tracks = append(tracks, t)
+			return nil
+		})
+	}
+	readSeekHead := func(e ebmlElement) error {
+		b, err := r.masterData(e, mkvMaxSeek)
+		if err != nil {
+			return fmt.Errorf("seekhead at offset %d: %w", e.off, err)
+		}
+		return ebmlChildren(b, e.dataOff(), r, func(c ebmlElement, data []byte) error {
+			if c.id != mkvSeek {
+				return nil
+			}
+			var id uint64
+			pos := int64(-1)
+			err := ebmlChildren(data, c.dataOff(), r, func(s ebmlElement, v []byte) error {
+				switch s.id {
+				case mkvSeekID:
+					id = ebmlUint(v)
+				case mkvSeekPosition:
+					if p := ebmlUint(v); p < uint64(segEnd-segStart) {
+						pos = segStart + int64(p)
+					}
+				}
+				return nil
+			})
+			switch {
+			case err != nil:
+				return err
+			case id == mkvInfo && seekInfo < 0:
+				seekInfo = pos
+			case id == mkvTracks && seekTrack < 0:
+				seekTrack = pos
+			}
+			return nil
+		})
+	}
+
+	// Walk the segment's top level up to the first Cluster: muxers put SeekHead, Info and
+	// Tracks there. Clusters hold the media, which the probe never reads.
+	for off := segStart; off < segEnd && !(haveInfo && haveTrks); {
+		e, err := r.elementAt(off, segEnd, seg.size < 0 || segEnd == r.size)
+		if err != nil {
+			return fmt.Errorf("matroska: segment: %w", err)
+		}
+		switch e.id {
+		case mkvInfo:
+			err = readInfo(e)
+		case mkvTracks:
+			err = readTracks(e)
+		case mkvSeekHead:
+			err = readSeekHead(e)
+		}
+		if err != nil {
+			return fmt.Errorf("matroska: %w", err)
+		}
+		if e.id == mkvCluster || e.size < 0 {
+			break
+		}
+		off = e.dataOff() + e.size
+	}
+	// Info or Tracks placed after the media: follow the SeekHead.
+	for _, s := range []struct {
+		have *bool
+		pos  int64
+		id   uint32
+		read func(ebmlElement) error
+	}{{&haveInfo, seekInfo, mkvInfo, readInfo}, {&haveTrks, seekTrack, mkvTracks, readTracks}} {
+		if *s.have || s.pos < 0 {
+			continue
+		}
+		e, err := r.elementAt(s.pos, segEnd, seg.size < 0 || segEnd == r.size)
+		if err != nil {
+			return fmt.Errorf("matroska: seek target at offset %d: %w", s.pos, err)
+		}
+		if e.id != s.id {
+			return fmt.Errorf("matroska: %w: seekhead points to element %#x at offset %d, want %#x", ErrCorrupt, e.id, s.pos, s.id)
+		}
+		if err := s.read(e); err != nil {
+			return fmt.Errorf("matroska: %w", err)
+		}
+	}
+	if !haveTrks {
+		return fmt.Errorf("matroska: %w: no tracks element before the first cluster", ErrCorrupt)
+	}
+
+	if ns := duration * float64(scale); ns > 0 && ns < math.MaxInt64 {
+		info.Duration = time.Duration(ns)
+	}
+	for _, t := range tracks {
+		switch t.typ {
+		case mkvTrackVideo:
+			if info.Video == nil {
+				info.Video = t.videoTrack()
+			}
+		case mkvTrackAudio:
+			info.AudioTracks++
+		case mkvTrackSubtitle:
+			lang := t.language
+			if t.bcp47 != "" {
+				lang = t.bcp47
+			}
+			info.Captions = append(info.Captions, CaptionTrack{Codec: mkvCaptionCodec(t.codecID), Language: lang})
+		}
+	}
+	info.MIME = "video/x-matroska"
+	if info.Container == WebM {
+		info.MIME = "video/webm"
+	}
+	if info.Video == nil {
+		info.MIME = strings.Replace(info.MIME, "video/", "audio/", 1)
+		return fmt.Errorf("%w: %s has %d audio tracks and no video", ErrNoVideoTrack, info.Container, info.AudioTracks)
+	}
+	return nil
+}
+
+// masterData reads the payload of a master element whole, refusing sizes over max.
+func (r *reader) masterData(e ebmlElement, max int64) ([]byte, error) {
+	if e.size < 0 {
+		return nil, fmt.Errorf("%w: element %#x of unknown size", ErrCorrupt, e.id)
+	}
+	if e.size > max {
+		return nil, fmt.Errorf("%w: element %#x is %d bytes, more than %d", ErrLimitExceeded, e.id, e.size, max)
+	}
+	return r.at(e.dataOff(), e.size)
+}
+
+func parseTrackEntry(r *reader, entry ebmlElement, b []byte) (mkvTrack, error) {
+	t := mkvTrack{language: "eng"} // the Matroska default Language
+	err := ebmlChildren(b, entry.dataOff(), r, func(e ebmlElement, data []byte) error {
+		switch e.id {
+		case mkvTrackType:
+			t.typ = ebmlUint(data)
+		case mkvCodecID:
+			t.codecID = ebmlString(data)
+		case mkvLanguage:
+			if l := ebmlString(data); l != "" {
+				t.language = l
+			}
+		case mkvLanguageBCP47:
+			t.bcp47 = ebmlString(data)
+		case mkvDefaultDur:
+			t.defaultDur = ebmlUint(data)
+		case mkvVideo:
+			return ebmlChildren(data, e.dataOff(), r, func(v ebmlElement, vd []byte) error {
+				switch v.id {
+				case mkvPixelWidth:
+					t.width = clampInt(ebmlUint(vd))
+				case mkvPixelHeight:
+					t.height = clampInt(ebmlUint(vd))
+				case mkvProjection:
+					return ebmlChildren(vd, v.dataOff(), r, func(p ebmlElement, pd []byte) error {
+						switch p.id {
+						case mkvProjectionType:
+							t.projType = ebmlUint(pd)
+						case mkvPoseYaw:
+							t.yaw = ebmlFloat(pd)
+						case mkvPosePitch:
+							t.pitch = ebmlFloat(pd)
+						case mkvPoseRoll:
+							t.roll, t.hasRotation = ebmlFloat(pd), true
+						}
+						return nil
+					})
+				}
+				return nil
+			})
+		}
+		return nil
+	})
+	if err != nil {
+		return mkvTrack{}, fmt.Errorf("track entry at offset %d: %w", entry.off, err)
+	}
+	return t, nil
+}
+
+func clampInt(v uint64) int {
+	if v > math.MaxInt32 {
+		return 0
+	}
+	return int(v)
+}
+
+func (t mkvTrack) videoTrack() *VideoTrack {
+	v := &VideoTrack{Codec: mkvVideoCodec(t.codecID), Width: t.width, Height: t.height}
+	if t.defaultDur > 0 {
+		v.FrameRate = round3(1e9 / float64(t.defaultDur))
+	}
+	// ProjectionPoseRoll turns a rectangular picture counter-clockwise; only a pure roll
+	// (no yaw, no pitch) is a display rotation.
+	if t.hasRotation && t.projType == 0 && t.yaw == 0 && t.pitch == 0 && !math.IsNaN(t.roll) && !math.IsInf(t.roll, 0) {
+		rot := int(math.Round(-t.roll/90)) * 90
+		v.Rotation = ((rot % 360) + 360) % 360
+	}
+	return v
+}
+
+// mkvVideoCodec names the codec of a Matroska video CodecID.
+func mkvVideoCodec(id string) string {
+	switch {
+	case id == "V_MPEG4/ISO/AVC":
+		return "h264"
+	case id == "V_MPEGH/ISO/HEVC":
+		return "hevc"
+	case id == "V_AV1":
+		return "av1"
+	case id == "V_VP9":
+		return "vp9"
+	case id == "V_VP8":
+		return "vp8"
+	case id == "V_MPEG2":
+		return "mpeg2"
+	case id == "V_MPEG1":
+		return "mpeg1"
+	case strings.HasPrefix(id, "V_MPEG4/ISO/"):
+		return "mpeg4"
+	case id == "V_PRORES":
+		return "prores"
+	case id == "V_MJPEG":
+		return "mjpeg"
+	case id == "V_THEORA":
+		return "theora"
+	case id == "V_FFV1":
+		return "ffv1"
+	case id == "V_MPEGI/ISO/VVC":
+		return "vvc"
+	}
+	return strings.ToLower(strings.TrimPrefix(id, "V_"))
+}
+
+// mkvCaptionCodec names the format of a Matroska subtitle CodecID.
+func mkvCaptionCodec(id string) string {
+	switch id {
+	case "S_TEXT/UTF8", "S_TEXT/ASCII":
+		return "subrip"
+	case "S_TEXT/WEBVTT", "D_WEBVTT/SUBTITLES", "D_WEBVTT/CAPTIONS", "D_WEBVTT/DESCRIPTIONS":
+		return "webvtt"
+	case "S_TEXT/ASS", "S_ASS":
+		return "ass"
+	case "S_TEXT/SSA", "S_SSA":
+		return "ssa"
+	case "S_HDMV/PGS":
+		return "pgs"
+	case "S_VOBSUB":
+		return "vobsub"
+	case "S_DVBSUB":
+		return "dvbsub"
+	case "S_HDMV/TEXTST":
+		return "textst"
+	case "S_ARIBSUB":
+		return "arib"
+	}
+	return strings.ToLower(strings.TrimPrefix(id, "S_"))
+}

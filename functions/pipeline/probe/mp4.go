@@ -1,0 +1,648 @@
+package probe
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+	"strings"
+)
+
+// ISO BMFF (MP4, MOV) limits. A real moov nests about eight deep; the caps on what is read
+// into memory keep a hostile file from making the probe allocate by claiming huge boxes.
+const (
+	mp4MaxDepth   = 12
+	mp4MoovWhole  = 1 << 20  // a moov up to this size is fetched in one read
+	mp4MaxLeaf    = 4 << 10  // header-like leaf boxes: mvhd, tkhd, mdhd, hdlr, ftyp
+	mp4MaxStsd    = 64 << 10 // sample descriptions, codec configuration included
+	mp4MaxStts    = 8192     // time-to-sample entries read for the frame rate
+	mp4HeaderSize = 8
+)
+
+// isoTopLevel holds the box types a QuickTime or MP4 file may start with.
+var isoTopLevel = map[string]bool{
+	"ftyp": true, "moov": true, "mdat": true, "free": true, "skip": true, "wide": true, "pnot": true,
+}
+
+// isISOBMFF reports whether b starts with an ISO BMFF or QuickTime box.
+func isISOBMFF(b []byte) bool {
+	if len(b) < 8 || !isoTopLevel[string(b[4:8])] {
+		return false
+	}
+	size := binary.BigEndian.Uint32(b)
+	return size == 0 || size == 1 || size >= 8
+}
+
+// box is one ISO BMFF box: off is where its header starts, hdr the header length and size the
+// whole box, header included.
+type box struct {
+	typ  string
+	off  int64
+	hdr  int64
+	size int64
+}
+
+func (b box) end() int64         { return b.off + b.size }
+func (b box) payloadOff() int64  { return b.off + b.hdr }
+func (b box) payloadSize() int64 { return b.size - b.hdr }
+
+// boxAt reads the header of the box at off, which must end by end. topLevel decides whether
+// a box reaching past end means the object is truncated or the parent is corrupt.
+func (r *reader) boxAt(off, end int64, topLevel bool) (box, error) {
+	if end-off < mp4HeaderSize {
+		if topLevel {
+			return box{}, fmt.Errorf("%w: %d stray bytes at offset %d", ErrCorrupt, end-off, off)
+		}
+		return box{}, fmt.Errorf("%w: %d bytes at offset %d are too few for a box header", ErrCorrupt, end-off, off)
+	}
+	h, err := r.at(off, mp4HeaderSize)
+	if err != nil {
+		return box{}, err
+	}
+	b := box{typ: string(h[4:8]), off: off, hdr: mp4HeaderSize}
+	if err := r.countBox("box "+printable(b.typ), off); err != nil {
+		return box{}, err
+	}
+	switch size := binary.BigEndian.Uint32(h); size {
+	case 0:
+		b.size = end - off // extends to the end of its parent (or the file)
+	case 1:
+		if end-off < 16 {
+			return box{}, fmt.Errorf("%w: box %q at offset %d: no room for its 64-bit size", ErrCorrupt, printable(b.typ), off)
+		}
+		l, err := r.at(off+8, 8)
+		if err != nil {
+			return box{}, err
+		}
+		large := binary.BigEndian.Uint64(l)
+		if large > math.MaxInt64 {
+			return box{}, fmt.Errorf("%w: box %q at offset %d: size %d", ErrCorrupt, printable(b.typ), off, large)
+		}
+		b.hdr, b.size = 16, int64(large)
+	default:
+		b.size = int64(size)
+	}
+	if b.typ == "uuid" {
+		b.hdr += 16
+	}
+	if b.size < b.hdr {
+		return box{}, fmt.Errorf("%w: box %q at offset %d: size %d is smaller than its header", ErrCorrupt, printable(b.typ), off, b.size)
+	}
+	if b.size > end-off {
+		if topLevel {
+			return box{}, fmt.Errorf("%w: box %q at offset %d claims %d bytes, the object ends %d bytes later", ErrTruncated, printable(b.typ), off, b.size, end-off)
+		}
+		return box{}, fmt.Errorf("%w: box %q at offset %d claims %d bytes, its parent ends %d bytes later", ErrCorrupt, printable(b.typ), off, b.size, end-off)
+	}
+	return b, nil
+}
+
+// children calls fn for each child box of the payload [start, end).
+func (r *reader) children(start, end int64, depth int, fn func(box) error) error {
+	if depth > mp4MaxDepth {
+		return fmt.Errorf("%w: boxes nested deeper than %d at offset %d", ErrCorrupt, mp4MaxDepth, start)
+	}
+	for off := start; off < end; {
+		b, err := r.boxAt(off, end, false)
+		if err != nil {
+			return err
+		}
+		if err := fn(b); err != nil {
+			return err
+		}
+		off = b.end()
+	}
+	return nil
+}
+
+// payload returns up to max bytes of b's payload.
+func (r *reader) payload(b box, max int64) ([]byte, error) {
+	n := b.payloadSize()
+	if n > max {
+		n = max
+	}
+	return r.at(b.payloadOff(), n)
+}
+
+// mp4Track collects what the probe learns about one trak.
+type mp4Track struct {
+	id        uint32
+	handler   string
+	format    string // sample entry fourcc
+	codec     string
+	width     int
+	height    int
+	rotation  int
+	timescale uint32
+	duration  uint64
+	samples   uint64 // from stts
+	sampleDur uint64 // sum of stts deltas
+	stszCount uint32
+	language  string
+	chapters  []uint32 // track IDs this track names as its chapter list
+}
+
+// mp4Movie collects what the probe learns from moov.
+type mp4Movie struct {
+	timescale    uint32
+	duration     uint64
+	fragDuration uint64
+	tracks       []*mp4Track
+}
+
+func probeMP4(r *reader, head []byte, info *Info) error {
+	info.Container = MOV
+	var moov *box
+	sawMdat := false
+	for off := int64(0); off < r.size; {
+		b, err := r.boxAt(off, r.size, true)
+		if err != nil {
+			return fmt.Errorf("mp4: %w", err)
+		}
+		switch b.typ {
+		case "ftyp":
+			p, err := r.payload(b, mp4MaxLeaf)
+			if err != nil {
+				return fmt.Errorf("mp4: ftyp at offset %d: %w", b.off, err)
+			}
+			if len(p) >= 4 && string(p[:4]) != "qt  " {
+				info.Container = MP4
+			}
+		case "moov":
+			if moov == nil {
+				bb := b
+				moov = &bb
+			}
+		case "mdat":
+			sawMdat = true
+		}
+		// Walking on after moov and mdat would only visit media (moof/mdat pairs of a
+		// fragmented file) and cost a read per fragment.
+		if moov != nil && sawMdat {
+			break
+		}
+		off = b.end()
+	}
+	if moov == nil {
+		return fmt.Errorf("mp4: %w: no moov box in the %d-byte object", ErrTruncated, r.size)
+	}
+	if moov.size <= mp4MoovWhole && moov.size <= r.budget-r.read {
+		// One round trip for the whole moov; every header read below then hits the cache.
+		if _, err := r.at(moov.off, moov.size); err != nil {
+			return fmt.Errorf("mp4: moov at offset %d: %w", moov.off, err)
+		}
+	}
+	var mv mp4Movie
+	if err := r.parseMoov(*moov, &mv); err != nil {
+		return fmt.Errorf("mp4: %w", err)
+	}
+	mv.fill(info)
+	info.MIME = "video/mp4"
+	if info.Container == MOV {
+		info.MIME = "video/quicktime"
+	}
+	if info.Video == nil {
+		if info.Container == MP4 {
+			info.MIME = "audio/mp4"
+		}
+		return fmt.Errorf("%w: %s has %d audio tracks and no video", ErrNoVideoTrack, info.Container, info.AudioTracks)
+	}
+	return nil
+}
+
+func (r *reader) parseMoov(moov box, mv *mp4Movie) error {
+	return r.children(moov.payloadOff(), moov.end(), 1, func(b box) error {
+		switch b.typ {
+		case "mvhd":
+			p, err := r.payload(b, mp4MaxLeaf)
+			if err != nil {
+				return fmt.Errorf("mvhd at offset %d: %w", b.off, err)
+			}
+			ts, dur, ok := parseTimes(p)
+			if !ok {
+				return fmt.Errorf("%w: mvhd at offset %d is %d bytes", ErrCorrupt, b.off, len(p))
+			}
+			mv.timescale, mv.duration = ts, dur
+		case "mvex":
+			return r.children(b.payloadOff(), b.end(), 2, func(c box) error {
+				if c.typ != "mehd" {
+					return nil
+				}
+				p, err := r.payload(c, 16)
+				if err != nil {
+					return fmt.Errorf("mehd at offset %d: %w", c.off, err)
+				}
+				if len(p) >= 8 && p[0] == 0 {
+					mv.fragDuration = uint64(binary.BigEndian.Uint32(p[4:]))
+				} else if len(p) >= 12 && p[0] == 1 {
+					mv.fragDuration = binary.BigEndian.Uint64(p[4:])
+				}
+				return nil
+			})
+		case "trak":
+			t := &mp4Track{language: "und"}
+			if err := r.parseTrak(b, t); err != nil {
+				return err
+			}
+			mv.tracks = append(mv.tracks, t)
+		}
+		return nil
+	})
+}
+
+// parseTimes reads timescale and duration from the payload of mvhd or mdhd, which share this
+// layout. The second return is the offset just past the duration.
+func parseTimes(p []byte) (timescale uint32, duration uint64, ok bool) {
+	if len(p) < 4 {
+		return 0, 0, false
+	}
+	switch p[0] {
+	case 0:
+		if len(p) < 20 {
+			return 0, 0, false
+		}
+		timescale = binary.BigEndian.Uint32(p[12:])
+		duration = uint64(binary.BigEndian.Uint32(p[16:]))
+		if duration == math.MaxUint32 { // "unknown"
+			duration = 0
+		}
+	case 1:
+		if len(p) < 32 {
+			return 0, 0, false
+		}
+		timescale = binary.BigEndian.Uint32(p[20:])
+		duration = binary.BigEndian.Uint64(p[24:])
+		if duration == math.MaxUint64 {
+			duration = 0
+		}
+	default:
+		return 0, 0, false
+	}
+	return timescale, duration, true
+}
+
+func (r *reader) parseTrak(trak box, t *mp4Track) error {
+	return r.children(trak.payloadOff(), trak.end(), 2, func(b box) error {
+		switch b.typ {
+		case "tkhd":
+			p, err := r.payload(b, mp4MaxLeaf)
+			if err != nil {
+				return fmt.Errorf("tkhd at offset %d: %w", b.off, err)
+			}
+			if !t.parseTkhd(p) {
+				return fmt.Errorf("%w: tkhd at offset %d is %d bytes", ErrCorrupt, b.off, len(p))
+			}
+		case "tref":
+			return r.children(b.payloadOff(), b.end(), 3, func(c box) error {
+				if c.typ != "chap" {
+					return nil
+				}
+				p, err := r.payload(c, 256)
+				if err != nil {
+					return fmt.Errorf("chap at offset %d: %w", c.off, err)
+				}
+				for i := 0; i+4 <= len(p); i += 4 {
+					t.chapters = append(t.chapters, binary.BigEndian.Uint32(p[i:]))
+				}
+				return nil
+			})
+		case "mdia":
+			return r.parseMdia(b, t)
+		}
+		return nil
+	})
+}
+
+// parseTkhd reads the track ID, the coded size fallback and the display matrix.
+func (t *mp4Track) parseTkhd(p []byte) bool {
+	var idOff, matrixOff int
+	switch {
+	case len(p) >= 84 && p[0] == 0:
+		idOff, matrixOff = 12, 40
+	case len(p) >= 96 && p[0] == 1:
+		idOff, matrixOff = 20, 52
+	default:
+		return false
+	}
+	t.id = binary.BigEndian.Uint32(p[idOff:])
+	m := p[matrixOff:]
+	a := int32(binary.BigEndian.Uint32(m[0:]))
+	b := int32(binary.BigEndian.Uint32(m[4:]))
+	t.rotation = matrixRotation(a, b)
+	// The presentation size follows the matrix; it only stands in for the coded size when the
+	// sample entry has none.
+	t.width = int(binary.BigEndian.Uint32(m[36:]) >> 16)
+	t.height = int(binary.BigEndian.Uint32(m[40:]) >> 16)
+	return true
+}
+
+// matrixRotation returns the clockwise rotation of a display matrix whose first row is (a, b).
+// A point (x, y) maps to (a·x + c·y, b·x + d·y) on a screen whose y axis points down, so the
+// picture's x axis turns to the angle atan2(b, a), measured clockwise.
+func matrixRotation(a, b int32) int {
+	if a == 0 && b == 0 {
+		return 0
+	}
+	deg := math.Atan2(float64(b), float64(a)) * 180 / math.Pi
+	rot := int(math.Round(deg/90)) * 90
+	return ((rot % 360) + 360) % 360
+}
+
+func (r *reader) parseMdia(mdia box, t *mp4Track) error {
+	return r.children(mdia.payloadOff(), mdia.end(), 3, func(b box) error {
+		switch b.typ {
+		case "mdhd":
+			p, err := r.payload(b, mp4MaxLeaf)
+			if err != nil {
+				return fmt.Errorf("mdhd at offset %d: %w", b.off, err)
+			}
+			ts, dur, ok := parseTimes(p)
+			if !ok {
+				return fmt.Errorf("%w: mdhd at offset %d is %d bytes", ErrCorrupt, b.off, len(p))
+			}
+			t.timescale, t.duration = ts, dur
+			langOff := 20
+			if p[0] == 1 {
+				langOff = 32
+			}
+			if len(p) >= langOff+2 {
+				t.language = mp4Language(binary.BigEndian.Uint16(p[langOff:]))
+			}
+		case "hdlr":
+			p, err := r.payload(b, mp4MaxLeaf)
+			if err != nil {
+				return fmt.Errorf("hdlr at offset %d: %w", b.off, err)
+			}
+			if len(p) < 12 {
+				return fmt.Errorf("%w: hdlr at offset %d is %d bytes", ErrCorrupt, b.off, len(p))
+			}
+			t.handler = string(p[8:12])
+		case "minf":
+			return r.children(b.payloadOff(), b.end(), 4, func(c box) error {
+				if c.typ != "stbl" {
+					return nil
+				}
+				return r.parseStbl(c, t)
+			})
+		}
+		return nil
+	})
+}
+
+// mp4Language decodes the packed ISO 639-2 code of mdhd. Values below 0x400 are Macintosh
+// language codes from old QuickTime files, of which only English (0) is common.
+func mp4Language(v uint16) string {
+	if v < 0x400 {
+		if v == 0 {
+			return "eng"
+		}
+		return "und"
+	}
+	c := [3]byte{byte(v>>10&0x1f) + 0x60, byte(v>>5&0x1f) + 0x60, byte(v&0x1f) + 0x60}
+	for _, ch := range c {
+		if ch < 'a' || ch > 'z' {
+			return "und"
+		}
+	}
+	return string(c[:])
+}
+
+func (r *reader) parseStbl(stbl box, t *mp4Track) error {
+	return r.children(stbl.payloadOff(), stbl.end(), 5, func(b box) error {
+		switch b.typ {
+		case "stsd":
+			p, err := r.payload(b, mp4MaxStsd)
+			if err != nil {
+				return fmt.Errorf("stsd at offset %d: %w", b.off, err)
+			}
+			t.parseStsd(p)
+		case "stts":
+			p, err := r.payload(b, 8+8*mp4MaxStts)
+			if err != nil {
+				return fmt.Errorf("stts at offset %d: %w", b.off, err)
+			}
+			if len(p) < 8 {
+				return fmt.Errorf("%w: stts at offset %d is %d bytes", ErrCorrupt, b.off, len(p))
+			}
+			n := int(binary.BigEndian.Uint32(p[4:]))
+			if n > (len(p)-8)/8 {
+				// Too many entries to read cheaply: leave the frame rate to stsz.
+				return nil
+			}
+			for i := 0; i < n; i++ {
+				e := p[8+8*i:]
+				count := uint64(binary.BigEndian.Uint32(e))
+				delta := uint64(binary.BigEndian.Uint32(e[4:]))
+				t.samples += count
+				t.sampleDur += count * delta
+			}
+		case "stsz", "stz2":
+			p, err := r.payload(b, 12)
+			if err != nil {
+				return fmt.Errorf("%s at offset %d: %w", b.typ, b.off, err)
+			}
+			if len(p) >= 12 {
+				t.stszCount = binary.BigEndian.Uint32(p[8:])
+			}
+		}
+		return nil
+	})
+}
+
+// parseStsd reads the first sample entry: its format, and for video its coded size and codec.
+func (t *mp4Track) parseStsd(p []byte) {
+	if len(p) < 16 || binary.BigEndian.Uint32(p[4:]) == 0 {
+		return
+	}
+	e := p[8:]
+	size := int(binary.BigEndian.Uint32(e))
+	if size < 8 || size > len(e) {
+		size = len(e) // a long entry cut by the read cap: parse what there is
+	}
+	e = e[:size]
+	t.format = string(e[4:8])
+	t.codec = printable(strings.TrimSpace(t.format))
+	if t.handler != "vide" || len(e) < 8+78 {
+		return
+	}
+	t.width = int(binary.BigEndian.Uint16(e[32:]))
+	t.height = int(binary.BigEndian.Uint16(e[34:]))
+	format := t.format
+	kids := e[86:]
+	if format == "encv" {
+		if frma := findBox(findBox(kids, "sinf"), "frma"); len(frma) >= 4 {
+			format = string(frma[:4])
+		}
+	}
+	t.codec = videoCodec(format, kids)
+}
+
+// findBox returns the payload of the first child box of type typ in p, or nil.
+func findBox(p []byte, typ string) []byte {
+	for len(p) >= 8 {
+		size := binary.BigEndian.Uint32(p)
+		if size < 8 || uint64(size) > uint64(len(p)) {
+			return nil
+		}
+		if string(p[4:8]) == typ {
+			return p[8:size]
+		}
+		p = p[size:]
+	}
+	return nil
+}
+
+// videoCodec names the codec of a visual sample entry.
+func videoCodec(format string, kids []byte) string {
+	switch format {
+	case "avc1", "avc2", "avc3", "avc4", "dva1", "dvav":
+		return "h264"
+	case "hvc1", "hev1", "dvh1", "dvhe":
+		return "hevc"
+	case "av01":
+		return "av1"
+	case "vp09":
+		return "vp9"
+	case "vp08":
+		return "vp8"
+	case "vvc1", "vvi1":
+		return "vvc"
+	case "apch", "apcn", "apcs", "apco", "ap4h", "ap4x", "aprn", "aprh":
+		return "prores"
+	case "m2v1", "mp2v":
+		return "mpeg2"
+	case "mjpa", "mjpb", "jpeg", "AVDJ":
+		return "mjpeg"
+	case "s263", "h263":
+		return "h263"
+	case "AVdn", "AVdh":
+		return "dnxhd"
+	case "dvc ", "dvcp", "dvpp", "dv5n", "dv5p", "dvh2", "dvh3", "dvh5", "dvh6", "dvhp", "dvhq":
+		return "dv"
+	case "mp4v":
+		return mpeg4VisualCodec(findBox(kids, "esds"))
+	}
+	if strings.HasPrefix(format, "xd") || strings.HasPrefix(format, "mx") || strings.HasPrefix(format, "hdv") {
+		return "mpeg2" // XDCAM, IMX and HDV are MPEG-2 video
+	}
+	return printable(strings.ToLower(strings.TrimSpace(format)))
+}
+
+// mpeg4VisualCodec reads the objectTypeIndication of an esds payload: mp4v entries carry
+// MPEG-4 Part 2 but also MPEG-1 and MPEG-2 video.
+func mpeg4VisualCodec(esds []byte) string {
+	if len(esds) < 4 {
+		return "mpeg4"
+	}
+	p := esds[4:] // version and flags
+	tag, body := descriptor(p)
+	if tag != 0x03 || len(body) < 3 {
+		return "mpeg4"
+	}
+	flags := body[2]
+	body = body[3:]
+	if flags&0x80 != 0 {
+		body = skip(body, 2)
+	}
+	if flags&0x40 != 0 && len(body) > 0 {
+		body = skip(body, 1+int(body[0]))
+	}
+	if flags&0x20 != 0 {
+		body = skip(body, 2)
+	}
+	tag, dcd := descriptor(body)
+	if tag != 0x04 || len(dcd) < 1 {
+		return "mpeg4"
+	}
+	switch oti := dcd[0]; {
+	case oti == 0x21:
+		return "h264"
+	case oti >= 0x60 && oti <= 0x65:
+		return "mpeg2"
+	case oti == 0x6A:
+		return "mpeg1"
+	case oti == 0x6C:
+		return "mjpeg"
+	}
+	return "mpeg4"
+}
+
+func skip(b []byte, n int) []byte {
+	if n > len(b) {
+		return nil
+	}
+	return b[n:]
+}
+
+// descriptor splits an MPEG-4 descriptor into its tag and body, clipped to b.
+func descriptor(b []byte) (tag byte, body []byte) {
+	if len(b) < 2 {
+		return 0, nil
+	}
+	tag = b[0]
+	n, i := 0, 1
+	for ; i < len(b) && i <= 4; i++ {
+		n = n<<7 | int(b[i]&0x7f)
+		if b[i]&0x80 == 0 {
+			i++
+			break
+		}
+	}
+	b = b[i:]
+	if n > len(b) {
+		n = len(b)
+	}
+	return tag, b[:n]
+}
+
+// captionHandlers are the hdlr types of subtitle and closed-caption tracks.
+var captionHandlers = map[string]bool{"text": true, "sbtl": true, "subt": true, "clcp": true}
+
+// fill copies what moov said into info.
+func (mv *mp4Movie) fill(info *Info) {
+	if d, ok := scaleDuration(mv.duration, uint64(mv.timescale)); ok && d > 0 {
+		info.Duration = d
+	} else if d, ok := scaleDuration(mv.fragDuration, uint64(mv.timescale)); ok && d > 0 {
+		info.Duration = d
+	} else {
+		for _, t := range mv.tracks {
+			if d, ok := scaleDuration(t.duration, uint64(t.timescale)); ok && d > info.Duration {
+				info.Duration = d
+			}
+		}
+	}
+	chapters := map[uint32]bool{}
+	for _, t := range mv.tracks {
+		for _, id := range t.chapters {
+			chapters[id] = true
+		}
+	}
+	for _, t := range mv.tracks {
+		switch {
+		case t.handler == "vide":
+			if info.Video == nil {
+				info.Video = &VideoTrack{Codec: t.codec, Width: t.width, Height: t.height, Rotation: t.rotation, FrameRate: t.frameRate()}
+			}
+		case t.handler == "soun":
+			info.AudioTracks++
+		case captionHandlers[t.handler] && !chapters[t.id]:
+			info.Captions = append(info.Captions, CaptionTrack{Codec: t.codec, Language: t.language})
+		}
+	}
+}
+
+// frameRate is samples per second of media time, from stts, or from the stsz sample count
+// over the track duration when stts was too long to read.
+func (t *mp4Track) frameRate() float64 {
+	if t.timescale == 0 {
+		return 0
+	}
+	if t.samples > 0 && t.sampleDur > 0 {
+		return round3(float64(t.samples) * float64(t.timescale) / float64(t.sampleDur))
+	}
+	if t.stszCount > 0 && t.duration > 0 {
+		return round3(float64(t.stszCount) * float64(t.timescale) / float64(t.duration))
+	}
+	return 0
+}
+
+func round3(f float64) float64 { return math.Round(f*1000) / 1000 }

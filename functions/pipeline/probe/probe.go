@@ -1,0 +1,219 @@
+package probe
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/gabriel-vasile/mimetype"
+)
+
+// Container names the container format of an object, identified by its first bytes.
+type Container string
+
+// The containers Probe identifies.
+const (
+	MP4      Container = "mp4"
+	MOV      Container = "mov"
+	Matroska Container = "matroska"
+	WebM     Container = "webm"
+	MPEGTS   Container = "mpegts"
+	MXF      Container = "mxf"
+)
+
+// Info is what Probe learned about an object.
+type Info struct {
+	Container Container
+	// MIME is the sniffed media type, e.g. video/mp4, or image/png for a PNG renamed .mp4.
+	MIME     string
+	Duration time.Duration
+	// Video is the first video track; nil when there is no video track.
+	Video       *VideoTrack
+	AudioTracks int
+	Captions    []CaptionTrack
+	// BytesRead is how many bytes the probe read from the Source, read-ahead included.
+	BytesRead int64
+}
+
+// VideoTrack describes a video track.
+type VideoTrack struct {
+	// Codec is a short lowercase name: h264, hevc, av1, vp9, vp8, prores, mpeg2, mpeg4, ...
+	Codec string
+	// Width and Height are the coded picture size, before Rotation is applied.
+	Width, Height int
+	// Rotation is the clockwise rotation, 0, 90, 180 or 270 degrees, a player applies
+	// for display. A phone held upright records a landscape picture with Rotation 90.
+	Rotation int
+	// FrameRate is the average frame rate in frames per second; 0 when unknown.
+	FrameRate float64
+}
+
+// CaptionTrack describes a subtitle or closed-caption track.
+type CaptionTrack struct {
+	// Codec names the caption format: tx3g, wvtt, stpp, c608, c708 (MP4); subrip, webvtt, ass,
+	// ssa, pgs, vobsub, dvbsub (Matroska); dvbsub, teletext (MPEG-TS).
+	Codec string
+	// Language is an ISO 639-2 code or BCP 47 tag; "und" when the file does not say.
+	Language string
+}
+
+// Errors Probe returns, wrapped with the container, the box or element and the offset they
+// concern, e.g. "probe: mp4: truncated: box "mdat" at offset 40 claims 223361 bytes, the
+// object ends 112729 bytes later". Test for them with errors.Is.
+var (
+	// ErrEmpty is returned for a zero-byte object.
+	ErrEmpty = errors.New("empty object")
+	// ErrNotVideo is returned when the object is not a video container at all, e.g. an image,
+	// a document or a bare audio stream. Info.MIME names what it is.
+	ErrNotVideo = errors.New("not a video container")
+	// ErrTruncated is returned when a box or element claims to extend past the end of the
+	// object, as in an interrupted upload.
+	ErrTruncated = errors.New("truncated")
+	// ErrCorrupt is returned for structurally invalid content.
+	ErrCorrupt = errors.New("corrupt")
+	// ErrNoVideoTrack is returned for a valid container that holds no video, e.g. audio only.
+	ErrNoVideoTrack = errors.New("no video track")
+	// ErrUnsupportedContainer is returned for video containers Probe does not read, e.g. AVI
+	// or FLV. Info.MIME names the format.
+	ErrUnsupportedContainer = errors.New("unsupported container")
+	// ErrLimitExceeded is returned when probing would read more than Limits.MaxBytes or visit
+	// more than Limits.MaxBoxes boxes.
+	ErrLimitExceeded = errors.New("limit exceeded")
+)
+
+// Limits bounds the work of one probe. The zero value means the defaults.
+type Limits struct {
+	// MaxBytes is the most the probe reads from the Source, read-ahead included; default 4 MiB.
+	MaxBytes int64
+	// MaxBoxes is the most boxes (MP4), elements (Matroska) or sets (MXF) the probe visits;
+	// default 10000.
+	MaxBoxes int
+}
+
+// Default limits.
+const (
+	DefaultMaxBytes = 4 << 20
+	DefaultMaxBoxes = 10000
+)
+
+// headSize is the first read of every probe: enough to identify any container and, for most
+// Matroska, MPEG-TS and fast-start MP4 files, to hold everything the probe needs.
+const headSize = 64 << 10
+
+// Probe identifies the container of src by its first bytes and reads the metadata of its
+// tracks with few, bounded reads: it seeks over media data and never reads it.
+//
+// On ErrNotVideo, ErrUnsupportedContainer and ErrNoVideoTrack Probe also returns a non-nil
+// Info saying what it found (MIME, and for ErrNoVideoTrack the container, duration and
+// audio tracks), so a caller can give a precise reason for rejecting the object.
+func Probe(ctx context.Context, src Source, lim Limits) (*Info, error) {
+	if src == nil {
+		return nil, errors.New("probe: nil source")
+	}
+	if lim.MaxBytes <= 0 {
+		lim.MaxBytes = DefaultMaxBytes
+	}
+	if lim.MaxBoxes <= 0 {
+		lim.MaxBoxes = DefaultMaxBoxes
+	}
+	size := src.Size()
+	if size == 0 {
+		return nil, fmt.Errorf("probe: %w", ErrEmpty)
+	}
+	if size < 0 {
+		return nil, fmt.Errorf("probe: %w: source size %d is negative", ErrCorrupt, size)
+	}
+	r := &reader{ctx: ctx, src: src, size: size, budget: lim.MaxBytes, maxBox: lim.MaxBoxes}
+	info, err := probe(r)
+	if info != nil {
+		info.BytesRead = r.read
+	}
+	if err != nil {
+		return info, fmt.Errorf("probe: %w", err)
+	}
+	return info, nil
+}
+
+func probe(r *reader) (*Info, error) {
+	head, err := r.upTo(0, headSize)
+	if err != nil {
+		return nil, err
+	}
+	info := &Info{}
+	switch {
+	case isISOBMFF(head):
+		err = probeMP4(r, head, info)
+	case isEBML(head):
+		err = probeMatroska(r, info)
+	case mxfHeaderOffset(head) >= 0:
+		err = probeMXF(r, head, info)
+	case tsPacketSize(head) > 0:
+		err = probeTS(r, head, info)
+	default:
+		mime := mimetype.Detect(head)
+		info.MIME = baseMIME(mime.String())
+		if strings.HasPrefix(info.MIME, "video/") {
+			return info, fmt.Errorf("%w: %s", ErrUnsupportedContainer, info.MIME)
+		}
+		return info, fmt.Errorf("%w: content is %s", ErrNotVideo, info.MIME)
+	}
+	if err != nil {
+		if errors.Is(err, ErrNoVideoTrack) {
+			return info, err
+		}
+		return nil, err
+	}
+	return info, nil
+}
+
+// baseMIME drops parameters such as "; charset=utf-8".
+func baseMIME(m string) string {
+	if i := strings.IndexByte(m, ';'); i >= 0 {
+		m = m[:i]
+	}
+	return strings.TrimSpace(m)
+}
+
+// isEBML reports whether b starts with the EBML magic every Matroska and WebM file starts with.
+func isEBML(b []byte) bool {
+	return bytes.HasPrefix(b, []byte{0x1A, 0x45, 0xDF, 0xA3})
+}
+
+// scaleDuration converts units of 1/timescale seconds to a Duration without overflowing.
+func scaleDuration(units uint64, timescale uint64) (time.Duration, bool) {
+	if timescale == 0 {
+		return 0, false
+	}
+	secs := units / timescale
+	rem := units % timescale
+	const maxSecs = uint64(1<<63-1) / uint64(time.Second)
+	if secs >= maxSecs {
+		return 0, false
+	}
+	// rem < timescale <= 2^64; split so rem*1e9 cannot overflow.
+	frac := uint64(0)
+	if rem <= (1<<64-1)/uint64(time.Second) {
+		frac = rem * uint64(time.Second) / timescale
+	} else {
+		frac = uint64(float64(rem) / float64(timescale) * float64(time.Second))
+	}
+	return time.Duration(secs)*time.Second + time.Duration(frac), true
+}
+
+// printable returns s when it is short printable ASCII, and "unknown" otherwise, so hostile
+// bytes never end up in logs or catalog entries.
+func printable(s string) string {
+	s = strings.TrimRight(s, " \x00")
+	if s == "" || len(s) > 64 {
+		return "unknown"
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] > 0x7e {
+			return "unknown"
+		}
+	}
+	return s
+}

@@ -1,0 +1,386 @@
+package probe
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/asticode/go-astits"
+)
+
+// MPEG-TS reads: the head holds the PAT, the PMT and the first frames; the tail holds the
+// last frames. Together they give the streams and the presentation time span without
+// reading the middle.
+const (
+	tsPacket    = 188
+	tsHeadBytes = 256 << 10
+	tsTailChunk = 256 << 10
+	tsMaxPES    = 64
+	tsPTSWrap   = 1 << 33
+	tsClock     = 90000
+)
+
+// tsPacketSize returns 188 for a transport stream, 192 for a Blu-ray M2TS (a 4-byte time
+// code before each packet), and 0 for anything else. It wants several sync bytes in a row,
+// since 0x47 alone starts many files.
+func tsPacketSize(b []byte) int {
+	for _, c := range []struct{ size, first int }{{188, 0}, {192, 4}} {
+		n := 0
+		for off := c.first; off < len(b) && n < 5; off += c.size {
+			if b[off] != 0x47 {
+				n = -1
+				break
+			}
+			n++
+		}
+		if n >= 3 || (n > 0 && n*c.size >= len(b)-c.first) {
+			return c.size
+		}
+	}
+	return 0
+}
+
+// tsPackets cuts b into 188-byte packets, dropping M2TS time codes and a partial packet at
+// either end. start is the offset in b of the first sync byte.
+func tsPackets(b []byte, start, size int) [][]byte {
+	var ps [][]byte
+	for off := start; off+size <= len(b); off += size {
+		p := b[off+size-tsPacket : off+size]
+		if p[0] != 0x47 {
+			continue
+		}
+		ps = append(ps, p)
+	}
+	return ps
+}
+
+// tsSync returns the offset of the first packet boundary in b, or -1.
+func tsSync(b []byte, size int) int {
+	syncAt := size - tsPacket // where 0x47 sits inside a packet
+	for o := 0; o < size && o+2*size+syncAt < len(b); o++ {
+		if b[o+syncAt] == 0x47 && b[o+size+syncAt] == 0x47 && b[o+2*size+syncAt] == 0x47 {
+			return o
+		}
+	}
+	return -1
+}
+
+// tsStream is one elementary stream from the PMT.
+type tsStream struct {
+	pid   uint16
+	video string // codec name for video streams
+	audio bool
+	capt  []CaptionTrack
+}
+
+func probeTS(r *reader, head []byte, info *Info) error {
+	info.Container = MPEGTS
+	info.MIME = "video/mp2t"
+	size := tsPacketSize(head)
+	if int64(len(head)) < r.size && len(head) < tsHeadBytes {
+		// The PMT and the first frames' timestamps lie in the first few hundred packets.
+		more, err := r.upTo(int64(len(head)), tsHeadBytes-int64(len(head)))
+		if err != nil {
+			return fmt.Errorf("mpegts: head: %w", err)
+		}
+		head = append(slices.Clip(head), more...)
+	}
+	packets := tsPackets(head, 0, size)
+	streams, err := tsProgram(r.ctx, packets)
+	if err != nil {
+		return fmt.Errorf("mpegts: %w", err)
+	}
+	// Time the first video stream, or the first audio stream when there is no video.
+	var timing *tsStream
+	for i := range streams {
+		s := &streams[i]
+		switch {
+		case s.video != "":
+			if info.Video == nil {
+				info.Video = &VideoTrack{Codec: s.video}
+				timing = s
+			}
+		case s.audio:
+			info.AudioTracks++
+			if timing == nil || timing.video == "" && !timing.audio {
+				timing = s
+			}
+		}
+		info.Captions = append(info.Captions, s.capt...)
+	}
+	if timing == nil {
+		return fmt.Errorf("mpegts: %w: no audio or video stream in the program map", ErrCorrupt)
+	}
+
+	first := tsPTS(packets, timing.pid, tsMaxPES)
+	if len(first) == 0 {
+		return fmt.Errorf("mpegts: %w: no timestamps for pid %d in the first %d bytes", ErrCorrupt, timing.pid, len(head))
+	}
+	if info.Video != nil {
+		es := tsFirstPayload(packets, timing.pid, 4096)
+		switch timing.video {
+		case "h264":
+			if w, h, ok := h264Size(es); ok {
+				info.Video.Width, info.Video.Height = w, h
+			}
+		case "mpeg2", "mpeg1":
+			if w, h, ok := mpeg2Size(es); ok {
+				info.Video.Width, info.Video.Height = w, h
+			}
+		}
+	}
+	frame := tsFrameDuration(first)
+	if info.Video != nil && frame > 0 {
+		info.Video.FrameRate = round3(tsClock / float64(frame))
+	}
+	last, err := r.tsTailPTS(size, timing.pid, int64(len(head)))
+	if err != nil {
+		return fmt.Errorf("mpegts: %w", err)
+	}
+	if len(last) == 0 {
+		last = first
+	}
+	lo := slices.Min(first)
+	hi := slices.Max(last)
+	span := (hi - lo + tsPTSWrap) % tsPTSWrap
+	// The last frame lasts one frame duration past its timestamp.
+	info.Duration = time.Duration((span + frame) * uint64(time.Second) / tsClock)
+	if info.Video == nil {
+		return fmt.Errorf("%w: mpegts has %d audio tracks and no video", ErrNoVideoTrack, info.AudioTracks)
+	}
+	return nil
+}
+
+// tsProgram finds the first program's elementary streams with go-astits. Only PAT and PMT
+// packets reach the demuxer; media packets are skipped before it parses them.
+func tsProgram(ctx context.Context, packets [][]byte) (streams []tsStream, err error) {
+	defer func() {
+		// go-astits was not written for hostile input; a panic inside it means the tables
+		// are malformed, which the caller must hear as ErrCorrupt, not as a crash.
+		if p := recover(); p != nil {
+			streams, err = nil, fmt.Errorf("%w: program tables: %v", ErrCorrupt, p)
+		}
+	}()
+	pmtPIDs := map[uint16]bool{}
+	var buf bytes.Buffer
+	for _, p := range packets {
+		buf.Write(p)
+	}
+	dmx := astits.NewDemuxer(ctx, &buf,
+		astits.DemuxerOptPacketSize(tsPacket),
+		astits.DemuxerOptPacketSkipper(func(p *astits.Packet) bool {
+			return p.Header.PID != 0 && !pmtPIDs[p.Header.PID]
+		}))
+	for {
+		d, err := dmx.NextData()
+		if err != nil {
+			if errors.Is(err, astits.ErrNoMorePackets) {
+				return nil, fmt.Errorf("%w: no program map table in the first %d packets", ErrCorrupt, len(packets))
+			}
+			return nil, fmt.Errorf("%w: program tables: %v", ErrCorrupt, err)
+		}
+		if d.PAT != nil {
+			for _, p := range d.PAT.Programs {
+				if p.ProgramNumber != 0 { // program 0 points at the network table
+					pmtPIDs[p.ProgramMapID] = true
+				}
+			}
+		}
+		if d.PMT != nil {
+			return tsStreams(d.PMT), nil
+		}
+	}
+}
+
+func tsStreams(pmt *astits.PMTData) []tsStream {
+	var out []tsStream
+	for _, es := range pmt.ElementaryStreams {
+		s := tsStream{pid: es.ElementaryPID}
+		switch es.StreamType {
+		case astits.StreamTypeH264Video:
+			s.video = "h264"
+		case astits.StreamTypeH265Video:
+			s.video = "hevc"
+		case astits.StreamTypeMPEG2Video:
+			s.video = "mpeg2"
+		case astits.StreamTypeMPEG1Video:
+			s.video = "mpeg1"
+		case astits.StreamTypeMPEG4Video:
+			s.video = "mpeg4"
+		case astits.StreamTypeVC1Video:
+			s.video = "vc1"
+		case astits.StreamTypeDIRACVideo:
+			s.video = "dirac"
+		case astits.StreamTypeCAVSVideo:
+			s.video = "cavs"
+		case 0x33:
+			s.video = "vvc"
+		default:
+			s.audio = es.StreamType.IsAudio()
+		}
+		if es.StreamType == astits.StreamTypePrivateData {
+			for _, d := range es.ElementaryStreamDescriptors {
+				switch {
+				case d.AC3 != nil || d.EnhancedAC3 != nil:
+					s.audio = true
+				case d.Registration != nil:
+					switch d.Registration.FormatIdentifier {
+					case 0x4F707573, 0x41432D33, 0x45414333, 0x44545331, 0x44545332, 0x44545333: // Opus, AC-3, EAC3, DTS1-3
+						s.audio = true
+					case 0x41563031: // AV01
+						s.video = "av1"
+					}
+				case d.Subtitling != nil:
+					for _, it := range d.Subtitling.Items {
+						s.capt = append(s.capt, CaptionTrack{Codec: "dvbsub", Language: tsLanguage(it.Language)})
+					}
+				case d.Teletext != nil:
+					for _, it := range d.Teletext.Items {
+						if it.Type == 0x02 || it.Type == 0x05 { // subtitle pages
+							s.capt = append(s.capt, CaptionTrack{Codec: "teletext", Language: tsLanguage(it.Language)})
+						}
+					}
+				}
+			}
+		}
+		if s.video != "" {
+			s.audio = false
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func tsLanguage(b []byte) string {
+	if l := printable(string(b)); l != "unknown" {
+		return l
+	}
+	return "und"
+}
+
+// tsPayload returns the payload of a 188-byte packet and whether it starts a PES packet.
+func tsPayload(p []byte) (payload []byte, start bool, pid uint16) {
+	pid = uint16(p[1]&0x1f)<<8 | uint16(p[2])
+	start = p[1]&0x40 != 0
+	off := 4
+	if p[3]&0x20 != 0 {
+		off += 1 + int(p[4])
+	}
+	if p[3]&0x10 == 0 || off >= len(p) {
+		return nil, start, pid
+	}
+	return p[off:], start, pid
+}
+
+// pesPTS returns the presentation time stamp of a PES packet header.
+func pesPTS(b []byte) (uint64, bool) {
+	if len(b) < 14 || b[0] != 0 || b[1] != 0 || b[2] != 1 || b[7]&0x80 == 0 {
+		return 0, false
+	}
+	p := b[9:14]
+	return uint64(p[0]>>1&0x07)<<30 | uint64(p[1])<<22 | uint64(p[2]>>1)<<15 | uint64(p[3])<<7 | uint64(p[4]>>1), true
+}
+
+// tsPTS returns the PTS of the PES packets of pid, at most max of them unless max is -1.
+func tsPTS(packets [][]byte, pid uint16, max int) []uint64 {
+	var out []uint64
+	for _, p := range packets {
+		payload, start, id := tsPayload(p)
+		if id != pid || !start {
+			continue
+		}
+		if pts, ok := pesPTS(payload); ok {
+			out = append(out, pts)
+			if len(out) == max {
+				break
+			}
+		}
+	}
+	return out
+}
+
+// tsFirstPayload returns up to max bytes of the first PES packet of pid, header removed: the
+// start of the first access unit, where the sequence parameters are.
+func tsFirstPayload(packets [][]byte, pid uint16, max int) []byte {
+	var out []byte
+	started := false
+	for _, p := range packets {
+		payload, start, id := tsPayload(p)
+		if id != pid {
+			continue
+		}
+		if start {
+			if started {
+				break
+			}
+			if len(payload) < 9 || int(payload[8])+9 > len(payload) {
+				continue
+			}
+			started = true
+			payload = payload[9+int(payload[8]):]
+		}
+		if started {
+			out = append(out, payload...)
+			if len(out) >= max {
+				return out[:max]
+			}
+		}
+	}
+	return out
+}
+
+// tsFrameDuration is the most common gap between consecutive presentation times, in 90 kHz
+// ticks: frames arrive in decode order, so the PTS are sorted first.
+func tsFrameDuration(pts []uint64) uint64 {
+	s := slices.Clone(pts)
+	slices.Sort(s)
+	counts := map[uint64]int{}
+	var best uint64
+	for i := 1; i < len(s); i++ {
+		d := s[i] - s[i-1]
+		if d == 0 || d > tsClock {
+			continue
+		}
+		counts[d]++
+		if counts[d] > counts[best] || (counts[d] == counts[best] && d < best) {
+			best = d
+		}
+	}
+	return best
+}
+
+// tsTailPTS reads backwards from the end in chunks until it finds PES packets of pid, and
+// returns their PTS. It stops at headEnd, which the head read already covered.
+func (r *reader) tsTailPTS(size int, pid uint16, headEnd int64) ([]uint64, error) {
+	for end := r.size; end > headEnd; {
+		start := end - tsTailChunk
+		if start < headEnd {
+			start = headEnd
+		}
+		if left := r.budget - r.read; end-start > left {
+			start = end - left
+		}
+		if end-start < int64(3*size) {
+			return nil, nil
+		}
+		b, err := r.at(start, end-start)
+		if err != nil {
+			return nil, fmt.Errorf("tail at offset %d: %w", start, err)
+		}
+		o := tsSync(b, size)
+		if o < 0 {
+			return nil, fmt.Errorf("%w: no packet sync in %d bytes at offset %d", ErrCorrupt, len(b), start)
+		}
+		if pts := tsPTS(tsPackets(b, o, size), pid, -1); len(pts) > 0 {
+			return pts, nil
+		}
+		end = start + int64(o) + int64(size) // keep the packet the chunk cut
+		if r.read >= r.budget {
+			return nil, nil
+		}
+	}
+	return nil, nil
+}
