@@ -69,12 +69,19 @@ const (
 	WithCaptions Kind = "with-captions"
 	// MXF is 320x240 MPEG-2 video + PCM audio in MXF OP1a, 1 s at 25 fps.
 	MXF Kind = "mxf"
+	// HEVC is 320x240 H.265 (hvc1) + AAC in MP4, 1 s at 5 fps.
+	HEVC Kind = "hevc"
+	// ProResMOV is 320x240 ProRes 422 + PCM audio in a QuickTime .mov ("qt  " brand), 1 s at
+	// 5 fps.
+	ProResMOV Kind = "prores-mov"
+	// AVI is 320x240 MPEG-4 Part 2 video in AVI: a video container the probe does not read.
+	AVI Kind = "avi"
 )
 
 // Kinds returns every kind Path makes, in a stable order.
 func Kinds() []Kind {
 	return []Kind{Landscape1080p, Portrait1080x1920, Square, UHD4K, NoAudio, Rotated90, MKV, WebM,
-		MPEGTS, MoovAtEnd, Truncated, Empty, PNGAsMP4, AudioOnly, WithCaptions, MXF}
+		MPEGTS, MoovAtEnd, Truncated, Empty, PNGAsMP4, AudioOnly, WithCaptions, MXF, HEVC, ProResMOV, AVI}
 }
 
 // recipe says how to make a kind and what ffprobe must then report.
@@ -147,6 +154,18 @@ var recipes = map[Kind]recipe{
 	WithCaptions: {ext: ".mp4", make: makeWithSubtitles(clip{w: 640, h: 360, fps: 10, secs: "2", audio: true, faststart: true}, "mov_text", "eng"), check: all(videoSize(640, 360, 0), audioCount(1), subtitle("mov_text", "eng"))},
 	MXF: {ext: ".mxf", make: makeMXF,
 		check: all(videoSize(320, 240, 0), videoCodec("mpeg2video"), audioCount(1), formatName("mxf"))},
+	HEVC: {ext: ".mp4", make: func(g *generator, out string) error {
+		return g.ffmpeg("-f", "lavfi", "-i", "testsrc2=s=320x240:r=5:d=1", "-f", "lavfi", "-i", "sine=f=440:r=48000:d=1",
+			"-map", "0:v", "-map", "1:a", "-c:v", "libx265", "-preset", "ultrafast", "-x265-params", "log-level=error",
+			"-tag:v", "hvc1", "-c:a", "aac", "-b:a", "32k", "-ac", "1", "-movflags", "+faststart", out)
+	}, check: all(videoSize(320, 240, 0), videoCodec("hevc"), audioCount(1))},
+	ProResMOV: {ext: ".mov", make: func(g *generator, out string) error {
+		return g.ffmpeg("-f", "lavfi", "-i", "testsrc2=s=320x240:r=5:d=1", "-f", "lavfi", "-i", "sine=f=440:r=48000:d=1",
+			"-map", "0:v", "-map", "1:a", "-c:v", "prores_ks", "-profile:v", "2", "-c:a", "pcm_s16le", out)
+	}, check: all(videoSize(320, 240, 0), videoCodec("prores"), audioCount(1), majorBrand("qt  "))},
+	AVI: {ext: ".avi", make: func(g *generator, out string) error {
+		return g.ffmpeg("-f", "lavfi", "-i", "testsrc2=s=320x240:r=5:d=1", "-c:v", "mpeg4", out)
+	}, check: all(videoSize(320, 240, 0), formatName("avi"))},
 }
 
 // recipeVersion changes whenever a recipe changes, so stale cached files are not reused.
@@ -385,8 +404,9 @@ type probeResult struct {
 		Tags map[string]string `json:"tags"`
 	} `json:"streams"`
 	Format struct {
-		FormatName string `json:"format_name"`
-		Size       string `json:"size"`
+		FormatName string            `json:"format_name"`
+		Size       string            `json:"size"`
+		Tags       map[string]string `json:"tags"`
 	} `json:"format"`
 	err error
 }
@@ -496,6 +516,15 @@ func formatName(name string) check {
 			}
 		}
 		return fmt.Errorf("format is %s, want %s", p.Format.FormatName, name)
+	}
+}
+
+func majorBrand(brand string) check {
+	return func(p probeResult, _ string) error {
+		if got := p.Format.Tags["major_brand"]; got != brand {
+			return fmt.Errorf("major brand is %q, want %q", got, brand)
+		}
+		return nil
 	}
 }
 
