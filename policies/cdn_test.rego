@@ -1,0 +1,41 @@
+package ottkit
+
+import rego.v1
+
+# Every cdn rule passes its passing fixture and fires on its failing one
+# (fixtures/<rule>/data.json, loaded as data.fixtures by the Go test runner).
+
+test_deny_cloudfront_viewer_protocol if {
+	count(deny_cloudfront_viewer_protocol) == 0 with input as data.fixtures.deny_cloudfront_viewer_protocol.pass
+	count(deny_cloudfront_viewer_protocol) > 0 with input as data.fixtures.deny_cloudfront_viewer_protocol.fail
+}
+
+test_deny_cloudfront_tls if {
+	count(deny_cloudfront_tls) == 0 with input as data.fixtures.deny_cloudfront_tls.pass
+	count(deny_cloudfront_tls) > 0 with input as data.fixtures.deny_cloudfront_tls.fail
+}
+
+test_deny_cloudfront_origin_access if {
+	count(deny_cloudfront_origin_access) == 0 with input as data.fixtures.deny_cloudfront_origin_access.pass
+	count(deny_cloudfront_origin_access) > 0 with input as data.fixtures.deny_cloudfront_origin_access.fail
+}
+
+test_deny_cloudfront_signed_urls if {
+	count(deny_cloudfront_signed_urls) == 0 with input as data.fixtures.deny_cloudfront_signed_urls.pass
+	count(deny_cloudfront_signed_urls) > 0 with input as data.fixtures.deny_cloudfront_signed_urls.fail
+}
+
+test_deny_cloudfront_logging if {
+	count(deny_cloudfront_logging) == 0 with input as data.fixtures.deny_cloudfront_logging.pass
+	count(deny_cloudfront_logging) > 0 with input as data.fixtures.deny_cloudfront_logging.fail
+}
+
+test_deny_cloudfront_response_headers if {
+	count(deny_cloudfront_response_headers) == 0 with input as data.fixtures.deny_cloudfront_response_headers.pass
+	count(deny_cloudfront_response_headers) > 0 with input as data.fixtures.deny_cloudfront_response_headers.fail
+}
+
+test_deny_cloudfront_waf if {
+	count(deny_cloudfront_waf) == 0 with input as data.fixtures.deny_cloudfront_waf.pass
+	count(deny_cloudfront_waf) > 0 with input as data.fixtures.deny_cloudfront_waf.fail
+}

@@ -1,0 +1,159 @@
+package policies
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/open-policy-agent/opa/v1/storage"
+	"github.com/open-policy-agent/opa/v1/storage/inmem"
+)
+
+// Violation is one message a rule reported.
+type Violation struct {
+	Policy  string `json:"policy"`
+	Level   Level  `json:"level"`
+	URN     string `json:"urn"` // the resource's, or the stack's for stack rules
+	Message string `json:"message"`
+}
+
+// Evaluator evaluates a pack under one configuration. Its queries are prepared once, so it
+// can evaluate many stacks; it is safe for concurrent use.
+type Evaluator struct {
+	pack     *Pack
+	levels   map[string]Level
+	resource *rego.PreparedEvalQuery // nil when no resource rule is enabled
+	stack    *rego.PreparedEvalQuery
+}
+
+// Prepare compiles the queries for every enabled rule of the pack, with cfg's properties as
+// data.config. A cfg naming a rule the pack lacks is an error.
+func (p *Pack) Prepare(ctx context.Context, cfg Config) (*Evaluator, error) {
+	if err := cfg.validate(p); err != nil {
+		return nil, err
+	}
+	e := &Evaluator{pack: p, levels: map[string]Level{}}
+	var resourceRules, stackRules []string
+	for _, r := range p.Rules {
+		level := cfg.level(r)
+		if level == Disabled {
+			continue
+		}
+		e.levels[r.Name] = level
+		if r.Scope == StackScope {
+			stackRules = append(stackRules, r.Name)
+		} else {
+			resourceRules = append(resourceRules, r.Name)
+		}
+	}
+	store := inmem.NewFromObject(map[string]any{"config": cfg.data()})
+	var err error
+	if e.resource, err = prepare(ctx, p.compiler, store, resourceRules); err != nil {
+		return nil, err
+	}
+	if e.stack, err = prepare(ctx, p.compiler, store, stackRules); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// prepare builds one query that evaluates every named rule at once into an object of rule
+// name to its set of messages: one evaluation per resource instead of one per rule.
+func prepare(ctx context.Context, c *ast.Compiler, store storage.Store, rules []string) (*rego.PreparedEvalQuery, error) {
+	if len(rules) == 0 {
+		return nil, nil
+	}
+	fields := make([]string, len(rules))
+	for i, r := range rules {
+		fields[i] = fmt.Sprintf("%q: data.%s.%s", r, PackageName, r)
+	}
+	q, err := rego.New(
+		rego.Query("{"+strings.Join(fields, ", ")+"}"),
+		rego.Compiler(c),
+		rego.Store(store),
+	).PrepareForEval(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("policies: preparing the query: %w", err)
+	}
+	return &q, nil
+}
+
+// Pack returns the pack the evaluator runs.
+func (e *Evaluator) Pack() *Pack { return e.pack }
+
+// Evaluate runs resource rules on every resource and stack rules once over all of them, and
+// returns the violations sorted by level (mandatory first), policy and URN. stackURN is the URN
+// stack-rule violations are reported against, as the analyzer reports them against the stack.
+func (e *Evaluator) Evaluate(ctx context.Context, stackURN string, resources []Resource) ([]Violation, error) {
+	var out []Violation
+	if e.resource != nil {
+		for _, r := range resources {
+			vs, err := e.eval(ctx, e.resource, r.Input(), r.URN)
+			if err != nil {
+				return nil, fmt.Errorf("policies: evaluating %s: %w", r.URN, err)
+			}
+			out = append(out, vs...)
+		}
+	}
+	if e.stack != nil {
+		vs, err := e.eval(ctx, e.stack, stackInput(resources), stackURN)
+		if err != nil {
+			return nil, fmt.Errorf("policies: evaluating stack rules: %w", err)
+		}
+		out = append(out, vs...)
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.Level != b.Level {
+			return a.Level == Mandatory
+		}
+		if a.Policy != b.Policy {
+			return a.Policy < b.Policy
+		}
+		if a.URN != b.URN {
+			return a.URN < b.URN
+		}
+		return a.Message < b.Message
+	})
+	return out, nil
+}
+
+func (e *Evaluator) eval(ctx context.Context, q *rego.PreparedEvalQuery, input any, urn string) ([]Violation, error) {
+	rs, err := q.Eval(ctx, rego.EvalInput(input))
+	if err != nil {
+		return nil, err
+	}
+	var out []Violation
+	for _, result := range rs {
+		for _, expr := range result.Expressions {
+			byRule, ok := expr.Value.(map[string]any)
+			if !ok {
+				return nil, fmt.Errorf("query returned %T, not an object", expr.Value)
+			}
+			for rule, msgs := range byRule {
+				list, _ := msgs.([]any)
+				for _, m := range list {
+					msg, ok := m.(string)
+					if !ok {
+						msg = fmt.Sprint(m)
+					}
+					out = append(out, Violation{Policy: rule, Level: e.levels[rule], URN: urn, Message: msg})
+				}
+			}
+		}
+	}
+	return out, nil
+}
+
+// Blocking reports whether any violation is mandatory, i.e. would stop `pulumi up`.
+func Blocking(vs []Violation) bool {
+	for _, v := range vs {
+		if v.Level == Mandatory {
+			return true
+		}
+	}
+	return false
+}

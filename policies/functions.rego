@@ -1,0 +1,147 @@
+package ottkit
+
+import rego.v1
+
+# Function rules, on each Lambda function; log retention joins functions to log groups.
+
+function_type := "aws:lambda/function:Function"
+
+log_group_type := "aws:cloudwatch/logGroup:LogGroup"
+
+# METADATA
+# title: Functions use a supported runtime
+# description: >-
+#   Zip-packaged functions use a runtime from supportedRuntimes (default provided.al2023, the
+#   OS-only runtime Go functions run on). Deprecated runtimes stop receiving security patches.
+# custom:
+#   message: Set runtime to "provided.al2023".
+deny_lambda_runtime contains msg if {
+	input.__type == function_type
+	object.get(input, "packageType", "Zip") == "Zip"
+	runtime := object.get(input, "runtime", "")
+	not runtime in config("deny_lambda_runtime", "supportedRuntimes", ["provided.al2023"])
+	msg := sprintf("%s: runtime %q is not supported", [named(input), runtime])
+}
+
+# METADATA
+# title: Functions run on arm64
+# description: >-
+#   Graviton (arm64) functions cost about 20% less per GB-second than x86_64 and Go
+#   cross-compiles to them for free.
+# custom:
+#   message: Set architectures to ["arm64"] and build with GOARCH=arm64.
+warn_lambda_arm64 contains msg if {
+	input.__type == function_type
+	not "arm64" in object.get(input, "architectures", ["x86_64"])
+	msg := sprintf("%s runs on x86_64; arm64 is cheaper", [named(input)])
+}
+
+# METADATA
+# title: Functions trace with X-Ray
+# description: Active tracing is on, so a slow or failing hop in the pipeline can be found.
+# custom:
+#   message: Set tracingConfig.mode to "Active" (the role needs xray:PutTraceSegments).
+deny_lambda_tracing contains msg if {
+	input.__type == function_type
+	object.get(input, ["tracingConfig", "mode"], "PassThrough") != "Active"
+	msg := sprintf("%s does not have active X-Ray tracing", [named(input)])
+}
+
+# METADATA
+# title: Functions reserve concurrency
+# description: >-
+#   Every function has reserved concurrency of at least 1, so a burst on one queue cannot
+#   starve the others (or the API) of account concurrency, and a runaway cannot scale without
+#   limit.
+# custom:
+#   message: Set reservedConcurrentExecutions to a positive number.
+deny_lambda_reserved_concurrency contains msg if {
+	input.__type == function_type
+	object.get(input, "reservedConcurrentExecutions", -1) < 1
+	msg := sprintf("%s has no reserved concurrency", [named(input)])
+}
+
+# METADATA
+# title: Function timeouts stay within the maximum
+# description: >-
+#   A function's timeout is at most maxTimeoutSeconds (default 300). Long timeouts hide stuck
+#   calls and force long queue visibility timeouts.
+# custom:
+#   message: Lower timeout, or raise maxTimeoutSeconds in the policy configuration.
+deny_lambda_timeout contains msg if {
+	input.__type == function_type
+	timeout := object.get(input, "timeout", 3)
+	max := config("deny_lambda_timeout", "maxTimeoutSeconds", 300)
+	timeout > max
+	msg := sprintf("%s: timeout %ds exceeds the maximum %ds", [named(input), timeout, max])
+}
+
+# METADATA
+# title: No secrets in plain environment variables
+# description: >-
+#   Environment variables are readable by anyone with lambda:GetFunctionConfiguration. A
+#   variable whose name looks like a secret (SECRET, PASSWORD, TOKEN, PRIVATE_KEY, API_KEY,
+#   ACCESS_KEY, CREDENTIAL) and that is not a reference (ending in _ARN, _NAME, _URL,
+#   _PARAMETER), or a value that looks like a private key or an access key id, fails.
+# custom:
+#   message: >-
+#     Store the value in Secrets Manager and pass its ARN (e.g. SIGNING_SECRET_ARN); the
+#     function reads it at start-up.
+deny_lambda_env_secrets contains msg if {
+	input.__type == function_type
+	some name, _ in object.get(input, ["environment", "variables"], {})
+	regex.match(`(?i)(SECRET|PASSWORD|PASSWD|PRIVATE_?KEY|API_?KEY|ACCESS_?KEY|TOKEN|CREDENTIAL)`, name)
+	not regex.match(`(?i)_(ARN|NAME|URL|PARAMETER)$`, name)
+	msg := sprintf("%s: environment variable %s looks like a secret", [named(input), name])
+}
+
+deny_lambda_env_secrets contains msg if {
+	input.__type == function_type
+	some name, value in object.get(input, ["environment", "variables"], {})
+	is_string(value)
+	secret_value(value)
+	msg := sprintf("%s: environment variable %s holds what looks like a key", [named(input), name])
+}
+
+secret_value(v) if contains(v, "PRIVATE KEY-----")
+
+secret_value(v) if regex.match(`^(AKIA|ASIA)[A-Z0-9]{16}$`, v)
+
+# METADATA
+# title: Function logs expire
+# description: >-
+#   Every function has a log group (/aws/lambda/<name>, or its loggingConfig.logGroup) with
+#   retentionInDays set. The group Lambda creates on its own keeps logs forever.
+# custom:
+#   message: >-
+#     Create the function's LogGroup in the program with retentionInDays (e.g. 30) and the
+#     stack key.
+stack_deny_lambda_log_retention contains msg if {
+	some f in input.resources
+	f.__type == function_type
+	count(function_log_groups(f)) == 0
+	msg := sprintf("%s has no log group in the stack: Lambda would create one that never expires", [named(f)])
+}
+
+stack_deny_lambda_log_retention contains msg if {
+	some f in input.resources
+	f.__type == function_type
+	some g in function_log_groups(f)
+	object.get(g, "retentionInDays", 0) <= 0
+	msg := sprintf("%s: log group %q has no retention", [named(f), g.__name])
+}
+
+function_log_groups(f) := [g |
+	some g in input.resources
+	g.__type == log_group_type
+	function_logs_to(f, g)
+]
+
+function_log_groups_names(f) := {concat("", ["/aws/lambda/", f.name]), object.get(f, ["loggingConfig", "logGroup"], "")}
+
+function_logs_to(f, g) if {
+	is_string(g.name)
+	g.name in function_log_groups_names(f)
+}
+
+function_logs_to(f, g) if depends_on_via(f, "loggingConfig", g.__urn)

@@ -1,0 +1,126 @@
+package ottkit
+
+import rego.v1
+
+# Governance rules: tags, data residency, retention of stateful resources, key rotation.
+
+# taggable_types are the resource types the platform creates that accept tags.
+taggable_types := {
+	"aws:s3/bucketV2:BucketV2",
+	"aws:s3/bucket:Bucket",
+	"aws:sqs/queue:Queue",
+	"aws:sns/topic:Topic",
+	"aws:lambda/function:Function",
+	"aws:lambda/eventSourceMapping:EventSourceMapping",
+	"aws:dynamodb/table:Table",
+	"aws:cloudfront/distribution:Distribution",
+	"aws:kms/key:Key",
+	"aws:cloudwatch/logGroup:LogGroup",
+	"aws:cloudwatch/eventRule:EventRule",
+	"aws:cloudwatch/metricAlarm:MetricAlarm",
+	"aws:iam/role:Role",
+	"aws:iam/policy:Policy",
+	"aws:secretsmanager/secret:Secret",
+	"aws:wafv2/webAcl:WebAcl",
+	"aws:apigatewayv2/api:Api",
+	"aws:apigatewayv2/stage:Stage",
+	"aws:mediaconvert/queue:Queue",
+	"aws:acm/certificate:Certificate",
+}
+
+# METADATA
+# title: Resources carry the required tags
+# description: >-
+#   Every taggable resource carries each tag in requiredTags (default customer and
+#   environment), set on the resource or through the provider's defaultTags, so cost and
+#   ownership can be attributed per customer environment.
+# custom:
+#   message: Add the missing tags to the stack's tags (the provider's defaultTags) or to the resource.
+deny_required_tags contains msg if {
+	input.__type in taggable_types
+	tags := tags_of(input)
+	some key in config("deny_required_tags", "requiredTags", ["customer", "environment"])
+	object.get(tags, key, "") == ""
+	msg := sprintf("%s is missing the required tag %q", [named(input), key])
+}
+
+# METADATA
+# title: Resources stay in the allowed regions
+# description: >-
+#   Every regional AWS resource is deployed through a provider whose region is in
+#   allowedRegions (data residency). Global services (CloudFront, IAM, Route 53) are exempt,
+#   and so are the ACM certificates and CLOUDFRONT-scoped web ACLs CloudFront requires in
+#   us-east-1.
+# custom:
+#   message: Deploy the stack to an allowed region, or add the region to allowedRegions.
+deny_region contains msg if {
+	startswith(input.__type, "aws:")
+	not global_service(input)
+	not cloudfront_edge_resource(input)
+	region := region_of(input)
+	allowed := config("deny_region", "allowedRegions", ["us-east-1", "us-east-2", "us-west-2", "eu-west-1", "eu-central-1"])
+	not region in allowed
+	msg := sprintf("%s is in region %q, outside the allowed regions %v", [named(input), region, allowed])
+}
+
+global_service(r) if startswith(r.__type, "aws:cloudfront/")
+
+global_service(r) if startswith(r.__type, "aws:iam/")
+
+global_service(r) if startswith(r.__type, "aws:route53/")
+
+cloudfront_edge_resource(r) if {
+	r.__type == "aws:acm/certificate:Certificate"
+	region_of(r) == "us-east-1"
+}
+
+cloudfront_edge_resource(r) if {
+	r.__type == "aws:wafv2/webAcl:WebAcl"
+	r.scope == "CLOUDFRONT"
+	region_of(r) == "us-east-1"
+}
+
+# METADATA
+# title: Stateful resources survive pulumi destroy
+# description: >-
+#   The masters bucket (bucketRoles), the catalog table and KMS keys are kept on pulumi destroy
+#   (retainOnDelete) or protected. Pulumi's analyzer does not pass retainOnDelete to policies:
+#   under pulumi preview the rule then requires protect, or for a bucket at least that
+#   forceDestroy is off.
+# custom:
+#   message: Register the resource with pulumi.RetainOnDelete(true) (or pulumi.Protect(true)).
+deny_stateful_retained contains msg if {
+	stateful(input)
+	not input.__options.protect == true
+	object.get(input.__options, "retainOnDelete", null) == false
+	msg := sprintf("%s holds data but is neither retained on delete nor protected", [named(input)])
+}
+
+deny_stateful_retained contains msg if {
+	stateful(input)
+	not input.__options.protect == true
+	object.get(input.__options, "retainOnDelete", null) == null
+	object.get(input, "forceDestroy", false) == true
+	msg := sprintf("%s holds data but is not protected and has forceDestroy on", [named(input)])
+}
+
+stateful(r) if {
+	r.__type in bucket_types
+	role_of(r) in config("deny_stateful_retained", "bucketRoles", ["masters"])
+}
+
+stateful(r) if r.__type == "aws:dynamodb/table:Table"
+
+stateful(r) if r.__type == "aws:kms/key:Key"
+
+# METADATA
+# title: KMS keys rotate
+# description: Automatic yearly rotation is on for every symmetric KMS key.
+# custom:
+#   message: Set enableKeyRotation to true.
+deny_kms_key_rotation contains msg if {
+	input.__type == "aws:kms/key:Key"
+	object.get(input, "customerMasterKeySpec", "SYMMETRIC_DEFAULT") == "SYMMETRIC_DEFAULT"
+	not object.get(input, "enableKeyRotation", false) == true
+	msg := sprintf("%s does not rotate automatically", [named(input)])
+}

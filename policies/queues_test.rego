@@ -1,0 +1,21 @@
+package ottkit
+
+import rego.v1
+
+# Every queues rule passes its passing fixture and fires on its failing one
+# (fixtures/<rule>/data.json, loaded as data.fixtures by the Go test runner).
+
+test_stack_deny_sqs_dead_letter if {
+	count(stack_deny_sqs_dead_letter) == 0 with input as data.fixtures.stack_deny_sqs_dead_letter.pass
+	count(stack_deny_sqs_dead_letter) > 0 with input as data.fixtures.stack_deny_sqs_dead_letter.fail
+}
+
+test_deny_sqs_kms if {
+	count(deny_sqs_kms) == 0 with input as data.fixtures.deny_sqs_kms.pass
+	count(deny_sqs_kms) > 0 with input as data.fixtures.deny_sqs_kms.fail
+}
+
+test_stack_deny_sqs_visibility_timeout if {
+	count(stack_deny_sqs_visibility_timeout) == 0 with input as data.fixtures.stack_deny_sqs_visibility_timeout.pass
+	count(stack_deny_sqs_visibility_timeout) > 0 with input as data.fixtures.stack_deny_sqs_visibility_timeout.fail
+}
