@@ -172,7 +172,7 @@ func h264SPSSize(sps []byte) (width, height int, ok bool) {
 	if br.u(1) == 1 {
 		cl, cr, ct, cb = br.ue(), br.ue(), br.ue(), br.ue()
 	}
-	if br.err != nil || wMbs > 1<<12 || hMapUnits > 1<<12 {
+	if br.err != nil || wMbs > 1<<12 || hMapUnits > 1<<12 || cl > 1<<16 || cr > 1<<16 || ct > 1<<16 || cb > 1<<16 {
 		return 0, 0, false
 	}
 	cropX, cropY := uint32(1), 2-frameMbsOnly
@@ -186,7 +186,7 @@ func h264SPSSize(sps []byte) (width, height int, ok bool) {
 	}
 	w := int(wMbs*16) - int(cropX)*int(cl+cr)
 	h := int((2-frameMbsOnly)*hMapUnits*16) - int(cropY)*int(ct+cb)
-	if w <= 0 || h <= 0 || cl+cr > 1<<16 || ct+cb > 1<<16 {
+	if w <= 0 || h <= 0 {
 		return 0, 0, false
 	}
 	return w, h, true

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"strings"
-	"time"
 )
 
 // Matroska element IDs, with their length marker bits kept, as the specification writes them.
@@ -48,12 +47,10 @@ const (
 // Matroska limits: the master elements the probe reads whole are capped, so a hostile size
 // never turns into an allocation.
 const (
-	mkvMaxDepth  = 8
 	mkvMaxHeader = 4 << 10
 	mkvMaxInfo   = 64 << 10
 	mkvMaxSeek   = 64 << 10
 	mkvMaxTracks = 1 << 20
-	mkvMaxSeeks  = 4
 )
 
 // ebmlElement is one element header: where it starts, how long the header is and how long the
@@ -392,9 +389,7 @@ func probeMatroska(r *reader, info *Info) error {
 		return fmt.Errorf("matroska: %w: no tracks element before the first cluster", ErrCorrupt)
 	}
 
-	if ns := duration * float64(scale); ns > 0 && ns < math.MaxInt64 {
-		info.Duration = time.Duration(ns)
-	}
+	info.Duration = nanosToDuration(duration * float64(scale))
 	for _, t := range tracks {
 		switch t.typ {
 		case mkvTrackVideo:

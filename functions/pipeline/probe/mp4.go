@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"strings"
+
+	"github.com/gabriel-vasile/mimetype"
 )
 
 // ISO BMFF (MP4, MOV) limits. A real moov nests about eight deep; the caps on what is read
@@ -17,6 +19,12 @@ const (
 	mp4MaxStts    = 8192     // time-to-sample entries read for the frame rate
 	mp4HeaderSize = 8
 )
+
+// isoImageBrands are the ftyp major brands of still images (HEIF, HEIC, AVIF) stored in
+// ISO BMFF, which are not video even though their boxes look alike.
+var isoImageBrands = map[string]bool{
+	"heic": true, "heix": true, "heim": true, "heis": true, "mif1": true, "mif2": true, "avif": true, "avci": true,
+}
 
 // isoTopLevel holds the box types a QuickTime or MP4 file may start with.
 var isoTopLevel = map[string]bool{
@@ -166,6 +174,11 @@ func probeMP4(r *reader, head []byte, info *Info) error {
 			}
 			if len(p) >= 4 && string(p[:4]) != "qt  " {
 				info.Container = MP4
+			}
+			if len(p) >= 4 && isoImageBrands[string(p[:4])] {
+				info.Container = ""
+				info.MIME = baseMIME(mimetype.Detect(head).String())
+				return fmt.Errorf("%w: content is %s (brand %q)", ErrNotVideo, info.MIME, printable(string(p[:4])))
 			}
 		case "moov":
 			if moov == nil {

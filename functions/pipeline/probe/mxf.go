@@ -230,17 +230,17 @@ func probeMXF(r *reader, head []byte, info *Info) error {
 			if d.rateNum > 0 && d.rateDen > 0 {
 				info.Video.FrameRate = round3(float64(d.rateNum) / float64(d.rateDen))
 				if d.hasDuration {
-					info.Duration = time.Duration(float64(d.duration) * float64(d.rateDen) / float64(d.rateNum) * float64(time.Second))
+					info.Duration = nanosToDuration(float64(d.duration) * float64(d.rateDen) / float64(d.rateNum) * 1e9)
 				}
 			}
 		case mxfGenericSound, mxfAES3Audio, mxfWaveAudio:
 			info.AudioTracks++
 			if info.Duration == 0 && d.hasDuration && d.rateNum > 0 && d.rateDen > 0 {
-				info.Duration = time.Duration(float64(d.duration) * float64(d.rateDen) / float64(d.rateNum) * float64(time.Second))
+				info.Duration = nanosToDuration(float64(d.duration) * float64(d.rateDen) / float64(d.rateNum) * 1e9)
 			}
 		}
 	}
-	if info.Duration <= 0 {
+	if info.Duration == 0 {
 		// Writers that leave ContainerDuration out (ffmpeg among them) give each track's
 		// length as its sequence's duration in edit units.
 		info.Duration = mxfTrackDuration(descs)
@@ -268,7 +268,7 @@ func mxfTrackDuration(sets []mxfDescriptor) time.Duration {
 		if !ok {
 			continue
 		}
-		if d := time.Duration(float64(units) * float64(t.rateDen) / float64(t.rateNum) * float64(time.Second)); d > longest {
+		if d := nanosToDuration(float64(units) * float64(t.rateDen) / float64(t.rateNum) * 1e9); d > longest {
 			longest = d
 		}
 	}

@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
+	"math/bits"
 	"strings"
 	"time"
 
@@ -161,7 +163,7 @@ func probe(r *reader) (*Info, error) {
 		return info, fmt.Errorf("%w: content is %s", ErrNotVideo, info.MIME)
 	}
 	if err != nil {
-		if errors.Is(err, ErrNoVideoTrack) {
+		if errors.Is(err, ErrNoVideoTrack) || errors.Is(err, ErrNotVideo) || errors.Is(err, ErrUnsupportedContainer) {
 			return info, err
 		}
 		return nil, err
@@ -193,14 +195,20 @@ func scaleDuration(units uint64, timescale uint64) (time.Duration, bool) {
 	if secs >= maxSecs {
 		return 0, false
 	}
-	// rem < timescale <= 2^64; split so rem*1e9 cannot overflow.
-	frac := uint64(0)
-	if rem <= (1<<64-1)/uint64(time.Second) {
-		frac = rem * uint64(time.Second) / timescale
-	} else {
-		frac = uint64(float64(rem) / float64(timescale) * float64(time.Second))
-	}
+	// rem·1e9 needs 128 bits; its high half is below timescale because rem is, so the
+	// division cannot overflow.
+	hi, lo := bits.Mul64(rem, uint64(time.Second))
+	frac, _ := bits.Div64(hi, lo, timescale)
 	return time.Duration(secs)*time.Second + time.Duration(frac), true
+}
+
+// nanosToDuration converts a count of nanoseconds computed in floating point, returning 0 for
+// values no real media has (negative, NaN, or past what a Duration holds).
+func nanosToDuration(ns float64) time.Duration {
+	if !(ns > 0) || ns >= math.MaxInt64 {
+		return 0
+	}
+	return time.Duration(ns)
 }
 
 // printable returns s when it is short printable ASCII, and "unknown" otherwise, so hostile

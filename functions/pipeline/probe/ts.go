@@ -36,7 +36,8 @@ func tsPacketSize(b []byte) int {
 			}
 			n++
 		}
-		if n >= 3 || (n > 0 && n*c.size >= len(b)-c.first) {
+		// A stream shorter than three packets must hold only whole packets.
+		if n >= 3 || (n == 2 && len(b)-c.first == 2*c.size) {
 			return c.size
 		}
 	}
@@ -147,6 +148,9 @@ func probeTS(r *reader, head []byte, info *Info) error {
 	hi := slices.Max(last)
 	span := (hi - lo + tsPTSWrap) % tsPTSWrap
 	// The last frame lasts one frame duration past its timestamp.
+	if frame > tsClock {
+		frame = 0
+	}
 	info.Duration = time.Duration((span + frame) * uint64(time.Second) / tsClock)
 	if info.Video == nil {
 		return fmt.Errorf("%w: mpegts has %d audio tracks and no video", ErrNoVideoTrack, info.AudioTracks)
