@@ -207,7 +207,7 @@ func NewGoFunction(ctx *pulumi.Context, name string, args *GoFunctionArgs, opts 
 		}
 	}
 
-	actions := alarmActionsArray(args.AlarmActions)
+	actions := alarmActions(args.AlarmActions)
 	for _, a := range []struct{ role, metric, what string }{
 		{"errors", "Errors", "invocations failed"},
 		{"throttles", "Throttles", "invocations were throttled"},
@@ -585,15 +585,4 @@ func intInputOr(v pulumi.IntInput, def int) pulumi.IntInput {
 		return pulumi.Int(def)
 	}
 	return v
-}
-
-// alarmActionsArray adapts a string array input to the untyped array some resources take.
-func alarmActionsArray(v pulumi.StringArrayInput) pulumi.ArrayOutput {
-	return v.ToStringArrayOutput().ApplyT(func(s []string) []any {
-		out := make([]any, len(s))
-		for i, x := range s {
-			out[i] = x
-		}
-		return out
-	}).(pulumi.ArrayOutput)
 }
