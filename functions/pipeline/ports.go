@@ -3,7 +3,8 @@ package pipeline
 import (
 	"context"
 	"errors"
-	"io"
+
+	"github.com/ottkit/ottkit/functions/pipeline/probe"
 )
 
 // The errors the Catalog reports; implementations wrap them so callers use errors.Is.
@@ -35,9 +36,9 @@ type Catalog interface {
 
 // BlobStore reads and moves stored objects (S3, GCS).
 type BlobStore interface {
-	// Open returns a reader over the object version, which probing reads at random offsets.
-	// The reader is only valid until ctx ends.
-	Open(ctx context.Context, obj Object) (io.ReaderAt, error)
+	// Open returns the object version as a probe.Source (ReadAt and Size), which probing
+	// reads at a few random offsets. The source is only valid until ctx ends.
+	Open(ctx context.Context, obj Object) (probe.Source, error)
 	// Copy copies the object version to dstBucket/dstKey and returns the new object.
 	Copy(ctx context.Context, src Object, dstBucket, dstKey string) (Object, error)
 	// Delete removes the object version.
