@@ -229,7 +229,7 @@ func (s *Spec) validate(p *problems) {
 	between(p, k("thumbnailInterval"), s.ThumbnailInterval, 1, 3600)
 
 	between(p, k("ingestExpirationDays"), s.IngestExpirationDays, 1, 365)
-	between(p, k("archiveAfterDays"), s.ArchiveAfterDays, 0, 3650)
+	between(p, k("archiveAfterDays"), s.ArchiveAfterDays, 1, 3650)
 	if s.DeepArchiveAfterDays != 0 {
 		between(p, k("deepArchiveAfterDays"), s.DeepArchiveAfterDays, 0, 3650)
 		if s.DeepArchiveAfterDays < s.ArchiveAfterDays+90 {
