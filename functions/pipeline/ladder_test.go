@@ -231,3 +231,28 @@ func BenchmarkPlanLadder(b *testing.B) {
 		}
 	}
 }
+
+func FuzzParseLadder(f *testing.F) {
+	f.Add(`[{"height":1080,"maxBitrate":6000000},{"height":720,"maxBitrate":3500000}]`)
+	f.Add(`[{"height":144,"maxBitrate":50000}]`)
+	f.Add(`[{"height":-2,"maxBitrate":1e3}]`)
+	f.Add(`[{}]`)
+	f.Fuzz(func(t *testing.T, text string) {
+		rungs, err := ParseLadder(text)
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "ladder") {
+				t.Fatalf("error %q does not name the ladder", err)
+			}
+			return
+		}
+		if err := ValidateRungs(rungs); err != nil {
+			t.Fatalf("ParseLadder accepted rungs ValidateRungs rejects: %v", err)
+		}
+		for _, src := range []Source{{Width: 1920, Height: 1080}, {Width: 90, Height: 160, Rotation: 270}} {
+			plan, err := PlanLadder(src, LadderConfig{Rungs: rungs, Codec: CodecHEVC})
+			if err != nil || len(plan.Renditions) == 0 {
+				t.Fatalf("PlanLadder with parsed rungs: %v, %d renditions", err, len(plan.Renditions))
+			}
+		}
+	})
+}
