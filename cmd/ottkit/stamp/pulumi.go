@@ -1,0 +1,152 @@
+package stamp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os/exec"
+	"sync"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/auto"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/events"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optdestroy"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optpreview"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optrefresh"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
+)
+
+// ErrNoPulumiCLI is returned by NewPulumiEngine when the pulumi CLI is not on PATH: the
+// Automation API drives the CLI, it does not replace it.
+var ErrNoPulumiCLI = errors.New("stamp: the pulumi CLI is not on PATH; install it with " +
+	"`curl -fsSL https://get.pulumi.com | sh` (or `brew install pulumi/tap/pulumi`, see " +
+	"https://www.pulumi.com/docs/iac/download-install/), then log in to a backend " +
+	"(`pulumi login` or `pulumi login s3://bucket`), or run `ottkit plan` for an offline preview")
+
+// PulumiEngine is the Engine that runs the real Pulumi engine through the Automation API, on
+// the stacks of the project in ProjectDir: its Pulumi.yaml names the program (stacks/) and
+// the stack config directory (stacks/), so each stack reads stacks/Pulumi.<stack>.yaml.
+type PulumiEngine struct {
+	projectDir string
+	org        string
+
+	// open serialises creating and selecting stacks: both rewrite the workspace's "current
+	// stack" file, and concurrent writes corrupt it (pulumi/pulumi#8186). The operations
+	// themselves pass --stack and run in parallel.
+	open sync.Mutex
+}
+
+// NewPulumiEngine returns an Engine for the project in projectDir. A non-empty org qualifies
+// stack names as org/<project>/<stack> for Pulumi Cloud; leave it empty for the backend the
+// user is logged in to. It fails with ErrNoPulumiCLI before any workspace exists when the
+// pulumi CLI is missing.
+func NewPulumiEngine(projectDir, org string) (*PulumiEngine, error) {
+	if _, err := exec.LookPath("pulumi"); err != nil {
+		return nil, ErrNoPulumiCLI
+	}
+	return &PulumiEngine{projectDir: projectDir, org: org}, nil
+}
+
+// project is the Pulumi project name in Pulumi.yaml.
+const project = "ottkit"
+
+func (e *PulumiEngine) stack(ctx context.Context, name string, create bool) (auto.Stack, error) {
+	if e.org != "" {
+		name = auto.FullyQualifiedStackName(e.org, project, name)
+	}
+	e.open.Lock()
+	defer e.open.Unlock()
+	if create {
+		return auto.UpsertStackLocalSource(ctx, name, e.projectDir)
+	}
+	// Refresh and destroy act on what exists; creating an empty stack to destroy it would only
+	// hide a typo in the stack name.
+	return auto.SelectStackLocalSource(ctx, name, e.projectDir)
+}
+
+// Run implements Engine. Cancelling ctx makes the Automation API interrupt the pulumi CLI
+// (SIGINT, as Ctrl-C does), which stops scheduling new steps and waits for those in flight
+// before it exits, so state stays consistent; the CLI is killed only if it has not exited 10s
+// later.
+func (e *PulumiEngine) Run(ctx context.Context, req Request) (Changes, error) {
+	st, err := e.stack(ctx, req.Stack, req.Op == Preview || req.Op == Up)
+	if err != nil {
+		return nil, err
+	}
+	evs := make(chan events.EngineEvent)
+	go forwardSteps(evs, req.Step)
+
+	switch req.Op {
+	case Preview:
+		res, err := st.Preview(ctx,
+			optpreview.ProgressStreams(req.Log), optpreview.ErrorProgressStreams(req.Log),
+			optpreview.EventStreams(evs), optpreview.PolicyPacks(req.PolicyPacks...))
+		ch := Changes{}
+		for op, n := range res.ChangeSummary {
+			ch[string(op)] = n
+		}
+		return ch, err
+	case Up:
+		res, err := st.Up(ctx,
+			optup.ProgressStreams(req.Log), optup.ErrorProgressStreams(req.Log),
+			optup.EventStreams(evs), optup.PolicyPacks(req.PolicyPacks...))
+		return summaryChanges(res.Summary), err
+	case Refresh:
+		res, err := st.Refresh(ctx,
+			optrefresh.ProgressStreams(req.Log), optrefresh.ErrorProgressStreams(req.Log),
+			optrefresh.EventStreams(evs))
+		return summaryChanges(res.Summary), err
+	case Destroy:
+		res, err := st.Destroy(ctx,
+			optdestroy.ProgressStreams(req.Log), optdestroy.ErrorProgressStreams(req.Log),
+			optdestroy.EventStreams(evs))
+		return summaryChanges(res.Summary), err
+	}
+	close(evs)
+	return nil, fmt.Errorf("stamp: unknown operation %q", req.Op)
+}
+
+// Retained implements Engine from the stack's exported state.
+func (e *PulumiEngine) Retained(ctx context.Context, stack string) ([]string, error) {
+	st, err := e.stack(ctx, stack, false)
+	if err != nil {
+		return nil, err
+	}
+	d, err := st.Export(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return RetainedInDeployment(d.Deployment)
+}
+
+// forwardSteps turns engine events into Steps until the Automation API closes the channel.
+// It must drain every event: the API blocks on each send.
+func forwardSteps(evs <-chan events.EngineEvent, step func(Step)) {
+	for ev := range evs {
+		if step == nil {
+			continue
+		}
+		switch {
+		case ev.ResourcePreEvent != nil:
+			m := ev.ResourcePreEvent.Metadata
+			step(Step{Op: string(m.Op), URN: m.URN})
+		case ev.ResOutputsEvent != nil:
+			m := ev.ResOutputsEvent.Metadata
+			step(Step{Op: string(m.Op), URN: m.URN, Done: true})
+		case ev.ResOpFailedEvent != nil:
+			m := ev.ResOpFailedEvent.Metadata
+			step(Step{Op: "failed " + string(m.Op), URN: m.URN, Done: true})
+		}
+	}
+}
+
+func summaryChanges(s auto.UpdateSummary) Changes {
+	ch := Changes{}
+	if s.ResourceChanges != nil {
+		for op, n := range *s.ResourceChanges {
+			ch[op] = n
+		}
+	}
+	return ch
+}
+
+var _ Engine = (*PulumiEngine)(nil)
