@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"slices"
 	"testing"
 	"time"
 )
@@ -17,7 +18,7 @@ func TestCanMoveToEveryPair(t *testing.T) {
 		{StatusRetrying, StatusTranscoding}: true,
 		{StatusRetrying, StatusFailed}:      true,
 	}
-	all := append(Statuses, Status(""), Status("deleted"))
+	all := slices.Concat(Statuses, []Status{"", "deleted"})
 	for _, from := range all {
 		for _, to := range all {
 			t.Run(string(from)+"->"+string(to), func(t *testing.T) {

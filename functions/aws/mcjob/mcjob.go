@@ -300,9 +300,11 @@ func videoOutput(codec string, r pipeline.Rendition) types.Output {
 		NameModifier:      aws.String(fmt.Sprintf("_%dx%d", r.Width, r.Height)),
 		ContainerSettings: &types.ContainerSettings{Container: types.ContainerTypeCmfc, CmfcSettings: &types.CmfcSettings{}},
 		VideoDescription: &types.VideoDescription{
-			Width:           aws.Int32(int32(r.Width)),
-			Height:          aws.Int32(int32(r.Height)),
-			ScalingBehavior: types.ScalingBehaviorDefault,
+			Width:  aws.Int32(int32(r.Width)),
+			Height: aws.Int32(int32(r.Height)),
+			// The planned size has the source's aspect ratio up to even rounding, so stretching
+			// moves the picture by under a pixel, where DEFAULT would pad a 1-pixel black bar.
+			ScalingBehavior: types.ScalingBehaviorStretchToOutput,
 			CodecSettings:   cs,
 		},
 	}
@@ -338,8 +340,9 @@ func frameCaptureGroup(name string, destination *string, ds *types.DestinationSe
 		Outputs: []types.Output{{
 			ContainerSettings: &types.ContainerSettings{Container: types.ContainerTypeRaw},
 			VideoDescription: &types.VideoDescription{
-				Width:  aws.Int32(int32(width)),
-				Height: aws.Int32(int32(height)),
+				Width:           aws.Int32(int32(width)),
+				Height:          aws.Int32(int32(height)),
+				ScalingBehavior: types.ScalingBehaviorStretchToOutput,
 				CodecSettings: &types.VideoCodecSettings{
 					Codec: types.VideoCodecFrameCapture,
 					FrameCaptureSettings: &types.FrameCaptureSettings{

@@ -222,6 +222,9 @@ func TestBuildSpecifics(t *testing.T) {
 					if w > in.Plan.SourceWidth || h > in.Plan.SourceHeight {
 						t.Errorf("video output %dx%d above the %dx%d source", w, h, in.Plan.SourceWidth, in.Plan.SourceHeight)
 					}
+					if vd.ScalingBehavior != types.ScalingBehaviorStretchToOutput {
+						t.Errorf("scaling %s, want STRETCH_TO_OUTPUT (no padding bars)", vd.ScalingBehavior)
+					}
 					checkCodec(t, c.codec, vd.CodecSettings, r.MaxBitrate)
 				case len(o.AudioDescriptions) > 0:
 					audio++
