@@ -127,6 +127,7 @@ func (s *Server) HTTPClient() aws.HTTPClient { return bodyCopyingClient{s.srv.Cl
 
 type bodyCopyingClient struct{ c *http.Client }
 
+// Do sends a copy of req whose body only the transport holds.
 func (b bodyCopyingClient) Do(req *http.Request) (*http.Response, error) {
 	if req.Body == nil || req.Body == http.NoBody {
 		return b.c.Do(req)

@@ -341,3 +341,48 @@ func TestFailNext(t *testing.T) {
 		t.Errorf("error %v, want ForbiddenException (not retried)", err)
 	}
 }
+
+// TestCreateJobAcceptsEveryPlanShape submits jobs for the shapes mcjob handles differently:
+// HEVC, no audio, portrait, square, a source below every rung, teletext captions, KMS outputs.
+func TestCreateJobAcceptsEveryPlanShape(t *testing.T) {
+	fake := newFake(t)
+	client := fake.Client(noRetry)
+	shapes := []struct {
+		name     string
+		src      pipeline.Source
+		codec    string
+		captions []pipeline.Caption
+		kms      string
+	}{
+		{"hevc square", pipeline.Source{Width: 1080, Height: 1080, Audio: true}, pipeline.CodecHEVC, nil, ""},
+		{"portrait without audio", pipeline.Source{Width: 1920, Height: 1080, Rotation: 90}, pipeline.CodecH264, nil, ""},
+		{"tiny", pipeline.Source{Width: 160, Height: 90}, pipeline.CodecH264, nil, ""},
+		{"teletext and kms", pipeline.Source{Width: 720, Height: 576, Audio: true}, pipeline.CodecH264,
+			[]pipeline.Caption{{Codec: "teletext", Language: "deu"}}, "arn:aws:kms:us-east-1:111122223333:key/k"},
+	}
+	for i, sh := range shapes {
+		t.Run(sh.name, func(t *testing.T) {
+			plan, err := pipeline.PlanLadder(sh.src, pipeline.LadderConfig{
+				Rungs: []pipeline.Rung{{Height: 720, MaxBitrate: 3_500_000}, {Height: 360, MaxBitrate: 900_000}}, Codec: sh.codec})
+			if err != nil {
+				t.Fatal(err)
+			}
+			job, err := mcjob.Build(mcjob.Input{
+				AssetID: "shape" + string(rune('a'+i)), Tenant: "acme", Attempt: 1,
+				SourceURI: "s3://masters/k.mp4", DeliveryBucket: "delivery", KMSKeyARN: sh.kms,
+				Plan: plan, Duration: time.Second, Captions: sh.captions,
+				Queue: "arn:aws:mediaconvert:us-east-1:111122223333:queues/q", Role: "arn:aws:iam::111122223333:role/r",
+				ThumbnailInterval: 5,
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := client.CreateJob(context.Background(), job); err != nil {
+				t.Fatalf("CreateJob: %v", err)
+			}
+		})
+	}
+	if n := len(fake.Jobs()); n != len(shapes) {
+		t.Errorf("%d jobs accepted, want %d", n, len(shapes))
+	}
+}
