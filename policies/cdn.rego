@@ -154,13 +154,13 @@ deny_cloudfront_response_headers contains msg if {
 # METADATA
 # title: Production distributions have a WAF
 # description: >-
-#   A distribution whose environment tag (environmentTag, default "environment") is one of
+#   A distribution whose environment tag (environmentTag, default "ottkit:environment") is one of
 #   prodEnvironments (default prod, production) is associated with a WAF web ACL.
 # custom:
 #   message: Set webAclId to a CLOUDFRONT-scoped WAFv2 web ACL.
 deny_cloudfront_waf contains msg if {
 	input.__type == distribution_type
-	env := tags_of(input)[config("deny_cloudfront_waf", "environmentTag", "environment")]
+	env := tags_of(input)[config("deny_cloudfront_waf", "environmentTag", "ottkit:environment")]
 	lower(env) in config("deny_cloudfront_waf", "prodEnvironments", ["prod", "production"])
 	object.get(input, "webAclId", "") == ""
 	msg := sprintf("%s serves environment %q without a WAF web ACL", [named(input), env])

@@ -31,15 +31,15 @@ taggable_types := {
 # METADATA
 # title: Resources carry the required tags
 # description: >-
-#   Every taggable resource carries each tag in requiredTags (default customer and
-#   environment), set on the resource or through the provider's defaultTags, so cost and
-#   ownership can be attributed per customer environment.
+#   Every taggable resource carries each tag in requiredTags (default ottkit:customer and
+#   ottkit:environment, which platform.Spec.Tags sets), on the resource or through the
+#   provider's defaultTags, so cost and ownership can be attributed per customer environment.
 # custom:
 #   message: Add the missing tags to the stack's tags (the provider's defaultTags) or to the resource.
 deny_required_tags contains msg if {
 	input.__type in taggable_types
 	tags := tags_of(input)
-	some key in config("deny_required_tags", "requiredTags", ["customer", "environment"])
+	some key in config("deny_required_tags", "requiredTags", ["ottkit:customer", "ottkit:environment"])
 	object.get(tags, key, "") == ""
 	msg := sprintf("%s is missing the required tag %q", [named(input), key])
 }
@@ -48,9 +48,10 @@ deny_required_tags contains msg if {
 # title: Resources stay in the allowed regions
 # description: >-
 #   Every regional AWS resource is deployed through a provider whose region is in
-#   allowedRegions (data residency). Global services (CloudFront, IAM, Route 53) are exempt,
-#   and so are the ACM certificates and CLOUDFRONT-scoped web ACLs CloudFront requires in
-#   us-east-1.
+#   allowedRegions (data residency). An empty list (the default) allows any region, as
+#   ottkit:allowedRegions does; ottkit plan passes the stack's ottkit:allowedRegions. Global
+#   services (CloudFront, IAM, Route 53) are exempt, and so are the ACM certificates and
+#   CLOUDFRONT-scoped web ACLs CloudFront requires in us-east-1.
 # custom:
 #   message: Deploy the stack to an allowed region, or add the region to allowedRegions.
 deny_region contains msg if {
@@ -58,7 +59,8 @@ deny_region contains msg if {
 	not global_service(input)
 	not cloudfront_edge_resource(input)
 	region := region_of(input)
-	allowed := config("deny_region", "allowedRegions", ["us-east-1", "us-east-2", "us-west-2", "eu-west-1", "eu-central-1"])
+	allowed := config("deny_region", "allowedRegions", [])
+	count(allowed) > 0
 	not region in allowed
 	msg := sprintf("%s is in region %q, outside the allowed regions %v", [named(input), region, allowed])
 }

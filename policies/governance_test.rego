@@ -11,8 +11,41 @@ test_deny_required_tags if {
 }
 
 test_deny_region if {
-	count(deny_region) == 0 with input as data.fixtures.deny_region.pass
-	count(deny_region) > 0 with input as data.fixtures.deny_region.fail
+	count(deny_region) == 0 with input as data.fixtures.deny_region.pass with data.config as data.fixtures.deny_region.config
+	count(deny_region) > 0 with input as data.fixtures.deny_region.fail with data.config as data.fixtures.deny_region.config
+}
+
+# With no allowedRegions configured every region is allowed, as with ottkit:allowedRegions.
+test_deny_region_unconfigured if {
+	count(deny_region) == 0 with input as data.fixtures.deny_region.fail
+}
+
+# CloudFront needs its certificate and web ACL in us-east-1, whatever the allowed regions.
+test_deny_region_cloudfront_edge if {
+	acl := object.union(data.fixtures.deny_region.fail, {
+		"__type": "aws:wafv2/webAcl:WebAcl", "scope": "CLOUDFRONT",
+		"__provider": {"properties": {"region": "us-east-1"}},
+	})
+	count(deny_region) == 0 with input as acl with data.config as data.fixtures.deny_region.config
+	regional := object.union(acl, {"scope": "REGIONAL"})
+	count(deny_region) > 0 with input as regional with data.config as data.fixtures.deny_region.config
+}
+
+test_deny_required_tags_configured if {
+	count(deny_required_tags) == 0 with input as data.fixtures.deny_required_tags.fail
+		with data.config as {"deny_required_tags": {"requiredTags": ["ottkit:customer"]}}
+}
+
+# Without retainOnDelete in the options (Pulumi's analyzer never sends it) a bucket fails only
+# when it is unprotected and forceDestroy is on.
+test_deny_stateful_retained_under_analyzer if {
+	bucket := {
+		"__type": "aws:s3/bucketV2:BucketV2", "__name": "acme-storage-masters",
+		"__options": {"protect": false}, "forceDestroy": true,
+	}
+	count(deny_stateful_retained) > 0 with input as bucket
+	count(deny_stateful_retained) == 0 with input as object.union(bucket, {"forceDestroy": false})
+	count(deny_stateful_retained) == 0 with input as object.union(bucket, {"__options": {"protect": true}})
 }
 
 test_deny_stateful_retained if {

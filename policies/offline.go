@@ -18,9 +18,9 @@ func StackURN(project, stack string) string {
 // provider Pulumi would create from it, so rules see the region and default tags.
 //
 // The names providers generate in Check (autonaming) are filled in the way a real preview has
-// them: the mock
-// reports a resource's physical name (name, or bucket for S3 buckets) in its outputs; when the
-// program left that input empty it is copied to the inputs, as the provider's Check would.
+// them: the mock reports a resource's physical name (name, or bucket for S3 buckets) in its
+// outputs; when the program left that input empty it is copied to the inputs, as the
+// provider's Check would.
 func FromOffline(res *offline.Result, config map[string]string) []Resource {
 	providers := map[string]*Provider{}
 	for _, r := range res.Resources {

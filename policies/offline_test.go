@@ -2,6 +2,7 @@ package policies
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/ottkit/ottkit/components/offline"
@@ -31,7 +32,7 @@ func TestFromOffline(t *testing.T) {
 		_, err = sqs.NewQueue(ctx, "jobs", &sqs.QueueArgs{}, pulumi.Provider(east))
 		return err
 	}
-	cfg := map[string]string{"aws:region": "eu-west-1", "aws:defaultTags": `{"tags":{"customer":"acme"}}`}
+	cfg := map[string]string{"aws:region": "eu-west-1", "aws:defaultTags": `{"tags":{"ottkit:customer":"acme"}}`}
 	res, err := offline.Run(program, offline.Options{Project: "ottkit", Stack: "prod", Config: cfg})
 	if err != nil {
 		t.Fatal(err)
@@ -46,7 +47,7 @@ func TestFromOffline(t *testing.T) {
 		t.Errorf("got retainOnDelete %v (known %v), want true", bucket.RetainOnDelete, bucket.RetainOnDeleteKnown)
 	}
 	if bucket.Provider == nil || bucket.Provider.Properties["region"] != "eu-west-1" ||
-		bucket.Provider.Properties["defaultTags"] != `{"tags":{"customer":"acme"}}` {
+		bucket.Provider.Properties["defaultTags"] != `{"tags":{"ottkit:customer":"acme"}}` {
 		t.Errorf("got provider %+v, want the default provider from aws: config", bucket.Provider)
 	}
 	versioning, _ := find(rs, "media-masters-versioning")
@@ -58,7 +59,7 @@ func TestFromOffline(t *testing.T) {
 		t.Errorf("got provider %+v, want the explicit provider east", jobs.Provider)
 	}
 
-	e, err := mustPack(t).Prepare(context.Background(), nil)
+	e, err := mustPack(t).Prepare(context.Background(), Config{"deny_region": {Properties: map[string]any{"allowedRegions": []any{"eu-west-1"}}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,5 +75,10 @@ func TestFromOffline(t *testing.T) {
 	}
 	if _, ok := got["stack_deny_s3_versioning"]; ok {
 		t.Errorf("versioning is enabled, but got %v", vs)
+	}
+	for _, v := range vs {
+		if v.Policy == "deny_required_tags" && strings.Contains(v.Message, `"media-masters" is missing the required tag "ottkit:customer"`) {
+			t.Errorf("ottkit:customer comes from aws:defaultTags, but got %q", v.Message)
+		}
 	}
 }

@@ -146,7 +146,7 @@ func TestParseConfig(t *testing.T) {
 	}
 }
 
-// fixture returns a rule's pass or fail input.
+// fixture returns a rule's pass or fail input, or the policy config its test runs with.
 func fixture(t testing.TB, rule, kind string) map[string]any {
 	t.Helper()
 	b, err := os.ReadFile("fixtures/" + rule + "/data.json")
@@ -158,6 +158,21 @@ func fixture(t testing.TB, rule, kind string) map[string]any {
 		t.Fatal(err)
 	}
 	return fx[kind]
+}
+
+// fixtureConfig returns the policy config a rule's fixtures are evaluated with.
+func fixtureConfig(t testing.TB, rule string) Config {
+	t.Helper()
+	raw := fixture(t, rule, "config")
+	if raw == nil {
+		return nil
+	}
+	b, _ := json.Marshal(raw)
+	cfg, err := ParseConfig(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
 }
 
 // fromInput rebuilds the Resource whose analyzer input obj is.
@@ -217,12 +232,12 @@ func policiesOf(vs []Violation) map[string]Level {
 // by its rule, the passing one is not.
 func TestEvaluateFixtures(t *testing.T) {
 	p := mustPack(t)
-	e, err := p.Prepare(context.Background(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
 	for _, r := range p.Rules {
 		t.Run(r.Name, func(t *testing.T) {
+			e, err := p.Prepare(context.Background(), fixtureConfig(t, r.Name))
+			if err != nil {
+				t.Fatal(err)
+			}
 			for _, kind := range []string{"pass", "fail"} {
 				vs, err := e.Evaluate(context.Background(), "urn:pulumi:prod::ottkit::pulumi:pulumi:Stack::ottkit-prod", resourcesOf(t, fixture(t, r.Name, kind)))
 				if err != nil {
@@ -250,12 +265,13 @@ func TestEvaluateConfig(t *testing.T) {
 		want    map[string]Level
 		wantErr string
 	}{
-		{"default", `{}`, map[string]Level{"deny_region": Mandatory}, ""},
+		{"any region by default", `{}`, map[string]Level{}, ""},
+		{"outside", `{"deny_region": {"allowedRegions": ["eu-west-1"]}}`, map[string]Level{"deny_region": Mandatory}, ""},
 		{"allowed", `{"deny_region": {"allowedRegions": ["ap-south-1"]}}`, map[string]Level{}, ""},
-		{"advisory", `{"deny_region": "advisory"}`, map[string]Level{"deny_region": Advisory}, ""},
-		{"all advisory", `{"all": "advisory"}`, map[string]Level{"deny_region": Advisory}, ""},
-		{"rule beats all", `{"all": "advisory", "deny_region": "mandatory"}`, map[string]Level{"deny_region": Mandatory}, ""},
-		{"disabled", `{"deny_region": "disabled"}`, map[string]Level{}, ""},
+		{"advisory", `{"deny_region": {"enforcementLevel": "advisory", "allowedRegions": ["eu-west-1"]}}`, map[string]Level{"deny_region": Advisory}, ""},
+		{"all advisory", `{"all": "advisory", "deny_region": {"allowedRegions": ["eu-west-1"]}}`, map[string]Level{"deny_region": Advisory}, ""},
+		{"rule beats all", `{"all": "advisory", "deny_region": {"enforcementLevel": "mandatory", "allowedRegions": ["eu-west-1"]}}`, map[string]Level{"deny_region": Mandatory}, ""},
+		{"disabled", `{"deny_region": {"enforcementLevel": "disabled", "allowedRegions": ["eu-west-1"]}}`, map[string]Level{}, ""},
 		{"unknown rule", `{"deny_nothing": "advisory"}`, nil, "unknown rules: deny_nothing"},
 	}
 	for _, tt := range tests {
