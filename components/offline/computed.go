@@ -134,6 +134,27 @@ func computed(typ, name, id, region string, inputs map[string]any) map[string]an
 	case strings.HasPrefix(typ, "aws:acm/certificate:"):
 		set("arn", arn("acm", "certificate/"+id))
 		set("status", "ISSUED")
+		// DNS validation: one CNAME per name, shaped like ACM's.
+		if str("validationMethod") == "DNS" {
+			var dvos []any
+			names := []any{str("domainName")}
+			if sans, ok := inputs["subjectAlternativeNames"].([]any); ok {
+				names = append(names, sans...)
+			}
+			for _, n := range names {
+				d, _ := n.(string)
+				if d == "" {
+					continue
+				}
+				dvos = append(dvos, map[string]any{
+					"domainName":          d,
+					"resourceRecordName":  "_0123456789abcdef." + d + ".",
+					"resourceRecordType":  "CNAME",
+					"resourceRecordValue": "_fedcba9876543210.acm-validations.aws.",
+				})
+			}
+			set("domainValidationOptions", dvos)
+		}
 	default:
 		set("arn", arn(module, physical("name")))
 	}
