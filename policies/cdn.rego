@@ -49,8 +49,10 @@ deny_cloudfront_viewer_protocol contains msg if {
 # title: Custom certificate with TLSv1.2_2021 or newer
 # description: >-
 #   The distribution serves the customer's domain with its own ACM certificate (SNI) and a
-#   minimum protocol version of TLSv1.2_2021 or newer. With the default *.cloudfront.net
-#   certificate CloudFront accepts TLSv1.
+#   minimum protocol version of TLSv1.2_2021 or newer (allowedProtocols). With the default
+#   *.cloudfront.net certificate CloudFront accepts TLSv1, so it is allowed only for
+#   distributions whose ottkit:environment tag is in defaultCertificateEnvironments (default
+#   dev and test), which have no domain of their own.
 # custom:
 #   message: >-
 #     Set viewerCertificate.acmCertificateArn, sslSupportMethod "sni-only" and
@@ -58,6 +60,7 @@ deny_cloudfront_viewer_protocol contains msg if {
 deny_cloudfront_tls contains msg if {
 	input.__type == distribution_type
 	not custom_certificate(input)
+	not default_certificate_allowed(input)
 	msg := sprintf("%s uses the default CloudFront certificate, which allows TLSv1: attach an ACM certificate", [named(input)])
 }
 
@@ -67,6 +70,11 @@ deny_cloudfront_tls contains msg if {
 	version := object.get(input.viewerCertificate, "minimumProtocolVersion", "TLSv1")
 	not version in config("deny_cloudfront_tls", "allowedProtocols", ["TLSv1.2_2021", "TLSv1.2_2025", "TLSv1.3_2025"])
 	msg := sprintf("%s: minimumProtocolVersion %q is older than TLSv1.2_2021", [named(input), version])
+}
+
+default_certificate_allowed(d) if {
+	env := tags_of(d)[config("deny_cloudfront_waf", "environmentTag", "ottkit:environment")]
+	lower(env) in config("deny_cloudfront_tls", "defaultCertificateEnvironments", ["dev", "test"])
 }
 
 custom_certificate(d) if {

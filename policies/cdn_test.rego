@@ -39,3 +39,16 @@ test_deny_cloudfront_waf if {
 	count(deny_cloudfront_waf) == 0 with input as data.fixtures.deny_cloudfront_waf.pass
 	count(deny_cloudfront_waf) > 0 with input as data.fixtures.deny_cloudfront_waf.fail
 }
+
+# A dev distribution without a domain may use the default certificate; a prod one may not.
+test_deny_cloudfront_tls_default_certificate if {
+	prod := object.union(data.fixtures.deny_cloudfront_tls.pass, {"viewerCertificate": {"cloudfrontDefaultCertificate": true}})
+	count(deny_cloudfront_tls) > 0 with input as prod
+	dev := object.union(prod, {"tags": {"ottkit:environment": "dev"}})
+	count(deny_cloudfront_tls) == 0 with input as dev
+}
+
+test_deny_cloudfront_signed_urls_public_path if {
+	count(deny_cloudfront_signed_urls) == 0 with input as data.fixtures.deny_cloudfront_signed_urls.fail
+		with data.config as {"deny_cloudfront_signed_urls": {"publicPathPatterns": ["assets/*"]}}
+}

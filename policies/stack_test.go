@@ -1,0 +1,65 @@
+package policies
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestForStack(t *testing.T) {
+	tests := []struct {
+		name    string
+		config  map[string]string
+		want    Config
+		wantErr string
+	}{
+		{"defaults", map[string]string{"aws:region": "us-east-1"}, Config{}, ""},
+		{"regions", map[string]string{"ottkit:allowedRegions": `["eu-west-1","eu-central-1"]`},
+			Config{"deny_region": {Properties: map[string]any{"allowedRegions": []any{"eu-west-1", "eu-central-1"}}}}, ""},
+		{"empty regions", map[string]string{"ottkit:allowedRegions": `[]`}, Config{}, ""},
+		{"destroy data", map[string]string{"ottkit:retainData": "false"},
+			Config{"deny_stateful_retained": {EnforcementLevel: Advisory}, "deny_dynamodb_deletion_protection": {EnforcementLevel: Advisory}}, ""},
+		{"retain data", map[string]string{"ottkit:retainData": "true"}, Config{}, ""},
+		{"bad regions", map[string]string{"ottkit:allowedRegions": `eu-west-1`}, nil, "ottkit:allowedRegions"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := ForStack(tt.config)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("got error %v, want one containing %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("got %#v, want %#v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestMerge(t *testing.T) {
+	base := Config{
+		"deny_region":            {Properties: map[string]any{"allowedRegions": []any{"eu-west-1"}, "x": 1.0}},
+		"deny_stateful_retained": {EnforcementLevel: Advisory},
+	}
+	over := Config{
+		"deny_region":            {EnforcementLevel: Advisory, Properties: map[string]any{"allowedRegions": []any{"us-east-1"}}},
+		"deny_stateful_retained": {EnforcementLevel: Mandatory},
+		"all":                    {EnforcementLevel: Advisory},
+	}
+	want := Config{
+		"deny_region":            {EnforcementLevel: Advisory, Properties: map[string]any{"allowedRegions": []any{"us-east-1"}, "x": 1.0}},
+		"deny_stateful_retained": {EnforcementLevel: Mandatory},
+		"all":                    {EnforcementLevel: Advisory},
+	}
+	if got := base.Merge(over); !reflect.DeepEqual(got, want) {
+		t.Errorf("got %#v, want %#v", got, want)
+	}
+	if base["deny_region"].EnforcementLevel != "" {
+		t.Errorf("Merge changed its receiver: %#v", base)
+	}
+}
