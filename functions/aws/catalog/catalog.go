@@ -232,3 +232,6 @@ func decodeToken(s, tenant string) (map[string]types.AttributeValue, error) {
 		manifest.CatalogIndexRangeKey: &types.AttributeValueMemberS{Value: tok.Sort},
 	}, nil
 }
+
+// Name returns the table's name.
+func (t *Table) Name() string { return t.name }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 )
 
 // PresignedRequest is a request a client without AWS credentials can send as is.
@@ -66,4 +67,27 @@ func presigned(method, url string, h http.Header, ttl time.Duration) PresignedRe
 		out[http.CanonicalHeaderKey(k)] = v
 	}
 	return PresignedRequest{Method: method, URL: url, Headers: out, Expires: time.Now().Add(ttl).UTC().Truncate(time.Second)}
+}
+
+// Part is one uploaded part of a multipart upload, as the uploader reports it.
+type Part struct {
+	Number int32
+	ETag   string
+}
+
+// CompleteMultipartUpload assembles the uploaded parts into the object. S3 has no presigned
+// form of this call, so the uploader asks the API to make it.
+func (s *Store) CompleteMultipartUpload(ctx context.Context, bucket, key, uploadID string, parts []Part) error {
+	completed := make([]types.CompletedPart, len(parts))
+	for i, p := range parts {
+		completed[i] = types.CompletedPart{PartNumber: aws.Int32(p.Number), ETag: aws.String(p.ETag)}
+	}
+	_, err := s.client.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{
+		Bucket: aws.String(bucket), Key: aws.String(key), UploadId: aws.String(uploadID),
+		MultipartUpload: &types.CompletedMultipartUpload{Parts: completed},
+	})
+	if err != nil {
+		return wrap("complete multipart upload "+uploadID+" of", bucket, key, err)
+	}
+	return nil
 }

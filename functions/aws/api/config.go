@@ -1,0 +1,55 @@
+package api
+
+import (
+	"fmt"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/ottkit/ottkit/functions/aws/envconfig"
+	"github.com/ottkit/ottkit/functions/aws/s3store"
+)
+
+// Config is the api function's configuration; LoadConfig reads exactly the variables
+// manifest.API.Env lists.
+type Config struct {
+	IngestBucket     string        // INGEST_BUCKET
+	CatalogTable     string        // CATALOG_TABLE
+	SigningSecretARN string        // SIGNING_SECRET_ARN
+	PlaybackDomain   string        // PLAYBACK_DOMAIN: host name, no scheme
+	PlaybackTTL      time.Duration // PLAYBACK_TTL: seconds, default 600
+	UploadTTL        time.Duration // UPLOAD_TTL: seconds, default 900
+	MaxUploadBytes   int64         // MAX_UPLOAD_BYTES: default and ceiling 5 GiB
+}
+
+// Defaults for the optional settings.
+const (
+	DefaultPlaybackTTL = 10 * time.Minute
+	DefaultUploadTTL   = 15 * time.Minute
+)
+
+// LoadConfig reads the configuration through getenv (os.Getenv in production) and returns an
+// error naming every missing or invalid variable.
+func LoadConfig(getenv func(string) string) (Config, error) {
+	r := envconfig.New(getenv)
+	c := Config{
+		IngestBucket:     r.String("INGEST_BUCKET"),
+		CatalogTable:     r.String("CATALOG_TABLE"),
+		SigningSecretARN: r.String("SIGNING_SECRET_ARN"),
+		PlaybackDomain:   r.String("PLAYBACK_DOMAIN"),
+		PlaybackTTL:      r.Seconds("PLAYBACK_TTL", DefaultPlaybackTTL, time.Minute, 12*time.Hour),
+		UploadTTL:        r.Seconds("UPLOAD_TTL", DefaultUploadTTL, time.Minute, 7*24*time.Hour),
+		MaxUploadBytes:   r.Int("MAX_UPLOAD_BYTES", s3store.MaxCopySize, 1, s3store.MaxCopySize),
+	}
+	if c.PlaybackDomain != "" {
+		r.Check("PLAYBACK_DOMAIN", validHost(c.PlaybackDomain))
+	}
+	return c, r.Err()
+}
+
+func validHost(h string) error {
+	if strings.Contains(h, "://") || strings.ContainsAny(h, "/:*? ") || net.ParseIP(h) != nil || !strings.Contains(h, ".") {
+		return fmt.Errorf("%q must be a bare DNS host name such as media.example.com", h)
+	}
+	return nil
+}

@@ -1,0 +1,60 @@
+package api
+
+import (
+	"encoding/json"
+	"net/http"
+
+	"github.com/aws/aws-lambda-go/events"
+)
+
+// Error codes of the JSON error body {"error": code, "message": text}.
+const (
+	CodeBadRequest       = "bad-request"
+	CodeUnauthorized     = "unauthorized"
+	CodeForbidden        = "forbidden"
+	CodeNotFound         = "not-found"
+	CodeMethodNotAllowed = "method-not-allowed"
+	CodeNotReady         = "not-ready"
+	CodeTooLarge         = "too-large"
+	CodeInternal         = "internal"
+)
+
+// apiError is an error the client may see: its message is written for the client and never
+// carries internals (bucket names, AWS error text); those go to the log only.
+type apiError struct {
+	status  int
+	code    string
+	message string
+}
+
+func (e *apiError) Error() string { return e.code + ": " + e.message }
+
+func fail(status int, code, message string) *apiError {
+	return &apiError{status: status, code: code, message: message}
+}
+
+type errorBody struct {
+	Error   string `json:"error"`
+	Message string `json:"message"`
+}
+
+func jsonResponse(status int, body any) events.APIGatewayV2HTTPResponse {
+	b, err := json.Marshal(body)
+	if err != nil {
+		status = http.StatusInternalServerError
+		b = []byte(`{"error":"internal","message":"internal error"}`)
+	}
+	return events.APIGatewayV2HTTPResponse{
+		StatusCode: status,
+		Headers: map[string]string{
+			"Content-Type":           "application/json",
+			"Cache-Control":          "no-store",
+			"X-Content-Type-Options": "nosniff",
+		},
+		Body: string(b),
+	}
+}
+
+func errorResponse(e *apiError) events.APIGatewayV2HTTPResponse {
+	return jsonResponse(e.status, errorBody{Error: e.code, Message: e.message})
+}

@@ -1,0 +1,209 @@
+package api
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/ottkit/ottkit/functions/aws/manifest"
+	"github.com/ottkit/ottkit/functions/aws/s3store"
+)
+
+// Multipart geometry. Above MultipartThreshold an upload is multipart, with parts of at least
+// MinPartSize and at most MaxParts parts (S3's limit).
+const (
+	MultipartThreshold = 100 << 20
+	MinPartSize        = 16 << 20
+	MaxParts           = 10000
+)
+
+type uploadRequest struct {
+	Filename    string `json:"filename"`
+	Size        int64  `json:"size"`
+	ContentType string `json:"contentType"`
+}
+
+type uploadResponse struct {
+	UploadID  string            `json:"uploadId"`
+	Key       string            `json:"key"`
+	ExpiresAt time.Time         `json:"expiresAt"`
+	Method    string            `json:"method,omitempty"`
+	URL       string            `json:"url,omitempty"`
+	Headers   map[string]string `json:"headers,omitempty"`
+	Multipart *multipartUpload  `json:"multipart,omitempty"`
+}
+
+type multipartUpload struct {
+	UploadID string     `json:"uploadId"`
+	PartSize int64      `json:"partSize"`
+	Parts    []partSpec `json:"parts"`
+}
+
+type partSpec struct {
+	PartNumber int32  `json:"partNumber"`
+	URL        string `json:"url"`
+}
+
+var contentTypePattern = regexp.MustCompile(`^[a-z]+/[a-z0-9.+-]+$`)
+
+func decodeStrict(b []byte, v any) error {
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if dec.More() {
+		return fmt.Errorf("trailing data after the JSON object")
+	}
+	return nil
+}
+
+func (h *Handler) createUpload(ctx context.Context, c caller, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, *apiError) {
+	if !c.Roles[RoleUploader] {
+		return events.APIGatewayV2HTTPResponse{}, fail(403, CodeForbidden, "uploading needs the "+RoleUploader+" role")
+	}
+	b, apiErr := body(req)
+	if apiErr != nil {
+		return events.APIGatewayV2HTTPResponse{}, apiErr
+	}
+	var in uploadRequest
+	if err := decodeStrict(b, &in); err != nil {
+		return events.APIGatewayV2HTTPResponse{}, fail(400, CodeBadRequest, "body must be {\"filename\", \"size\", \"contentType\"}: "+err.Error())
+	}
+	name := safeFilename(in.Filename)
+	if name == "" {
+		return events.APIGatewayV2HTTPResponse{}, fail(400, CodeBadRequest, "filename is required")
+	}
+	if in.Size <= 0 {
+		return events.APIGatewayV2HTTPResponse{}, fail(400, CodeBadRequest, "size must be the file's size in bytes")
+	}
+	if in.Size > h.cfg.MaxUploadBytes {
+		return events.APIGatewayV2HTTPResponse{}, fail(413, CodeTooLarge, fmt.Sprintf("size %d exceeds the limit of %d bytes", in.Size, h.cfg.MaxUploadBytes))
+	}
+	contentType := strings.ToLower(strings.TrimSpace(in.ContentType))
+	if contentType == "" {
+		contentType = "application/octet-stream"
+	}
+	if !contentTypePattern.MatchString(contentType) {
+		return events.APIGatewayV2HTTPResponse{}, fail(400, CodeBadRequest, "contentType must look like video/mp4")
+	}
+
+	id := h.NewID()
+	key := manifest.UploadPrefix + c.Tenant + "/" + id + "/" + name
+	out := uploadResponse{UploadID: id, Key: key, ExpiresAt: h.Now().Add(h.cfg.UploadTTL).UTC().Truncate(time.Second)}
+	if in.Size <= h.MultipartThreshold {
+		p, err := h.uploads.PresignPut(ctx, h.cfg.IngestBucket, key, contentType, h.cfg.UploadTTL)
+		if err != nil {
+			return events.APIGatewayV2HTTPResponse{}, h.internal(ctx, "presign put failed", err)
+		}
+		out.Method, out.URL, out.Headers = p.Method, p.URL, map[string]string{}
+		for k := range p.Headers {
+			out.Headers[k] = p.Headers.Get(k)
+		}
+	} else {
+		partSize := max(h.MinPartSize, (in.Size+MaxParts-1)/MaxParts)
+		partSize = (partSize + 1<<20 - 1) &^ (1<<20 - 1) // whole MiB
+		count := int32((in.Size + partSize - 1) / partSize)
+		uploadID, err := h.uploads.CreateMultipartUpload(ctx, h.cfg.IngestBucket, key, contentType)
+		if err != nil {
+			return events.APIGatewayV2HTTPResponse{}, h.internal(ctx, "create multipart upload failed", err)
+		}
+		mp := &multipartUpload{UploadID: uploadID, PartSize: partSize, Parts: make([]partSpec, 0, count)}
+		for n := int32(1); n <= count; n++ {
+			p, err := h.uploads.PresignUploadPart(ctx, h.cfg.IngestBucket, key, uploadID, n, h.cfg.UploadTTL)
+			if err != nil {
+				return events.APIGatewayV2HTTPResponse{}, h.internal(ctx, "presign part failed", err)
+			}
+			mp.Parts = append(mp.Parts, partSpec{PartNumber: n, URL: p.URL})
+		}
+		out.Multipart = mp
+	}
+	h.log.InfoContext(ctx, "upload created", "key", key, "size", in.Size, "multipart", out.Multipart != nil, "subject", c.Subject)
+	return jsonResponse(201, out), nil
+}
+
+type completeRequest struct {
+	Key      string `json:"key"`
+	UploadID string `json:"uploadId"`
+	Parts    []struct {
+		PartNumber int32  `json:"partNumber"`
+		ETag       string `json:"etag"`
+	} `json:"parts"`
+}
+
+func (h *Handler) completeUpload(ctx context.Context, c caller, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, *apiError) {
+	if !c.Roles[RoleUploader] {
+		return events.APIGatewayV2HTTPResponse{}, fail(403, CodeForbidden, "uploading needs the "+RoleUploader+" role")
+	}
+	b, apiErr := body(req)
+	if apiErr != nil {
+		return events.APIGatewayV2HTTPResponse{}, apiErr
+	}
+	var in completeRequest
+	if err := decodeStrict(b, &in); err != nil {
+		return events.APIGatewayV2HTTPResponse{}, fail(400, CodeBadRequest, "body must be {\"key\", \"uploadId\", \"parts\"}: "+err.Error())
+	}
+	prefix := manifest.UploadPrefix + c.Tenant + "/"
+	if !strings.HasPrefix(in.Key, prefix) || strings.Contains(in.Key, "..") || strings.Count(in.Key, "/") != 3 {
+		// Another tenant's key is reported like a malformed one.
+		return events.APIGatewayV2HTTPResponse{}, fail(400, CodeBadRequest, "key is not one of your uploads")
+	}
+	if in.UploadID == "" || len(in.Parts) == 0 || len(in.Parts) > MaxParts {
+		return events.APIGatewayV2HTTPResponse{}, fail(400, CodeBadRequest, "uploadId and 1 to 10000 parts are required")
+	}
+	parts := make([]s3store.Part, len(in.Parts))
+	for i, p := range in.Parts {
+		if p.PartNumber != int32(i+1) || p.ETag == "" {
+			return events.APIGatewayV2HTTPResponse{}, fail(400, CodeBadRequest, fmt.Sprintf("parts[%d] must be part %d with its etag", i, i+1))
+		}
+		parts[i] = s3store.Part{Number: p.PartNumber, ETag: p.ETag}
+	}
+	if err := h.uploads.CompleteMultipartUpload(ctx, h.cfg.IngestBucket, in.Key, in.UploadID, parts); err != nil {
+		if s3store.IsNotFound(err) {
+			return events.APIGatewayV2HTTPResponse{}, fail(404, CodeNotFound, "no such multipart upload")
+		}
+		h.log.WarnContext(ctx, "complete multipart upload failed", "key", in.Key, "error", err.Error())
+		return events.APIGatewayV2HTTPResponse{}, fail(400, CodeBadRequest, "the parts could not be assembled; check the part numbers and etags")
+	}
+	return jsonResponse(200, map[string]string{"key": in.Key}), nil
+}
+
+// safeFilename keeps the last path element of name with only characters that are safe in a
+// key, a URL and a Content-Disposition: letters, digits, '.', '-' and '_'.
+func safeFilename(name string) string {
+	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
+		name = name[i+1:]
+	}
+	var b strings.Builder
+	for _, r := range name {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '-', r == '_':
+			b.WriteRune(r)
+		default:
+			b.WriteByte('_')
+		}
+		if b.Len() >= 128 {
+			break
+		}
+	}
+	out := strings.TrimLeft(b.String(), ".")
+	if strings.Trim(out, "_") == "" {
+		return ""
+	}
+	return out
+}
+
+// newUUID returns a random RFC 4122 version 4 UUID.
+func newUUID() string {
+	var u [16]byte
+	_, _ = rand.Read(u[:])
+	u[6] = u[6]&0x0f | 0x40
+	u[8] = u[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:16])
+}

@@ -1,0 +1,86 @@
+package awstest
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/ottkit/ottkit/functions/aws/manifest"
+)
+
+func TestRecorderCheck(t *testing.T) {
+	fn := manifest.Function{Name: "fn", Permissions: []manifest.Permission{
+		{Action: "s3:GetObject", On: manifest.IngestBucket, Path: "uploads/*"},
+		{Action: "s3:PutObject", On: manifest.IngestBucket, Path: "quarantine/*"},
+		{Action: "dynamodb:Query", On: manifest.CatalogTable, Path: "index/*"},
+		{Action: "mediaconvert:CreateJob", On: manifest.MediaConvertQueue},
+		{Action: "iam:PassRole", On: manifest.MediaConvertRole, PassedToService: "mediaconvert.amazonaws.com"},
+	}}
+	named := func() *Recorder {
+		r := NewRecorder()
+		r.Name(manifest.IngestBucket, "ingest")
+		r.Name(manifest.CatalogTable, "catalog")
+		r.Name(manifest.MediaConvertQueue, "arn:queue")
+		r.Name(manifest.MediaConvertRole, "arn:role")
+		return r
+	}
+	all := []Call{
+		{Service: "S3", Operation: "CopyObject", Fields: map[string]string{"Bucket": "ingest", "Key": "quarantine/a b", "CopySource": "ingest/uploads/a%20b"}},
+		{Service: "DynamoDB", Operation: "Query", Fields: map[string]string{"TableName": "catalog", "IndexName": "byTenant"}},
+		{Service: "MediaConvert", Operation: "CreateJob", Fields: map[string]string{"Queue": "arn:queue", "Role": "arn:role"}},
+	}
+	tests := []struct {
+		name  string
+		calls []Call
+		want  []string // substrings of the error; none means success
+	}{
+		{"exact", all, nil},
+		{"unused permission", all[1:], []string{`declared s3:GetObject on ingest-bucket path "uploads/*" is never used`, `declared s3:PutObject on ingest-bucket path "quarantine/*" is never used`}},
+		{"undeclared path", append(all, Call{Service: "S3", Operation: "DeleteObject", Fields: map[string]string{"Bucket": "ingest", "Key": "uploads/x"}}),
+			[]string{`needs s3:DeleteObject on ingest-bucket path "uploads/x"`}},
+		{"table instead of index", append(all, Call{Service: "DynamoDB", Operation: "Query", Fields: map[string]string{"TableName": "catalog"}}),
+			[]string{`needs dynamodb:Query on catalog-table path ""`}},
+		{"unnamed resource", append(all, Call{Service: "SNS", Operation: "Publish", Fields: map[string]string{"TopicArn": "arn:topic"}}),
+			[]string{`"arn:topic", which the test never named`}},
+		{"unmapped operation", append(all, Call{Service: "S3", Operation: "PutBucketPolicy"}),
+			[]string{"no IAM mapping for S3.PutBucketPolicy"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := named()
+			for _, c := range tt.calls {
+				r.record(c)
+			}
+			err := r.Check(fn)
+			if len(tt.want) == 0 {
+				if err != nil {
+					t.Fatalf("Check = %v, want nil", err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("Check = nil, want errors %q", tt.want)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("Check error %q lacks %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestPathMatch(t *testing.T) {
+	tests := []struct {
+		pattern, path string
+		want          bool
+	}{
+		{"", "", true}, {"", "x", false}, {"*", "", false}, {"*", "a/b", true},
+		{"uploads/*", "uploads/t/u/f", true}, {"uploads/*", "quarantine/x", false}, {"uploads/*", "uploads/", true}, // IAM's * matches zero characters too
+		{"index/*", "index/byTenant", true}, {"exact", "exact", true},
+	}
+	for _, tt := range tests {
+		if got := pathMatch(tt.pattern, tt.path); got != tt.want {
+			t.Errorf("pathMatch(%q, %q) = %v, want %v", tt.pattern, tt.path, got, tt.want)
+		}
+	}
+}
