@@ -112,3 +112,14 @@ var (
 func All() []Function {
 	return []Function{Ingest, Transcode, Complete, API}
 }
+
+// APIRoutes are the HTTP API routes (API Gateway route keys) the API function serves; each
+// needs the JWT authorizer. POST /uploads/complete assembles a multipart upload, which S3
+// cannot presign.
+var APIRoutes = []string{
+	"POST /uploads",
+	"POST /uploads/complete",
+	"GET /assets",
+	"GET /assets/{id}",
+	"POST /assets/{id}/playback",
+}
