@@ -140,6 +140,9 @@ type Options struct {
 	PolicyPacks []string // preview and up only
 	// Force lets destroy proceed on a stack whose retained resources it would orphan.
 	Force bool
+	// Precheck, when set, runs before the engine for each stack; an error fails that stack
+	// without starting the engine (e.g. a stack file that does not validate).
+	Precheck func(ctx context.Context, stack string, op Op) error
 	// LogDir receives one "<stack>.log" per stack; it is created if missing.
 	LogDir string
 	// Progress receives one line per stack as it changes. Nil discards progress.
@@ -267,6 +270,13 @@ func runOne(ctx context.Context, eng Engine, opts Options, stack string, b *boar
 	log := &lockedWriter{w: f}
 	fmt.Fprintf(log, "ottkit stamp %s %s, started %s\n", opts.Op, stack, start.UTC().Format(time.RFC3339))
 
+	if opts.Precheck != nil {
+		if err := opts.Precheck(ctx, stack, opts.Op); err != nil {
+			err = fmt.Errorf("stamp: %s: %w", stack, err)
+			fmt.Fprintln(log, err)
+			return done(Failed, nil, err)
+		}
+	}
 	if opts.Op == Destroy && !opts.Force {
 		b.status(stack, "checking") // for retained resources
 		retained, err := eng.Retained(ctx, stack)

@@ -403,3 +403,38 @@ func TestChangesString(t *testing.T) {
 		})
 	}
 }
+
+func TestRunPrecheckFailsOnlyThatStack(t *testing.T) {
+	invalid := errors.New("ottkit:jwtIssuer: required")
+	var checked []string
+	var mu sync.Mutex
+	eng := &fakeEngine{}
+	rs, err := Run(context.Background(), eng, Options{
+		Op: Up, Stacks: []string{"a-prod", "b-prod"}, LogDir: t.TempDir(),
+		Precheck: func(ctx context.Context, stack string, op Op) error {
+			mu.Lock()
+			defer mu.Unlock()
+			checked = append(checked, stack+" "+string(op))
+			if stack == "b-prod" {
+				return invalid
+			}
+			return nil
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := outcomes(rs), []Outcome{Succeeded, Failed}; !slices.Equal(got, want) {
+		t.Errorf("outcomes = %v, want %v", got, want)
+	}
+	if !slices.Equal(eng.ran, []string{"a-prod"}) {
+		t.Errorf("engine ran %v, want only a-prod", eng.ran)
+	}
+	slices.Sort(checked)
+	if want := []string{"a-prod up", "b-prod up"}; !slices.Equal(checked, want) {
+		t.Errorf("prechecked %v, want %v", checked, want)
+	}
+	if !errors.Is(rs[1].Err, invalid) || !strings.Contains(rs[1].Err.Error(), "b-prod") {
+		t.Errorf("b-prod error = %v, want it to name the stack and wrap %v", rs[1].Err, invalid)
+	}
+}

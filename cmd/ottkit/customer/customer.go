@@ -1,0 +1,390 @@
+// Package customer manages the stack files of customer environments: one
+// stacks/Pulumi.<customer>-<env>.yaml per isolated platform, each the written form of a
+// validated platform.Spec. New writes one, List reads them all back with their validation
+// status, and Select turns "these customers" or "all of them" into stack names.
+package customer
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
+	"gopkg.in/yaml.v3"
+
+	"github.com/ottkit/ottkit/components/platform"
+)
+
+// NewOptions describe a new customer environment. Empty fields take the --from stack's value
+// or the default; Validate reports the required ones still missing.
+type NewOptions struct {
+	ProjectDir string // directory holding Pulumi.yaml; "" means "."
+	Name       string // the customer: a DNS label, 2 to 20 characters
+	Cloud      string
+	Region     string
+	Env        string
+	// Domain and CertificateArn are the custom playback host and its certificate: both or
+	// neither. They never come from From: two platforms cannot serve one host name.
+	Domain, CertificateArn string
+	// From is an existing stack whose settings to start from. From another customer's stack,
+	// the keys in OwnKeys are left out.
+	From          string
+	AssumeRoleArn string
+	JWTIssuer     string
+	JWTAudience   []string
+	// SigningKeyFiles are files holding the RSA-2048 public keys (PEM) for signed cookies.
+	SigningKeyFiles []string
+	AlertEmail      string
+}
+
+// dnsLabel is what a customer name must be: it starts every resource name and bucket name.
+var dnsLabel = regexp.MustCompile(`^[a-z][a-z0-9]*(-[a-z0-9]+)*$`)
+
+// New writes the stack file of a new customer environment and returns its path and the spec
+// it holds. It refuses to overwrite an existing stack file, and removes what it wrote unless
+// the file reads back (the way `pulumi up` reads it) to exactly the spec it validated.
+func New(o NewOptions) (string, *platform.Spec, error) {
+	if o.ProjectDir == "" {
+		o.ProjectDir = "."
+	}
+	if !dnsLabel.MatchString(o.Name) || len(o.Name) < 2 || len(o.Name) > 20 {
+		return "", nil, fmt.Errorf("customer: name %q is not DNS-safe: use 2 to 20 lowercase letters, digits and single hyphens, starting with a letter", o.Name)
+	}
+	spec, err := newSpec(o)
+	if err != nil {
+		return "", nil, err
+	}
+	var buf bytes.Buffer
+	fmt.Fprintf(&buf, "# %s %s: one isolated ottkit platform. Written by `ottkit customer new`;\n"+
+		"# edit freely: `ottkit customer list` says whether it still validates.\n", spec.Customer, spec.Environment)
+	if err := spec.WriteStackFile(&buf); err != nil {
+		return "", nil, fmt.Errorf("customer: %w", err)
+	}
+
+	dir, err := StackDir(o.ProjectDir)
+	if err != nil {
+		return "", nil, err
+	}
+	stack := spec.Prefix()
+	path := filepath.Join(dir, "Pulumi."+stack+".yaml")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", nil, fmt.Errorf("customer: %w", err)
+	}
+	// O_EXCL: an existing stack file is a live customer's configuration; never replace it.
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if errors.Is(err, os.ErrExist) {
+		return "", nil, fmt.Errorf("customer: %s already exists; edit it, or choose another environment", path)
+	}
+	if err != nil {
+		return "", nil, fmt.Errorf("customer: %w", err)
+	}
+	_, werr := f.Write(buf.Bytes())
+	if cerr := f.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr != nil {
+		os.Remove(path)
+		return "", nil, fmt.Errorf("customer: writing %s: %w", path, werr)
+	}
+
+	back, err := platform.LoadSpec(o.ProjectDir, stack)
+	if err == nil && !reflect.DeepEqual(back, spec) {
+		err = fmt.Errorf("it reads back as %+v, not %+v", back, spec)
+	}
+	if err != nil {
+		os.Remove(path)
+		return "", nil, fmt.Errorf("customer: %s did not read back to the spec it was written from, removed it: %w", path, err)
+	}
+	return path, spec, nil
+}
+
+// OwnKeys are the configuration keys that identify or reach one customer. Starting from
+// another customer's stack leaves them out, so the copy cannot deploy into that customer's
+// account, trust its identity provider or signing keys, accept uploads from its sites, or mail
+// its on-call.
+var OwnKeys = []string{
+	key("assumeRoleArn"), key("allowedRegions"), key("jwtIssuer"), key("jwtAudience"),
+	key("signingPublicKeys"), key("uploadOrigins"), key("alertEmail"),
+}
+
+// newSpec assembles the stack configuration (the From stack's, or nothing), applies the
+// options and lets ParseSpec fill in the defaults and validate.
+func newSpec(o NewOptions) (*platform.Spec, error) {
+	cfg := map[string]string{}
+	if o.From != "" {
+		src, err := platform.LoadSpec(o.ProjectDir, o.From)
+		if err != nil {
+			return nil, fmt.Errorf("customer: from %s: %w", o.From, err)
+		}
+		cfg = src.StackConfig()
+		if src.Customer != o.Name {
+			for _, k := range OwnKeys {
+				delete(cfg, k)
+			}
+		}
+		delete(cfg, key("domain"))
+		delete(cfg, key("certificateArn"))
+	}
+	set := func(k, v string) {
+		if v != "" {
+			cfg[k] = v
+		}
+	}
+	set(key("customer"), o.Name)
+	set(key("environment"), o.Env)
+	set(key("cloud"), o.Cloud)
+	set(platform.RegionKey, o.Region)
+	set(key("domain"), o.Domain)
+	set(key("certificateArn"), o.CertificateArn)
+	set(key("assumeRoleArn"), o.AssumeRoleArn)
+	set(key("jwtIssuer"), o.JWTIssuer)
+	set(key("alertEmail"), o.AlertEmail)
+	if len(o.JWTAudience) > 0 {
+		cfg[key("jwtAudience")] = jsonList(o.JWTAudience)
+	}
+	if len(o.SigningKeyFiles) > 0 {
+		var pems []string
+		for _, file := range o.SigningKeyFiles {
+			b, err := os.ReadFile(file)
+			if err != nil {
+				return nil, fmt.Errorf("customer: signing key: %w", err)
+			}
+			pems = append(pems, strings.TrimSpace(string(b))+"\n")
+		}
+		cfg[key("signingPublicKeys")] = jsonList(pems)
+	}
+	spec, err := platform.ParseSpec(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("customer: %s would not validate: %w", o.Name, err)
+	}
+	return spec, nil
+}
+
+func key(name string) string { return platform.Namespace + ":" + name }
+
+func jsonList(items []string) string {
+	b, _ := json.Marshal(items) // strings always marshal
+	return string(b)
+}
+
+// Stack is one stack file as List reads it.
+type Stack struct {
+	Name                                 string // the stack: Pulumi.<Name>.yaml
+	Customer, Env, Cloud, Region, Domain string
+	// Problems are the validation problems, each naming its key; none when the file
+	// validates.
+	Problems []string
+}
+
+// List reads every stack file in the project's stack directory, in stack name order. A file
+// that does not parse or validate is a Stack with Problems, not an error: one broken customer
+// must not hide the others. What such a file says about customer, region and so on is shown
+// as far as it can be read.
+func List(projectDir string) ([]Stack, error) {
+	names, err := StackNames(projectDir)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Stack, 0, len(names))
+	for _, name := range names {
+		st := Stack{Name: name}
+		spec, err := platform.LoadSpec(projectDir, name)
+		if err == nil {
+			st.Customer, st.Env, st.Cloud, st.Region, st.Domain =
+				spec.Customer, spec.Environment, spec.Cloud, spec.Region, spec.Domain
+			out = append(out, st)
+			continue
+		}
+		st.Problems = problems(err)
+		cfg, rerr := platform.ReadStackConfig(projectDir, name)
+		if rerr != nil {
+			cfg = rawConfig(projectDir, name)
+		}
+		st.Customer, st.Env, st.Cloud = cfg[key("customer")], cfg[key("environment")], cfg[key("cloud")]
+		st.Region, st.Domain = cfg[platform.RegionKey], cfg[key("domain")]
+		out = append(out, st)
+	}
+	return out, nil
+}
+
+// rawConfig reads a stack file's plain string values without Pulumi's checks, for showing
+// what a file that Pulumi rejects (a required key missing, say) is about. Nil when the file is
+// not YAML at all.
+func rawConfig(projectDir, stack string) map[string]string {
+	dir, err := StackDir(projectDir)
+	if err != nil {
+		return nil
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "Pulumi."+stack+".yaml"))
+	if err != nil {
+		return nil
+	}
+	var doc struct {
+		Config map[string]any `yaml:"config"`
+	}
+	if yaml.Unmarshal(b, &doc) != nil {
+		return nil
+	}
+	out := map[string]string{}
+	for k, v := range doc.Config {
+		if s, ok := v.(string); ok {
+			if !strings.Contains(k, ":") {
+				k = platform.Namespace + ":" + k // Pulumi's shorthand for the project's keys
+			}
+			out[k] = s
+		}
+	}
+	return out
+}
+
+// problems returns the problems err joins, one line each. The platform package wraps its list
+// (errors.Join) in context; the list is what a reader acts on.
+func problems(err error) []string {
+	for e := err; e != nil; e = errors.Unwrap(e) {
+		if j, ok := e.(interface{ Unwrap() []error }); ok {
+			var out []string
+			for _, p := range j.Unwrap() {
+				out = append(out, strings.TrimSpace(p.Error()))
+			}
+			if len(out) > 0 {
+				return out
+			}
+		}
+	}
+	return []string{strings.TrimSpace(err.Error())}
+}
+
+// WriteTable prints stacks as `ottkit customer list` shows them: one row each, with "ok" or
+// the first problem (and how many more).
+func WriteTable(w io.Writer, stacks []Stack) error {
+	if len(stacks) == 0 {
+		_, err := fmt.Fprintln(w, "no stack files yet; create one with `ottkit customer new NAME --cloud aws --region REGION`")
+		return err
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "STACK\tCUSTOMER\tENV\tCLOUD\tREGION\tDOMAIN\tCONFIG")
+	for _, s := range stacks {
+		status := "ok"
+		if len(s.Problems) > 0 {
+			first, _, _ := strings.Cut(s.Problems[0], "\n")
+			status = "invalid: " + first
+			if n := len(s.Problems) - 1; n > 0 {
+				status += fmt.Sprintf(" (+%d more)", n)
+			}
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s.Name, dash(s.Customer), dash(s.Env),
+			dash(s.Cloud), dash(s.Region), dash(s.Domain), status)
+	}
+	return tw.Flush()
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// Invalid counts the stacks whose configuration does not validate.
+func Invalid(stacks []Stack) int {
+	n := 0
+	for _, s := range stacks {
+		if len(s.Problems) > 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// Select returns the stacks to operate on, in name order: every stack file when all is set,
+// otherwise those of the given customers; env, when set, keeps only that environment. Exactly
+// one of all and customers must be given, and every customer named must have a stack: a typo
+// must not silently select nothing. Stacks whose file does not validate are still selected (by
+// what the file says, or by the <customer>-<env> naming convention), so the run reports their
+// problems instead of skipping them.
+func Select(projectDir string, customers []string, env string, all bool) ([]string, error) {
+	if all == (len(customers) > 0) {
+		return nil, errors.New("customer: select stacks with either customer names or all, not both or neither")
+	}
+	stacks, err := List(projectDir)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	found := map[string]bool{}
+	for _, s := range stacks {
+		c, e := s.Customer, s.Env
+		if c == "" {
+			c, e = splitStackName(s.Name)
+		}
+		if env != "" && e != env {
+			continue
+		}
+		if all || slices.Contains(customers, c) {
+			out = append(out, s.Name)
+			found[c] = true
+		}
+	}
+	for _, c := range customers {
+		if !found[c] {
+			return nil, fmt.Errorf("customer: %q has no stack file%s in %s", c, forEnv(env), projectDir)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("customer: no stack files%s in %s; create one with `ottkit customer new`", forEnv(env), projectDir)
+	}
+	return out, nil
+}
+
+func forEnv(env string) string {
+	if env == "" {
+		return ""
+	}
+	return " for environment " + env
+}
+
+// splitStackName splits "<customer>-<env>" at its last hyphen: customers may contain hyphens,
+// environments may not.
+func splitStackName(stack string) (customer, env string) {
+	if i := strings.LastIndexByte(stack, '-'); i > 0 {
+		return stack[:i], stack[i+1:]
+	}
+	return stack, ""
+}
+
+// StackDir is where the project keeps its stack files: Pulumi.yaml's stackConfigDir.
+func StackDir(projectDir string) (string, error) {
+	proj, err := workspace.LoadProject(filepath.Join(projectDir, "Pulumi.yaml"))
+	if err != nil {
+		return "", fmt.Errorf("customer: %w", err)
+	}
+	return filepath.Join(projectDir, proj.StackConfigDir), nil
+}
+
+// StackNames lists the stacks that have a stack file, sorted.
+func StackNames(projectDir string) ([]string, error) {
+	dir, err := StackDir(projectDir)
+	if err != nil {
+		return nil, err
+	}
+	files, err := filepath.Glob(filepath.Join(dir, "Pulumi.*.yaml"))
+	if err != nil {
+		return nil, fmt.Errorf("customer: %w", err)
+	}
+	names := make([]string, 0, len(files))
+	for _, f := range files {
+		names = append(names, strings.TrimSuffix(strings.TrimPrefix(filepath.Base(f), "Pulumi."), ".yaml"))
+	}
+	sort.Strings(names)
+	return names, nil
+}
