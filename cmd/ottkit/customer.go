@@ -1,0 +1,116 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ottkit/ottkit/cmd/ottkit/customer"
+)
+
+func init() { register(newCustomerCmd) }
+
+// newCustomerCmd is `ottkit customer`: create and review the stack files of customer
+// environments, one stacks/Pulumi.<customer>-<env>.yaml each.
+func newCustomerCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "customer",
+		Short: "Create and list customer stacks (stacks/Pulumi.<customer>-<env>.yaml)",
+		Long: `A consultancy runs one isolated platform per customer environment. Each is a stack whose
+configuration lives in stacks/Pulumi.<customer>-<env>.yaml: "customer new" writes one from a
+validated spec, "customer list" shows them all and whether each validates.`,
+	}
+	cmd.AddCommand(newCustomerNewCmd(), newCustomerListCmd())
+	return cmd
+}
+
+func newCustomerNewCmd() *cobra.Command {
+	var o customer.NewOptions
+	cmd := &cobra.Command{
+		Use:   "new NAME --cloud aws --region REGION [--env prod] [--domain D --certificate-arn ARN] [--from STACK]",
+		Short: "Write stacks/Pulumi.NAME-ENV.yaml for a new customer environment",
+		Long: `Write stacks/Pulumi.NAME-ENV.yaml from a validated spec. NAME must be DNS-safe: it starts
+every resource and bucket name. It refuses to overwrite an existing stack file, and checks that
+the file it wrote reads back to the same spec.
+
+--from STACK starts from another stack's settings (ladder, storage tiers, retention, WAF, tags,
+...). From another customer's stack it leaves out everything that belongs to that customer:
+its account (assumeRoleArn), allowed regions, identity provider and audiences, signing keys,
+upload origins and alert e-mail; give the new customer's with flags. The domain and certificate
+always come from flags: two platforms cannot serve one host name.
+
+Configuration keys and their flags: ottkit:customer NAME, ottkit:environment --env,
+ottkit:cloud --cloud, aws:region --region, ottkit:domain --domain, ottkit:certificateArn
+--certificate-arn, ottkit:assumeRoleArn --assume-role-arn, ottkit:jwtIssuer --jwt-issuer,
+ottkit:jwtAudience --jwt-audience, ottkit:signingPublicKeys --signing-key, ottkit:alertEmail
+--alert-email. Edit the written file for everything else.`,
+		Example: `  ottkit customer new acme --cloud aws --region eu-west-1 --env prod \
+    --assume-role-arn arn:aws:iam::210987654321:role/ottkit-deployer \
+    --jwt-issuer https://login.acme.example/ --jwt-audience acme-player \
+    --signing-key keys/acme-prod.pub.pem
+  ottkit customer new acme --cloud aws --region eu-west-1 --env staging --from acme-prod`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.Name = args[0]
+			project, err := findProject(o.ProjectDir)
+			if err != nil {
+				return err
+			}
+			o.ProjectDir = project.dir
+			path, spec, err := customer.New(o)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "wrote %s\nnext: ottkit plan --stack %s, then ottkit stamp up --customer %s --env %s\n",
+				path, spec.Prefix(), spec.Customer, spec.Environment)
+			return nil
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&o.ProjectDir, "project-dir", "", "directory holding Pulumi.yaml (default: the nearest one above the working directory)")
+	fl.StringVar(&o.Cloud, "cloud", "", "cloud to deploy to (aws)")
+	fl.StringVar(&o.Region, "region", "", "cloud region, e.g. eu-west-1")
+	fl.StringVar(&o.Env, "env", "prod", "environment name")
+	fl.StringVar(&o.Domain, "domain", "", "custom playback host name (needs --certificate-arn)")
+	fl.StringVar(&o.CertificateArn, "certificate-arn", "", "ACM certificate in us-east-1 for --domain")
+	fl.StringVar(&o.From, "from", "", "existing stack whose settings to start from")
+	fl.StringVar(&o.AssumeRoleArn, "assume-role-arn", "", "IAM role in the customer's own AWS account to deploy with")
+	fl.StringVar(&o.JWTIssuer, "jwt-issuer", "", "https URL of the customer's identity provider")
+	fl.StringSliceVar(&o.JWTAudience, "jwt-audience", nil, "audience the API accepts (repeatable)")
+	fl.StringArrayVar(&o.SigningKeyFiles, "signing-key", nil, "file with an RSA-2048 public key in PEM, for signed cookies (repeatable, at most 2)")
+	fl.StringVar(&o.AlertEmail, "alert-email", "", "e-mail address for alarms")
+	_ = cmd.MarkFlagRequired("cloud")
+	_ = cmd.MarkFlagRequired("region")
+	return cmd
+}
+
+func newCustomerListCmd() *cobra.Command {
+	var projectDir string
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "Show every stack file and whether its configuration validates",
+		Long: `Show every stacks/Pulumi.*.yaml: customer, environment, cloud, region, domain, and whether its
+configuration validates, with the first problem when it does not. The exit status is non-zero
+when any stack file does not validate, so CI can run it.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			project, err := findProject(projectDir)
+			if err != nil {
+				return err
+			}
+			stacks, err := customer.List(project.dir)
+			if err != nil {
+				return err
+			}
+			if err := customer.WriteTable(cmd.OutOrStdout(), stacks); err != nil {
+				return err
+			}
+			if n := customer.Invalid(stacks); n > 0 {
+				return fmt.Errorf("customer list: %d of %d stack file(s) do not validate", n, len(stacks))
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&projectDir, "project-dir", "", "directory holding Pulumi.yaml (default: the nearest one above the working directory)")
+	return cmd
+}

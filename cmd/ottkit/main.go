@@ -1,0 +1,73 @@
+// Command ottkit is the ottkit CLI: `ottkit plan` runs a stack's program offline and checks it
+// against the policy pack, `ottkit policy` evaluates the pack on Pulumi CLI output and
+// generates its documentation.
+//
+// Exit codes: 0 success, 1 a mandatory policy violation, 2 a usage or configuration error
+// (anything that kept ottkit from reaching a verdict).
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit codes.
+const (
+	exitOK         = 0
+	exitViolations = 1
+	exitUsage      = 2
+)
+
+// commands holds the constructors of the root command's subcommands. Each file registers its
+// own in an init function, so adding a command touches no other file.
+var commands []func() *cobra.Command
+
+// register adds a subcommand constructor to the root command.
+func register(newCmd func() *cobra.Command) {
+	commands = append(commands, newCmd)
+}
+
+// errViolations is returned by commands that found mandatory violations; the report is already
+// printed, so main prints nothing more.
+var errViolations = errors.New("mandatory policy violations")
+
+// newRootCmd builds the command tree; a fresh tree per call keeps flag state out of tests.
+func newRootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:           "ottkit",
+		Short:         "Plan, check and operate ottkit video-on-demand stacks",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	for _, newCmd := range commands {
+		root.AddCommand(newCmd())
+	}
+	return root
+}
+
+// run executes the CLI with args and returns the process exit code.
+func run(args []string, stdout, stderr io.Writer) int {
+	root := newRootCmd()
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.Execute()
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, errViolations):
+		return exitViolations
+	}
+	// Everything else kept ottkit from reaching a verdict: a bad flag, an unreadable or invalid
+	// stack or policy file, a program that failed to run.
+	fmt.Fprintf(stderr, "ottkit: %v\n", err)
+	return exitUsage
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}

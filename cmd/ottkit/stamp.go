@@ -1,0 +1,187 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ottkit/ottkit/cmd/ottkit/customer"
+	"github.com/ottkit/ottkit/cmd/ottkit/stamp"
+	"github.com/ottkit/ottkit/components/platform"
+)
+
+// stampEngine makes the engine stamp drives; tests replace it with a fake.
+var stampEngine = func(projectDir, org string) (stamp.Engine, error) {
+	return stamp.NewPulumiEngine(projectDir, org)
+}
+
+// stampFlags are shared by every `stamp` operation.
+type stampFlags struct {
+	projectDir  string
+	customers   []string
+	env         string
+	all         bool
+	parallel    int
+	policyPacks []string
+	org         string
+	logDir      string
+	yes         bool
+	force       bool
+}
+
+func init() { register(newStampCmd) }
+
+// newStampCmd is `ottkit stamp preview|up|refresh|destroy`: one Pulumi operation across many
+// customer stacks.
+func newStampCmd() *cobra.Command {
+	var f stampFlags
+	cmd := &cobra.Command{
+		Use:   "stamp",
+		Short: "Preview, deploy, refresh or destroy many customer stacks at once",
+		Long: `Run one Pulumi operation on every selected customer stack through the Pulumi Automation API
+(this repository is the program; each stack reads stacks/Pulumi.<stack>.yaml).
+
+At most --parallel stacks run at once. Each line shows one stack's progress; the engine's full
+output goes to one log file per stack; a table summarises the outcome. A failing stack does not
+stop the others, but the exit status is non-zero. Ctrl-C cancels: running operations are
+interrupted through the Automation API (the engine finishes the steps in flight and saves
+state) and stacks not yet started are skipped; a second Ctrl-C exits at once.
+
+Needs the pulumi CLI on PATH, logged in to the backend holding the stacks' state.`,
+	}
+	pf := cmd.PersistentFlags()
+	pf.StringVar(&f.projectDir, "project-dir", "", "directory holding Pulumi.yaml (default: the nearest one above the working directory)")
+	pf.StringSliceVar(&f.customers, "customer", nil, "customer whose stacks to run (repeatable)")
+	pf.StringVar(&f.env, "env", "", "only stacks of this environment")
+	pf.BoolVar(&f.all, "all", false, "every stack with a stack file")
+	pf.IntVar(&f.parallel, "parallel", stamp.DefaultParallel, "stacks to run at once")
+	pf.StringArrayVar(&f.policyPacks, "policy-pack", nil, "policy pack directory to enforce (preview and up)")
+	pf.StringVar(&f.org, "org", "", "Pulumi Cloud organization; stacks become ORG/ottkit/STACK")
+	pf.StringVar(&f.logDir, "log-dir", "", "directory for the per-stack logs (default .ottkit/logs/<op>-<time>)")
+
+	for _, op := range []struct {
+		op    stamp.Op
+		short string
+	}{
+		{stamp.Preview, "Show what up would change on each stack"},
+		{stamp.Up, "Create or update each stack"},
+		{stamp.Refresh, "Reconcile each stack's state with its cloud account"},
+		{stamp.Destroy, "Destroy each stack (needs --yes; refuses to orphan retained data unless --force)"},
+	} {
+		sub := &cobra.Command{
+			Use:   string(op.op),
+			Short: op.short,
+			Args:  cobra.NoArgs,
+			RunE: func(cmd *cobra.Command, args []string) error {
+				ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+				defer stop()
+				finished := make(chan struct{})
+				defer close(finished) // runs before stop: the watcher then knows it was not a signal
+				go func() {
+					select {
+					case <-finished:
+						return
+					case <-ctx.Done():
+					}
+					select {
+					case <-finished:
+						return
+					default:
+					}
+					if cmd.Context().Err() == nil {
+						// Restore the default handler: a second Ctrl-C ends the process at once.
+						stop()
+						fmt.Fprintln(cmd.ErrOrStderr(), "\ncancelling: waiting for running stacks to stop (Ctrl-C again to exit now)")
+					}
+				}()
+				return runStamp(ctx, cmd, op.op, f)
+			},
+		}
+		if op.op == stamp.Destroy {
+			sub.Flags().BoolVar(&f.yes, "yes", false, "confirm destroying the selected stacks")
+			sub.Flags().BoolVar(&f.force, "force", false, "destroy even when retained data (masters, delivery, catalog) would be orphaned")
+		}
+		cmd.AddCommand(sub)
+	}
+	return cmd
+}
+
+// runStamp selects the stacks, checks the preconditions and runs the operation.
+func runStamp(ctx context.Context, cmd *cobra.Command, op stamp.Op, f stampFlags) error {
+	project, err := findProject(f.projectDir)
+	if err != nil {
+		return err
+	}
+	f.projectDir = project.dir
+	stacks, err := customer.Select(f.projectDir, f.customers, f.env, f.all)
+	if err != nil {
+		return fmt.Errorf("stamp: %w", err)
+	}
+	if op == stamp.Destroy && !f.yes {
+		return fmt.Errorf("stamp destroy: pass --yes to destroy %d stack(s): %s", len(stacks), strings.Join(stacks, ", "))
+	}
+	if f.parallel < 1 {
+		return fmt.Errorf("stamp: --parallel %d must be at least 1", f.parallel)
+	}
+	eng, err := stampEngine(f.projectDir, f.org)
+	if err != nil {
+		return err
+	}
+	logDir := f.logDir
+	if logDir == "" {
+		logDir = filepath.Join(f.projectDir, ".ottkit", "logs",
+			fmt.Sprintf("%s-%s", op, time.Now().UTC().Format("20060102T150405Z")))
+	}
+	out := cmd.OutOrStdout()
+	results, err := stamp.Run(ctx, eng, stamp.Options{
+		Op:          op,
+		Stacks:      stacks,
+		Parallel:    f.parallel,
+		PolicyPacks: f.policyPacks,
+		Force:       f.force,
+		LogDir:      logDir,
+		Progress:    out,
+		Live:        stampIsTerminal(out),
+		Precheck: func(ctx context.Context, stack string, op stamp.Op) error {
+			// Preview and up run the program, which refuses an invalid spec anyway; failing
+			// here is faster and names every problem. Refresh and destroy do not run the
+			// program, so a retired customer's stale file must not block them.
+			if op != stamp.Preview && op != stamp.Up {
+				return nil
+			}
+			_, err := platform.LoadSpec(f.projectDir, stack)
+			return err
+		},
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(out)
+	if err := stamp.WriteSummary(out, results); err != nil {
+		return err
+	}
+	if n := stamp.Failures(results); n > 0 {
+		if ctx.Err() != nil {
+			return fmt.Errorf("stamp %s: cancelled; %d of %d stack(s) did not finish", op, n, len(results))
+		}
+		return fmt.Errorf("stamp %s: %d of %d stack(s) did not succeed", op, n, len(results))
+	}
+	return nil
+}
+
+// stampIsTerminal reports whether w is a terminal, where progress lines can be redrawn in place.
+func stampIsTerminal(w any) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	info, err := f.Stat()
+	return err == nil && info.Mode()&os.ModeCharDevice != 0
+}
