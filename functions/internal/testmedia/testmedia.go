@@ -76,12 +76,20 @@ const (
 	ProResMOV Kind = "prores-mov"
 	// AVI is 320x240 MPEG-4 Part 2 video in AVI: a video container the probe does not read.
 	AVI Kind = "avi"
+	// FragmentedMP4 is 320x240 H.264 + AAC in fragmented MP4 with an empty moov (no duration
+	// in it), one fragment per second, as browsers' MediaRecorder and live packagers write;
+	// 2 s at 10 fps.
+	FragmentedMP4 Kind = "fragmented-mp4"
+	// LiveWebM is 320x240 VP9 + Opus in WebM written as a live stream: unknown element sizes
+	// and no Duration, like Chrome's MediaRecorder output; 2 s at 10 fps.
+	LiveWebM Kind = "live-webm"
 )
 
 // Kinds returns every kind Path makes, in a stable order.
 func Kinds() []Kind {
 	return []Kind{Landscape1080p, Portrait1080x1920, Square, UHD4K, NoAudio, Rotated90, MKV, WebM,
-		MPEGTS, MoovAtEnd, Truncated, Empty, PNGAsMP4, AudioOnly, WithCaptions, MXF, HEVC, ProResMOV, AVI}
+		MPEGTS, MoovAtEnd, Truncated, Empty, PNGAsMP4, AudioOnly, WithCaptions, MXF, HEVC, ProResMOV, AVI,
+		FragmentedMP4, LiveWebM}
 }
 
 // recipe says how to make a kind and what ffprobe must then report.
@@ -166,6 +174,16 @@ var recipes = map[Kind]recipe{
 	AVI: {ext: ".avi", make: func(g *generator, out string) error {
 		return g.ffmpeg("-f", "lavfi", "-i", "testsrc2=s=320x240:r=5:d=1", "-c:v", "mpeg4", out)
 	}, check: all(videoSize(320, 240, 0), formatName("avi"))},
+	FragmentedMP4: {ext: ".mp4", make: func(g *generator, out string) error {
+		return g.ffmpeg("-f", "lavfi", "-i", "testsrc2=s=320x240:r=10:d=2", "-f", "lavfi", "-i", "sine=f=440:r=48000:d=2",
+			"-map", "0:v", "-map", "1:a", "-c:v", "libx264", "-preset", "ultrafast", "-g", "10", "-c:a", "aac", "-b:a", "32k", "-ac", "1",
+			"-movflags", "frag_keyframe+empty_moov+default_base_moof", out)
+	}, check: all(videoSize(320, 240, 0), audioCount(1), moovFirst(true), hasTopBox("moof"))},
+	LiveWebM: {ext: ".webm", make: func(g *generator, out string) error {
+		return g.ffmpeg("-f", "lavfi", "-i", "testsrc2=s=320x240:r=10:d=2", "-f", "lavfi", "-i", "sine=f=440:r=48000:d=2",
+			"-map", "0:v", "-map", "1:a", "-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8", "-b:v", "200k",
+			"-c:a", "libopus", "-b:a", "32k", "-live", "1", "-f", "webm", out)
+	}, check: all(videoSize(320, 240, 0), audioCount(1), formatName("webm"), noDuration)},
 }
 
 // recipeVersion changes whenever a recipe changes, so stale cached files are not reused.
@@ -405,6 +423,7 @@ type probeResult struct {
 	} `json:"streams"`
 	Format struct {
 		FormatName string            `json:"format_name"`
+		Duration   string            `json:"duration"`
 		Size       string            `json:"size"`
 		Tags       map[string]string `json:"tags"`
 	} `json:"format"`
@@ -543,6 +562,14 @@ func subtitle(codec, lang string) check {
 	}
 }
 
+// noDuration checks that the container states no duration, so a reader must work it out.
+func noDuration(p probeResult, _ string) error {
+	if p.Format.Duration != "" {
+		return fmt.Errorf("format duration is %s, want none", p.Format.Duration)
+	}
+	return nil
+}
+
 // probeFails checks that ffprobe cannot read the file, as for a cut MP4 without its moov.
 func probeFails(p probeResult, _ string) error {
 	if p.err == nil {
@@ -561,6 +588,27 @@ func sizeIs(n int64) check {
 			return fmt.Errorf("size is %d, want %d", st.Size(), n)
 		}
 		return nil
+	}
+}
+
+// hasTopBox checks for a top-level box of type typ.
+func hasTopBox(typ string) check {
+	return func(_ probeResult, path string) error {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for off := 0; off+8 <= len(b); {
+			size := int(binary.BigEndian.Uint32(b[off:]))
+			if string(b[off+4:off+8]) == typ {
+				return nil
+			}
+			if size < 8 {
+				break
+			}
+			off += size
+		}
+		return fmt.Errorf("no top-level %s box", typ)
 	}
 }
 

@@ -53,6 +53,8 @@ func TestChecksReject(t *testing.T) {
 		{"captions are not french", WithCaptions, subtitle("mov_text", "fre")},
 		{"a whole file probes", Square, probeFails},
 		{"audio only has no video", AudioOnly, videoCodec("h264")},
+		{"webm states its duration", WebM, noDuration},
+		{"a plain mp4 has no fragments", Square, hasTopBox("moof")},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

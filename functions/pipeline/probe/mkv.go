@@ -1,10 +1,12 @@
 package probe
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"math"
 	"strings"
+	"time"
 )
 
 // Matroska element IDs, with their length marker bits kept, as the specification writes them.
@@ -21,6 +23,7 @@ const (
 	mkvDuration       = 0x4489
 	mkvTracks         = 0x1654AE6B
 	mkvTrackEntry     = 0xAE
+	mkvTrackNumber    = 0xD7
 	mkvTrackType      = 0x83
 	mkvCodecID        = 0x86
 	mkvLanguage       = 0x22B59C
@@ -197,6 +200,7 @@ func ebmlString(b []byte) string {
 
 // mkvTrack is what the probe keeps of a TrackEntry.
 type mkvTrack struct {
+	number      uint64
 	typ         uint64
 	codecID     string
 	language    string
@@ -390,6 +394,25 @@ func probeMatroska(r *reader, info *Info) error {
 	}
 
 	info.Duration = nanosToDuration(duration * float64(scale))
+	if info.Duration == 0 {
+		// Live recordings (browser MediaRecorder, streaming muxers) write no Duration: take
+		// the last block's timestamp from the tail instead.
+		v := firstVideo(tracks)
+		var videoNum uint64
+		if v != nil {
+			videoNum = v.number
+		}
+		last, isVideo, err := r.mkvLastTimestamp(segStart, videoNum)
+		if err != nil {
+			return fmt.Errorf("matroska: %w", err)
+		}
+		if last > 0 {
+			info.Duration = nanosToDuration(float64(last) * float64(scale))
+			if isVideo && v.defaultDur > 0 && v.defaultDur < uint64(time.Second) {
+				info.Duration += time.Duration(v.defaultDur) // the last frame's own duration
+			}
+		}
+	}
 	for _, t := range tracks {
 		switch t.typ {
 		case mkvTrackVideo:
@@ -417,6 +440,140 @@ func probeMatroska(r *reader, info *Info) error {
 	return nil
 }
 
+func firstVideo(tracks []mkvTrack) *mkvTrack {
+	for i := range tracks {
+		if tracks[i].typ == mkvTrackVideo {
+			return &tracks[i]
+		}
+	}
+	return nil
+}
+
+// Cluster children read for the tail timestamp.
+const (
+	mkvClusterTimestamp = 0xE7
+	mkvSimpleBlock      = 0xA3
+	mkvBlockGroup       = 0xA0
+	mkvBlock            = 0xA1
+	mkvTailBytes        = 256 << 10
+)
+
+// mkvLastTimestamp finds the last Cluster in the object's tail and returns the largest
+// block timestamp in it, in TimecodeScale units, of track videoNum when the cluster holds
+// any of its blocks (isVideo), else of any track; 0 when there is none or the read budget
+// is spent. The tail is searched for the Cluster ID, and a candidate counts only when its
+// first child is its Timestamp, as muxers write it, so a match inside media data is rejected.
+func (r *reader) mkvLastTimestamp(segStart int64, videoNum uint64) (last int64, isVideo bool, err error) {
+	start := r.size - mkvTailBytes
+	if start < segStart {
+		start = segStart
+	}
+	if left := r.budget - r.read; r.size-start > left {
+		start = r.size - left
+	}
+	if r.size-start < 16 {
+		return 0, false, nil
+	}
+	b, err := r.at(start, r.size-start)
+	if err != nil {
+		return 0, false, fmt.Errorf("tail at offset %d: %w", start, err)
+	}
+	id := []byte{0x1F, 0x43, 0xB6, 0x75}
+	for end := len(b); end > 0; {
+		i := bytes.LastIndex(b[:end], id)
+		if i < 0 {
+			return 0, false, nil
+		}
+		end = i
+		if c, ok := mkvClusterLast(b[i:], start+int64(i), videoNum); ok {
+			if c.video >= 0 {
+				return c.base + c.video, true, nil
+			}
+			return c.base + c.any, false, nil
+		}
+	}
+	return 0, false, nil
+}
+
+// clusterTimes are a Cluster's timestamp and the largest relative block timestamps in it,
+// of the video track (-1 when it has none) and of any track.
+type clusterTimes struct {
+	base, video, any int64
+}
+
+// mkvClusterLast parses a Cluster at the start of b, which may be cut.
+func mkvClusterLast(b []byte, off int64, videoNum uint64) (clusterTimes, bool) {
+	ct := clusterTimes{video: -1}
+	c, err := parseElement(b, off)
+	if err != nil {
+		return ct, false
+	}
+	body := b[c.hdr:]
+	if c.size >= 0 && c.size < int64(len(body)) {
+		body = body[:c.size]
+	}
+	var (
+		haveTS  bool
+		nblocks int
+	)
+	block := func(data []byte) {
+		track, rel, ok := blockTimestamp(data)
+		if !ok {
+			return
+		}
+		ct.any = max(ct.any, rel)
+		if track == videoNum && videoNum != 0 {
+			ct.video = max(ct.video, rel)
+		}
+	}
+	for pos := 0; pos < len(body) && nblocks < 100000; {
+		e, err := parseElement(body[pos:], off)
+		if err != nil {
+			break
+		}
+		data := body[pos+int(e.hdr):]
+		if e.size >= 0 && e.size < int64(len(data)) {
+			data = data[:e.size]
+		}
+		switch {
+		case !haveTS && e.id != mkvClusterTimestamp:
+			return ct, false
+		case e.id == mkvClusterTimestamp:
+			v := ebmlUint(data)
+			if e.size > 8 || v > 1<<53 {
+				return ct, false
+			}
+			ct.base, haveTS = int64(v), true
+		case e.id == mkvSimpleBlock:
+			block(data)
+			nblocks++
+		case e.id == mkvBlockGroup:
+			// Block is the group's first child in practice; BlockDuration and references follow.
+			if blk, err := parseElement(data, off); err == nil && blk.id == mkvBlock && int(blk.hdr) <= len(data) {
+				block(data[blk.hdr:])
+			}
+			nblocks++
+		case e.id == mkvCluster:
+			return ct, true // an unknown-size cluster ends where the next begins
+		}
+		if e.size < 0 || e.size > int64(len(body)-pos)-e.hdr {
+			break // cut by the end of the object or of the read
+		}
+		pos += int(e.hdr + e.size)
+	}
+	return ct, haveTS
+}
+
+// blockTimestamp reads the track number and the signed 16-bit timestamp, relative to its
+// Cluster, that start a (Simple)Block.
+func blockTimestamp(b []byte) (track uint64, rel int64, ok bool) {
+	track, n, _, ok := readVint(b, 8, false)
+	if !ok || len(b) < n+2 {
+		return 0, 0, false
+	}
+	return track, int64(int16(binary.BigEndian.Uint16(b[n:]))), true
+}
+
 // masterData reads the payload of a master element whole, refusing sizes over max.
 func (r *reader) masterData(e ebmlElement, max int64) ([]byte, error) {
 	if e.size < 0 {
@@ -432,6 +589,8 @@ func parseTrackEntry(r *reader, entry ebmlElement, b []byte) (mkvTrack, error) {
 	t := mkvTrack{language: "eng"} // the Matroska default Language
 	err := ebmlChildren(b, entry.dataOff(), r, func(e ebmlElement, data []byte) error {
 		switch e.id {
+		case mkvTrackNumber:
+			t.number = ebmlUint(data)
 		case mkvTrackType:
 			t.typ = ebmlUint(data)
 		case mkvCodecID:

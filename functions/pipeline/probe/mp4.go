@@ -155,12 +155,13 @@ type mp4Movie struct {
 	duration     uint64
 	fragDuration uint64
 	tracks       []*mp4Track
+	trex         map[uint32]uint32 // track ID to default sample duration, for fragments
 }
 
 func probeMP4(r *reader, head []byte, info *Info) error {
 	info.Container = MOV
 	var moov *box
-	sawMdat := false
+	sawMdat, fragmented := false, false
 	for off := int64(0); off < r.size; {
 		b, err := r.boxAt(off, r.size, true)
 		if err != nil {
@@ -187,6 +188,8 @@ func probeMP4(r *reader, head []byte, info *Info) error {
 			}
 		case "mdat":
 			sawMdat = true
+		case "moof":
+			fragmented = true
 		}
 		// Walking on after moov and mdat would only visit media (moof/mdat pairs of a
 		// fragmented file) and cost a read per fragment.
@@ -209,6 +212,11 @@ func probeMP4(r *reader, head []byte, info *Info) error {
 		return fmt.Errorf("mp4: %w", err)
 	}
 	mv.fill(info)
+	if fragmented || mv.trex != nil {
+		if err := r.fillFromFragments(&mv, info); err != nil {
+			return fmt.Errorf("mp4: %w", err)
+		}
+	}
 	info.MIME = "video/mp4"
 	if info.Container == MOV {
 		info.MIME = "video/quicktime"
@@ -237,6 +245,19 @@ func (r *reader) parseMoov(moov box, mv *mp4Movie) error {
 			mv.timescale, mv.duration = ts, dur
 		case "mvex":
 			return r.children(b.payloadOff(), b.end(), 2, func(c box) error {
+				if c.typ == "trex" {
+					p, err := r.payload(c, 24)
+					if err != nil {
+						return fmt.Errorf("trex at offset %d: %w", c.off, err)
+					}
+					if len(p) >= 16 {
+						if mv.trex == nil {
+							mv.trex = map[uint32]uint32{}
+						}
+						mv.trex[binary.BigEndian.Uint32(p[4:])] = binary.BigEndian.Uint32(p[12:])
+					}
+					return nil
+				}
 				if c.typ != "mehd" {
 					return nil
 				}
@@ -641,6 +662,37 @@ func (mv *mp4Movie) fill(info *Info) {
 			info.Captions = append(info.Captions, CaptionTrack{Codec: t.codec, Language: t.language})
 		}
 	}
+}
+
+// fillFromFragments takes the duration, and the frame rate, of a fragmented file whose moov
+// has neither from the last fragment of its first video (else audio) track.
+func (r *reader) fillFromFragments(mv *mp4Movie, info *Info) error {
+	if info.Duration > 0 && (info.Video == nil || info.Video.FrameRate > 0) {
+		return nil
+	}
+	var t *mp4Track
+	for _, c := range mv.tracks {
+		if c.handler == "vide" || (t == nil && c.handler == "soun") {
+			t = c
+			if c.handler == "vide" {
+				break
+			}
+		}
+	}
+	if t == nil || t.timescale == 0 {
+		return nil
+	}
+	run, ok, err := r.mp4LastFragment(t.id, mv.trex[t.id])
+	if err != nil || !ok {
+		return err
+	}
+	if d, ok := scaleDuration(run.end, uint64(t.timescale)); ok && info.Duration == 0 {
+		info.Duration = d
+	}
+	if info.Video != nil && info.Video.FrameRate == 0 && t.handler == "vide" && run.duration > 0 {
+		info.Video.FrameRate = round3(float64(run.samples) * float64(t.timescale) / float64(run.duration))
+	}
+	return nil
 }
 
 // frameRate is samples per second of media time, from stts, or from the stsz sample count

@@ -91,6 +91,8 @@ func TestProbeMedia(t *testing.T) {
 		{testmedia.MXF, want{container: MXF, mime: "application/mxf", codec: "mpeg2", w: 320, h: 240, fps: 25, duration: time.Second, audio: 1, maxReads: 1}},
 		{testmedia.HEVC, want{container: MP4, mime: "video/mp4", codec: "hevc", w: 320, h: 240, fps: 5, duration: time.Second, audio: 1, maxReads: 1}},
 		{testmedia.ProResMOV, want{container: MOV, mime: "video/quicktime", codec: "prores", w: 320, h: 240, fps: 5, duration: time.Second, audio: 1, maxReads: 2}},
+		{testmedia.FragmentedMP4, want{container: MP4, mime: "video/mp4", codec: "h264", w: 320, h: 240, fps: 10, duration: 2 * time.Second, audio: 1, maxReads: 2}},
+		{testmedia.LiveWebM, want{container: WebM, mime: "video/webm", codec: "vp9", w: 320, h: 240, fps: 10, duration: 2 * time.Second, audio: 1, maxReads: 2}},
 		{testmedia.AudioOnly, want{err: ErrNoVideoTrack, container: MP4, mime: "audio/mp4", duration: 2 * time.Second, audio: 1, maxReads: 1}},
 		{testmedia.Truncated, want{err: ErrTruncated, maxReads: 1}},
 		{testmedia.Empty, want{err: ErrEmpty}},

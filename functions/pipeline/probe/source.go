@@ -72,8 +72,9 @@ type region struct {
 }
 
 // reader fetches byte ranges from a Source through a cache, counts what it reads and refuses
-// to read more than its budget. Everything it caches was counted against the budget, so the
-// cache never holds more than Limits.MaxBytes.
+// to read more than its budget. Everything it caches was counted against the budget, and a
+// range stitched from a cached start and a fresh rest is at most copied once more, so the
+// cache holds at most a small multiple of Limits.MaxBytes.
 type reader struct {
 	ctx     context.Context
 	src     Source
@@ -98,6 +99,20 @@ func (r *reader) at(off int64, n int64) ([]byte, error) {
 	for _, rg := range r.regions {
 		if off >= rg.off && off+n <= rg.off+int64(len(rg.b)) {
 			return rg.b[off-rg.off : off-rg.off+n], nil
+		}
+	}
+	for _, rg := range r.regions {
+		if end := rg.off + int64(len(rg.b)); off >= rg.off && off < end {
+			// The start is cached: fetch only the rest, as a tail read over a small object
+			// or a head read grown past the first 64 KiB does.
+			rest, err := r.at(end, off+n-end)
+			if err != nil {
+				return nil, err
+			}
+			b := make([]byte, 0, n)
+			b = append(append(b, rg.b[off-rg.off:]...), rest...)
+			r.regions = append(r.regions, region{off: off, b: b})
+			return b, nil
 		}
 	}
 	if err := r.ctx.Err(); err != nil {

@@ -1,6 +1,7 @@
 package probe
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -220,5 +221,50 @@ func TestProbeTSTail(t *testing.T) {
 	}
 	if half.Duration < 800*time.Millisecond || half.Duration > 1300*time.Millisecond {
 		t.Errorf("first half Duration = %v, want about 1s", half.Duration)
+	}
+}
+
+// insertAt returns b with ins inserted at offset at.
+func insertAt(b []byte, at int, ins []byte) []byte {
+	out := make([]byte, 0, len(b)+len(ins))
+	return append(append(append(out, b[:at]...), ins...), b[at:]...)
+}
+
+// TestProbeTailDurations puts 5 MiB of padding between the headers and the media of files
+// that state no duration, so the duration must come from a separate read of the tail.
+func TestProbeTailDurations(t *testing.T) {
+	const pad = 5 << 20
+	frag := readFile(t, testmedia.Path(t, testmedia.FragmentedMP4))
+	moov := findTop(t, topBoxes(t, frag), "moov")
+	free := make([]byte, pad)
+	binary.BigEndian.PutUint32(free, pad)
+	copy(free[4:], "free")
+
+	live := readFile(t, testmedia.Path(t, testmedia.LiveWebM))
+	cluster := bytes.Index(live, []byte{0x1f, 0x43, 0xb6, 0x75})
+	void := append([]byte{0xec, 0x01, 0, 0, 0, 0, 0, 0, 0}, make([]byte, pad)...)
+	binary.BigEndian.PutUint64(void[1:], pad)
+	void[1] = 0x01
+
+	tests := []struct {
+		name string
+		data []byte
+		want want
+	}{
+		{"fragmented mp4", insertAt(frag, moov.off+moov.size, free),
+			want{container: MP4, mime: "video/mp4", codec: "h264", w: 320, h: 240, fps: 10, duration: 2 * time.Second, audio: 1}},
+		{"live webm", insertAt(live, cluster, void),
+			want{container: WebM, mime: "video/webm", codec: "vp9", w: 320, h: 240, fps: 10, duration: 2 * time.Second, audio: 1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			src := &countingSource{Source: BytesSource(tt.data)}
+			info, err := Probe(context.Background(), src, Limits{})
+			checkInfo(t, info, err, tt.want)
+			t.Logf("read %d bytes in %d reads of %d", src.bytes, src.reads, len(tt.data))
+			if src.bytes > 1<<20 || src.reads > 4 {
+				t.Errorf("read %d bytes in %d reads, want under 1 MiB in at most 4", src.bytes, src.reads)
+			}
+		})
 	}
 }

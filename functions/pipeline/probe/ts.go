@@ -81,13 +81,10 @@ func probeTS(r *reader, head []byte, info *Info) error {
 	info.Container = MPEGTS
 	info.MIME = "video/mp2t"
 	size := tsPacketSize(head)
-	if int64(len(head)) < r.size && len(head) < tsHeadBytes {
-		// The PMT and the first frames' timestamps lie in the first few hundred packets.
-		more, err := r.upTo(int64(len(head)), tsHeadBytes-int64(len(head)))
-		if err != nil {
-			return fmt.Errorf("mpegts: head: %w", err)
-		}
-		head = append(slices.Clip(head), more...)
+	// The PMT and the first frames' timestamps lie in the first few hundred packets.
+	head, err := r.upTo(0, tsHeadBytes)
+	if err != nil {
+		return fmt.Errorf("mpegts: head: %w", err)
 	}
 	packets := tsPackets(head, 0, size)
 	streams, err := tsProgram(r.ctx, packets)
