@@ -1,0 +1,45 @@
+package awstest
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"testing"
+
+	"github.com/aws/aws-lambda-go/events"
+)
+
+// SQSEvent returns a Lambda SQS event with one record per body, each a copy of the record in
+// aws-lambda-go's sqs-event.json fixture with its own message id and body.
+func SQSEvent(t testing.TB, bodies ...string) events.SQSEvent {
+	t.Helper()
+	_, file, _, _ := runtime.Caller(0)
+	b, err := os.ReadFile(filepath.Join(filepath.Dir(file), "testdata", "sqs-event.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fixture events.SQSEvent
+	if err := json.Unmarshal(b, &fixture); err != nil {
+		t.Fatal(err)
+	}
+	var out events.SQSEvent
+	for i, body := range bodies {
+		rec := fixture.Records[0]
+		rec.MessageId = fmt.Sprintf("msg-%d-%s", i, UniqueName("m"))
+		rec.Body = body
+		out.Records = append(out.Records, rec)
+	}
+	return out
+}
+
+// ReadFile returns testdata/name of the calling package.
+func ReadFile(t testing.TB, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
