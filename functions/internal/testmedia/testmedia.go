@@ -80,6 +80,8 @@ const (
 	// in it), one fragment per second, as browsers' MediaRecorder and live packagers write;
 	// 2 s at 10 fps.
 	FragmentedMP4 Kind = "fragmented-mp4"
+	// MPEGTSHEVC is 1280x720 H.265 + AAC in an MPEG transport stream, 1 s at 5 fps.
+	MPEGTSHEVC Kind = "mpegts-hevc"
 	// LiveWebM is 320x240 VP9 + Opus in WebM written as a live stream: unknown element sizes
 	// and no Duration, like Chrome's MediaRecorder output; 2 s at 10 fps.
 	LiveWebM Kind = "live-webm"
@@ -89,7 +91,7 @@ const (
 func Kinds() []Kind {
 	return []Kind{Landscape1080p, Portrait1080x1920, Square, UHD4K, NoAudio, Rotated90, MKV, WebM,
 		MPEGTS, MoovAtEnd, Truncated, Empty, PNGAsMP4, AudioOnly, WithCaptions, MXF, HEVC, ProResMOV, AVI,
-		FragmentedMP4, LiveWebM}
+		FragmentedMP4, LiveWebM, MPEGTSHEVC}
 }
 
 // recipe says how to make a kind and what ffprobe must then report.
@@ -179,6 +181,11 @@ var recipes = map[Kind]recipe{
 			"-map", "0:v", "-map", "1:a", "-c:v", "libx264", "-preset", "ultrafast", "-g", "10", "-c:a", "aac", "-b:a", "32k", "-ac", "1",
 			"-movflags", "frag_keyframe+empty_moov+default_base_moof", out)
 	}, check: all(videoSize(320, 240, 0), audioCount(1), moovFirst(true), hasTopBox("moof"))},
+	MPEGTSHEVC: {ext: ".ts", make: func(g *generator, out string) error {
+		return g.ffmpeg("-f", "lavfi", "-i", "testsrc2=s=1280x720:r=5:d=1", "-f", "lavfi", "-i", "sine=f=440:r=48000:d=1",
+			"-map", "0:v", "-map", "1:a", "-c:v", "libx265", "-preset", "ultrafast", "-x265-params", "log-level=error",
+			"-c:a", "aac", "-b:a", "32k", "-ac", "1", "-f", "mpegts", out)
+	}, check: all(videoSize(1280, 720, 0), videoCodec("hevc"), audioCount(1), formatName("mpegts"))},
 	LiveWebM: {ext: ".webm", make: func(g *generator, out string) error {
 		return g.ffmpeg("-f", "lavfi", "-i", "testsrc2=s=320x240:r=10:d=2", "-f", "lavfi", "-i", "sine=f=440:r=48000:d=2",
 			"-map", "0:v", "-map", "1:a", "-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8", "-b:v", "200k",

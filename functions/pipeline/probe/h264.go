@@ -203,3 +203,78 @@ func mpeg2Size(es []byte) (width, height int, ok bool) {
 	}
 	return 0, 0, false
 }
+
+// hevcSize returns the cropped picture size from the first sequence parameter set in an
+// H.265 Annex B stream.
+func hevcSize(es []byte) (width, height int, ok bool) {
+	for _, nal := range nalUnits(es) {
+		if len(nal) < 4 || (nal[0]>>1)&0x3f != 33 { // SPS_NUT
+			continue
+		}
+		return hevcSPSSize(rbsp(nal[2:]))
+	}
+	return 0, 0, false
+}
+
+// hevcSPSSize parses seq_parameter_set_rbsp (ITU-T H.265 7.3.2.2) up to the conformance
+// window.
+func hevcSPSSize(sps []byte) (width, height int, ok bool) {
+	br := &bitReader{b: sps}
+	br.u(4) // sps_video_parameter_set_id
+	subLayers := int(br.u(3))
+	br.u(1) // sps_temporal_id_nesting_flag
+	// profile_tier_level(1, subLayers): the general part is 88 bits of profile and 8 of level.
+	br.u(32)
+	br.u(32)
+	br.u(24)
+	br.u(8)
+	profilePresent := make([]bool, subLayers)
+	levelPresent := make([]bool, subLayers)
+	for i := 0; i < subLayers; i++ {
+		profilePresent[i] = br.u(1) == 1
+		levelPresent[i] = br.u(1) == 1
+	}
+	if subLayers > 0 {
+		for i := subLayers; i < 8; i++ {
+			br.u(2) // reserved_zero_2bits
+		}
+	}
+	for i := 0; i < subLayers; i++ {
+		if profilePresent[i] {
+			br.u(32)
+			br.u(32)
+			br.u(24)
+		}
+		if levelPresent[i] {
+			br.u(8)
+		}
+	}
+	br.ue() // sps_seq_parameter_set_id
+	chroma := br.ue()
+	separatePlanes := false
+	if chroma == 3 {
+		separatePlanes = br.u(1) == 1
+	}
+	w := br.ue()
+	h := br.ue()
+	var cl, cr, ct, cb uint32
+	if br.u(1) == 1 { // conformance_window_flag
+		cl, cr, ct, cb = br.ue(), br.ue(), br.ue(), br.ue()
+	}
+	if br.err != nil || chroma > 3 || w == 0 || h == 0 || w > 1<<16 || h > 1<<16 || cl > 1<<16 || cr > 1<<16 || ct > 1<<16 || cb > 1<<16 {
+		return 0, 0, false
+	}
+	subW, subH := uint32(1), uint32(1)
+	if !separatePlanes && (chroma == 1 || chroma == 2) {
+		subW = 2
+	}
+	if !separatePlanes && chroma == 1 {
+		subH = 2
+	}
+	width = int(w) - int(subW*(cl+cr))
+	height = int(h) - int(subH*(ct+cb))
+	if width <= 0 || height <= 0 {
+		return 0, 0, false
+	}
+	return width, height, true
+}

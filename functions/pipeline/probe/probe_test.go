@@ -85,6 +85,7 @@ func TestProbeMedia(t *testing.T) {
 		{testmedia.WebM, want{container: WebM, mime: "video/webm", codec: "vp9", w: 320, h: 240, fps: 10, duration: 2 * time.Second, audio: 1,
 			captions: []CaptionTrack{{Codec: "webvtt", Language: "ger"}}, maxReads: 1}},
 		{testmedia.MPEGTS, want{container: MPEGTS, mime: "video/mp2t", codec: "h264", w: 640, h: 360, fps: 10, duration: 2 * time.Second, audio: 1, maxReads: 3}},
+		{testmedia.MPEGTSHEVC, want{container: MPEGTS, mime: "video/mp2t", codec: "hevc", w: 1280, h: 720, fps: 5, duration: time.Second, audio: 1, maxReads: 3}},
 		{testmedia.MoovAtEnd, want{container: MP4, mime: "video/mp4", codec: "h264", w: 640, h: 360, fps: 10, duration: 2 * time.Second, audio: 1, maxReads: 2}},
 		{testmedia.WithCaptions, want{container: MP4, mime: "video/mp4", codec: "h264", w: 640, h: 360, fps: 10, duration: 2 * time.Second, audio: 1,
 			captions: []CaptionTrack{{Codec: "tx3g", Language: "eng"}}, maxReads: 1}},

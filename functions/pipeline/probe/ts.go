@@ -124,6 +124,10 @@ func probeTS(r *reader, head []byte, info *Info) error {
 			if w, h, ok := h264Size(es); ok {
 				info.Video.Width, info.Video.Height = w, h
 			}
+		case "hevc":
+			if w, h, ok := hevcSize(es); ok {
+				info.Video.Width, info.Video.Height = w, h
+			}
 		case "mpeg2", "mpeg1":
 			if w, h, ok := mpeg2Size(es); ok {
 				info.Video.Width, info.Video.Height = w, h
