@@ -21,9 +21,11 @@ const (
 	DefaultThrottleRate  = 50.0
 )
 
-// APIRoutes are the routes the api function serves, each behind the JWT authorizer.
+// APIRoutes are the routes the api function serves (see package functions/aws/api), each
+// behind the JWT authorizer. A path API Gateway has no route for never reaches the function.
 var APIRoutes = []string{
 	"POST /uploads",
+	"POST /uploads/complete",
 	"GET /assets",
 	"GET /assets/{id}",
 	"POST /assets/{id}/playback",

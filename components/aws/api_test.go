@@ -43,6 +43,7 @@ func TestAPIResources(t *testing.T) {
 		"aws:apigatewayv2/route:Route " + n + "-route-get-assets-id",
 		"aws:apigatewayv2/route:Route " + n + "-route-post-assets-id-playback",
 		"aws:apigatewayv2/route:Route " + n + "-route-post-uploads",
+		"aws:apigatewayv2/route:Route " + n + "-route-post-uploads-complete",
 		"aws:apigatewayv2/stage:Stage " + n + "-stage",
 		"aws:cloudwatch/logGroup:LogGroup " + n + "-logs",
 		"aws:lambda/permission:Permission " + n + "-invoke",
@@ -116,7 +117,7 @@ func TestAPIResources(t *testing.T) {
 		}
 	}
 	sort.Strings(keys)
-	wantKeys := []string{"GET /assets", "GET /assets/{id}", "POST /assets/{id}/playback", "POST /uploads"}
+	wantKeys := []string{"GET /assets", "GET /assets/{id}", "POST /assets/{id}/playback", "POST /uploads", "POST /uploads/complete"}
 	if !reflect.DeepEqual(keys, wantKeys) {
 		t.Errorf("routes = %v, want %v", keys, wantKeys)
 	}

@@ -1,6 +1,7 @@
 package aws
 
 import (
+	"archive/zip"
 	"crypto/sha256"
 	"encoding/hex"
 	"os"
@@ -398,5 +399,28 @@ func TestGoFunctionValidation(t *testing.T) {
 				t.Errorf("a rejected function registered %v", res.Inventory())
 			}
 		})
+	}
+}
+
+// TestGoFunctionBuildsTheRealPackage deploys the api function from its own main package, as
+// a stack does, rather than the test package.
+func TestGoFunctionBuildsTheRealPackage(t *testing.T) {
+	args := edgeFunctionArgs(manifest.API)
+	args.Function = manifest.API
+	res, gf := edgeDeployFunction(t, "acme-dev-fn-api", args)
+	if gf.Archive.Package != manifest.API.Package {
+		t.Errorf("built %s, want %s", gf.Archive.Package, manifest.API.Package)
+	}
+	zr, err := zip.OpenReader(gf.Archive.Path)
+	if err != nil {
+		t.Fatalf("archive %s: %v", gf.Archive.Path, err)
+	}
+	defer zr.Close()
+	if len(zr.File) != 1 || zr.File[0].Name != "bootstrap" || zr.File[0].UncompressedSize64 < 1<<20 {
+		t.Errorf("archive holds %v, want one bootstrap executable", zr.File)
+	}
+	code := edgeGet(edgeMust(t, res, "aws:lambda/function:Function", "acme-dev-fn-api-function").Inputs, "code", "path")
+	if code != gf.Archive.Path {
+		t.Errorf("function code = %v, want %s", code, gf.Archive.Path)
 	}
 }
