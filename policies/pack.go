@@ -95,6 +95,7 @@ type Pack struct {
 	Description string
 	Rules       []Rule // sorted by family, then name
 	compiler    *ast.Compiler
+	sources     map[string]string // file name to Rego text
 }
 
 // Rule returns the rule with the given name.
@@ -133,7 +134,12 @@ func Load(fsys fs.FS) (*Pack, error) {
 	if err != nil {
 		return nil, err
 	}
-	return describe(compiler)
+	p, err := describe(compiler)
+	if err != nil {
+		return nil, err
+	}
+	p.sources = modules
+	return p, nil
 }
 
 // checkManifest reads PulumiPolicy.yaml and insists on the OPA runtime.

@@ -92,12 +92,13 @@ stack_deny_s3_encryption_kms contains msg if {
 	msg := sprintf("%s: %s", [named(b), problem])
 }
 
-sse_kms_problems(rule) := {p |
-	some p in [
-		algorithm_problem(rule),
-		key_problem(rule),
-		bucket_key_problem(rule),
-	]
+# sse_kms_problems lists what is wrong with one encryption rule: the algorithm alone when it
+# is not KMS, else a missing key and missing bucket keys.
+sse_kms_problems(rule) := {p} if {
+	p := algorithm_problem(rule)
+	p != ""
+} else := {p |
+	some p in [key_problem(rule), bucket_key_problem(rule)]
 	p != ""
 }
 

@@ -58,7 +58,7 @@ deny_region's allowedRegions, and ottkit:retainData false makes the retention ru
 --policy-config is laid over that.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runPlan(cmd.Context(), cmd.OutOrStdout(), f)
+			return runPlan(ctxOf(cmd), cmd.OutOrStdout(), f)
 		},
 	}
 	cmd.Flags().StringVar(&f.stack, "stack", "", "stack to plan (stacks/Pulumi.NAME.yaml)")
@@ -89,9 +89,6 @@ type planResource struct {
 }
 
 func runPlan(ctx context.Context, w io.Writer, f planFlags) error {
-	if ctx == nil {
-		ctx = context.Background()
-	}
 	if (f.stack == "") == !f.all {
 		return fmt.Errorf("plan: give either --stack NAME or --all")
 	}

@@ -48,6 +48,14 @@ func (f *packFlags) load() (*policies.Pack, policies.Config, error) {
 	return pack, cfg, nil
 }
 
+// ctxOf returns the command's context, or a background one when it was run without.
+func ctxOf(cmd *cobra.Command) context.Context {
+	if ctx := cmd.Context(); ctx != nil {
+		return ctx
+	}
+	return context.Background()
+}
+
 // prepare builds the evaluator for base overlaid with the user's configuration.
 func prepare(ctx context.Context, pack *policies.Pack, base, user policies.Config) (*policies.Evaluator, error) {
 	e, err := pack.Prepare(ctx, base.Merge(user))
@@ -91,7 +99,7 @@ func printViolations(w io.Writer, pack *policies.Pack, vs []policies.Violation, 
 		rule, _ := pack.Rule(v.Policy)
 		fmt.Fprintf(w, "  %s %-9s %s — %s\n", mark, v.Level, v.Policy, rule.Title)
 		fmt.Fprintf(w, "      %s\n", v.Message)
-		if v.URN != "" {
+		if v.URN != "" && rule.Scope == policies.ResourceScope {
 			fmt.Fprintf(w, "      at %s\n", v.URN)
 		}
 		if rule.Message != "" {

@@ -1,0 +1,127 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ottkit/ottkit/policies"
+)
+
+func init() { register(newPolicyCmd) }
+
+func newPolicyCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "policy",
+		Short: "Evaluate and document the policy pack",
+	}
+	cmd.AddCommand(newPolicyCheckCmd(), newPolicyDocsCmd())
+	return cmd
+}
+
+func newPolicyCheckCmd() *cobra.Command {
+	var pack packFlags
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "check FILE",
+		Short: "Evaluate the pack on `pulumi preview --json` or `pulumi stack export` output",
+		Long: `check reads the JSON the Pulumi CLI prints for "pulumi preview --json" (the new state of
+each resource the update creates or keeps) or "pulumi stack export" (the deployed resources)
+and evaluates the policy pack on it, for teams that run the real CLI but want ottkit's
+verdicts, or want to check a stack that is already deployed. FILE "-" reads standard input.
+
+It exits 1 when a mandatory policy is violated and 2 on a usage or input error.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runPolicyCheck(cmd, args[0], pack, asJSON)
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON instead of a report")
+	pack.add(cmd)
+	return cmd
+}
+
+// checkResult is what policy check --json prints.
+type checkResult struct {
+	Source     string               `json:"source"`
+	Stack      string               `json:"stack"`
+	Resources  int                  `json:"resources"`
+	Violations []policies.Violation `json:"violations"`
+}
+
+func runPolicyCheck(cmd *cobra.Command, file string, flags packFlags, asJSON bool) error {
+	var b []byte
+	var err error
+	if file == "-" {
+		b, err = io.ReadAll(cmd.InOrStdin())
+	} else {
+		b, err = os.ReadFile(file)
+	}
+	if err != nil {
+		return err
+	}
+	snap, err := policies.DecodeSnapshot(b)
+	if err != nil {
+		return fmt.Errorf("%s: %w", file, err)
+	}
+	pack, user, err := flags.load()
+	if err != nil {
+		return err
+	}
+	e, err := prepare(ctxOf(cmd), pack, policies.Config{}, user)
+	if err != nil {
+		return err
+	}
+	vs, err := e.Evaluate(ctxOf(cmd), snap.StackURN, snap.Resources)
+	if err != nil {
+		return err
+	}
+	if vs == nil {
+		vs = []policies.Violation{}
+	}
+	w := cmd.OutOrStdout()
+	if asJSON {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(checkResult{Source: snap.Source, Stack: snap.StackURN, Resources: len(snap.Resources), Violations: vs}); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprintf(w, "%s: %d resources from pulumi %s (%s)\n\n", file, len(snap.Resources), map[string]string{
+			"preview": "preview --json", "export": "stack export"}[snap.Source], snap.StackURN)
+		printViolations(w, pack, vs, len(snap.Resources))
+	}
+	if policies.Blocking(vs) {
+		return errViolations
+	}
+	return nil
+}
+
+func newPolicyDocsCmd() *cobra.Command {
+	var out string
+	var dir string
+	cmd := &cobra.Command{
+		Use:   "docs",
+		Short: "Write the rule list (docs/POLICIES.md) from the rules' METADATA",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			pack, _, err := (&packFlags{dir: dir}).load()
+			if err != nil {
+				return err
+			}
+			md := pack.Markdown()
+			if out == "" {
+				_, err := io.Copy(cmd.OutOrStdout(), bytes.NewReader(md))
+				return err
+			}
+			return os.WriteFile(out, md, 0o644)
+		},
+	}
+	cmd.Flags().StringVar(&out, "out", "", "file to write (default: standard output)")
+	cmd.Flags().StringVar(&dir, "policy-pack", "", "policy pack directory (default: the pack built into ottkit)")
+	return cmd
+}
