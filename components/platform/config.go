@@ -70,6 +70,7 @@ var Keys = []Key{
 		set: func(s *Spec, v any) error { n, err := asInt(v); s.MaxUploadBytes = n; return err }},
 	integer("maxDuration", 14400, "Longest accepted upload, in seconds.", func(s *Spec) *int { return &s.MaxDurationSeconds }),
 	strs("uploadOrigins", []any{}, "Browser origins allowed to upload (CORS PUT on the ingest bucket).", func(s *Spec) *[]string { return &s.UploadOrigins }),
+	strs("playerOrigins", []any{}, "Web player origins allowed to fetch media with signed cookies and to call the API.", func(s *Spec) *[]string { return &s.PlayerOrigins }),
 	integer("maxRetries", 2, "Resubmissions of a retryable transcode error.", func(s *Spec) *int { return &s.MaxRetries }),
 	str("alertEmail", "", "E-mail address subscribed to alarms; empty for none.", func(s *Spec) *string { return &s.AlertEmail }),
 	{Name: "tags", Type: "object", Default: map[string]any{}, Description: "Extra tags for every resource.",

@@ -24,14 +24,14 @@ func TestReadStackConfigDevAws(t *testing.T) {
 	for key, want := range map[string]string{
 		"aws:region":            "us-east-1",
 		"ottkit:customer":       "ottkit",
-		"ottkit:retainData":     "false",                     // stack value, typed boolean
-		"ottkit:maxHeight":      "1080",                      // Pulumi.yaml default
-		"ottkit:priceClass":     "PriceClass_100",            // string default
-		"ottkit:jwtAudience":    `["ottkit-dev"]`,            // array as JSON
-		"ottkit:geoAllowList":   `[]`,                        // empty default
-		"ottkit:tags":           `{}`,                        // object default
-		"ottkit:uploadOrigins":  `["http://localhost:3000"]`, // stack list
-		"ottkit:maxUploadBytes": "5368709120",                // large integer default
+		"ottkit:retainData":     "false",                                 // stack value, typed boolean
+		"ottkit:maxHeight":      "1080",                                  // Pulumi.yaml default
+		"ottkit:priceClass":     "PriceClass_100",                        // string default
+		"ottkit:jwtAudience":    `["ottkit-dev"]`,                        // array as JSON
+		"ottkit:geoAllowList":   `[]`,                                    // empty default
+		"ottkit:tags":           `{}`,                                    // object default
+		"ottkit:uploadOrigins":  `["https://studio.dev.ottkit.example"]`, // stack list
+		"ottkit:maxUploadBytes": "5368709120",                            // large integer default
 	} {
 		if got := cfg[key]; got != want {
 			t.Errorf("%s = %q, want %q", key, got, want)

@@ -82,6 +82,9 @@ type Spec struct {
 	MaxUploadBytes     int64
 	MaxDurationSeconds int
 	UploadOrigins      []string
+	// PlayerOrigins are the https origins of the web players that fetch media with the
+	// signed cookies (credentialed CORS on the CDN) and call the API.
+	PlayerOrigins []string
 	// MaxRetries is how often a retryable transcode error is resubmitted.
 	MaxRetries int
 
@@ -257,6 +260,11 @@ func (s *Spec) validate(p *problems) {
 			p.add(fmt.Sprintf("%s[%d]", k("uploadOrigins"), i), "%v", err)
 		}
 	}
+	for i, o := range s.PlayerOrigins {
+		if err := checkOrigin(o); err != nil {
+			p.add(fmt.Sprintf("%s[%d]", k("playerOrigins"), i), "%v", err)
+		}
+	}
 
 	if s.AlertEmail != "" {
 		a, err := mail.ParseAddress(s.AlertEmail)
@@ -403,12 +411,10 @@ func checkOrigin(o string) error {
 		return fmt.Errorf("%q is not an origin such as https://app.example.com", o)
 	}
 	host := u.Hostname()
-	switch {
-	case u.Scheme == "http" && (host == "localhost" || host == "127.0.0.1"):
-	case u.Scheme != "https":
-		return fmt.Errorf("%q must use https (http only for localhost)", o)
+	if u.Scheme != "https" {
+		return fmt.Errorf("%q must use https", o)
 	}
-	if !originHostRe.MatchString(u.Host) {
+	if !originHostRe.MatchString(u.Host) || host == "" {
 		return fmt.Errorf("%q has an invalid host", o)
 	}
 	return nil

@@ -131,6 +131,7 @@ func TestValidationRules(t *testing.T) {
 		{"max duration", map[string]string{"ottkit:maxDuration": "0"}, "ottkit:maxDuration: 0 is outside 1..86400"},
 		{"max retries", map[string]string{"ottkit:maxRetries": "11"}, "ottkit:maxRetries: 11 is outside 0..10"},
 		{"origin scheme", map[string]string{"ottkit:uploadOrigins": `["http://studio.example.com"]`}, `ottkit:uploadOrigins[0]: "http://studio.example.com" must use https`},
+		{"origin localhost", map[string]string{"ottkit:playerOrigins": `["http://localhost:3000"]`}, `ottkit:playerOrigins[0]: "http://localhost:3000" must use https`},
 		{"origin path", map[string]string{"ottkit:uploadOrigins": `["https://studio.example.com/upload"]`}, `ottkit:uploadOrigins[0]: "https://studio.example.com/upload" is not an origin`},
 		{"alert email", map[string]string{"ottkit:alertEmail": "Ops <ops@example.com>"}, `ottkit:alertEmail: "Ops <ops@example.com>" is not a plain e-mail address`},
 		{"tag reserved aws", map[string]string{"ottkit:tags": `{"aws:owner":"x"}`}, "ottkit:tags.aws:owner: the aws: prefix is reserved"},
