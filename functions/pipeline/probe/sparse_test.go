@@ -268,3 +268,26 @@ func TestProbeTailDurations(t *testing.T) {
 		})
 	}
 }
+
+// TestProbeTSTablesOnce keeps only the first PAT and PMT packets, as a high-bitrate stream's
+// head may hold them, and expects the program to be found all the same.
+func TestProbeTSTablesOnce(t *testing.T) {
+	const pmtPID = 0x1000 // ffmpeg's default
+	ts := readFile(t, testmedia.Path(t, testmedia.MPEGTS))
+	var out []byte
+	seen := map[int]int{}
+	for off := 0; off+tsPacket <= len(ts); off += tsPacket {
+		p := ts[off : off+tsPacket]
+		pid := int(p[1]&0x1f)<<8 | int(p[2])
+		seen[pid]++
+		if (pid == 0 || pid == pmtPID) && seen[pid] > 1 {
+			continue
+		}
+		out = append(out, p...)
+	}
+	if seen[0] < 2 || seen[pmtPID] < 2 {
+		t.Fatalf("test fixture: %d PAT and %d PMT packets, want repeated tables to drop", seen[0], seen[pmtPID])
+	}
+	info, err := Probe(context.Background(), BytesSource(out), Limits{})
+	checkInfo(t, info, err, want{container: MPEGTS, mime: "video/mp2t", codec: "h264", w: 640, h: 360, fps: 10, duration: 2 * time.Second, audio: 1})
+}

@@ -160,7 +160,9 @@ func probeTS(r *reader, head []byte, info *Info) error {
 }
 
 // tsProgram finds the first program's elementary streams with go-astits. Only PAT and PMT
-// packets reach the demuxer; media packets are skipped before it parses them.
+// packets reach the demuxer; media packets are skipped before it parses them. The demuxer
+// completes a single-packet table as soon as it has it, so a PMT right after the only PAT is
+// not skipped.
 func tsProgram(ctx context.Context, packets [][]byte) (streams []tsStream, err error) {
 	defer func() {
 		// go-astits was not written for hostile input; a panic inside it means the tables
