@@ -30,7 +30,11 @@ const (
 type Info struct {
 	Container Container
 	// MIME is the sniffed media type, e.g. video/mp4, or image/png for a PNG renamed .mp4.
-	MIME     string
+	MIME string
+	// Duration is the presentation length the container states (mvhd, Segment Info, MXF
+	// track durations). Where none is stated it is worked out from the tail: the end of the
+	// last fragment (fragmented MP4), the last cluster's blocks (live-recorded Matroska), the
+	// span of presentation timestamps (MPEG-TS). 0 when it cannot be known cheaply.
 	Duration time.Duration
 	// Video is the first video track; nil when there is no video track.
 	Video       *VideoTrack
@@ -114,6 +118,9 @@ const headSize = 64 << 10
 func Probe(ctx context.Context, src Source, lim Limits) (*Info, error) {
 	if src == nil {
 		return nil, errors.New("probe: nil source")
+	}
+	if ctx == nil {
+		ctx = context.Background()
 	}
 	if lim.MaxBytes <= 0 {
 		lim.MaxBytes = DefaultMaxBytes
