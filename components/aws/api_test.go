@@ -18,7 +18,7 @@ func edgeAPIArgs() *APIArgs {
 		Issuer:      pulumi.String("https://auth.example.com/"),
 		Audiences:   pulumi.StringArray{pulumi.String("ottkit-api")},
 		KeyArn:      pulumi.String(edgeKeyArn),
-		Tags:        pulumi.StringMap{"ottkit:customer": pulumi.String("acme")},
+		Tags:        edgeTags(),
 	}
 }
 

@@ -62,7 +62,7 @@ func edgeDeliveryArgs(t *testing.T) *DeliveryArgs {
 		LogsBucketName:           pulumi.String("acme-dev-storage-logs-123456789012"),
 		KeyArn:                   pulumi.String(edgeKeyArn),
 		PublicKeys:               edgePublicKeys(t)[:1],
-		Tags:                     pulumi.StringMap{"ottkit:customer": pulumi.String("acme")},
+		Tags:                     edgeTags(),
 	}
 }
 

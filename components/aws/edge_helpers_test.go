@@ -88,7 +88,7 @@ func edgeFunctionArgs(fn manifest.Function) *GoFunctionArgs {
 		Settings:     settings,
 		KeyArn:       pulumi.String(edgeKeyArn),
 		AlarmActions: pulumi.StringArray{pulumi.String(edgeTopicArn)},
-		Tags:         pulumi.StringMap{"ottkit:customer": pulumi.String("acme")},
+		Tags:         edgeTags(),
 	}
 }
 
@@ -228,5 +228,14 @@ func edgeCheckScoped(t *testing.T, stmts []edgeStatement) {
 				}
 			}
 		}
+	}
+}
+
+// edgeTags are the tags platform.Spec.Tags gives every resource of a stack.
+func edgeTags() pulumi.StringMap {
+	return pulumi.StringMap{
+		"ottkit:customer":    pulumi.String("acme"),
+		"ottkit:environment": pulumi.String("dev"),
+		"ottkit:stack":       pulumi.String("acme-dev"),
 	}
 }

@@ -19,7 +19,7 @@ func edgeTranscoderArgs() *TranscoderArgs {
 		MastersBucketArn:  pulumi.String("arn:aws:s3:::acme-dev-masters"),
 		DeliveryBucketArn: pulumi.String("arn:aws:s3:::acme-dev-delivery"),
 		KeyArn:            pulumi.String(edgeKeyArn),
-		Tags:              pulumi.StringMap{"ottkit:customer": pulumi.String("acme")},
+		Tags:              edgeTags(),
 	}
 }
 
