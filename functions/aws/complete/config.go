@@ -1,0 +1,36 @@
+package complete
+
+import (
+	"github.com/ottkit/ottkit/functions/aws/envconfig"
+)
+
+// ArchiveStorageClasses are the S3 storage classes a master may move to once transcoded.
+var ArchiveStorageClasses = []string{"STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER_IR", "GLACIER", "DEEP_ARCHIVE"}
+
+// Config is the complete function's configuration; LoadConfig reads exactly the variables
+// manifest.Complete.Env lists.
+type Config struct {
+	CatalogTable        string // CATALOG_TABLE
+	DeliveryBucket      string // DELIVERY_BUCKET
+	MastersBucket       string // MASTERS_BUCKET
+	NotifyTopicARN      string // NOTIFY_TOPIC_ARN
+	TranscodeQueueURL   string // TRANSCODE_QUEUE_URL
+	ArchiveStorageClass string // ARCHIVE_STORAGE_CLASS, default GLACIER_IR
+	MaxRetries          int    // MAX_RETRIES, default 2: a job is tried at most 1+MaxRetries times
+}
+
+// LoadConfig reads the configuration through getenv and returns an error naming every missing
+// or invalid variable.
+func LoadConfig(getenv func(string) string) (Config, error) {
+	r := envconfig.New(getenv)
+	c := Config{
+		CatalogTable:        r.String("CATALOG_TABLE"),
+		DeliveryBucket:      r.String("DELIVERY_BUCKET"),
+		MastersBucket:       r.String("MASTERS_BUCKET"),
+		NotifyTopicARN:      r.String("NOTIFY_TOPIC_ARN"),
+		TranscodeQueueURL:   r.String("TRANSCODE_QUEUE_URL"),
+		ArchiveStorageClass: r.OneOf("ARCHIVE_STORAGE_CLASS", "GLACIER_IR", ArchiveStorageClasses...),
+		MaxRetries:          int(r.Int("MAX_RETRIES", 2, 0, 10)),
+	}
+	return c, r.Err()
+}
