@@ -424,3 +424,14 @@ func TestGoFunctionBuildsTheRealPackage(t *testing.T) {
 		t.Errorf("function code = %v, want %s", code, gf.Archive.Path)
 	}
 }
+
+// BenchmarkNewGoFunctionWarm measures what deploying one function costs a program once its
+// archive is cached: the cache lookup plus registering its resources under the mock engine.
+func BenchmarkNewGoFunctionWarm(b *testing.B) {
+	args := edgeFunctionArgs(manifest.Ingest)
+	edgeRun(b, func(ctx *pulumi.Context) error { _, err := NewGoFunction(ctx, "acme-dev-fn-ingest", args); return err })
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		edgeRun(b, func(ctx *pulumi.Context) error { _, err := NewGoFunction(ctx, "acme-dev-fn-ingest", args); return err })
+	}
+}
