@@ -71,8 +71,9 @@ func (h *Handler) handleMessage(ctx context.Context, msg events.SQSMessage) erro
 	ctx = lambdalog.WithAssetID(ctx, req.AssetID)
 	a, err := h.catalog.Get(ctx, req.AssetID)
 	if errors.Is(err, pipeline.ErrNotFound) {
-		h.log.ErrorContext(ctx, "dropping transcode request for an unknown asset")
-		return nil
+		// Ingest sends the request just before it creates the catalog item, so the item may
+		// not exist yet; a request for an asset that never appears ends in the dead-letter queue.
+		return fmt.Errorf("transcode: asset %s is not in the catalog yet: %w", req.AssetID, err)
 	}
 	if err != nil {
 		return err

@@ -198,7 +198,7 @@ func TestRequestsThatChangeNothing(t *testing.T) {
 	for _, s := range []pipeline.Status{pipeline.StatusTranscoding, pipeline.StatusReady, pipeline.StatusFailed, pipeline.StatusRejected} {
 		f.seed(t, "in-"+string(s), s, hd)
 	}
-	bodies := []string{`not json`, `{"tenant":"acme"}`, body("unknown"), body("in-transcoding"), body("in-ready"), body("in-failed"), body("in-rejected")}
+	bodies := []string{`not json`, `{"tenant":"acme"}`, body("in-transcoding"), body("in-ready"), body("in-failed"), body("in-rejected")}
 	resp, err := f.handler("").Handle(context.Background(), awstest.SQSEvent(t, bodies...))
 	if err != nil || len(resp.BatchItemFailures) != 0 {
 		t.Fatalf("Handle = %v, %v; want every message done", failures(resp), err)
@@ -240,6 +240,20 @@ func TestTransientErrorsAreRetried(t *testing.T) {
 			t.Errorf("failures = %v, want the message retried", failures(resp))
 		}
 	})
+}
+
+func TestRequestBeforeTheCatalogItemIsRetried(t *testing.T) {
+	f := newFixture(t)
+	event := awstest.SQSEvent(t, body("late"))
+	resp, _ := f.handler("").Handle(context.Background(), event)
+	if got := failures(resp); len(got) != 1 || got[0] != event.Records[0].MessageId {
+		t.Fatalf("failures = %v, want the request retried until ingest has created the asset", got)
+	}
+	f.seed(t, "late", pipeline.StatusQueued, hd)
+	resp, _ = f.handler("").Handle(context.Background(), event)
+	if len(resp.BatchItemFailures) != 0 || len(f.mc.Jobs()) != 1 {
+		t.Errorf("redelivery: failures %v, %d jobs; want the job submitted", failures(resp), len(f.mc.Jobs()))
+	}
 }
 
 func TestUnplannableSourceFails(t *testing.T) {
