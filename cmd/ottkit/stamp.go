@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -55,6 +56,15 @@ interrupted through the Automation API (the engine finishes the steps in flight 
 state) and stacks not yet started are skipped; a second Ctrl-C exits at once.
 
 Needs the pulumi CLI on PATH, logged in to the backend holding the stacks' state.`,
+		// Without this, cobra answers an unknown operation with help and exit status 0.
+		Args: cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return errors.New("stamp: give an operation: preview, up, refresh or destroy")
+			}
+			_, err := stamp.ParseOp(args[0])
+			return err
+		},
 	}
 	pf := cmd.PersistentFlags()
 	pf.StringVar(&f.projectDir, "project-dir", "", "directory holding Pulumi.yaml (default: the nearest one above the working directory)")
