@@ -172,8 +172,10 @@ func tsProgram(ctx context.Context, packets [][]byte) (streams []tsStream, err e
 		}
 	}()
 	pmtPIDs := map[uint16]bool{}
+	// Hand the demuxer only table packets: PES payloads, almost all of the head, never reach
+	// it, which keeps it from copying and buffering them.
 	var buf bytes.Buffer
-	for _, p := range packets {
+	for _, p := range tablePackets(packets) {
 		buf.Write(p)
 	}
 	dmx := astits.NewDemuxer(ctx, &buf,
@@ -200,6 +202,25 @@ func tsProgram(ctx context.Context, packets [][]byte) (streams []tsStream, err e
 			return tsStreams(d.PMT), nil
 		}
 	}
+}
+
+// tablePackets returns the packets of PIDs that carry tables (PSI) rather than PES: PID 0,
+// and PIDs whose payload-starting packets do not open with a PES start code.
+func tablePackets(packets [][]byte) [][]byte {
+	pes := map[uint16]bool{}
+	for _, p := range packets {
+		payload, start, pid := tsPayload(p)
+		if start && len(payload) >= 3 && payload[0] == 0 && payload[1] == 0 && payload[2] == 1 {
+			pes[pid] = true
+		}
+	}
+	var out [][]byte
+	for _, p := range packets {
+		if _, _, pid := tsPayload(p); pid == 0 || (!pes[pid] && pid != 0x1fff) {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 func tsStreams(pmt *astits.PMTData) []tsStream {
