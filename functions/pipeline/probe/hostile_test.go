@@ -366,3 +366,43 @@ func TestH264SPSSize(t *testing.T) {
 		})
 	}
 }
+
+// TestProbeMXFPartitions edits the header partition pack of a real MXF file: an incomplete
+// header sends the probe to the footer partition, whose offset must make sense.
+func TestProbeMXFPartitions(t *testing.T) {
+	clip := readFile(t, testmedia.Path(t, testmedia.MXF))
+	const status, footer = 14, 20 + 24 // key byte 14; FooterPartition in the pack's value
+	edit := func(f func(b []byte)) []byte {
+		b := append([]byte(nil), clip...)
+		f(b)
+		return b
+	}
+	tests := []struct {
+		name string
+		data []byte
+		want error
+	}{
+		{"complete header", clip, nil},
+		{"open incomplete header, footer without metadata", edit(func(b []byte) { b[status] = 0x01 }), nil},
+		{"incomplete header, footer offset past the end", edit(func(b []byte) {
+			b[status] = 0x01
+			binary.BigEndian.PutUint64(b[footer:], uint64(len(clip))*2)
+		}), nil},
+		{"incomplete header, footer offset at no partition", edit(func(b []byte) {
+			b[status] = 0x01
+			binary.BigEndian.PutUint64(b[footer:], 1000)
+		}), ErrCorrupt},
+		{"run-in before the header", append(make([]byte, 1000), clip...), nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			info, err := Probe(context.Background(), BytesSource(tt.data), Limits{})
+			if !errors.Is(err, tt.want) {
+				t.Fatalf("Probe error = %v, want %v", err, tt.want)
+			}
+			if err == nil && (info.Video == nil || info.Video.Codec != "mpeg2" || info.Duration != time.Second) {
+				t.Errorf("Probe = %+v video %+v, want 1s of mpeg2", info, info.Video)
+			}
+		})
+	}
+}
