@@ -82,11 +82,11 @@ type GoFunction struct {
 	LogGroup           *cloudwatch.LogGroup
 	EventSourceMapping *lambda.EventSourceMapping // nil when the function has no Trigger
 
-	Arn          pulumi.StringOutput
-	Name         pulumi.StringOutput
-	InvokeArn    pulumi.StringOutput
-	RoleArn      pulumi.StringOutput
-	LogGroupName pulumi.StringOutput
+	Arn          pulumi.StringOutput `pulumi:"arn"`
+	Name         pulumi.StringOutput `pulumi:"name"`
+	InvokeArn    pulumi.StringOutput `pulumi:"invokeArn"`
+	RoleArn      pulumi.StringOutput `pulumi:"roleArn"`
+	LogGroupName pulumi.StringOutput `pulumi:"logGroupName"`
 	// Archive is the built archive; it is known when NewGoFunction returns.
 	Archive lambdazip.Archive
 }
