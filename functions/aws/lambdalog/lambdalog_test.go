@@ -57,3 +57,20 @@ func TestEveryLineCarriesIDs(t *testing.T) {
 		})
 	}
 }
+
+func TestTrackSeesTheAssetIDSetBelow(t *testing.T) {
+	var buf bytes.Buffer
+	log := New(&buf, slog.LevelInfo)
+	outer := Track(context.Background())
+	inner := WithAssetID(outer, "asset-9")
+	if got := AssetID(inner); got != "asset-9" {
+		t.Errorf("AssetID(inner) = %q", got)
+	}
+	log.ErrorContext(outer, "record failed")
+	if !strings.Contains(buf.String(), `"assetId":"asset-9"`) {
+		t.Errorf("outer log line lacks the asset id set below it: %s", buf.String())
+	}
+	if got := AssetID(Track(context.Background())); got != "" {
+		t.Errorf("fresh tracker = %q, want empty", got)
+	}
+}

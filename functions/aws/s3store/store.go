@@ -155,7 +155,8 @@ func wrap(op, bucket, key string, err error) error {
 	return fmt.Errorf("s3store: %s s3://%s/%s: %w", op, bucket, key, err)
 }
 
-// IsNotFound reports whether err is S3's answer for a missing object or bucket.
+// IsNotFound reports whether err is S3's answer for a missing object, bucket or multipart
+// upload.
 func IsNotFound(err error) bool {
 	if errors.Is(err, ErrNotFound) {
 		return true
@@ -163,9 +164,17 @@ func IsNotFound(err error) bool {
 	var nsk *types.NoSuchKey
 	var nf *types.NotFound
 	var nsb *types.NoSuchBucket
-	if errors.As(err, &nsk) || errors.As(err, &nf) || errors.As(err, &nsb) {
+	var nsu *types.NoSuchUpload
+	if errors.As(err, &nsk) || errors.As(err, &nf) || errors.As(err, &nsb) || errors.As(err, &nsu) {
 		return true
 	}
 	var apiErr smithy.APIError
-	return errors.As(err, &apiErr) && (apiErr.ErrorCode() == "NotFound" || apiErr.ErrorCode() == "NoSuchKey")
+	if !errors.As(err, &apiErr) {
+		return false
+	}
+	switch apiErr.ErrorCode() {
+	case "NotFound", "NoSuchKey", "NoSuchBucket", "NoSuchUpload":
+		return true
+	}
+	return false
 }

@@ -231,7 +231,7 @@ func TestPresignedUploads(t *testing.T) {
 		}
 		part1 := randomBytes(5 << 20)
 		part2 := []byte("tail")
-		var parts []types.CompletedPart
+		var parts []s3store.Part
 		for i, body := range [][]byte{part1, part2} {
 			req, err := store.PresignUploadPart(ctx, bucket, key, id, int32(i+1), time.Minute)
 			if err != nil {
@@ -246,13 +246,12 @@ func TestPresignedUploads(t *testing.T) {
 				t.Fatalf("PUT part %d: %v %v", i+1, err, resp)
 			}
 			resp.Body.Close()
-			parts = append(parts, types.CompletedPart{PartNumber: aws.Int32(int32(i + 1)), ETag: aws.String(resp.Header.Get("ETag"))})
+			parts = append(parts, s3store.Part{Number: int32(i + 1), ETag: resp.Header.Get("ETag")})
 		}
-		_, err = env.Admin.S3.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{
-			Bucket: aws.String(bucket), Key: aws.String(key), UploadId: aws.String(id),
-			MultipartUpload: &types.CompletedMultipartUpload{Parts: parts},
-		})
-		if err != nil {
+		if err := store.CompleteMultipartUpload(ctx, bucket, key, "no-such-upload", parts); !s3store.IsNotFound(err) {
+			t.Errorf("completing an unknown upload: %v, want not found", err)
+		}
+		if err := store.CompleteMultipartUpload(ctx, bucket, key, id, parts); err != nil {
 			t.Fatal(err)
 		}
 		if info, err := store.Head(ctx, bucket, key); err != nil || info.Size != int64(len(part1)+len(part2)) {

@@ -9,6 +9,8 @@ import (
 	"log/slog"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/ottkit/ottkit/functions/aws/lambdalog"
 )
 
 // Process calls fn for every record in order. A record for which fn returns an error, or
@@ -18,8 +20,11 @@ import (
 func Process(ctx context.Context, log *slog.Logger, event events.SQSEvent, fn func(context.Context, events.SQSMessage) error) events.SQSEventResponse {
 	resp := events.SQSEventResponse{BatchItemFailures: []events.SQSBatchItemFailure{}}
 	for _, msg := range event.Records {
-		if err := safely(ctx, msg, fn); err != nil {
-			log.ErrorContext(ctx, "message will be retried", "messageId", msg.MessageId, "receiveCount", msg.Attributes["ApproximateReceiveCount"], "error", err.Error())
+		// Each record gets its own tracked context so the failure line below carries the asset
+		// id the handler found, not the previous record's.
+		rctx := lambdalog.Track(ctx)
+		if err := safely(rctx, msg, fn); err != nil {
+			log.ErrorContext(rctx, "message will be retried", "messageId", msg.MessageId, "receiveCount", msg.Attributes["ApproximateReceiveCount"], "error", err.Error())
 			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: msg.MessageId})
 		}
 	}

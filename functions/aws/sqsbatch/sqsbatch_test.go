@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/ottkit/ottkit/functions/aws/lambdalog"
 )
 
 func TestProcessReportsOnlyFailedRecords(t *testing.T) {
@@ -17,8 +19,9 @@ func TestProcessReportsOnlyFailedRecords(t *testing.T) {
 	}}
 	var seen []string
 	var logs bytes.Buffer
-	resp := Process(context.Background(), slog.New(slog.NewJSONHandler(&logs, nil)), event, func(_ context.Context, m events.SQSMessage) error {
+	resp := Process(context.Background(), lambdalog.New(&logs, slog.LevelInfo), event, func(ctx context.Context, m events.SQSMessage) error {
 		seen = append(seen, m.MessageId)
+		lambdalog.WithAssetID(ctx, "asset-"+m.MessageId)
 		switch m.Body {
 		case "fail":
 			return errors.New("throttled")
@@ -36,6 +39,9 @@ func TestProcessReportsOnlyFailedRecords(t *testing.T) {
 	}
 	if strings.Join(failed, ",") != "err,boom" {
 		t.Errorf("failures = %v, want err,boom", failed)
+	}
+	if !strings.Contains(logs.String(), `"assetId":"asset-err"`) || !strings.Contains(logs.String(), `"assetId":"asset-boom"`) {
+		t.Errorf("failure lines lack their record's asset id: %s", logs.String())
 	}
 	if !strings.Contains(logs.String(), "throttled") || !strings.Contains(logs.String(), "panic: nil map") {
 		t.Errorf("logs %s lack the causes", logs.String())

@@ -302,3 +302,16 @@ func TestLoadConfig(t *testing.T) {
 		}
 	}
 }
+
+func FuzzDecodeRequest(f *testing.F) {
+	f.Add(body("a1"))
+	f.Add(`{"assetId":"","tenant":"acme"}`)
+	f.Add(`{"assetId":1}`)
+	f.Add(`not json`)
+	f.Fuzz(func(t *testing.T, s string) {
+		req, err := transcode.DecodeRequest(s)
+		if err == nil && req.AssetID == "" {
+			t.Errorf("DecodeRequest(%q) accepted a request without an asset id", s)
+		}
+	})
+}
