@@ -136,6 +136,9 @@ func (b *Builder) Build(ctx context.Context, pkg string) (Archive, error) {
 		a := Archive{Package: root.ImportPath, InputsHash: key, Path: filepath.Join(cacheDir, key+".zip")}
 		if sum, err := fileSHA256(a.Path); err == nil {
 			a.Cached = true
+			// Mark it used, so pruning keeps what programs still deploy.
+			now := time.Now()
+			_ = os.Chtimes(a.Path, now, now)
 			return a.withSum(sum), nil
 		} else if !errors.Is(err, os.ErrNotExist) {
 			return Archive{}, fmt.Errorf("lambdazip: read cached archive: %w", err)
@@ -144,6 +147,7 @@ func (b *Builder) Build(ctx context.Context, pkg string) (Archive, error) {
 		if err != nil {
 			return Archive{}, err
 		}
+		Prune(cacheDir, time.Now())
 		return a.withSum(sum), nil
 	})
 }
@@ -416,6 +420,33 @@ func build(ctx context.Context, goCmd, dir string, env []string, pkg, cacheDir, 
 	}
 	sum := sha256.Sum256(zipped)
 	return sum[:], nil
+}
+
+// Retention is how long an archive no build has used stays in the cache. Every source edit
+// adds an archive; pruning after each new build keeps the cache from growing without bound.
+const Retention = 30 * 24 * time.Hour
+
+// Prune deletes the archives in cacheDir that no build has used for Retention, and build
+// directories that crashed builds left behind for a day. Errors are ignored: a cache that
+// cannot be pruned still works.
+func Prune(cacheDir string, now time.Time) {
+	entries, err := os.ReadDir(cacheDir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		info, err := e.Info()
+		if err != nil {
+			continue
+		}
+		age := now.Sub(info.ModTime())
+		switch {
+		case !e.IsDir() && strings.HasSuffix(e.Name(), ".zip") && age > Retention:
+			_ = os.Remove(filepath.Join(cacheDir, e.Name()))
+		case e.IsDir() && strings.HasPrefix(e.Name(), "build-") && age > 24*time.Hour:
+			_ = os.RemoveAll(filepath.Join(cacheDir, e.Name()))
+		}
+	}
 }
 
 // File is one entry of an archive.

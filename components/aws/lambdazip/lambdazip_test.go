@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 const lambdaPkg = "github.com/ottkit/ottkit/components/aws/lambdazip/testdata/lambda"
@@ -353,5 +354,64 @@ func BenchmarkBuildWarm(b *testing.B) {
 		if !a.Cached {
 			b.Fatal("warm build was not cached")
 		}
+	}
+}
+
+func TestPruneRemovesOnlyStaleEntries(t *testing.T) {
+	dir := t.TempDir()
+	now := time.Now()
+	old := now.Add(-Retention - time.Hour)
+	files := map[string]time.Time{
+		"stale.zip":     old,
+		"fresh.zip":     now.Add(-time.Hour),
+		"notes.txt":     old, // not ours
+		"build-crashed": now.Add(-48 * time.Hour),
+		"build-running": now.Add(-time.Minute),
+	}
+	for name, mtime := range files {
+		p := filepath.Join(dir, name)
+		var err error
+		if strings.HasPrefix(name, "build-") {
+			err = os.Mkdir(p, 0o755)
+		} else {
+			err = os.WriteFile(p, []byte("x"), 0o644)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chtimes(p, mtime, mtime); err != nil {
+			t.Fatal(err)
+		}
+	}
+	Prune(dir, now)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var left []string
+	for _, e := range entries {
+		left = append(left, e.Name())
+	}
+	if got, want := strings.Join(left, ","), "build-running,fresh.zip,notes.txt"; got != want {
+		t.Errorf("after pruning: %s, want %s", got, want)
+	}
+}
+
+func TestCacheHitKeepsArchiveFresh(t *testing.T) {
+	b := &Builder{Dir: copyStandalone(t), CacheDir: t.TempDir()}
+	a, err := b.Build(context.Background(), ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := time.Now().Add(-Retention - time.Hour)
+	if err := os.Chtimes(a.Path, old, old); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Build(context.Background(), "."); err != nil {
+		t.Fatal(err)
+	}
+	Prune(b.CacheDir, time.Now())
+	if _, err := os.Stat(a.Path); err != nil {
+		t.Errorf("an archive just used was pruned: %v", err)
 	}
 }
