@@ -113,12 +113,14 @@ type clip struct {
 	format    string
 }
 
-func (c clip) args() []string {
-	a := []string{"-f", "lavfi", "-i", fmt.Sprintf("testsrc2=s=%dx%d:r=%d:d=%s", c.w, c.h, c.fps, c.secs)}
+// args returns ffmpeg's input options and its output options, apart so a caller can add an
+// input.
+func (c clip) args() (in, out []string) {
+	in = []string{"-f", "lavfi", "-i", fmt.Sprintf("testsrc2=s=%dx%d:r=%d:d=%s", c.w, c.h, c.fps, c.secs)}
 	if c.audio {
-		a = append(a, "-f", "lavfi", "-i", "sine=f=440:r=48000:d="+c.secs)
+		in = append(in, "-f", "lavfi", "-i", "sine=f=440:r=48000:d="+c.secs)
 	}
-	a = append(a, "-map", "0:v")
+	a := []string{"-map", "0:v"}
 	if c.audio {
 		a = append(a, "-map", "1:a", "-c:a", "aac", "-b:a", "32k", "-ac", "1")
 	}
@@ -129,11 +131,14 @@ func (c clip) args() []string {
 	if c.format != "" {
 		a = append(a, "-f", c.format)
 	}
-	return a
+	return in, a
 }
 
 func encode(c clip) func(g *generator, out string) error {
-	return func(g *generator, out string) error { return g.ffmpeg(append(c.args(), out)...) }
+	return func(g *generator, out string) error {
+		in, opts := c.args()
+		return g.ffmpeg(append(append(in, opts...), out)...)
+	}
 }
 
 var recipes = map[Kind]recipe{
@@ -286,30 +291,42 @@ func generate(k Kind, r recipe) (string, error) {
 	}
 	sum := sha256.Sum256([]byte(recipeVersion + "\x00" + version + "\x00" + string(k)))
 	path := filepath.Join(dir, string(k)+"-"+hex.EncodeToString(sum[:6])+r.ext)
-	if _, err := os.Stat(path); err != nil {
-		// Make under a temporary name and rename, so a concurrent test process never sees
-		// a half-written file.
-		tmp, err := os.MkdirTemp(dir, "gen-")
-		if err != nil {
-			return "", fmt.Errorf("temp dir: %w", err)
+	if _, err := os.Stat(path); err == nil {
+		if verify(r, path) == nil {
+			return path, nil
 		}
-		defer os.RemoveAll(tmp)
-		out := filepath.Join(tmp, string(k)+r.ext)
-		if err := r.make(&generator{dir: tmp, major: major}, out); err != nil {
-			return "", err
-		}
-		if err := os.Rename(out, path); err != nil {
-			return "", fmt.Errorf("rename %s: %w", out, err)
+		// A cached file another run left damaged: make it again.
+		if err := os.Remove(path); err != nil {
+			return "", fmt.Errorf("remove damaged %s: %w", path, err)
 		}
 	}
+	// Make under a temporary name and rename, so a concurrent test process never sees a
+	// half-written file.
+	tmp, err := os.MkdirTemp(dir, "gen-")
+	if err != nil {
+		return "", fmt.Errorf("temp dir: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+	out := filepath.Join(tmp, string(k)+r.ext)
+	if err := r.make(&generator{dir: tmp, major: major}, out); err != nil {
+		return "", err
+	}
+	if err := os.Rename(out, path); err != nil {
+		return "", fmt.Errorf("rename %s: %w", out, err)
+	}
+	if err := verify(r, path); err != nil {
+		return "", fmt.Errorf("generated file %s does not have the expected properties: %w", path, err)
+	}
+	return path, nil
+}
+
+// verify runs ffprobe on path and the recipe's checks on what it reports.
+func verify(r recipe, path string) error {
 	p, err := ffprobe(path)
 	if err != nil {
 		p.err = err
 	}
-	if err := r.check(p, path); err != nil {
-		return "", fmt.Errorf("generated file %s does not have the expected properties: %w", path, err)
-	}
-	return path, nil
+	return r.check(p, path)
 }
 
 func (g *generator) ffmpeg(args ...string) error {
@@ -325,7 +342,7 @@ func (g *generator) ffmpeg(args ...string) error {
 func makeRotated(g *generator, out string) error {
 	src := filepath.Join(g.dir, "unrotated.mp4")
 	c := clip{w: 640, h: 360, fps: 10, secs: "2", audio: true, faststart: true}
-	if err := g.ffmpeg(append(c.args(), src)...); err != nil {
+	if err := encode(c)(g, src); err != nil {
 		return err
 	}
 	// Both options below write the matrix of a phone held upright, (0 1; -1 0): 90 degrees
@@ -343,36 +360,14 @@ func makeWithSubtitles(c clip, codec, lang string) func(g *generator, out string
 		if err := os.WriteFile(srt, []byte(subtitles), 0o644); err != nil {
 			return err
 		}
-		args := c.args()
-		// The subtitle input must come before the output options.
-		in := []string{"-i", srt}
-		mapIdx := "1"
+		in, opts := c.args()
+		sub := "1" // the subtitle file is the input after the lavfi sources
 		if c.audio {
-			mapIdx = "2"
+			sub = "2"
 		}
-		args = append(append(inputs(args), in...), outputs(args)...)
-		args = append(args, "-map", mapIdx+":s", "-c:s", codec, "-metadata:s:s:0", "language="+lang, out)
+		args := append(append(append(in, "-i", srt), opts...), "-map", sub+":s", "-c:s", codec, "-metadata:s:s:0", "language="+lang, out)
 		return g.ffmpeg(args...)
 	}
-}
-
-// inputs and outputs split clip arguments at the first output option ("-map").
-func inputs(a []string) []string {
-	for i, s := range a {
-		if s == "-map" {
-			return append([]string(nil), a[:i]...)
-		}
-	}
-	return a
-}
-
-func outputs(a []string) []string {
-	for i, s := range a {
-		if s == "-map" {
-			return append([]string(nil), a[i:]...)
-		}
-	}
-	return nil
 }
 
 func makeWebM(g *generator, out string) error {

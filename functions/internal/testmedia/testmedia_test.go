@@ -69,3 +69,27 @@ func TestChecksReject(t *testing.T) {
 		})
 	}
 }
+
+// TestPathRegeneratesDamagedCache damages a cached clip on disk; a fresh lookup must notice
+// and make it again rather than hand out a file without its property.
+func TestPathRegeneratesDamagedCache(t *testing.T) {
+	t.Setenv("OTTKIT_TESTMEDIA_DIR", t.TempDir())
+	r := recipes[NoAudio]
+	path, err := generate(NoAudio, r)
+	if err != nil {
+		t.Fatalf("generate: %v", err)
+	}
+	if err := os.WriteFile(path, []byte("not a video"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	again, err := generate(NoAudio, r)
+	if err != nil {
+		t.Fatalf("generate after damage: %v", err)
+	}
+	if again != path {
+		t.Errorf("regenerated at %s, want %s", again, path)
+	}
+	if err := verify(r, again); err != nil {
+		t.Errorf("regenerated file fails its checks: %v", err)
+	}
+}
