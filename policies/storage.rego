@@ -233,6 +233,7 @@ has_enabled_lifecycle(b) if {
 #     between 1 and the configured maxDays.
 stack_deny_s3_abort_multipart contains msg if {
 	some b in media_buckets
+	has_enabled_lifecycle(b) # a bucket without one is stack_deny_s3_lifecycle's to report
 	some c in settings(b, lifecycle_type)
 	max := config("stack_deny_s3_abort_multipart", "maxDays", 7)
 	not aborts_multipart(c, max)
