@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -402,6 +403,141 @@ func TestProbeMXFPartitions(t *testing.T) {
 			}
 			if err == nil && (info.Video == nil || info.Video.Codec != "mpeg2" || info.Duration != time.Second) {
 				t.Errorf("Probe = %+v video %+v, want 1s of mpeg2", info, info.Video)
+			}
+		})
+	}
+}
+
+// synthetic moov pieces, laid out as ISO/IEC 14496-12 defines them.
+
+func mvhd(timescale, duration uint32) []byte {
+	p := make([]byte, 100)
+	binary.BigEndian.PutUint32(p[12:], timescale)
+	binary.BigEndian.PutUint32(p[16:], duration)
+	return mp4Box("mvhd", p)
+}
+
+func tkhd(id uint32, enabled bool, w, h uint16) []byte {
+	p := make([]byte, 84)
+	if enabled {
+		p[3] = 1
+	}
+	binary.BigEndian.PutUint32(p[12:], id)
+	binary.BigEndian.PutUint32(p[40:], 1<<16) // identity matrix
+	binary.BigEndian.PutUint32(p[56:], 1<<16)
+	binary.BigEndian.PutUint32(p[72:], 1<<30)
+	binary.BigEndian.PutUint32(p[76:], uint32(w)<<16)
+	binary.BigEndian.PutUint32(p[80:], uint32(h)<<16)
+	return mp4Box("tkhd", p)
+}
+
+func mdhd(timescale, duration uint32, lang string) []byte {
+	p := make([]byte, 24)
+	binary.BigEndian.PutUint32(p[12:], timescale)
+	binary.BigEndian.PutUint32(p[16:], duration)
+	packed := uint16(lang[0]-0x60)<<10 | uint16(lang[1]-0x60)<<5 | uint16(lang[2]-0x60)
+	binary.BigEndian.PutUint16(p[20:], packed)
+	return mp4Box("mdhd", p)
+}
+
+func hdlr(handler string) []byte {
+	p := make([]byte, 25)
+	copy(p[8:], handler)
+	return mp4Box("hdlr", p)
+}
+
+func stbl(format string, w, h uint16, samples, delta uint32) []byte {
+	entry := make([]byte, 78)
+	binary.BigEndian.PutUint16(entry[24:], w)
+	binary.BigEndian.PutUint16(entry[26:], h)
+	stsd := append([]byte{0, 0, 0, 0, 0, 0, 0, 1}, mp4Box(format, entry)...)
+	stts := []byte{0, 0, 0, 0, 0, 0, 0, 1}
+	stts = binary.BigEndian.AppendUint32(stts, samples)
+	stts = binary.BigEndian.AppendUint32(stts, delta)
+	return mp4Box("minf", mp4Box("stbl", mp4Box("stsd", stsd), mp4Box("stts", stts)))
+}
+
+func TestProbeSyntheticMoov(t *testing.T) {
+	video := func(id uint32, enabled bool, w, h uint16) []byte {
+		return mp4Box("trak", tkhd(id, enabled, w, h), mp4Box("mdia", mdhd(1000, 2000, "und"), hdlr("vide"), stbl("avc1", w, h, 50, 40)))
+	}
+	text := mp4Box("trak", tkhd(3, true, 0, 0), mp4Box("mdia", mdhd(1000, 2000, "eng"),
+		mp4Box("elng", append([]byte{0, 0, 0, 0}, "en-US\x00"...)), hdlr("sbtl"), stbl("tx3g", 0, 0, 2, 1000)))
+	chapters := mp4Box("trak", tkhd(4, false, 0, 0), mp4Box("mdia", mdhd(1000, 2000, "eng"), hdlr("text"), stbl("text", 0, 0, 1, 2000)))
+	refChapters := mp4Box("trak", tkhd(5, true, 0, 0), mp4Box("tref", mp4Box("chap", []byte{0, 0, 0, 4})), mp4Box("mdia", mdhd(1000, 2000, "und"), hdlr("soun"), stbl("mp4a", 0, 0, 1, 2000)))
+
+	tests := []struct {
+		name  string
+		traks [][]byte
+		w, h  int
+		capts []CaptionTrack
+	}{
+		{"disabled video first", [][]byte{video(1, false, 320, 240), video(2, true, 1280, 720)}, 1280, 720, nil},
+		{"enabled video first", [][]byte{video(1, true, 640, 360), video(2, true, 1280, 720)}, 640, 360, nil},
+		{"only disabled video", [][]byte{video(1, false, 320, 240)}, 320, 240, nil},
+		{"elng overrides mdhd", [][]byte{video(1, true, 640, 360), text}, 640, 360, []CaptionTrack{{Codec: "tx3g", Language: "en-US"}}},
+		{"chapter track is no caption", [][]byte{video(1, true, 640, 360), chapters, refChapters}, 640, 360, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			moov := mp4Box("moov", append([][]byte{mvhd(1000, 2000)}, tt.traks...)...)
+			data := bytes.Join([][]byte{ftypISOM, moov, mp4Box("mdat")}, nil)
+			info, err := Probe(context.Background(), BytesSource(data), Limits{})
+			if err != nil {
+				t.Fatalf("Probe: %v", err)
+			}
+			if info.Video == nil || info.Video.Width != tt.w || info.Video.Height != tt.h || info.Video.Codec != "h264" || info.Video.FrameRate != 25 {
+				t.Errorf("Video = %+v, want h264 %dx%d at 25 fps", info.Video, tt.w, tt.h)
+			}
+			if info.Duration != 2*time.Second {
+				t.Errorf("Duration = %v, want 2s", info.Duration)
+			}
+			if !slices.Equal(info.Captions, tt.capts) {
+				t.Errorf("Captions = %+v, want %+v", info.Captions, tt.capts)
+			}
+		})
+	}
+}
+
+func TestProbeSyntheticMatroska(t *testing.T) {
+	u := func(v uint64) []byte { return binary.BigEndian.AppendUint64(nil, v) }
+	f := func(v float64) []byte { return binary.BigEndian.AppendUint64(nil, math.Float64bits(v)) }
+	entry := func(num uint64, enabled bool, w, h uint64, codec string, roll float64) []byte {
+		flag := uint64(0)
+		if enabled {
+			flag = 1
+		}
+		return ebml(mkvTrackEntry, ebml(mkvTrackNumber, u(num)), ebml(mkvTrackType, u(mkvTrackVideo)), ebml(mkvCodecID, []byte(codec)),
+			ebml(mkvFlagEnabled, u(flag)), ebml(mkvDefaultDur, u(40_000_000)),
+			ebml(mkvVideo, ebml(mkvPixelWidth, u(w)), ebml(mkvPixelHeight, u(h)),
+				ebml(mkvProjection, ebml(mkvProjectionType, u(0)), ebml(mkvPoseRoll, f(roll)))))
+	}
+	file := func(entries ...[]byte) []byte {
+		return append(ebml(ebmlHeader, ebml(ebmlDocType, []byte("matroska"))),
+			ebml(mkvSegment, ebml(mkvInfo, ebml(mkvDuration, f(2000))), ebml(mkvTracks, entries...), ebml(mkvCluster))...)
+	}
+	tests := []struct {
+		name  string
+		data  []byte
+		codec string
+		w, h  int
+		rot   int
+	}{
+		{"disabled video first", file(entry(1, false, 320, 240, "V_VP9", 0), entry(2, true, 1280, 720, "V_AV1", 0)), "av1", 1280, 720, 0},
+		{"rotated by projection roll", file(entry(1, true, 1920, 1080, "V_MPEGH/ISO/HEVC", -90)), "hevc", 1920, 1080, 90},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			info, err := Probe(context.Background(), BytesSource(tt.data), Limits{})
+			if err != nil {
+				t.Fatalf("Probe: %v", err)
+			}
+			v := info.Video
+			if v == nil || v.Codec != tt.codec || v.Width != tt.w || v.Height != tt.h || v.Rotation != tt.rot || v.FrameRate != 25 {
+				t.Errorf("Video = %+v, want %s %dx%d rotated %d at 25 fps", v, tt.codec, tt.w, tt.h, tt.rot)
+			}
+			if info.Duration != 2*time.Second {
+				t.Errorf("Duration = %v, want 2s", info.Duration)
 			}
 		})
 	}

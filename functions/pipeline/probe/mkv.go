@@ -24,6 +24,7 @@ const (
 	mkvTracks         = 0x1654AE6B
 	mkvTrackEntry     = 0xAE
 	mkvTrackNumber    = 0xD7
+	mkvFlagEnabled    = 0xB9
 	mkvTrackType      = 0x83
 	mkvCodecID        = 0x86
 	mkvLanguage       = 0x22B59C
@@ -201,6 +202,7 @@ func ebmlString(b []byte) string {
 // mkvTrack is what the probe keeps of a TrackEntry.
 type mkvTrack struct {
 	number      uint64
+	disabled    bool
 	typ         uint64
 	codecID     string
 	language    string
@@ -413,12 +415,11 @@ func probeMatroska(r *reader, info *Info) error {
 			}
 		}
 	}
+	if v := firstVideo(tracks); v != nil {
+		info.Video = v.videoTrack()
+	}
 	for _, t := range tracks {
 		switch t.typ {
-		case mkvTrackVideo:
-			if info.Video == nil {
-				info.Video = t.videoTrack()
-			}
 		case mkvTrackAudio:
 			info.AudioTracks++
 		case mkvTrackSubtitle:
@@ -440,13 +441,16 @@ func probeMatroska(r *reader, info *Info) error {
 	return nil
 }
 
+// firstVideo returns the first enabled video track, or the first video track when all are
+// disabled, or nil.
 func firstVideo(tracks []mkvTrack) *mkvTrack {
+	var v *mkvTrack
 	for i := range tracks {
-		if tracks[i].typ == mkvTrackVideo {
-			return &tracks[i]
+		if t := &tracks[i]; t.typ == mkvTrackVideo && (v == nil || (v.disabled && !t.disabled)) {
+			v = t
 		}
 	}
-	return nil
+	return v
 }
 
 // Cluster children read for the tail timestamp.
@@ -591,6 +595,8 @@ func parseTrackEntry(r *reader, entry ebmlElement, b []byte) (mkvTrack, error) {
 		switch e.id {
 		case mkvTrackNumber:
 			t.number = ebmlUint(data)
+		case mkvFlagEnabled:
+			t.disabled = ebmlUint(data) == 0
 		case mkvTrackType:
 			t.typ = ebmlUint(data)
 		case mkvCodecID:

@@ -134,6 +134,7 @@ func (r *reader) payload(b box, max int64) ([]byte, error) {
 // mp4Track collects what the probe learns about one trak.
 type mp4Track struct {
 	id        uint32
+	disabled  bool
 	handler   string
 	format    string // sample entry fourcc
 	codec     string
@@ -146,6 +147,7 @@ type mp4Track struct {
 	sampleDur uint64 // sum of stts deltas
 	stszCount uint32
 	language  string
+	elng      string
 	chapters  []uint32 // track IDs this track names as its chapter list
 }
 
@@ -358,6 +360,7 @@ func (t *mp4Track) parseTkhd(p []byte) bool {
 		return false
 	}
 	t.id = binary.BigEndian.Uint32(p[idOff:])
+	t.disabled = p[3]&0x01 == 0 // track_enabled flag
 	m := p[matrixOff:]
 	a := int32(binary.BigEndian.Uint32(m[0:]))
 	b := int32(binary.BigEndian.Uint32(m[4:]))
@@ -400,6 +403,17 @@ func (r *reader) parseMdia(mdia box, t *mp4Track) error {
 			}
 			if len(p) >= langOff+2 {
 				t.language = mp4Language(binary.BigEndian.Uint16(p[langOff:]))
+			}
+		case "elng":
+			// The extended language, a BCP 47 tag, overrides mdhd's ISO 639-2 code.
+			p, err := r.payload(b, 68)
+			if err != nil {
+				return fmt.Errorf("elng at offset %d: %w", b.off, err)
+			}
+			if len(p) > 4 {
+				if tag, _, _ := strings.Cut(string(p[4:]), "\x00"); printable(tag) != "unknown" {
+					t.elng = tag
+				}
 			}
 		case "hdlr":
 			p, err := r.payload(b, mp4MaxLeaf)
@@ -650,17 +664,27 @@ func (mv *mp4Movie) fill(info *Info) {
 			chapters[id] = true
 		}
 	}
+	var video *mp4Track
 	for _, t := range mv.tracks {
 		switch {
 		case t.handler == "vide":
-			if info.Video == nil {
-				info.Video = &VideoTrack{Codec: t.codec, Width: t.width, Height: t.height, Rotation: t.rotation, FrameRate: t.frameRate()}
+			// The first enabled video track is the one players show; a disabled one (an
+			// alternate angle, a depth map) counts only when no other exists.
+			if video == nil || (video.disabled && !t.disabled) {
+				video = t
 			}
 		case t.handler == "soun":
 			info.AudioTracks++
 		case captionHandlers[t.handler] && !chapters[t.id]:
-			info.Captions = append(info.Captions, CaptionTrack{Codec: t.codec, Language: t.language})
+			lang := t.language
+			if t.elng != "" {
+				lang = t.elng
+			}
+			info.Captions = append(info.Captions, CaptionTrack{Codec: t.codec, Language: lang})
 		}
+	}
+	if video != nil {
+		info.Video = &VideoTrack{Codec: video.codec, Width: video.width, Height: video.height, Rotation: video.rotation, FrameRate: video.frameRate()}
 	}
 }
 
