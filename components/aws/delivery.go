@@ -205,11 +205,14 @@ func NewDelivery(ctx *pulumi.Context, name string, args *DeliveryArgs, opts ...p
 	d.CertificateArn = pulumi.String("").ToStringOutput()
 	d.CertificateValidationOptions = acm.CertificateDomainValidationOptionArray{}.ToCertificateDomainValidationOptionArrayOutput()
 	var certArn pulumi.StringInput = args.CertificateArn
-	if args.Domain != "" && args.CertificateArn == nil {
+	switch {
+	case args.Domain != "" && args.CertificateArn == nil:
 		certArn, err = deliveryCertificate(ctx, d, name, args, usEast1)
 		if err != nil {
 			return nil, err
 		}
+	case args.Domain != "":
+		d.CertificateArn = args.CertificateArn.ToStringOutput()
 	}
 
 	d.WebAclArn = pulumi.String("").ToStringOutput()

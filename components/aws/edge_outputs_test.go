@@ -52,6 +52,16 @@ func TestEdgeOutputs(t *testing.T) {
 		ctx.Export("fullKeyIds", full.PublicKeyIds)
 		ctx.Export("fullSecret", full.SigningSecretArn)
 
+		ownArgs := edgeDeliveryArgs(t)
+		ownArgs.Domain = "watch.example.com"
+		ownArgs.CertificateArn = pulumi.String("arn:aws:acm:us-east-1:123456789012:certificate/own")
+		own, err := NewDelivery(ctx, "acme-dev-own", ownArgs)
+		if err != nil {
+			return err
+		}
+		ctx.Export("ownCert", own.CertificateArn)
+		ctx.Export("ownPlayback", own.PlaybackDomain)
+
 		api, err := NewAPI(ctx, "acme-dev-api", edgeAPIArgs())
 		if err != nil {
 			return err
@@ -93,11 +103,19 @@ func TestEdgeOutputs(t *testing.T) {
 		{"fullKeyIds", keyIds},
 		{"fullSecret", secret.Outputs["arn"]},
 		{"apiEndpoint", api.Outputs["apiEndpoint"]},
+		{"ownCert", "arn:aws:acm:us-east-1:123456789012:certificate/own"},
+		{"ownPlayback", "watch.example.com"},
 	}
 	for _, c := range checks {
 		if got := out[c.name]; !reflect.DeepEqual(got, c.want) {
 			t.Errorf("output %s = %#v, want %#v", c.name, got, c.want)
 		}
+	}
+
+	ownCert := edgeMust(t, res, "aws:cloudfront/distribution:Distribution", "acme-dev-own-cdn").Inputs["viewerCertificate"]
+	if edgeGet(ownCert, "acmCertificateArn") != "arn:aws:acm:us-east-1:123456789012:certificate/own" ||
+		edgeGet(ownCert, "minimumProtocolVersion") != "TLSv1.2_2021" || edgeGet(ownCert, "sslSupportMethod") != "sni-only" {
+		t.Errorf("distribution with the caller's certificate serves %v", ownCert)
 	}
 
 	if dvos, ok := out["plainDvos"].([]acm.CertificateDomainValidationOption); !ok || len(dvos) != 0 {
