@@ -56,11 +56,23 @@ func mp4Seeds(f *testing.F) {
 		f.Add(compactMP4(f, k))
 	}
 	f.Add(head(f, testmedia.Truncated, 4096))
+	f.Add(bytes.Join([][]byte{ftypISOM, mp4Box("moov", mvhd(1000, 2000),
+		mp4Box("trak", tkhd(1, true, 640, 360), mp4Box("mdia", mdhd(1000, 2000, "eng"), hdlr("vide"), stbl("avc1", 640, 360, 50, 40))),
+		mp4Box("trak", tkhd(2, true, 0, 0), mp4Box("tref", mp4Box("chap", []byte{0, 0, 0, 1})), mp4Box("mdia", mdhd(1000, 2000, "eng"),
+			mp4Box("elng", []byte("\x00\x00\x00\x00en\x00")), hdlr("sbtl"), stbl("tx3g", 0, 0, 2, 1000))),
+		mp4Box("mvex", mp4Box("trex", make([]byte, 24)))), mp4Box("mdat")}, nil))
 }
 
 func matroskaSeeds(f *testing.F) {
 	f.Add(compactMatroska(f, testmedia.MKV))
 	f.Add(compactMatroska(f, testmedia.WebM))
+	f.Add(compactMatroska(f, testmedia.LiveWebM))
+	f.Add(append(ebml(ebmlHeader, ebml(ebmlDocType, []byte("webm"))), ebml(mkvSegment,
+		ebml(mkvInfo, ebml(mkvDuration, []byte{0x40, 0x9f, 0x40, 0, 0, 0, 0, 0})),
+		ebml(mkvTracks, ebml(mkvTrackEntry, ebml(mkvTrackNumber, []byte{1}), ebml(mkvTrackType, []byte{1}), ebml(mkvCodecID, []byte("V_VP9")),
+			ebml(mkvVideo, ebml(mkvPixelWidth, []byte{2, 0x80}), ebml(mkvPixelHeight, []byte{1, 0x68}),
+				ebml(mkvProjection, ebml(mkvPoseRoll, []byte{0xc0, 0x56, 0x80, 0, 0, 0, 0, 0}))))),
+		ebml(mkvCluster, ebml(mkvClusterTimestamp, []byte{0x07, 0xd0}), ebml(mkvSimpleBlock, []byte{0x81, 0, 0x28, 0x80})))...))
 }
 
 // sentinels are the errors every failed Probe must wrap.
