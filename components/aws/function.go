@@ -56,8 +56,9 @@ type GoFunctionArgs struct {
 	// ReservedConcurrency caps the function's concurrency and, for a queue-triggered
 	// function, the event source mapping's maximum concurrency, so the mapping never invokes
 	// more copies than are reserved (which would throttle). Default DefaultReservedConcurrency.
-	// Lambda keeps 100 concurrent executions of the account unreserved (10 in new accounts,
-	// whose quota is 10): such an account must raise its quota before any is reserved.
+	// Lambda refuses a reservation that leaves fewer than 100 of the account's concurrent
+	// executions unreserved, so an account still on a small new-account quota must raise it
+	// first.
 	ReservedConcurrency pulumi.IntInput
 	// LogRetentionDays is the log group's retention. Default DefaultLogRetentionDays.
 	LogRetentionDays pulumi.IntInput
