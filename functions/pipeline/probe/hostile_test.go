@@ -104,6 +104,7 @@ func TestProbeNotVideoNamesTheContent(t *testing.T) {
 		{"text", []byte("just some words\n"), "text/plain"},
 		{"wav", append([]byte("RIFF\x24\x10\x00\x00WAVEfmt \x10\x00\x00\x00\x01\x00\x01\x00\x80\xbb\x00\x00\x00\x77\x01\x00\x02\x00\x10\x00data\x00\x10\x00\x00"), make([]byte, 4096)...), "audio/wav"},
 		{"pdf", []byte("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"), "application/pdf"},
+		{"gif, whose G is the transport stream sync byte", append([]byte("GIF89a\x01\x00\x01\x00\x80\x00\x00"), make([]byte, 400)...), "image/gif"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -28,18 +28,24 @@ const (
 
 // Info is what Probe learned about an object.
 type Info struct {
+	// Container is the identified container; empty when the content is not one.
 	Container Container
-	// MIME is the sniffed media type, e.g. video/mp4, or image/png for a PNG renamed .mp4.
+	// MIME is the media type: the container's (video/mp4, video/quicktime, video/webm, or
+	// audio/mp4 and the like without video), or for anything else what sniffing the first
+	// bytes finds, e.g. image/png for a PNG renamed .mp4.
 	MIME string
 	// Duration is the presentation length the container states (mvhd, Segment Info, MXF
 	// track durations). Where none is stated it is worked out from the tail: the end of the
 	// last fragment (fragmented MP4), the last cluster's blocks (live-recorded Matroska), the
 	// span of presentation timestamps (MPEG-TS). 0 when it cannot be known cheaply.
 	Duration time.Duration
-	// Video is the first video track; nil when there is no video track.
-	Video       *VideoTrack
+	// Video is the first enabled video track (the one players show); nil when there is no
+	// video track.
+	Video *VideoTrack
+	// AudioTracks counts the audio tracks (MPEG-TS: audio streams of the first program).
 	AudioTracks int
-	Captions    []CaptionTrack
+	// Captions lists the subtitle and closed-caption tracks; chapter lists are not captions.
+	Captions []CaptionTrack
 	// BytesRead is how many bytes the probe read from the Source, read-ahead included.
 	BytesRead int64
 }
@@ -48,7 +54,7 @@ type Info struct {
 type VideoTrack struct {
 	// Codec is a short lowercase name: h264, hevc, av1, vp9, vp8, prores, mpeg2, mpeg4, ...
 	Codec string
-	// Width and Height are the coded picture size, before Rotation is applied.
+	// Width and Height are the picture size as stored, cropping applied and Rotation not.
 	Width, Height int
 	// Rotation is the clockwise rotation, 0, 90, 180 or 270 degrees, a player applies
 	// for display. A phone held upright records a landscape picture with Rotation 90.
