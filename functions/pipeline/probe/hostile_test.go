@@ -543,3 +543,34 @@ func TestProbeSyntheticMatroska(t *testing.T) {
 		})
 	}
 }
+
+// failingSource fails every read after the first, as a network source may.
+type failingSource struct {
+	Source
+	reads int
+	err   error
+}
+
+func (f *failingSource) ReadAt(p []byte, off int64) (int, error) {
+	f.reads++
+	if f.reads > 1 {
+		return 0, f.err
+	}
+	return f.Source.ReadAt(p, off)
+}
+
+// TestProbeSourceErrors checks that a failed read surfaces as itself, not as a verdict on
+// the content: a caller retries a network error but quarantines a corrupt file.
+func TestProbeSourceErrors(t *testing.T) {
+	netErr := errors.New("connection reset by peer")
+	src := &failingSource{Source: BytesSource(readFile(t, testmedia.Path(t, testmedia.MoovAtEnd))), err: netErr}
+	_, err := Probe(context.Background(), src, Limits{})
+	if !errors.Is(err, netErr) {
+		t.Fatalf("Probe error = %v, want the source's error", err)
+	}
+	for _, s := range sentinels {
+		if errors.Is(err, s) {
+			t.Errorf("Probe error %v wraps %v, want no content verdict", err, s)
+		}
+	}
+}

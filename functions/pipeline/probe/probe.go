@@ -120,7 +120,9 @@ const headSize = 64 << 10
 //
 // On ErrNotVideo, ErrUnsupportedContainer and ErrNoVideoTrack Probe also returns a non-nil
 // Info saying what it found (MIME, and for ErrNoVideoTrack the container, duration and
-// audio tracks), so a caller can give a precise reason for rejecting the object.
+// audio tracks), so a caller can give a precise reason for rejecting the object. An error
+// from the Source is returned wrapped but matches none of the sentinels: it says nothing
+// about the content, and a caller may retry it.
 func Probe(ctx context.Context, src Source, lim Limits) (*Info, error) {
 	if src == nil {
 		return nil, errors.New("probe: nil source")
