@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/asticode/go-astits"
 	"github.com/ottkit/ottkit/functions/internal/testmedia"
 )
 
@@ -572,5 +573,45 @@ func TestProbeSourceErrors(t *testing.T) {
 		if errors.Is(err, s) {
 			t.Errorf("Probe error %v wraps %v, want no content verdict", err, s)
 		}
+	}
+}
+
+func TestTSStreams(t *testing.T) {
+	es := func(pid uint16, st astits.StreamType, ds ...*astits.Descriptor) *astits.PMTElementaryStream {
+		return &astits.PMTElementaryStream{ElementaryPID: pid, StreamType: st, ElementaryStreamDescriptors: ds}
+	}
+	pmt := &astits.PMTData{ElementaryStreams: []*astits.PMTElementaryStream{
+		es(0x100, astits.StreamTypeH265Video),
+		es(0x101, astits.StreamTypeADTS),
+		es(0x102, astits.StreamTypePrivateData, &astits.Descriptor{AC3: &astits.DescriptorAC3{}}),
+		es(0x103, astits.StreamTypePrivateData, &astits.Descriptor{Registration: &astits.DescriptorRegistration{FormatIdentifier: 0x4F707573}}), // Opus
+		es(0x104, astits.StreamTypePrivateData, &astits.Descriptor{Subtitling: &astits.DescriptorSubtitling{Items: []*astits.DescriptorSubtitlingItem{
+			{Language: []byte("fra")}, {Language: []byte("deu")}}}}),
+		es(0x105, astits.StreamTypePrivateData, &astits.Descriptor{Teletext: &astits.DescriptorTeletext{Items: []*astits.DescriptorTeletextItem{
+			{Language: []byte("eng"), Type: 0x02}, {Language: []byte("eng"), Type: 0x01}}}}), // subtitles, then an index page
+		es(0x106, astits.StreamTypeSCTE35),
+	}}
+	got := tsStreams(pmt)
+	var video []string
+	audio := 0
+	var capts []CaptionTrack
+	for _, s := range got {
+		if s.video != "" {
+			video = append(video, s.video)
+		}
+		if s.audio {
+			audio++
+		}
+		capts = append(capts, s.capt...)
+	}
+	if !slices.Equal(video, []string{"hevc"}) {
+		t.Errorf("video streams = %v, want [hevc]", video)
+	}
+	if audio != 3 {
+		t.Errorf("audio streams = %d, want 3 (AAC, AC-3, Opus)", audio)
+	}
+	want := []CaptionTrack{{"dvbsub", "fra"}, {"dvbsub", "deu"}, {"teletext", "eng"}}
+	if !slices.Equal(capts, want) {
+		t.Errorf("captions = %+v, want %+v", capts, want)
 	}
 }
