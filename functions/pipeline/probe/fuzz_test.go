@@ -164,3 +164,24 @@ func TestSeedsProbe(t *testing.T) {
 		})
 	}
 }
+
+// TestProbeEveryCut probes every prefix of real files: whatever an interrupted upload leaves
+// must give a result or an error that wraps a sentinel, never a panic.
+func TestProbeEveryCut(t *testing.T) {
+	files := map[string][]byte{
+		"mp4":      compactMP4(t, testmedia.WithCaptions),
+		"mov":      compactMP4(t, testmedia.ProResMOV),
+		"fmp4":     head(t, testmedia.FragmentedMP4, 3000),
+		"matroska": compactMatroska(t, testmedia.MKV),
+		"webm":     head(t, testmedia.LiveWebM, 3000),
+		"mpegts":   head(t, testmedia.MPEGTS, 12*tsPacket),
+		"mxf":      head(t, testmedia.MXF, 7000),
+	}
+	for name, b := range files {
+		t.Run(name, func(t *testing.T) {
+			for n := 0; n <= len(b); n++ {
+				fuzzProbe(t, b[:n])
+			}
+		})
+	}
+}
