@@ -103,14 +103,14 @@ func probeTS(r *reader, head []byte, info *Info) error {
 			}
 		case s.audio:
 			info.AudioTracks++
-			if timing == nil || timing.video == "" && !timing.audio {
+			if timing == nil {
 				timing = s
 			}
 		}
 		info.Captions = append(info.Captions, s.capt...)
 	}
 	if timing == nil {
-		return fmt.Errorf("mpegts: %w: no audio or video stream in the program map", ErrCorrupt)
+		return fmt.Errorf("%w: the mpegts program has neither audio nor video", ErrNoVideoTrack)
 	}
 
 	first := tsPTS(packets, timing.pid, tsMaxPES)
