@@ -81,7 +81,6 @@ type reader struct {
 	size    int64
 	budget  int64
 	read    int64
-	reads   int
 	regions []region
 	boxes   int
 	maxBox  int
@@ -134,7 +133,6 @@ func (r *reader) at(off int64, n int64) ([]byte, error) {
 	b := make([]byte, want)
 	got, err := r.src.ReadAt(b, off)
 	r.read += int64(got)
-	r.reads++
 	if int64(got) < n {
 		if err == nil || errors.Is(err, io.EOF) {
 			return nil, fmt.Errorf("%w: source returned %d of %d bytes at offset %d", ErrTruncated, got, n, off)
