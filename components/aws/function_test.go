@@ -402,26 +402,31 @@ func TestGoFunctionValidation(t *testing.T) {
 	}
 }
 
-// TestGoFunctionBuildsTheRealPackage deploys the api function from its own main package, as
-// a stack does, rather than the test package.
-func TestGoFunctionBuildsTheRealPackage(t *testing.T) {
-	args := edgeFunctionArgs(manifest.API)
-	args.Function = manifest.API
-	res, gf := edgeDeployFunction(t, "acme-dev-fn-api", args)
-	if gf.Archive.Package != manifest.API.Package {
-		t.Errorf("built %s, want %s", gf.Archive.Package, manifest.API.Package)
-	}
-	zr, err := zip.OpenReader(gf.Archive.Path)
-	if err != nil {
-		t.Fatalf("archive %s: %v", gf.Archive.Path, err)
-	}
-	defer zr.Close()
-	if len(zr.File) != 1 || zr.File[0].Name != "bootstrap" || zr.File[0].UncompressedSize64 < 1<<20 {
-		t.Errorf("archive holds %v, want one bootstrap executable", zr.File)
-	}
-	code := edgeGet(edgeMust(t, res, "aws:lambda/function:Function", "acme-dev-fn-api-function").Inputs, "code", "path")
-	if code != gf.Archive.Path {
-		t.Errorf("function code = %v, want %s", code, gf.Archive.Path)
+// TestGoFunctionBuildsTheRealPackages deploys every manifest function from its own main
+// package, as a stack does, rather than from the test package.
+func TestGoFunctionBuildsTheRealPackages(t *testing.T) {
+	for _, fn := range manifest.All() {
+		t.Run(fn.Name, func(t *testing.T) {
+			args := edgeFunctionArgs(fn)
+			args.Function = fn
+			name := "acme-dev-fn-" + fn.Name
+			res, gf := edgeDeployFunction(t, name, args)
+			if gf.Archive.Package != fn.Package {
+				t.Errorf("built %s, want %s", gf.Archive.Package, fn.Package)
+			}
+			zr, err := zip.OpenReader(gf.Archive.Path)
+			if err != nil {
+				t.Fatalf("archive %s: %v", gf.Archive.Path, err)
+			}
+			defer zr.Close()
+			if len(zr.File) != 1 || zr.File[0].Name != "bootstrap" || zr.File[0].UncompressedSize64 < 1<<20 {
+				t.Errorf("archive holds %v, want one bootstrap executable", zr.File)
+			}
+			code := edgeGet(edgeMust(t, res, "aws:lambda/function:Function", name+"-function").Inputs, "code", "path")
+			if code != gf.Archive.Path {
+				t.Errorf("function code = %v, want %s", code, gf.Archive.Path)
+			}
+		})
 	}
 }
 
