@@ -117,23 +117,20 @@ secret_value(v) if regex.match(`^(AKIA|ASIA)[A-Z0-9]{16}$`, v)
 #     Create the function's LogGroup in the program with retentionInDays (e.g. 30) and the
 #     stack key.
 stack_deny_lambda_log_retention contains msg if {
-	some f in input.resources
-	f.__type == function_type
+	some f in of_type(function_type)
 	count(function_log_groups(f)) == 0
 	msg := sprintf("%s has no log group in the stack: Lambda would create one that never expires", [named(f)])
 }
 
 stack_deny_lambda_log_retention contains msg if {
-	some f in input.resources
-	f.__type == function_type
+	some f in of_type(function_type)
 	some g in function_log_groups(f)
 	object.get(g, "retentionInDays", 0) <= 0
 	msg := sprintf("%s: log group %q has no retention", [named(f), g.__name])
 }
 
 function_log_groups(f) := [g |
-	some g in input.resources
-	g.__type == log_group_type
+	some g in of_type(log_group_type)
 	function_logs_to(f, g)
 ]
 

@@ -69,6 +69,16 @@ decoded(v) := json.unmarshal(v) if {
 # region_of returns the AWS region a resource is deployed to: its provider's region.
 region_of(r) := r.__provider.properties.region
 
+# by_type indexes the stack's resources by type token, once per evaluation, so joins scan
+# only the resources of the type they need.
+by_type := {t: [r | some r in input.resources; r.__type == t] |
+	some x in input.resources
+	t := x.__type
+}
+
+# of_type returns the stack's resources of type t.
+of_type(t) := object.get(by_type, t, [])
+
 # bucket_types are the S3 bucket resource types.
 bucket_types := {"aws:s3/bucketV2:BucketV2", "aws:s3/bucket:Bucket"}
 

@@ -12,8 +12,7 @@ redrive_type := "aws:sqs/redrivePolicy:RedrivePolicy"
 esm_type := "aws:lambda/eventSourceMapping:EventSourceMapping"
 
 queues contains q if {
-	some q in input.resources
-	q.__type == queue_type
+	some q in of_type(queue_type)
 }
 
 # redrive_targets are the deadLetterTargetArn values of every redrive policy in the stack.
@@ -24,8 +23,7 @@ redrive_targets contains arn if {
 }
 
 redrive_targets contains arn if {
-	some r in input.resources
-	r.__type == redrive_type
+	some r in of_type(redrive_type)
 	policy := decoded(r.redrivePolicy)
 	arn := policy.deadLetterTargetArn
 }
@@ -33,14 +31,12 @@ redrive_targets contains arn if {
 has_redrive(q) if object.get(q, "redrivePolicy", "") != ""
 
 has_redrive(q) if {
-	some r in input.resources
-	r.__type == redrive_type
+	some r in of_type(redrive_type)
 	ends_with_name(r.queueUrl, q.name)
 }
 
 has_redrive(q) if {
-	some r in input.resources
-	r.__type == redrive_type
+	some r in of_type(redrive_type)
 	depends_on_via(r, "queueUrl", q.__urn)
 }
 
@@ -97,11 +93,9 @@ deny_sqs_kms contains msg if {
 #   message: Raise visibilityTimeoutSeconds to at least 6 x the consumer function's timeout.
 stack_deny_sqs_visibility_timeout contains msg if {
 	some q in queues
-	some m in input.resources
-	m.__type == esm_type
+	some m in of_type(esm_type)
 	mapping_reads(m, q)
-	some f in input.resources
-	f.__type == function_type
+	some f in of_type(function_type)
 	mapping_invokes(m, f)
 	visibility := object.get(q, "visibilityTimeoutSeconds", 30)
 	timeout := object.get(f, "timeout", 3)

@@ -21,14 +21,13 @@ lifecycle_type := "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigur
 logging_type := "aws:s3/bucketLoggingV2:BucketLoggingV2"
 
 buckets contains b if {
-	some b in input.resources
-	b.__type in bucket_types
+	some t in bucket_types
+	some b in of_type(t)
 }
 
 # settings returns the resources of type typ that configure bucket b.
 settings(b, typ) := [r |
-	some r in input.resources
-	r.__type == typ
+	some r in of_type(typ)
 	configures(r, b)
 ]
 
@@ -40,14 +39,12 @@ configures(r, b) if depends_on_via(r, "bucket", b.__urn)
 
 # access_log_target holds for a bucket that receives S3 server access logs.
 access_log_target(b) if {
-	some r in input.resources
-	r.__type == logging_type
+	some r in of_type(logging_type)
 	r.targetBucket == b.bucket
 }
 
 access_log_target(b) if {
-	some r in input.resources
-	r.__type == logging_type
+	some r in of_type(logging_type)
 	depends_on_via(r, "targetBucket", b.__urn)
 }
 
@@ -57,8 +54,7 @@ log_bucket(b) if access_log_target(b)
 log_bucket(b) if role_of(b) == "logs"
 
 log_bucket(b) if {
-	some d in input.resources
-	d.__type == "aws:cloudfront/distribution:Distribution"
+	some d in of_type("aws:cloudfront/distribution:Distribution")
 	startswith(d.loggingConfig.bucket, concat("", [b.bucket, "."]))
 }
 
