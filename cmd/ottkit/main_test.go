@@ -1,0 +1,285 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sqs"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/ottkit/ottkit/policies"
+)
+
+const projectDir = "../.."
+
+// ottkit runs the CLI in-process and returns its exit code, stdout and stderr.
+func ottkit(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := run(args, &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func writeFile(t *testing.T, name, text string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func keysOf(m map[string]any) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func TestRootRegistersCommands(t *testing.T) {
+	var names []string
+	for _, c := range newRootCmd().Commands() {
+		names = append(names, c.Name())
+	}
+	for _, want := range []string{"plan", "policy"} {
+		found := false
+		for _, n := range names {
+			found = found || n == want
+		}
+		if !found {
+			t.Errorf("got commands %v, want %s among them", names, want)
+		}
+	}
+}
+
+func TestPlanReport(t *testing.T) {
+	t.Setenv("GITHUB_ACTIONS", "")
+	code, out, errOut := ottkit(t, "plan", "--stack", "acme-prod", "--project-dir", projectDir)
+	if code != exitOK {
+		t.Fatalf("exit %d, want 0; stderr %s\n%s", code, errOut, out)
+	}
+	for _, want := range []string{"Stack acme-prod:", "Resources by type", "aws:s3/bucketV2:BucketV2",
+		"IAM grants by function", "Outputs", "mastersBucket = ", "Result: PASS (0 mandatory"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("report lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestPlanJSONShape(t *testing.T) {
+	code, out, errOut := ottkit(t, "plan", "--stack", "acme-prod", "--json", "--project-dir", projectDir)
+	if code != exitOK {
+		t.Fatalf("exit %d, want 0; stderr %s", code, errOut)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, out)
+	}
+	if got, want := keysOf(doc), []string{"resources", "stack", "violations"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("got keys %v, want %v", got, want)
+	}
+	if doc["stack"] != "acme-prod" {
+		t.Errorf("got stack %v, want acme-prod", doc["stack"])
+	}
+	if v, ok := doc["violations"].([]any); !ok || len(v) != 0 {
+		t.Errorf("got violations %v, want an empty array", doc["violations"])
+	}
+	resources, _ := doc["resources"].([]any)
+	if len(resources) < 20 {
+		t.Fatalf("got %d resources, want the whole stack", len(resources))
+	}
+	for _, x := range resources {
+		r := x.(map[string]any)
+		if got, want := keysOf(r), []string{"inputs", "name", "parent", "type", "urn"}; !reflect.DeepEqual(got, want) {
+			t.Fatalf("got resource keys %v, want %v", got, want)
+		}
+	}
+}
+
+func TestPlanViolationsExitOne(t *testing.T) {
+	cfg := writeFile(t, "policy.json", `{"deny_region": {"allowedRegions": ["eu-west-1"]}}`)
+	code, out, _ := ottkit(t, "plan", "--stack", "dev-aws", "--json", "--policy-config", cfg, "--project-dir", projectDir)
+	if code != exitViolations {
+		t.Fatalf("exit %d, want 1", code)
+	}
+	var doc struct {
+		Violations []policies.Violation `json:"violations"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, v := range doc.Violations {
+		if v.Policy == "deny_region" {
+			found = true
+			if v.Level != policies.Mandatory || !strings.HasPrefix(v.URN, "urn:pulumi:dev-aws::ottkit::") || !strings.Contains(v.Message, `"us-east-1"`) {
+				t.Errorf("got %+v, want a mandatory violation naming us-east-1 on a dev-aws resource", v)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("no deny_region violation in %+v", doc.Violations)
+	}
+}
+
+func TestPlanAll(t *testing.T) {
+	code, out, errOut := ottkit(t, "plan", "--all", "--json", "--project-dir", projectDir)
+	if code != exitOK {
+		t.Fatalf("exit %d, want 0: %s", code, errOut)
+	}
+	var docs []map[string]any
+	if err := json.Unmarshal([]byte(out), &docs); err != nil {
+		t.Fatalf("not a JSON array: %v", err)
+	}
+	files, _ := filepath.Glob(filepath.Join(projectDir, "stacks", "Pulumi.*.yaml"))
+	if len(docs) != len(files) || len(docs) == 0 {
+		t.Errorf("got %d stacks, want one per stack file (%d)", len(docs), len(files))
+	}
+}
+
+// TestPlanTestProgram plans a small program with a known flaw through the same command.
+func TestPlanTestProgram(t *testing.T) {
+	saved := planSource
+	t.Cleanup(func() { planSource = saved })
+	planSource = stackSource{
+		readConfig: func(dir, stack string) (map[string]string, error) {
+			return map[string]string{"aws:region": "eu-west-1"}, nil
+		},
+		program: func(ctx *pulumi.Context) error {
+			_, err := sqs.NewQueue(ctx, "jobs", &sqs.QueueArgs{
+				Tags: pulumi.StringMap{"ottkit:customer": pulumi.String("t"), "ottkit:environment": pulumi.String("dev")},
+			})
+			return err
+		},
+	}
+	code, out, _ := ottkit(t, "plan", "--stack", "whatever", "--project-dir", projectDir)
+	if code != exitViolations {
+		t.Fatalf("exit %d, want 1:\n%s", code, out)
+	}
+	for _, want := range []string{"✗ mandatory deny_sqs_kms", `Queue "jobs" is not encrypted`, "fix: Set kmsMasterKeyId",
+		"stack_deny_sqs_dead_letter", "Result: FAIL (2 mandatory, 0 advisory)"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("report lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestUsageErrorsExitTwo(t *testing.T) {
+	badJSON := writeFile(t, "bad.json", `{`)
+	unknownRule := writeFile(t, "unknown.json", `{"deny_everything": "mandatory"}`)
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no stack", []string{"plan", "--project-dir", projectDir}, "either --stack NAME or --all"},
+		{"stack and all", []string{"plan", "--stack", "acme-prod", "--all", "--project-dir", projectDir}, "either --stack NAME or --all"},
+		{"unknown stack", []string{"plan", "--stack", "nope", "--project-dir", projectDir}, "nope"},
+		{"bad policy config", []string{"plan", "--stack", "acme-prod", "--policy-config", badJSON, "--project-dir", projectDir}, "--policy-config"},
+		{"unknown rule", []string{"plan", "--stack", "acme-prod", "--policy-config", unknownRule, "--project-dir", projectDir}, "deny_everything"},
+		{"missing pack", []string{"plan", "--stack", "acme-prod", "--policy-pack", "/nonexistent", "--project-dir", projectDir}, "--policy-pack"},
+		{"no project", []string{"plan", "--stack", "acme-prod", "--project-dir", t.TempDir()}, "Pulumi.yaml"},
+		{"unknown flag", []string{"plan", "--stak", "acme-prod"}, "unknown flag"},
+		{"unknown command", []string{"deploy"}, "unknown command"},
+		{"check needs a file", []string{"policy", "check"}, "accepts 1 arg"},
+		{"check missing file", []string{"policy", "check", "/nonexistent.json"}, "nonexistent.json"},
+		{"check garbage", []string{"policy", "check", badJSON}, "not a JSON object"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, _, errOut := ottkit(t, tt.args...)
+			if code != exitUsage {
+				t.Errorf("exit %d, want 2", code)
+			}
+			if !strings.Contains(errOut, tt.want) {
+				t.Errorf("stderr %q lacks %q", errOut, tt.want)
+			}
+		})
+	}
+}
+
+func TestPolicyCheck(t *testing.T) {
+	t.Setenv("GITHUB_ACTIONS", "")
+	disableAll := writeFile(t, "off.json", `{"all": "disabled"}`)
+	tests := []struct {
+		name string
+		args []string
+		code int
+		want []string
+	}{
+		{"preview", []string{"policy", "check", "../../policies/testdata/preview.json"}, exitViolations,
+			[]string{"5 resources from pulumi preview --json", "✗ mandatory deny_sqs_kms", `BucketV2 "acme-storage-masters": default encryption is "AES256"`}},
+		{"export", []string{"policy", "check", "../../policies/testdata/export.json"}, exitViolations,
+			[]string{"from pulumi stack export", "deny_dynamodb_pitr", "API_TOKEN"}},
+		{"all disabled", []string{"policy", "check", "--policy-config", disableAll, "../../policies/testdata/export.json"}, exitOK,
+			[]string{"✓ no violations", "Result: PASS"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errOut := ottkit(t, tt.args...)
+			if code != tt.code {
+				t.Fatalf("exit %d, want %d: %s", code, tt.code, errOut)
+			}
+			for _, want := range tt.want {
+				if !strings.Contains(out, want) {
+					t.Errorf("output lacks %q:\n%s", want, out)
+				}
+			}
+		})
+	}
+}
+
+func TestPolicyCheckJSONAndAnnotations(t *testing.T) {
+	t.Setenv("GITHUB_ACTIONS", "true")
+	code, out, _ := ottkit(t, "policy", "check", "--json", "../../policies/testdata/export.json")
+	if code != exitViolations {
+		t.Fatalf("exit %d, want 1", code)
+	}
+	var doc checkResult
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("not JSON: %v", err)
+	}
+	if doc.Source != "export" || doc.Resources != 4 || doc.Stack != "urn:pulumi:prod::ottkit::pulumi:pulumi:Stack::ottkit-prod" {
+		t.Errorf("got %+v, want the export's stack and 4 resources", doc)
+	}
+	_, text, _ := ottkit(t, "policy", "check", "../../policies/testdata/export.json")
+	if !strings.Contains(text, "::error title=deny_dynamodb_pitr::Table \"acme-catalog\" has no point-in-time recovery") {
+		t.Errorf("no GitHub Actions annotation in:\n%s", text)
+	}
+}
+
+func TestPolicyDocs(t *testing.T) {
+	code, out, _ := ottkit(t, "policy", "docs")
+	if code != exitOK {
+		t.Fatalf("exit %d", code)
+	}
+	p, err := policies.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out != string(p.Markdown()) {
+		t.Errorf("policy docs printed something other than the pack's Markdown")
+	}
+	file := filepath.Join(t.TempDir(), "POLICIES.md")
+	if code, _, errOut := ottkit(t, "policy", "docs", "--out", file); code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if b, _ := os.ReadFile(file); string(b) != out {
+		t.Errorf("--out wrote something else")
+	}
+}
+
+func TestPolicyPackFromDirectory(t *testing.T) {
+	code, _, errOut := ottkit(t, "policy", "check", "--policy-pack", "../../policies", "../../policies/testdata/export.json")
+	if code != exitViolations {
+		t.Errorf("exit %d, want 1 with the pack read from disk: %s", code, errOut)
+	}
+}
