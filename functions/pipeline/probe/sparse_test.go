@@ -194,14 +194,7 @@ func TestProbeCutFiles(t *testing.T) {
 func TestProbeTSTail(t *testing.T) {
 	ts := readFile(t, testmedia.Path(t, testmedia.MPEGTS))
 	mid := len(ts) / 2 / tsPacket * tsPacket
-	null := make([]byte, tsPacket)
-	null[0], null[1], null[2], null[3] = 0x47, 0x1f, 0xff, 0x10
-	var b []byte
-	b = append(b, ts[:mid]...)
-	for i := 0; i < (3<<20)/tsPacket; i++ {
-		b = append(b, null...)
-	}
-	b = append(b, ts[mid:]...)
+	b := padTS(ts, mid, 3<<20)
 
 	src := &countingSource{Source: BytesSource(b)}
 	info, err := Probe(context.Background(), src, Limits{})
@@ -289,5 +282,30 @@ func TestProbeTSTablesOnce(t *testing.T) {
 		t.Fatalf("test fixture: %d PAT and %d PMT packets, want repeated tables to drop", seen[0], seen[pmtPID])
 	}
 	info, err := Probe(context.Background(), BytesSource(out), Limits{})
+	checkInfo(t, info, err, want{container: MPEGTS, mime: "video/mp2t", codec: "h264", w: 640, h: 360, fps: 10, duration: 2 * time.Second, audio: 1})
+}
+
+// padTS inserts about n bytes of null packets at offset at, a packet boundary.
+func padTS(ts []byte, at, n int) []byte {
+	null := make([]byte, tsPacket)
+	null[0], null[1], null[2], null[3] = 0x47, 0x1f, 0xff, 0x10
+	b := append([]byte(nil), ts[:at]...)
+	for i := 0; i < n/tsPacket; i++ {
+		b = append(b, null...)
+	}
+	return append(b, ts[at:]...)
+}
+
+// TestProbeM2TS turns the padded transport stream into Blu-ray M2TS, 192-byte packets with
+// a 4-byte time code in front of each, and expects the same result, the tail included.
+func TestProbeM2TS(t *testing.T) {
+	raw := readFile(t, testmedia.Path(t, testmedia.MPEGTS))
+	ts := padTS(raw, len(raw)/2/tsPacket*tsPacket, 1<<20)
+	var m2ts []byte
+	for off := 0; off+tsPacket <= len(ts); off += tsPacket {
+		m2ts = binary.BigEndian.AppendUint32(m2ts, uint32(off)) // arrival time stamp
+		m2ts = append(m2ts, ts[off:off+tsPacket]...)
+	}
+	info, err := Probe(context.Background(), BytesSource(m2ts), Limits{})
 	checkInfo(t, info, err, want{container: MPEGTS, mime: "video/mp2t", codec: "h264", w: 640, h: 360, fps: 10, duration: 2 * time.Second, audio: 1})
 }
