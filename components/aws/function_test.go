@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"os"
 	"reflect"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -197,6 +198,8 @@ func TestGoFunctionEnvEqualsManifest(t *testing.T) {
 	}
 }
 
+var edgeSidPattern = regexp.MustCompile(`^[A-Za-z0-9]+$`)
+
 // edgeGrant is one action on one resource, with the iam:PassedToService condition if any.
 type edgeGrant struct{ action, resource, passedTo string }
 
@@ -213,6 +216,9 @@ func TestGoFunctionPolicyIsExactlyTheManifest(t *testing.T) {
 
 			got := map[edgeGrant]bool{}
 			for _, s := range stmts {
+				if !edgeSidPattern.MatchString(s.Sid) {
+					t.Errorf("statement id %q is not alphanumeric, which IAM requires", s.Sid)
+				}
 				if s.Effect != "Allow" {
 					t.Errorf("statement %s effect %s, want Allow", s.Sid, s.Effect)
 				}
