@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -26,6 +28,7 @@ validated spec, "customer list" shows them all and whether each validates.`,
 
 func newCustomerNewCmd() *cobra.Command {
 	var o customer.NewOptions
+	var waf bool
 	cmd := &cobra.Command{
 		Use:   "new NAME --cloud aws --region REGION [--env prod] [--domain D --certificate-arn ARN] [--from STACK]",
 		Short: "Write stacks/Pulumi.NAME-ENV.yaml for a new customer environment",
@@ -43,7 +46,8 @@ Configuration keys and their flags: ottkit:customer NAME, ottkit:environment --e
 ottkit:cloud --cloud, aws:region --region, ottkit:domain --domain, ottkit:certificateArn
 --certificate-arn, ottkit:assumeRoleArn --assume-role-arn, ottkit:jwtIssuer --jwt-issuer,
 ottkit:jwtAudience --jwt-audience, ottkit:signingPublicKeys --signing-key, ottkit:alertEmail
---alert-email. Edit the written file for everything else.`,
+--alert-email, ottkit:waf --waf (on by default for prod and production, as the policy pack
+requires). Edit the written file for everything else.`,
 		Example: `  ottkit customer new acme --cloud aws --region eu-west-1 --env prod \
     --assume-role-arn arn:aws:iam::210987654321:role/ottkit-deployer \
     --jwt-issuer https://login.acme.example/ --jwt-audience acme-player \
@@ -52,6 +56,9 @@ ottkit:jwtAudience --jwt-audience, ottkit:signingPublicKeys --signing-key, ottki
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Name = args[0]
+			if cmd.Flags().Changed("waf") {
+				o.WAF = &waf
+			}
 			project, err := findProject(o.ProjectDir)
 			if err != nil {
 				return err
@@ -63,6 +70,12 @@ ottkit:jwtAudience --jwt-audience, ottkit:signingPublicKeys --signing-key, ottki
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "wrote %s\nnext: ottkit plan --stack %s, then ottkit stamp up --customer %s --env %s\n",
 				path, spec.Prefix(), spec.Customer, spec.Environment)
+			if spec.Domain == "" && !slices.Contains(defaultCertificateEnvironments, spec.Environment) {
+				fmt.Fprintf(cmd.ErrOrStderr(), "note: %s has no --domain, so CloudFront would serve it with its default "+
+					"certificate, which the policy pack (deny_cloudfront_tls) allows only for %s environments: "+
+					"add ottkit:domain and ottkit:certificateArn before `ottkit plan`\n",
+					spec.Prefix(), strings.Join(defaultCertificateEnvironments, " and "))
+			}
 			return nil
 		},
 	}
@@ -79,10 +92,15 @@ ottkit:jwtAudience --jwt-audience, ottkit:signingPublicKeys --signing-key, ottki
 	fl.StringSliceVar(&o.JWTAudience, "jwt-audience", nil, "audience the API accepts (repeatable)")
 	fl.StringArrayVar(&o.SigningKeyFiles, "signing-key", nil, "file with an RSA-2048 public key in PEM, for signed cookies (repeatable, at most 2)")
 	fl.StringVar(&o.AlertEmail, "alert-email", "", "e-mail address for alarms")
+	fl.BoolVar(&waf, "waf", false, "put a WAF web ACL in front of the CDN (default: on for prod and production)")
 	_ = cmd.MarkFlagRequired("cloud")
 	_ = cmd.MarkFlagRequired("region")
 	return cmd
 }
+
+// defaultCertificateEnvironments are the environments the policy pack lets use CloudFront's
+// default certificate (deny_cloudfront_tls's default defaultCertificateEnvironments).
+var defaultCertificateEnvironments = []string{"dev", "test"}
 
 func newCustomerListCmd() *cobra.Command {
 	var projectDir string

@@ -27,12 +27,19 @@ func customerProject(t *testing.T) string {
 	return dir
 }
 
-// customerArgs are `customer new` arguments for a complete customer in its own account.
+// customerArgs are `customer new` arguments for a complete customer in its own account, with
+// its own playback domain outside dev (the policy pack allows CloudFront's default certificate
+// only for dev and test).
 func customerArgs(dir, name, env, region string) []string {
-	return []string{"customer", "new", name, "--project-dir", dir, "--cloud", "aws", "--region", region,
+	args := []string{"customer", "new", name, "--project-dir", dir, "--cloud", "aws", "--region", region,
 		"--env", env, "--jwt-issuer", "https://login." + name + ".example/", "--jwt-audience", name + "-player",
 		"--signing-key", "customer/testdata/one.pub.pem",
 		"--assume-role-arn", "arn:aws:iam::210987654321:role/ottkit-deployer"}
+	if env != "dev" {
+		args = append(args, "--domain", "media-"+env+"."+name+".example",
+			"--certificate-arn", "arn:aws:acm:us-east-1:210987654321:certificate/4b0c9a36-2f1e-4b8e-9d67-0c1a2b3c4d5e")
+	}
+	return args
 }
 
 func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
@@ -103,8 +110,8 @@ func TestCustomerListCommand(t *testing.T) {
 		t.Fatalf("customer list exit %d: %s", code, errOut)
 	}
 	for _, want := range []string{
-		"acme-prod       acme      prod     aws    eu-west-1  -       ok",
-		"globex-staging  globex    staging  aws    us-east-2  -       ok",
+		"acme-prod       acme      prod     aws    eu-west-1  media-prod.acme.example       ok",
+		"globex-staging  globex    staging  aws    us-east-2  media-staging.globex.example  ok",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("customer list output lacks %q:\n%s", want, out)
@@ -120,7 +127,7 @@ func TestCustomerListCommand(t *testing.T) {
 	if code == exitOK || !strings.Contains(errOut, "1 of 3 stack file(s) do not validate") {
 		t.Errorf("exit %d, stderr %q; want non-zero and the count", code, errOut)
 	}
-	if !strings.Contains(out, "initech-prod    initech   prod     -      mars-1     -       invalid: ottkit:") {
+	if !strings.Contains(out, "initech-prod    initech   prod     -      mars-1     -                             invalid: ottkit:") {
 		t.Errorf("customer list does not show the broken stack:\n%s", out)
 	}
 }
@@ -145,7 +152,9 @@ func TestPlanAllCoversEveryCustomer(t *testing.T) {
 			Type string `json:"type"`
 			Name string `json:"name"`
 		} `json:"resources"`
-		Violations []json.RawMessage `json:"violations"`
+		Violations []struct {
+			Policy, Level, Message string
+		} `json:"violations"`
 	}
 	if err := json.Unmarshal([]byte(out), &results); err != nil {
 		t.Fatalf("plan --all --json output is not a JSON array: %v\n%s", err, out)
@@ -167,6 +176,35 @@ func TestPlanAllCoversEveryCustomer(t *testing.T) {
 		t.Errorf("plan --all planned %v, want %v", stacks, want)
 	}
 	if code != exitOK {
-		t.Errorf("plan --all exit %d (mandatory policy violations on stacks customer new wrote):\n%s", code, errOut)
+		var vs []string
+		for _, r := range results {
+			for _, v := range r.Violations {
+				if v.Level == "mandatory" {
+					vs = append(vs, r.Stack+": "+v.Policy+": "+v.Message)
+				}
+			}
+		}
+		t.Errorf("plan --all exit %d: mandatory policy violations on stacks customer new wrote:\n%s",
+			code, strings.Join(vs, "\n"))
+	}
+}
+
+func TestCustomerNewWarnsAboutDefaultCertificate(t *testing.T) {
+	dir := customerProject(t)
+	for _, tc := range []struct {
+		env      string
+		wantNote bool
+	}{{"prod", true}, {"dev", false}, {"test", false}} {
+		t.Run(tc.env, func(t *testing.T) {
+			args := customerArgs(dir, "globex", "dev", "eu-west-1") // no domain
+			args[slices.Index(args, "--env")+1] = tc.env
+			code, _, errOut := runCLI(t, args...)
+			if code != exitOK {
+				t.Fatalf("exit %d: %s", code, errOut)
+			}
+			if got := strings.Contains(errOut, "deny_cloudfront_tls"); got != tc.wantNote {
+				t.Errorf("note about the default certificate: %v, want %v (stderr %q)", got, tc.wantNote, errOut)
+			}
+		})
 	}
 }

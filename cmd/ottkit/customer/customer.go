@@ -45,7 +45,15 @@ type NewOptions struct {
 	// SigningKeyFiles are files holding the RSA-2048 public keys (PEM) for signed cookies.
 	SigningKeyFiles []string
 	AlertEmail      string
+	// WAF puts a WAF web ACL in front of the CDN. Nil means on for production environments
+	// (prod, production), which the policy pack requires, and otherwise the From stack's
+	// setting or the default (off).
+	WAF *bool
 }
+
+// ProdEnvironments are the environment names treated as production: they get a WAF unless
+// NewOptions.WAF says otherwise, as the policy pack's deny_cloudfront_waf rule expects.
+var ProdEnvironments = []string{"prod", "production"}
 
 // dnsLabel is what a customer name must be: it starts every resource name and bucket name.
 var dnsLabel = regexp.MustCompile(`^[a-z][a-z0-9]*(-[a-z0-9]+)*$`)
@@ -151,6 +159,12 @@ func newSpec(o NewOptions) (*platform.Spec, error) {
 	set(key("alertEmail"), o.AlertEmail)
 	if len(o.JWTAudience) > 0 {
 		cfg[key("jwtAudience")] = jsonList(o.JWTAudience)
+	}
+	switch {
+	case o.WAF != nil:
+		cfg[key("waf")] = fmt.Sprint(*o.WAF)
+	case slices.Contains(ProdEnvironments, o.Env):
+		cfg[key("waf")] = "true"
 	}
 	if len(o.SigningKeyFiles) > 0 {
 		var pems []string

@@ -2,6 +2,7 @@ package customer
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -60,7 +61,7 @@ func TestNewRoundTrips(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	edited = append(edited, []byte("  ottkit:waf: true\n  ottkit:logRetentionDays: 400\n  ottkit:uploadOrigins:\n    - https://studio.acme.example\n")...)
+	edited = append(edited, []byte("  ottkit:priceClass: PriceClass_200\n  ottkit:logRetentionDays: 400\n  ottkit:uploadOrigins:\n    - https://studio.acme.example\n")...)
 	if err := os.WriteFile(acmeFile, edited, 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +79,7 @@ func TestNewRoundTrips(t *testing.T) {
 				SigningKeyFiles: []string{"testdata/two.pub.pem"}},
 			wantStack: "globex-staging",
 			check: func(t *testing.T, s *platform.Spec) {
-				if s.AssumeRoleArn != "" || s.Domain != "" || !s.RetainData || s.PriceClass != "PriceClass_100" {
+				if s.AssumeRoleArn != "" || s.Domain != "" || !s.RetainData || s.PriceClass != "PriceClass_100" || s.WAF {
 					t.Errorf("minimal spec lacks the defaults: %+v", s)
 				}
 			},
@@ -97,8 +98,11 @@ func TestNewRoundTrips(t *testing.T) {
 					!slices.Equal(s.SigningPublicKeys, acmeSpec.SigningPublicKeys) {
 					t.Errorf("same-customer copy dropped acme's own settings: %+v", s)
 				}
-				if !s.WAF || s.LogRetentionDays != 400 {
-					t.Errorf("copy lost the source's settings: waf %v, logRetentionDays %d", s.WAF, s.LogRetentionDays)
+				if s.PriceClass != "PriceClass_200" || s.LogRetentionDays != 400 || !slices.Equal(s.UploadOrigins, []string{"https://studio.acme.example"}) {
+					t.Errorf("copy lost the source's settings: priceClass %s, logRetentionDays %d, uploadOrigins %v", s.PriceClass, s.LogRetentionDays, s.UploadOrigins)
+				}
+				if !s.WAF {
+					t.Error("the copy dropped the source's WAF")
 				}
 				if s.Domain != "" || s.CertificateArn != "" {
 					t.Errorf("copy took the source's domain %q / certificate %q", s.Domain, s.CertificateArn)
@@ -118,8 +122,8 @@ func TestNewRoundTrips(t *testing.T) {
 				if slices.Equal(s.SigningPublicKeys, acmeSpec.SigningPublicKeys) {
 					t.Error("copy from acme trusts acme's signing keys")
 				}
-				if !s.WAF || s.LogRetentionDays != 400 {
-					t.Errorf("copy lost the shareable settings: waf %v, logRetentionDays %d", s.WAF, s.LogRetentionDays)
+				if !s.WAF || s.PriceClass != "PriceClass_200" || s.LogRetentionDays != 400 {
+					t.Errorf("copy lost the shareable settings: waf %v, priceClass %s, logRetentionDays %d", s.WAF, s.PriceClass, s.LogRetentionDays)
 				}
 			},
 		},
@@ -380,6 +384,33 @@ func TestSelect(t *testing.T) {
 			}
 			if !slices.Equal(got, tc.want) {
 				t.Errorf("Select() = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestNewWAFDefault(t *testing.T) {
+	off, on := false, true
+	for _, tc := range []struct {
+		env  string
+		waf  *bool
+		want bool
+	}{
+		{"prod", nil, true},
+		{"production", nil, true},
+		{"staging", nil, false},
+		{"prod", &off, false},
+		{"dev", &on, true},
+	} {
+		t.Run(fmt.Sprintf("%s/%v", tc.env, tc.waf != nil), func(t *testing.T) {
+			o := acme(newProject(t))
+			o.Env, o.WAF = tc.env, tc.waf
+			_, spec, err := New(o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if spec.WAF != tc.want {
+				t.Errorf("WAF = %v, want %v", spec.WAF, tc.want)
 			}
 		})
 	}
