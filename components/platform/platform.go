@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	ottaws "github.com/ottkit/ottkit/components/aws"
@@ -29,8 +30,18 @@ type Platform struct {
 	IngestQueue, TranscodeQueue, EventsQueue *ottaws.WorkQueue
 	Catalog                                  *ottaws.Catalog
 	Alerts                                   *ottaws.Alerts
+	Transcoder                               *ottaws.Transcoder
+	Delivery                                 *ottaws.Delivery
+	API                                      *ottaws.API
+	// Functions are the deployed functions by manifest name (ingest, transcode, complete, api).
+	Functions map[string]*ottaws.GoFunction
+	Dashboard *cloudwatch.Dashboard
 
 	// Outputs, also exported by Program.
+	UploadApiUrl      pulumi.StringOutput `pulumi:"uploadApiUrl"`
+	PlaybackDomain    pulumi.StringOutput `pulumi:"playbackDomain"`
+	DistributionId    pulumi.StringOutput `pulumi:"distributionId"`
+	SigningSecretArn  pulumi.StringOutput `pulumi:"signingSecretArn"`
 	IngestBucket      pulumi.StringOutput `pulumi:"ingestBucket"`
 	MastersBucket     pulumi.StringOutput `pulumi:"mastersBucket"`
 	DeliveryBucket    pulumi.StringOutput `pulumi:"deliveryBucket"`
@@ -39,6 +50,7 @@ type Platform struct {
 	TranscodeQueueUrl pulumi.StringOutput `pulumi:"transcodeQueueUrl"`
 	EventsQueueUrl    pulumi.StringOutput `pulumi:"eventsQueueUrl"`
 	CatalogTable      pulumi.StringOutput `pulumi:"catalogTable"`
+	DashboardName     pulumi.StringOutput `pulumi:"dashboardName"`
 	AlertTopicArn     pulumi.StringOutput `pulumi:"alertTopicArn"`
 	NotifyTopicArn    pulumi.StringOutput `pulumi:"notifyTopicArn"`
 	KeyArn            pulumi.StringOutput `pulumi:"keyArn"`
@@ -162,7 +174,9 @@ func New(ctx *pulumi.Context, name string, spec *Spec, opts ...pulumi.ResourceOp
 		NoncurrentVersionExpirationDays: spec.NoncurrentVersionExpirationDays,
 		AccessLogExpirationDays:         spec.AccessLogExpirationDays,
 		DestroyData:                     !spec.RetainData,
-		Tags:                            tags,
+		// Delivery writes the delivery bucket's one policy: TLS only plus its distribution.
+		DeliveryPolicyByCaller: true,
+		Tags:                   tags,
 	}, child...)
 	if err != nil {
 		return nil, err
@@ -192,13 +206,182 @@ func New(ctx *pulumi.Context, name string, spec *Spec, opts ...pulumi.ResourceOp
 		return nil, err
 	}
 
+	p.Transcoder, err = ottaws.NewTranscoder(ctx, name+"-transcoder", &ottaws.TranscoderArgs{
+		MastersBucketArn: p.Storage.MastersArn, DeliveryBucketArn: p.Storage.DeliveryArn,
+		KeyArn: p.Key.Arn, Tags: tags,
+	}, child...)
+	if err != nil {
+		return nil, err
+	}
+	p.EventsQueue, err = ottaws.NewWorkQueue(ctx, name+"-events", &ottaws.WorkQueueArgs{
+		KeyArn: p.Key.Arn, ConsumerTimeoutSeconds: timeouts[manifest.EventsQueue],
+		AlarmActions: alarms, EventPattern: p.Transcoder.JobEventPattern, Tags: tags,
+	}, child...)
+	if err != nil {
+		return nil, err
+	}
+
+	deliveryArgs := &ottaws.DeliveryArgs{
+		BucketName:               p.Storage.DeliveryName,
+		BucketArn:                p.Storage.DeliveryArn,
+		BucketRegionalDomainName: p.Storage.DeliveryRegionalDomainName,
+		LogsBucketName:           p.Storage.LogsName,
+		KeyArn:                   p.Key.Arn,
+		PublicKeys:               spec.SigningPublicKeys,
+		Domain:                   spec.Domain,
+		PriceClass:               pulumi.String(spec.PriceClass),
+		GeoAllowList:             spec.GeoAllowList,
+		CORSOrigins:              spec.PlayerOrigins,
+		Tags:                     tags,
+	}
+	if spec.CertificateArn != "" {
+		deliveryArgs.CertificateArn = pulumi.String(spec.CertificateArn)
+	}
+	if spec.WAF {
+		deliveryArgs.WAF = &ottaws.DeliveryWAFArgs{RateLimit: pulumi.Int(spec.WAFRateLimit)}
+	}
+	if p.Provider != nil && spec.WAF {
+		// CloudFront's web ACLs live in us-east-1; reach it with the same assumed role.
+		east, err := aws.NewProvider(ctx, name+"-us-east-1", &aws.ProviderArgs{
+			Region: pulumi.String("us-east-1"),
+			AssumeRole: &aws.ProviderAssumeRoleArgs{
+				RoleArn:     pulumi.String(spec.AssumeRoleArn),
+				SessionName: pulumi.String("ottkit-" + spec.Prefix()),
+			},
+			AllowedAccountIds: pulumi.StringArray{pulumi.String(accountOfRole(spec.AssumeRoleArn))},
+		}, pulumi.Parent(p))
+		if err != nil {
+			return nil, err
+		}
+		deliveryArgs.USEast1 = east
+	}
+	p.Delivery, err = ottaws.NewDelivery(ctx, name+"-delivery", deliveryArgs, child...)
+	if err != nil {
+		return nil, err
+	}
+
+	refs := map[manifest.Resource]ottaws.ResourceRef{
+		manifest.IngestBucket:      {Name: p.Storage.IngestName, Arn: p.Storage.IngestArn},
+		manifest.MastersBucket:     {Name: p.Storage.MastersName, Arn: p.Storage.MastersArn},
+		manifest.DeliveryBucket:    {Name: p.Storage.DeliveryName, Arn: p.Storage.DeliveryArn},
+		manifest.CatalogTable:      {Name: p.Catalog.Name, Arn: p.Catalog.Arn},
+		manifest.IngestQueue:       {Name: p.IngestQueue.Name, Arn: p.IngestQueue.Arn, Url: p.IngestQueue.Url},
+		manifest.TranscodeQueue:    {Name: p.TranscodeQueue.Name, Arn: p.TranscodeQueue.Arn, Url: p.TranscodeQueue.Url},
+		manifest.EventsQueue:       {Name: p.EventsQueue.Name, Arn: p.EventsQueue.Arn, Url: p.EventsQueue.Url},
+		manifest.MediaConvertQueue: {Name: p.Transcoder.QueueName, Arn: p.Transcoder.QueueArn},
+		manifest.MediaConvertRole:  {Arn: p.Transcoder.RoleArn},
+		manifest.NotifyTopic:       {Name: p.Alerts.NotifyTopicName, Arn: p.Alerts.NotifyTopicArn},
+		manifest.SigningSecret:     {Arn: p.Delivery.SigningSecretArn},
+		manifest.StackKey:          {Arn: p.Key.Arn},
+	}
+	settings := map[manifest.Setting]pulumi.StringInput{}
+	for k, v := range spec.Settings() {
+		settings[k] = pulumi.String(v)
+	}
+	settings[manifest.PlaybackDomain] = p.Delivery.PlaybackDomain
+	p.Functions = map[string]*ottaws.GoFunction{}
+	var fnNames []pulumi.StringInput
+	for _, fn := range manifest.All() {
+		f, err := ottaws.NewGoFunction(ctx, name+"-fn-"+fn.Name, &ottaws.GoFunctionArgs{
+			Function:         fn,
+			Resources:        refsFor(fn, refs),
+			Settings:         settingsFor(fn, settings),
+			KeyArn:           p.Key.Arn,
+			AlarmActions:     alarms,
+			LogRetentionDays: pulumi.Int(spec.LogRetentionDays),
+			Tags:             tags,
+		}, child...)
+		if err != nil {
+			return nil, err
+		}
+		p.Functions[fn.Name] = f
+		fnNames = append(fnNames, f.Name)
+	}
+	api, ok := p.Functions[manifest.API.Name]
+	if !ok {
+		return nil, fmt.Errorf("platform: the manifest has no %s function", manifest.API.Name)
+	}
+	p.API, err = ottaws.NewAPI(ctx, name+"-api", &ottaws.APIArgs{
+		FunctionArn:      api.Arn,
+		Issuer:           pulumi.String(spec.JWTIssuer),
+		Audiences:        pulumi.ToStringArray(spec.JWTAudience),
+		KeyArn:           p.Key.Arn,
+		CORSOrigins:      union(spec.UploadOrigins, spec.PlayerOrigins),
+		LogRetentionDays: pulumi.Int(spec.LogRetentionDays),
+		Tags:             tags,
+	}, child...)
+	if err != nil {
+		return nil, err
+	}
+	p.Dashboard, err = ottaws.NewDashboard(ctx, name+"-dashboard", &ottaws.DashboardArgs{
+		Region: spec.Region,
+		Queues: []ottaws.DashboardQueue{
+			{Label: "Ingest", Name: p.IngestQueue.Name, DeadLetterName: p.IngestQueue.DeadLetterName},
+			{Label: "Transcode", Name: p.TranscodeQueue.Name, DeadLetterName: p.TranscodeQueue.DeadLetterName},
+			{Label: "Job events", Name: p.EventsQueue.Name, DeadLetterName: p.EventsQueue.DeadLetterName},
+		},
+		FunctionNames: fnNames,
+		TableName:     p.Catalog.Name,
+	}, child...)
+	if err != nil {
+		return nil, err
+	}
+
 	p.IngestBucket, p.MastersBucket = p.Storage.IngestName, p.Storage.MastersName
 	p.DeliveryBucket, p.LogsBucket = p.Storage.DeliveryName, p.Storage.LogsName
-	p.IngestQueueUrl, p.TranscodeQueueUrl = p.IngestQueue.Url, p.TranscodeQueue.Url
+	p.IngestQueueUrl, p.TranscodeQueueUrl, p.EventsQueueUrl = p.IngestQueue.Url, p.TranscodeQueue.Url, p.EventsQueue.Url
 	p.CatalogTable = p.Catalog.Name
 	p.AlertTopicArn, p.NotifyTopicArn = p.Alerts.TopicArn, p.Alerts.NotifyTopicArn
 	p.KeyArn = p.Key.Arn
+	p.UploadApiUrl = p.API.Endpoint
+	p.PlaybackDomain = p.Delivery.PlaybackDomain
+	p.DistributionId = p.Delivery.DistributionId
+	p.SigningSecretArn = p.Delivery.SigningSecretArn
+	p.DashboardName = p.Dashboard.DashboardName
 	return p, ctx.RegisterResourceOutputs(p, p.outputs())
+}
+
+// refsFor narrows refs to the resources fn's environment, permissions and trigger name.
+func refsFor(fn manifest.Function, refs map[manifest.Resource]ottaws.ResourceRef) map[manifest.Resource]ottaws.ResourceRef {
+	out := map[manifest.Resource]ottaws.ResourceRef{}
+	use := func(r manifest.Resource) {
+		if r != "" {
+			out[r] = refs[r]
+		}
+	}
+	use(fn.Trigger)
+	for _, e := range fn.Env {
+		use(e.From)
+	}
+	for _, p := range fn.Permissions {
+		use(p.On)
+	}
+	return out
+}
+
+// settingsFor narrows settings to those fn's environment reads.
+func settingsFor(fn manifest.Function, settings map[manifest.Setting]pulumi.StringInput) map[manifest.Setting]pulumi.StringInput {
+	out := map[manifest.Setting]pulumi.StringInput{}
+	for _, e := range fn.Env {
+		if e.Setting != "" {
+			out[e.Setting] = settings[e.Setting]
+		}
+	}
+	return out
+}
+
+func union(lists ...[]string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, l := range lists {
+		for _, v := range l {
+			if !seen[v] {
+				seen[v] = true
+				out = append(out, v)
+			}
+		}
+	}
+	return out
 }
 
 // DefaultReceives is how many receives a transcode request gets beyond the spec's retries.
@@ -209,6 +392,9 @@ func (p *Platform) outputs() pulumi.Map {
 		"ingestBucket": p.IngestBucket, "mastersBucket": p.MastersBucket,
 		"deliveryBucket": p.DeliveryBucket, "logsBucket": p.LogsBucket,
 		"ingestQueueUrl": p.IngestQueueUrl, "transcodeQueueUrl": p.TranscodeQueueUrl,
+		"eventsQueueUrl": p.EventsQueueUrl, "uploadApiUrl": p.UploadApiUrl,
+		"playbackDomain": p.PlaybackDomain, "distributionId": p.DistributionId,
+		"signingSecretArn": p.SigningSecretArn, "dashboardName": p.DashboardName,
 		"catalogTable": p.CatalogTable, "alertTopicArn": p.AlertTopicArn,
 		"notifyTopicArn": p.NotifyTopicArn, "keyArn": p.KeyArn,
 	}

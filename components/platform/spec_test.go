@@ -278,3 +278,25 @@ func TestCountingSeesRegistrations(t *testing.T) {
 		t.Errorf("counted %d registrations, want %d (> 0)", got, want)
 	}
 }
+
+func BenchmarkParseSpec(b *testing.B) {
+	cfg, err := ReadStackConfig(projectDir, "acme-prod")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := ParseSpec(cfg); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkReadStackConfig(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := ReadStackConfig(projectDir, "acme-prod"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
