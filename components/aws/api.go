@@ -10,6 +10,8 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lambda"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/ottkit/ottkit/functions/aws/manifest"
 )
 
 // APIType is the type token of API.
@@ -20,16 +22,6 @@ const (
 	DefaultThrottleBurst = 100
 	DefaultThrottleRate  = 50.0
 )
-
-// APIRoutes are the routes the api function serves (see package functions/aws/api), each
-// behind the JWT authorizer. A path API Gateway has no route for never reaches the function.
-var APIRoutes = []string{
-	"POST /uploads",
-	"POST /uploads/complete",
-	"GET /assets",
-	"GET /assets/{id}",
-	"POST /assets/{id}/playback",
-}
 
 // APIArgs configures an API.
 type APIArgs struct {
@@ -56,7 +48,8 @@ type APIArgs struct {
 }
 
 // API is the platform's HTTP API: API Gateway (HTTP protocol) with a JWT authorizer on every
-// route, proxying to the api function with payload format 2.0, a throttled $default stage
+// route the api function declares (manifest.APIRoutes; a path without a route never reaches
+// the function), proxying to the api function with payload format 2.0, a throttled $default stage
 // that deploys itself and writes JSON access logs to an encrypted log group, and the one
 // permission that lets this API, and no other, invoke the function.
 type API struct {
@@ -128,7 +121,7 @@ func NewAPI(ctx *pulumi.Context, name string, args *APIArgs, opts ...pulumi.Reso
 		return nil, err
 	}
 
-	for _, key := range APIRoutes {
+	for _, key := range manifest.APIRoutes {
 		if _, err := apigatewayv2.NewRoute(ctx, name+"-route-"+routeSlug(key), &apigatewayv2.RouteArgs{
 			ApiId:             a.Api.ID(),
 			RouteKey:          pulumi.String(key),

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/ottkit/ottkit/functions/aws/manifest"
 )
 
 const edgeAPIFunctionArn = "arn:aws:lambda:us-east-1:123456789012:function:acme-dev-fn-api"
@@ -187,7 +189,7 @@ func TestAPIValidation(t *testing.T) {
 
 func TestRouteSlug(t *testing.T) {
 	seen := map[string]string{}
-	for _, r := range APIRoutes {
+	for _, r := range manifest.APIRoutes {
 		s := routeSlug(r)
 		if prev, ok := seen[s]; ok {
 			t.Errorf("routes %q and %q share the slug %q", prev, r, s)
