@@ -145,6 +145,12 @@ func (h *Handler) handleMessage(ctx context.Context, msg events.SQSMessage) erro
 	if err != nil {
 		return err
 	}
+	if ev.ETag != "" && info.ETag != ev.ETag {
+		// The key now holds a newer object whose own event will come (or came); probing it
+		// under this event's asset id would mix two uploads.
+		h.log.WarnContext(ctx, "dropping an event for an object since overwritten", "key", up.key, "eventETag", ev.ETag, "currentETag", info.ETag)
+		return nil
+	}
 	up.tenant, up.filename, _ = parseKey(up.key)
 	verdict, summary, err := h.judge(ctx, up, info)
 	if err != nil {

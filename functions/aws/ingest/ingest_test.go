@@ -18,6 +18,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/ottkit/ottkit/functions/aws/awstest"
 	"github.com/ottkit/ottkit/functions/aws/catalog"
@@ -378,5 +379,45 @@ func TestLoadConfig(t *testing.T) {
 		if err == nil || !strings.HasPrefix(err.Error(), name+": ") {
 			t.Errorf("%s=%s: error %v, want one naming %s", name, value, err, name)
 		}
+	}
+}
+
+func TestEventForAnOverwrittenObjectIsDropped(t *testing.T) {
+	f := newFixture(t)
+	key := "uploads/acme/u1/reused.mp4"
+	_, err := f.env.Admin.S3.PutBucketVersioning(context.Background(), &s3.PutBucketVersioningInput{
+		Bucket: aws.String(f.cfg.IngestBucket), VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusEnabled},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := f.upload(t, key, read(t, testmedia.PNGAsMP4))
+	second := f.upload(t, key, read(t, testmedia.Landscape1080p))
+	// Delivered out of order: the newer event first, the stale one after.
+	handleAll(t, f.handler(), second, first)
+
+	var ids []string
+	for _, ev := range []string{first, second} {
+		var e struct {
+			Detail struct {
+				Object struct {
+					Version string `json:"version-id"`
+				} `json:"object"`
+			} `json:"detail"`
+		}
+		json.Unmarshal([]byte(ev), &e)
+		ids = append(ids, pipeline.AssetID(f.cfg.IngestBucket, key, e.Detail.Object.Version))
+	}
+	if ids[0] == ids[1] {
+		t.Fatal("both versions got the same asset id; is versioning on?")
+	}
+	if _, err := f.admin.Get(context.Background(), ids[0]); err == nil {
+		t.Error("the overwritten version got an asset")
+	}
+	if a, err := f.admin.Get(context.Background(), ids[1]); err != nil || a.Status != pipeline.StatusQueued {
+		t.Errorf("current version: %+v, %v; want queued", a, err)
+	}
+	if _, ok := f.exists(t, f.cfg.IngestBucket, "quarantine/acme/u1/reused.mp4"); ok {
+		t.Error("the current, valid object was quarantined because of the stale event")
 	}
 }
