@@ -131,3 +131,24 @@ func (cfg Config) validate(p *Pack) error {
 	}
 	return nil
 }
+
+// MarshalJSON writes the configuration in the format ParseConfig reads and `pulumi preview
+// --policy-pack-config` accepts.
+func (cfg Config) MarshalJSON() ([]byte, error) {
+	out := make(map[string]any, len(cfg))
+	for name, c := range cfg {
+		if len(c.Properties) == 0 {
+			out[name] = string(c.EnforcementLevel)
+			continue
+		}
+		obj := make(map[string]any, len(c.Properties)+1)
+		for k, v := range c.Properties {
+			obj[k] = v
+		}
+		if c.EnforcementLevel != "" {
+			obj["enforcementLevel"] = string(c.EnforcementLevel)
+		}
+		out[name] = obj
+	}
+	return json.Marshal(out)
+}

@@ -1,6 +1,7 @@
 package policies
 
 import (
+	"encoding/json"
 	"reflect"
 	"strings"
 	"testing"
@@ -61,5 +62,24 @@ func TestMerge(t *testing.T) {
 	}
 	if base["deny_region"].EnforcementLevel != "" {
 		t.Errorf("Merge changed its receiver: %#v", base)
+	}
+}
+
+func TestConfigJSONRoundTrip(t *testing.T) {
+	cfg := Config{
+		"all":          {EnforcementLevel: Advisory},
+		"deny_region":  {EnforcementLevel: Mandatory, Properties: map[string]any{"allowedRegions": []any{"eu-west-1"}}},
+		"deny_sqs_kms": {Properties: map[string]any{"x": true}},
+	}
+	b, err := json.Marshal(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := ParseConfig(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, cfg) {
+		t.Errorf("round trip through %s: got %#v, want %#v", b, got, cfg)
 	}
 }

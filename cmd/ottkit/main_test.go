@@ -283,3 +283,25 @@ func TestPolicyPackFromDirectory(t *testing.T) {
 		t.Errorf("exit %d, want 1 with the pack read from disk: %s", code, errOut)
 	}
 }
+
+func TestPolicyConfig(t *testing.T) {
+	code, out, errOut := ottkit(t, "policy", "config", "--stack", "acme-prod", "--project-dir", projectDir)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	cfg, err := policies.ParseConfig([]byte(out))
+	if err != nil {
+		t.Fatalf("output is not a policy config: %v\n%s", err, out)
+	}
+	want := policies.Config{"deny_region": {Properties: map[string]any{"allowedRegions": []any{"eu-west-1", "eu-central-1"}}}}
+	if !reflect.DeepEqual(cfg, want) {
+		t.Errorf("got %#v, want %#v", cfg, want)
+	}
+	code, out, _ = ottkit(t, "policy", "config", "--stack", "dev-aws", "--project-dir", projectDir)
+	if code != exitOK || !strings.Contains(out, `"deny_stateful_retained": "advisory"`) {
+		t.Errorf("exit %d, dev-aws config %s: want the retention rules advisory", code, out)
+	}
+	if code, _, errOut := ottkit(t, "policy", "config", "--project-dir", projectDir); code != exitUsage || !strings.Contains(errOut, "--stack is required") {
+		t.Errorf("without --stack: exit %d, stderr %q", code, errOut)
+	}
+}

@@ -19,7 +19,7 @@ func newPolicyCmd() *cobra.Command {
 		Use:   "policy",
 		Short: "Evaluate and document the policy pack",
 	}
-	cmd.AddCommand(newPolicyCheckCmd(), newPolicyDocsCmd())
+	cmd.AddCommand(newPolicyCheckCmd(), newPolicyDocsCmd(), newPolicyConfigCmd())
 	return cmd
 }
 
@@ -123,5 +123,54 @@ func newPolicyDocsCmd() *cobra.Command {
 	}
 	cmd.Flags().StringVar(&out, "out", "", "file to write (default: standard output)")
 	cmd.Flags().StringVar(&dir, "policy-pack", "", "policy pack directory (default: the pack built into ottkit)")
+	return cmd
+}
+
+func newPolicyConfigCmd() *cobra.Command {
+	var stack, projectDir, user string
+	cmd := &cobra.Command{
+		Use:   "config --stack NAME",
+		Short: "Print the policy configuration a stack implies, for pulumi --policy-pack-config",
+		Long: `config prints the policy configuration ottkit plan uses for a stack (its
+ottkit:allowedRegions as deny_region's allowedRegions, advisory retention rules when
+ottkit:retainData is false), with --policy-config laid over it, as the JSON that
+"pulumi preview --policy-pack policies --policy-pack-config FILE" reads. Both CI paths then
+judge a stack by the same rules.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if stack == "" {
+				return fmt.Errorf("policy config: --stack is required")
+			}
+			project, err := findProject(projectDir)
+			if err != nil {
+				return err
+			}
+			cfg, err := planSource.readConfig(project.dir, stack)
+			if err != nil {
+				return err
+			}
+			base, err := policies.ForStack(cfg)
+			if err != nil {
+				return err
+			}
+			pack, over, err := (&packFlags{config: user}).load()
+			if err != nil {
+				return err
+			}
+			merged := base.Merge(over)
+			if _, err := pack.Prepare(ctxOf(cmd), merged); err != nil {
+				return err
+			}
+			b, err := json.MarshalIndent(merged, "", "  ")
+			if err != nil {
+				return err
+			}
+			_, err = fmt.Fprintf(cmd.OutOrStdout(), "%s\n", b)
+			return err
+		},
+	}
+	cmd.Flags().StringVar(&stack, "stack", "", "stack whose configuration to derive (stacks/Pulumi.NAME.yaml)")
+	cmd.Flags().StringVar(&projectDir, "project-dir", "", "directory holding Pulumi.yaml (default: the nearest one above the working directory)")
+	cmd.Flags().StringVar(&user, "policy-config", "", "policy configuration JSON to lay over the stack's")
 	return cmd
 }
