@@ -243,11 +243,8 @@ func Path(t testing.TB, k Kind) string {
 
 func ffmpegVersion() (string, int, error) {
 	tools.once.Do(func() {
-		for _, tool := range []string{"ffmpeg", "ffprobe"} {
-			if _, err := exec.LookPath(tool); err != nil {
-				tools.err = fmt.Errorf("%s is not on PATH; install it (apt-get install -y ffmpeg): %w", tool, err)
-				return
-			}
+		if tools.err = findTools(); tools.err != nil {
+			return
 		}
 		out, err := exec.Command("ffmpeg", "-hide_banner", "-version").Output()
 		if err != nil {
@@ -261,6 +258,16 @@ func ffmpegVersion() (string, int, error) {
 		}
 	})
 	return tools.version, tools.major, tools.err
+}
+
+// findTools fails with install instructions when ffmpeg or ffprobe is missing.
+func findTools() error {
+	for _, tool := range []string{"ffmpeg", "ffprobe"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			return fmt.Errorf("%s is not on PATH; install it (apt-get install -y ffmpeg): %w", tool, err)
+		}
+	}
+	return nil
 }
 
 // cacheDir holds generated files across test processes; OTTKIT_TESTMEDIA_DIR overrides it.

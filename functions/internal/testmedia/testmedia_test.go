@@ -2,6 +2,7 @@ package testmedia
 
 import (
 	"os"
+	"strings"
 	"testing"
 )
 
@@ -91,5 +92,13 @@ func TestPathRegeneratesDamagedCache(t *testing.T) {
 	}
 	if err := verify(r, again); err != nil {
 		t.Errorf("regenerated file fails its checks: %v", err)
+	}
+}
+
+func TestFindToolsExplainsMissingFFmpeg(t *testing.T) {
+	t.Setenv("PATH", t.TempDir())
+	err := findTools()
+	if err == nil || !strings.Contains(err.Error(), "ffmpeg is not on PATH") || !strings.Contains(err.Error(), "apt-get install") {
+		t.Errorf("findTools() = %v, want an error naming ffmpeg and how to install it", err)
 	}
 }
