@@ -1,5 +1,8 @@
 package probe
 
+// Sequence parameter set parsing for H.264 and H.265 elementary streams: a transport stream
+// states no picture size, so the probe reads it from the first SPS in the head.
+
 import "errors"
 
 // errBits is returned by bitReader when a parameter set ends early.
