@@ -27,6 +27,7 @@ type apiError struct {
 	message string
 }
 
+// Error implements error for logs; clients see only code and message.
 func (e *apiError) Error() string { return e.code + ": " + e.message }
 
 func fail(status int, code, message string) *apiError {

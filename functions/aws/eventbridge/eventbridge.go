@@ -159,6 +159,7 @@ type jobDetail struct {
 // number, but a string is cheap to tolerate.
 type flexInt int
 
+// UnmarshalJSON accepts 1040, "1040" and null.
 func (f *flexInt) UnmarshalJSON(b []byte) error {
 	s := string(bytes.Trim(b, `"`))
 	if s == "" || s == "null" {

@@ -67,6 +67,7 @@ func New(w io.Writer, level slog.Leveler) *slog.Logger {
 
 type handler struct{ slog.Handler }
 
+// Handle adds the request and asset ids to every record.
 func (h handler) Handle(ctx context.Context, r slog.Record) error {
 	requestID := ""
 	if lc, ok := lambdacontext.FromContext(ctx); ok {
@@ -76,10 +77,12 @@ func (h handler) Handle(ctx context.Context, r slog.Record) error {
 	return h.Handler.Handle(ctx, r)
 }
 
+// WithAttrs keeps the id-adding wrapper around the derived handler.
 func (h handler) WithAttrs(attrs []slog.Attr) slog.Handler {
 	return handler{h.Handler.WithAttrs(attrs)}
 }
 
+// WithGroup keeps the id-adding wrapper around the derived handler.
 func (h handler) WithGroup(name string) slog.Handler {
 	return handler{h.Handler.WithGroup(name)}
 }
