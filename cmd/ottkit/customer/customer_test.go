@@ -19,7 +19,7 @@ const repoRoot = "../../.."
 
 // newProject returns a project directory with the repository's Pulumi.yaml and an empty
 // stacks/ directory.
-func newProject(t *testing.T) string {
+func newProject(t testing.TB) string {
 	t.Helper()
 	dir := t.TempDir()
 	py, err := os.ReadFile(filepath.Join(repoRoot, "Pulumi.yaml"))
