@@ -84,6 +84,9 @@ func prepare(ctx context.Context, c *ast.Compiler, store storage.Store, rules []
 // Pack returns the pack the evaluator runs.
 func (e *Evaluator) Pack() *Pack { return e.pack }
 
+// Enabled returns how many of the pack's rules the configuration leaves enabled.
+func (e *Evaluator) Enabled() int { return len(e.levels) }
+
 // Evaluate runs resource rules on every resource and stack rules once over all of them, and
 // returns the violations sorted by level (mandatory first), policy and URN. stackURN is the URN
 // stack-rule violations are reported against, as the analyzer reports them against the stack.

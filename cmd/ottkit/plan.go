@@ -75,9 +75,11 @@ type planResult struct {
 	Resources  []planResource       `json:"resources"`
 	Violations []policies.Violation `json:"violations"`
 
-	outputs  map[string]any
-	grants   []functionGrants
-	duration time.Duration
+	outputs      map[string]any
+	grants       []functionGrants
+	duration     time.Duration
+	evaluator    *policies.Evaluator
+	policyConfig policies.Config
 }
 
 type planResource struct {
@@ -130,7 +132,7 @@ func runPlan(ctx context.Context, w io.Writer, f planFlags) error {
 			if i > 0 {
 				fmt.Fprintln(w)
 			}
-			printPlan(w, pack, r)
+			printPlan(w, r)
 		}
 	}
 	for _, r := range results {
@@ -152,7 +154,7 @@ func planStack(ctx context.Context, project *projectFile, stack string, pack *po
 	if err != nil {
 		return nil, fmt.Errorf("stack %s: %w", stack, err)
 	}
-	e, err := prepare(ctx, pack, base, user)
+	e, policyConfig, err := prepare(ctx, pack, base, user)
 	if err != nil {
 		return nil, err
 	}
@@ -165,7 +167,8 @@ func planStack(ctx context.Context, project *projectFile, stack string, pack *po
 	if err != nil {
 		return nil, err
 	}
-	r := &planResult{Stack: stack, Violations: vs, outputs: res.Outputs, grants: grantsOf(resources)}
+	r := &planResult{Stack: stack, Violations: vs, outputs: res.Outputs, grants: grantsOf(resources),
+		evaluator: e, policyConfig: policyConfig}
 	if r.Violations == nil {
 		r.Violations = []policies.Violation{}
 	}
@@ -181,7 +184,7 @@ func planStack(ctx context.Context, project *projectFile, stack string, pack *po
 }
 
 // printPlan writes one stack's report.
-func printPlan(w io.Writer, pack *policies.Pack, r *planResult) {
+func printPlan(w io.Writer, r *planResult) {
 	fmt.Fprintf(w, "Stack %s: %d resources (planned offline in %s)\n\n", r.Stack, len(r.Resources), r.duration.Round(time.Millisecond))
 
 	fmt.Fprintln(w, "Resources by type")
@@ -230,7 +233,7 @@ func printPlan(w io.Writer, pack *policies.Pack, r *planResult) {
 		fmt.Fprintf(w, "  %s = %s\n", k, s)
 	}
 	fmt.Fprintln(w)
-	printViolations(w, pack, r.Violations, len(r.Resources))
+	printViolations(w, r.evaluator, r.policyConfig, r.Violations, len(r.Resources))
 }
 
 // projectFile is the part of Pulumi.yaml plan needs.

@@ -72,7 +72,7 @@ func runPolicyCheck(cmd *cobra.Command, file string, flags packFlags, asJSON boo
 	if err != nil {
 		return err
 	}
-	e, err := prepare(ctxOf(cmd), pack, policies.Config{}, user)
+	e, cfg, err := prepare(ctxOf(cmd), pack, policies.Config{}, user)
 	if err != nil {
 		return err
 	}
@@ -93,7 +93,7 @@ func runPolicyCheck(cmd *cobra.Command, file string, flags packFlags, asJSON boo
 	} else {
 		fmt.Fprintf(w, "%s: %d resources from pulumi %s (%s)\n\n", file, len(snap.Resources), map[string]string{
 			"preview": "preview --json", "export": "stack export"}[snap.Source], snap.StackURN)
-		printViolations(w, pack, vs, len(snap.Resources))
+		printViolations(w, e, cfg, vs, len(snap.Resources))
 	}
 	if policies.Blocking(vs) {
 		return errViolations

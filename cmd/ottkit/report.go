@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -56,13 +57,15 @@ func ctxOf(cmd *cobra.Command) context.Context {
 	return context.Background()
 }
 
-// prepare builds the evaluator for base overlaid with the user's configuration.
-func prepare(ctx context.Context, pack *policies.Pack, base, user policies.Config) (*policies.Evaluator, error) {
-	e, err := pack.Prepare(ctx, base.Merge(user))
+// prepare builds the evaluator for base overlaid with the user's configuration, and returns
+// the configuration it uses.
+func prepare(ctx context.Context, pack *policies.Pack, base, user policies.Config) (*policies.Evaluator, policies.Config, error) {
+	cfg := base.Merge(user)
+	e, err := pack.Prepare(ctx, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("policy config: %w", err)
+		return nil, nil, fmt.Errorf("policy config: %w", err)
 	}
-	return e, nil
+	return e, cfg, nil
 }
 
 // verdict summarises a set of violations.
@@ -85,9 +88,13 @@ func verdictOf(vs []policies.Violation) verdict {
 // printViolations writes the policy verdicts for humans: one block per violation, mandatory
 // first, with the rule's title and remediation, and a closing verdict line. In GitHub Actions
 // it also emits workflow commands, so violations show up as annotations on the run.
-func printViolations(w io.Writer, pack *policies.Pack, vs []policies.Violation, resources int) {
-	enabled := len(pack.Rules)
-	fmt.Fprintf(w, "Policies (%d rules, pack %q)\n", enabled, pack.Title)
+func printViolations(w io.Writer, e *policies.Evaluator, cfg policies.Config, vs []policies.Violation, resources int) {
+	pack := e.Pack()
+	fmt.Fprintf(w, "Policies (%d of %d rules enabled, pack %q)\n", e.Enabled(), len(pack.Rules), pack.Title)
+	if len(cfg) > 0 {
+		b, _ := json.Marshal(cfg)
+		fmt.Fprintf(w, "  config %s\n", b)
+	}
 	if len(vs) == 0 {
 		fmt.Fprintf(w, "  ✓ no violations in %d resources\n", resources)
 	}
