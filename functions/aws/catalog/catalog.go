@@ -40,7 +40,27 @@ func New(client *dynamodb.Client, name string) *Table {
 	return &Table{client: client, name: name}
 }
 
-// item renders an asset as a DynamoDB item, adding the GSI's sort key.
+// ProgressAttribute is the item attribute holding Progress(asset), which conditional updates
+// compare so that the database itself refuses a write that would move an asset backwards.
+const ProgressAttribute = "progress"
+
+// Progress orders an asset's states along its life: Attempts*10 plus the status's phase,
+// where the phase is the state machine's Rank with retrying placed after transcoding (its
+// attempt has ended) and the final statuses after both. Every move CanMoveTo allows increases
+// it, including transcoding → retrying (same attempt, later phase) and retrying → transcoding
+// (next attempt), which Rank alone does not order.
+func Progress(a *pipeline.Asset) int {
+	phase := a.Status.Rank()
+	switch {
+	case a.Status == pipeline.StatusRetrying:
+		phase = 3
+	case a.Status.Final():
+		phase = 4
+	}
+	return a.Attempts*10 + phase
+}
+
+// item renders an asset as a DynamoDB item, adding the GSI's sort key and the progress.
 func item(a *pipeline.Asset) (map[string]types.AttributeValue, error) {
 	if a.ID == "" {
 		return nil, errors.New("catalog: asset has no id")
@@ -53,6 +73,7 @@ func item(a *pipeline.Asset) (map[string]types.AttributeValue, error) {
 		return nil, fmt.Errorf("catalog: marshal asset %s: %w", a.ID, err)
 	}
 	av[manifest.CatalogIndexRangeKey] = &types.AttributeValueMemberS{Value: a.IndexKey()}
+	av[ProgressAttribute] = &types.AttributeValueMemberN{Value: strconv.Itoa(Progress(a))}
 	if a.Tenant == "" {
 		// A GSI key attribute may be absent but never empty.
 		delete(av, manifest.CatalogIndexHashKey)
@@ -109,10 +130,11 @@ func (t *Table) Get(ctx context.Context, id string) (*pipeline.Asset, error) {
 }
 
 // Update replaces the stored asset with a, on condition that the stored status is still from
-// and the stored attempt count is not higher than a's: a compare-and-swap, so of two handlers
-// racing on one asset only one wins and the other gets pipeline.ErrConflict. It refuses,
-// before writing anything, a change the state machine does not allow (a.Status must equal from
-// or be a move CanMoveTo permits), so no caller can move an asset backwards.
+// (a compare-and-swap: of two handlers racing on one asset only one wins, the other gets
+// pipeline.ErrConflict) and that the stored Progress is not above a's, so even a caller
+// holding a stale copy cannot move an asset backwards. It refuses, before writing anything, a
+// change the state machine does not allow: a.Status must equal from or be a move CanMoveTo
+// permits.
 func (t *Table) Update(ctx context.Context, from pipeline.Status, a *pipeline.Asset) error {
 	if a.Status != from && !from.CanMoveTo(a.Status) {
 		return fmt.Errorf("catalog: update asset %s: %s → %s is not an allowed move: %w", a.ID, from, a.Status, pipeline.ErrConflict)
@@ -125,11 +147,11 @@ func (t *Table) Update(ctx context.Context, from pipeline.Status, a *pipeline.As
 		TableName: aws.String(t.name),
 		Item:      av,
 		ConditionExpression: aws.String("attribute_exists(#id) AND #status = :from AND " +
-			"(attribute_not_exists(#attempts) OR #attempts <= :attempts)"),
-		ExpressionAttributeNames: map[string]string{"#id": manifest.CatalogHashKey, "#status": "status", "#attempts": "attempts"},
+			"(attribute_not_exists(#progress) OR #progress <= :progress)"),
+		ExpressionAttributeNames: map[string]string{"#id": manifest.CatalogHashKey, "#status": "status", "#progress": ProgressAttribute},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":from":     &types.AttributeValueMemberS{Value: string(from)},
-			":attempts": &types.AttributeValueMemberN{Value: strconv.Itoa(a.Attempts)},
+			":progress": &types.AttributeValueMemberN{Value: strconv.Itoa(Progress(a))},
 		},
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	})
