@@ -112,13 +112,16 @@ func (a *MediaStorageArgs) validate(name string) error {
 	if a.BucketSuffix != "" && !nameRe.MatchString(a.BucketSuffix) {
 		errs = append(errs, fmt.Errorf("media storage: BucketSuffix %q must be lowercase letters, digits and hyphens", a.BucketSuffix))
 	}
-	for field, v := range map[string]int{
-		"IngestExpirationDays": a.IngestExpirationDays, "ArchiveAfterDays": a.ArchiveAfterDays,
-		"NoncurrentVersionExpirationDays": a.NoncurrentVersionExpirationDays,
-		"AccessLogExpirationDays":         a.AccessLogExpirationDays, "AbortIncompleteUploadDays": a.AbortIncompleteUploadDays,
+	for _, f := range []struct {
+		field string
+		v     int
+	}{
+		{"IngestExpirationDays", a.IngestExpirationDays}, {"ArchiveAfterDays", a.ArchiveAfterDays},
+		{"NoncurrentVersionExpirationDays", a.NoncurrentVersionExpirationDays},
+		{"AccessLogExpirationDays", a.AccessLogExpirationDays}, {"AbortIncompleteUploadDays", a.AbortIncompleteUploadDays},
 	} {
-		if v < 0 {
-			errs = append(errs, fmt.Errorf("media storage: %s %d is negative", field, v))
+		if f.v < 0 {
+			errs = append(errs, fmt.Errorf("media storage: %s %d is negative", f.field, f.v))
 		}
 	}
 	if a.DeepArchiveAfterDays > 0 && a.DeepArchiveAfterDays <= a.ArchiveAfterDays {

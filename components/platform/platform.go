@@ -198,9 +198,7 @@ func New(ctx *pulumi.Context, name string, spec *Spec, opts ...pulumi.ResourceOp
 	}
 	p.TranscodeQueue, err = ottaws.NewWorkQueue(ctx, name+"-transcode", &ottaws.WorkQueueArgs{
 		KeyArn: p.Key.Arn, ConsumerTimeoutSeconds: timeouts[manifest.TranscodeQueue],
-		// A resubmitted failure may come back several times before it gives up.
-		MaxReceiveCount: spec.MaxRetries + DefaultReceives,
-		AlarmActions:    alarms, Tags: tags,
+		AlarmActions: alarms, Tags: tags,
 	}, child...)
 	if err != nil {
 		return nil, err
@@ -383,9 +381,6 @@ func union(lists ...[]string) []string {
 	}
 	return out
 }
-
-// DefaultReceives is how many receives a transcode request gets beyond the spec's retries.
-const DefaultReceives = 3
 
 func (p *Platform) outputs() pulumi.Map {
 	return pulumi.Map{

@@ -188,7 +188,7 @@ func (s *Spec) validate(p *problems) {
 		p.add(k("customer"), "%q must be 2 to 20 characters long", s.Customer)
 	case !customerRe.MatchString(s.Customer):
 		p.add(k("customer"), "%q must be lowercase letters, digits and single hyphens, starting with a letter", s.Customer)
-	case strings.HasPrefix(s.Customer, "sthree") || strings.HasPrefix(s.Customer, "xn"):
+	case strings.HasPrefix(s.Customer, "sthree"):
 		p.add(k("customer"), "%q starts with a prefix S3 reserves for bucket names", s.Customer)
 	}
 	switch {
