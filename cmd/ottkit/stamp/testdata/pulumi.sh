@@ -64,6 +64,15 @@ preview | up | refresh | destroy)
 	event '{"sequence":3,"timestamp":3,"summaryEvent":{"maybeCorrupt":false,"durationSeconds":1,"resourceChanges":{"create":1,"same":4},"PolicyPacks":{}}}'
 	event '{"sequence":4,"timestamp":4,"cancelEvent":{}}'
 	echo "Resources: + 1 created, 4 unchanged"
+	# The Automation API tails the event log from the calling process, and stops tailing when
+	# we exit: if we exit before it even opened the file, it drops the events. The real CLI
+	# runs for seconds; we wait until the caller ($PPID) has the file open, at most 5s (Linux:
+	# elsewhere there is no /proc to ask, and the race remains).
+	i=0
+	while [ -n "$eventlog" ] && [ -d /proc/$PPID/fd ] && [ $i -lt 500 ] && ! ls -l /proc/$PPID/fd 2>/dev/null | grep -qF "$eventlog"; do
+		sleep 0.01
+		i=$((i + 1))
+	done
 	exit 0 ;;
 esac
 echo "fake pulumi: unexpected command: $*" >&2
