@@ -173,3 +173,27 @@ deny_cloudfront_waf contains msg if {
 	object.get(input, "webAclId", "") == ""
 	msg := sprintf("%s serves environment %q without a WAF web ACL", [named(input), env])
 }
+
+# METADATA
+# title: Signed cookies expire within the maximum
+# description: >-
+#   The playback cookies the API function signs live at most maxSeconds (default 86400, one
+#   day): a leaked cookie opens the asset for no longer than that. The lifetime is read from
+#   the function's environment variables named in variables (default PLAYBACK_TTL, the
+#   manifest's playback-ttl setting, in seconds).
+# custom:
+#   message: Lower ottkit:playbackTtl, or raise maxSeconds in the policy configuration.
+deny_signed_cookie_lifetime contains msg if {
+	input.__type == function_type
+	some name in config("deny_signed_cookie_lifetime", "variables", ["PLAYBACK_TTL"])
+	raw := input.environment.variables[name]
+	max := config("deny_signed_cookie_lifetime", "maxSeconds", 86400)
+	not lifetime_within(raw, max)
+	msg := sprintf("%s: %s=%v seconds is not a lifetime of at most %d seconds", [named(input), name, raw, max])
+}
+
+lifetime_within(raw, max) if {
+	seconds := to_number(raw)
+	seconds > 0
+	seconds <= max
+}

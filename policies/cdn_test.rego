@@ -52,3 +52,15 @@ test_deny_cloudfront_signed_urls_public_path if {
 	count(deny_cloudfront_signed_urls) == 0 with input as data.fixtures.deny_cloudfront_signed_urls.fail
 		with data.config as {"deny_cloudfront_signed_urls": {"publicPathPatterns": ["assets/*"]}}
 }
+
+test_deny_signed_cookie_lifetime if {
+	count(deny_signed_cookie_lifetime) == 0 with input as data.fixtures.deny_signed_cookie_lifetime.pass
+	count(deny_signed_cookie_lifetime) > 0 with input as data.fixtures.deny_signed_cookie_lifetime.fail
+}
+
+test_deny_signed_cookie_lifetime_not_a_number if {
+	bad := object.union(data.fixtures.deny_signed_cookie_lifetime.pass, {"environment": {"variables": {"PLAYBACK_TTL": "1h"}}})
+	count(deny_signed_cookie_lifetime) > 0 with input as bad
+	count(deny_signed_cookie_lifetime) == 0 with input as data.fixtures.deny_signed_cookie_lifetime.fail
+		with data.config as {"deny_signed_cookie_lifetime": {"maxSeconds": 604800}}
+}
