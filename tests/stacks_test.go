@@ -713,3 +713,23 @@ func BenchmarkStackProgram(b *testing.B) {
 		}
 	}
 }
+
+// TestStackPreview: `pulumi preview` registers the same resources as `pulumi up`, although
+// many outputs are unknown then.
+func TestStackPreview(t *testing.T) {
+	for _, stack := range stackNames(t) {
+		t.Run(stack, func(t *testing.T) {
+			cfg, err := platform.ReadStackConfig(root, stack)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := offline.Run(platform.Program, offline.Options{Project: "ottkit", Stack: stack, Config: cfg, Preview: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, want := res.Inventory(), deploy(t, stack).res.Inventory(); !slices.Equal(got, want) {
+				t.Errorf("preview inventory differs from up:\n%s", lineDiff(strings.Join(want, "\n"), strings.Join(got, "\n")))
+			}
+		})
+	}
+}

@@ -18,7 +18,7 @@ const (
 	DefaultIngestExpirationDays            = 7
 	DefaultArchiveAfterDays                = 30
 	DefaultDeepArchiveAfterDays            = 180
-	DefaultNoncurrentVersionExpirationDays = 90
+	DefaultNoncurrentVersionExpirationDays = 30
 	DefaultAccessLogExpirationDays         = 365
 	DefaultAbortIncompleteUploadDays       = 1
 )
@@ -41,7 +41,9 @@ type MediaStorageArgs struct {
 	// S3 Glacier Deep Archive (negative: never).
 	ArchiveAfterDays     int
 	DeepArchiveAfterDays int
-	// NoncurrentVersionExpirationDays expires replaced master versions.
+	// NoncurrentVersionExpirationDays expires replaced master versions: overwritten or
+	// deleted masters, and the STANDARD copy an in-place archive (CopyObject to the archive
+	// storage class) leaves behind, which is why the default is short.
 	NoncurrentVersionExpirationDays int
 	// AccessLogExpirationDays expires access logs.
 	AccessLogExpirationDays int

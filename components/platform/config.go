@@ -55,7 +55,7 @@ var Keys = []Key{
 	integer("ingestExpirationDays", 7, "Days before uploads (and quarantined files) expire from the ingest bucket.", func(s *Spec) *int { return &s.IngestExpirationDays }),
 	integer("archiveAfterDays", 30, "Days before masters move to S3 Glacier Instant Retrieval.", func(s *Spec) *int { return &s.ArchiveAfterDays }),
 	integer("deepArchiveAfterDays", 180, "Days before masters move to S3 Glacier Deep Archive; 0 never.", func(s *Spec) *int { return &s.DeepArchiveAfterDays }),
-	integer("noncurrentVersionExpirationDays", 90, "Days before replaced master versions expire.", func(s *Spec) *int { return &s.NoncurrentVersionExpirationDays }),
+	integer("noncurrentVersionExpirationDays", 30, "Days before replaced master versions expire (archiving leaves the STANDARD copy as one).", func(s *Spec) *int { return &s.NoncurrentVersionExpirationDays }),
 	integer("accessLogExpirationDays", 365, "Days S3 access logs are kept.", func(s *Spec) *int { return &s.AccessLogExpirationDays }),
 	integer("logRetentionDays", 30, "Days function logs are kept in CloudWatch Logs.", func(s *Spec) *int { return &s.LogRetentionDays }),
 	boolean("retainData", true, "Keep masters, delivery, logs, catalog and key on pulumi destroy.", func(s *Spec) *bool { return &s.RetainData }),
