@@ -44,7 +44,7 @@ func init() { register(newStampCmd) }
 func newStampCmd() *cobra.Command {
 	var f stampFlags
 	cmd := &cobra.Command{
-		Use:   "stamp",
+		Use:   "stamp (preview|up|refresh|destroy)",
 		Short: "Preview, deploy, refresh or destroy many customer stacks at once",
 		Long: `Run one Pulumi operation on every selected customer stack through the Pulumi Automation API
 (this repository is the program; each stack reads stacks/Pulumi.<stack>.yaml).
@@ -139,6 +139,17 @@ func runStamp(ctx context.Context, cmd *cobra.Command, op stamp.Op, f stampFlags
 	}
 	if f.parallel < 1 {
 		return fmt.Errorf("stamp: --parallel %d must be at least 1", f.parallel)
+	}
+	// The Pulumi CLI runs in the project directory; a pack path means the user's directory.
+	for i, pack := range f.policyPacks {
+		abs, err := filepath.Abs(pack)
+		if err != nil {
+			return fmt.Errorf("stamp: --policy-pack %s: %w", pack, err)
+		}
+		if _, err := os.Stat(filepath.Join(abs, "PulumiPolicy.yaml")); err != nil {
+			return fmt.Errorf("stamp: --policy-pack %s is not a policy pack: %w", pack, err)
+		}
+		f.policyPacks[i] = abs
 	}
 	eng, err := stampEngine(f.projectDir, f.org)
 	if err != nil {

@@ -102,7 +102,7 @@ func TestStampCommand(t *testing.T) {
 		},
 		{
 			name:     "one customer, one environment",
-			args:     []string{"stamp", "preview", "--customer", "acme", "--env", "staging", "--policy-pack", "policies"},
+			args:     []string{"stamp", "preview", "--customer", "acme", "--env", "staging", "--policy-pack", "../../policies"},
 			wantCode: exitOK,
 			wantRan:  []string{"preview acme-staging"},
 		},
@@ -137,7 +137,7 @@ func TestStampCommand(t *testing.T) {
 		{name: "no selection", args: []string{"stamp", "up"}, wantCode: exitUsage, wantErr: "either customer names or all", wantNoStart: true},
 		{name: "unknown customer", args: []string{"stamp", "up", "--customer", "umbrella"}, wantCode: exitUsage, wantErr: `"umbrella" has no stack file`, wantNoStart: true},
 		{name: "zero parallel", args: []string{"stamp", "up", "--all", "--parallel", "0"}, wantCode: exitUsage, wantErr: "--parallel 0 must be at least 1", wantNoStart: true},
-		{name: "policy pack on refresh", args: []string{"stamp", "refresh", "--all", "--policy-pack", "policies"}, wantCode: exitUsage, wantErr: "policy packs run on preview and up, not refresh"},
+		{name: "policy pack on refresh", args: []string{"stamp", "refresh", "--all", "--policy-pack", "../../policies"}, wantCode: exitUsage, wantErr: "policy packs run on preview and up, not refresh"},
 		{name: "unknown operation", args: []string{"stamp", "apply", "--all"}, wantCode: exitUsage, wantNoStart: true, wantErr: `unknown operation "apply"`},
 		{name: "no operation", args: []string{"stamp", "--all"}, wantCode: exitUsage, wantNoStart: true, wantErr: "give an operation: preview, up, refresh or destroy"},
 	} {
@@ -184,13 +184,27 @@ func TestStampPassesPolicyPacks(t *testing.T) {
 	dir := stampProject(t)
 	fake := &stampFake{}
 	useStampFake(t, fake)
-	code, _, errOut := runCLI(t, "stamp", "preview", "--customer", "globex", "--policy-pack", "policies",
-		"--policy-pack", "extra-pack", "--project-dir", dir, "--log-dir", t.TempDir())
+	extra := t.TempDir()
+	if err := os.WriteFile(filepath.Join(extra, "PulumiPolicy.yaml"), []byte("runtime: opa\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// Relative to the working directory, though the Pulumi CLI runs in the project directory.
+	code, _, errOut := runCLI(t, "stamp", "preview", "--customer", "globex", "--policy-pack", "../../policies",
+		"--policy-pack", extra, "--project-dir", dir, "--log-dir", t.TempDir())
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	if want := []string{"policies", "extra-pack"}; !slices.Equal(fake.policyPacks, want) {
+	policies, err := filepath.Abs("../../policies")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{policies, extra}; !slices.Equal(fake.policyPacks, want) {
 		t.Errorf("policy packs = %v, want %v", fake.policyPacks, want)
+	}
+
+	code, _, errOut = runCLI(t, "stamp", "preview", "--all", "--policy-pack", t.TempDir(), "--project-dir", dir)
+	if code != exitUsage || !strings.Contains(errOut, "is not a policy pack") {
+		t.Errorf("a directory without PulumiPolicy.yaml: exit %d, stderr %q", code, errOut)
 	}
 }
 
