@@ -105,6 +105,8 @@ func NewStackKey(ctx *pulumi.Context, name string, args *StackKeyArgs, opts ...p
 
 // KeyPolicy is the stack key's policy. The account administers the key and may delegate its
 // use through IAM (the functions' roles get kms:Decrypt and kms:GenerateDataKey that way).
+// S3, DynamoDB and Secrets Manager use the key on behalf of their callers, with the callers'
+// IAM permissions, so they need no statement of their own.
 // AWS services that act on their own get only what they need, and only for the stack's
 // resources:
 //   - CloudWatch, to publish alarms to the encrypted alert topic (alarms named prefix-*);

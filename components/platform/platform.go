@@ -3,6 +3,7 @@ package platform
 import (
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -103,6 +104,9 @@ func consumerTimeout(q manifest.Resource) (int, error) {
 	return 0, fmt.Errorf("platform: no function is triggered by %s", q)
 }
 
+// nameRe is what a platform name must look like to prefix every physical name.
+var nameRe = regexp.MustCompile(`^[a-z][a-z0-9]*(-[a-z0-9]+)*$`)
+
 // New builds the platform spec describes. It validates the spec first, so an invalid spec
 // registers nothing.
 func New(ctx *pulumi.Context, name string, spec *Spec, opts ...pulumi.ResourceOption) (*Platform, error) {
@@ -114,6 +118,9 @@ func New(ctx *pulumi.Context, name string, spec *Spec, opts ...pulumi.ResourceOp
 	}
 	if spec.Cloud != "aws" {
 		return nil, fmt.Errorf("platform: ottkit:cloud %q has no components", spec.Cloud)
+	}
+	if len(name) > 31 || !nameRe.MatchString(name) {
+		return nil, fmt.Errorf("platform: name %q must be a lowercase DNS label of at most 31 characters: it prefixes every physical name (Program uses spec.Prefix())", name)
 	}
 	timeouts := map[manifest.Resource]int{}
 	for _, q := range []manifest.Resource{manifest.IngestQueue, manifest.TranscodeQueue, manifest.EventsQueue} {
@@ -146,7 +153,9 @@ func New(ctx *pulumi.Context, name string, spec *Spec, opts ...pulumi.ResourceOp
 		child = append(child, pulumi.Provider(p.Provider))
 	}
 	tags := pulumi.ToStringMap(spec.ResourceTags())
-	prefix := spec.Prefix()
+	// Every physical name starts with name, and the key and topic policies admit the
+	// stack's resources by that prefix.
+	prefix := name
 
 	var err error
 	p.Key, err = ottaws.NewStackKey(ctx, name+"-key", &ottaws.StackKeyArgs{

@@ -300,3 +300,22 @@ func BenchmarkReadStackConfig(b *testing.B) {
 		}
 	}
 }
+
+func TestNewRejectsBadName(t *testing.T) {
+	s, err := ParseSpec(validConfig(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"Acme", "acme_prod", "a-very-long-platform-name-over-31", ""} {
+		registered := runCounting(t, func(ctx *pulumi.Context) error {
+			_, err := New(ctx, name, s)
+			if err != nil && !strings.Contains(err.Error(), "must be a lowercase DNS label") {
+				t.Errorf("New(%q) error = %v, want the name named", name, err)
+			}
+			return err
+		}, nil)
+		if registered != 0 {
+			t.Errorf("New(%q) registered %d resources, want 0", name, registered)
+		}
+	}
+}
