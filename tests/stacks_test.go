@@ -733,3 +733,41 @@ func TestStackPreview(t *testing.T) {
 		})
 	}
 }
+
+// TestLongestPrefix: the longest customer and environment Spec allows still give valid names
+// everywhere (buckets 63, Lambda functions and IAM roles 64, ...), so validation catches every
+// name problem before deployment.
+func TestLongestPrefix(t *testing.T) {
+	cfg, err := platform.ReadStackConfig(root, "acme-prod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg["ottkit:customer"] = "abcdefghijklmnopqrst"
+	cfg["ottkit:environment"] = "production"
+	res, err := offline.Run(platform.Program, offline.Options{Project: "ottkit", Stack: "long", Config: cfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	limits := map[string]int{
+		"aws:s3/bucketV2:BucketV2": 63, "aws:lambda/function:Function": 64, "aws:iam/role:Role": 64,
+		"aws:sqs/queue:Queue": 80, "aws:cloudwatch/eventRule:EventRule": 64, "aws:sns/topic:Topic": 256,
+	}
+	checked := 0
+	for _, r := range res.Resources {
+		max, ok := limits[r.Type]
+		if !ok {
+			continue
+		}
+		n, _ := r.Inputs["name"].(string)
+		if b, ok := r.Inputs["bucket"].(string); ok {
+			n = b
+		}
+		checked++
+		if len(n) > max || !strings.HasPrefix(n, "abcdefghijklmnopqrst-production-") {
+			t.Errorf("%s %q: %d characters (limit %d)", r.Type, n, len(n), max)
+		}
+	}
+	if checked < 15 {
+		t.Errorf("checked %d names, want every bucket, function, role, queue, rule and topic", checked)
+	}
+}
