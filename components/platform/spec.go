@@ -116,6 +116,9 @@ const (
 	MaxPutBytes = 5 << 30
 	// MaxPresignSeconds is the longest a SigV4 presigned URL may live (7 days).
 	MaxPresignSeconds = 7 * 24 * 3600
+	// MaxPlaybackSeconds caps signed playback cookies at a day, as the policy pack's
+	// deny_signed_cookie_lifetime does: a leaked cookie must not outlive the viewing session.
+	MaxPlaybackSeconds = 24 * 3600
 	// MaxRungs keeps a ladder within one MediaConvert output group's practical size.
 	MaxRungs = 10
 	// MaxUserTags leaves room under AWS's 50 tags per resource for ottkit's own.
@@ -248,7 +251,7 @@ func (s *Spec) validate(p *problems) {
 	oneOf(p, k("archiveStorageClass"), s.ArchiveStorageClass, storageClassValues)
 
 	s.validateAuth(p)
-	between(p, k("playbackTtl"), s.PlaybackTTL, 60, MaxPresignSeconds)
+	between(p, k("playbackTtl"), s.PlaybackTTL, 60, MaxPlaybackSeconds)
 	between(p, k("uploadTtl"), s.UploadTTL, 60, MaxPresignSeconds)
 	if s.MaxUploadBytes < 1 || s.MaxUploadBytes > MaxPutBytes {
 		p.add(k("maxUploadBytes"), "%d is outside 1..%d (a single presigned PUT uploads at most 5 GiB)", s.MaxUploadBytes, int64(MaxPutBytes))
