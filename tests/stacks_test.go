@@ -771,3 +771,28 @@ func TestLongestPrefix(t *testing.T) {
 		t.Errorf("checked %d names, want every bucket, function, role, queue, rule and topic", checked)
 	}
 }
+
+// TestStackHierarchy: everything the stack creates lives under the one Platform component,
+// each resource parented to the component that owns it and named after it.
+func TestStackHierarchy(t *testing.T) {
+	eachStack(t, func(t *testing.T, d *deployed) {
+		p := d.spec.Prefix()
+		platformRes := must(t, d, platform.PlatformType, p)
+		for _, r := range d.res.Resources {
+			if r.URN == platformRes.URN {
+				continue
+			}
+			parent, ok := d.res.ByURN(r.Parent)
+			if !ok {
+				t.Errorf("%s %s: parent %q is not a resource of the stack", r.Type, r.Name, r.Parent)
+				continue
+			}
+			if parent.Custom {
+				t.Errorf("%s %s: parent %s is not a component", r.Type, r.Name, parent.Name)
+			}
+			if !strings.HasPrefix(r.Name, parent.Name+"-") {
+				t.Errorf("%s %s: not named <parent>-<role> (parent %s)", r.Type, r.Name, parent.Name)
+			}
+		}
+	})
+}
