@@ -74,7 +74,7 @@ func TestReadStackConfigErrors(t *testing.T) {
 	}{
 		{"missing stack file", "", `stack "broken"`},
 		{"missing required key", "config:\n  aws:region: us-east-1\n  ottkit:customer: x1\n",
-			"ottkit:jwtIssuer: required by Pulumi.yaml but not set"},
+			"ottkit:extra: required by Pulumi.yaml but not set"},
 		{"wrong type", "config:\n  ottkit:maxHeight: tall\n  ottkit:customer: ab\n  ottkit:jwtIssuer: https://a.example/\n  ottkit:jwtAudience: [a]\n  ottkit:signingPublicKeys: [x]\n",
 			"ottkit:maxHeight: must be of type integer"},
 		{"secret", "config:\n  ottkit:alertEmail:\n    secure: v1:abc\n",
@@ -87,6 +87,8 @@ func TestReadStackConfigErrors(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			// A key declared without a default must be set by every stack.
+			py = append(py, "  extra:\n    type: string\n    description: required by this test\n"...)
 			if err := os.WriteFile(filepath.Join(dir, "Pulumi.yaml"), py, 0o644); err != nil {
 				t.Fatal(err)
 			}
@@ -202,5 +204,27 @@ func mustWrite(t *testing.T, path string, b []byte) {
 	}
 	if err := os.WriteFile(path, b, 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestLoadSpecNamesEveryMissingKey: a stack file lacking every required key hears about all of
+// them at once.
+func TestLoadSpecNamesEveryMissingKey(t *testing.T) {
+	dir := t.TempDir()
+	py, err := os.ReadFile(filepath.Join(projectDir, "Pulumi.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustWrite(t, filepath.Join(dir, "Pulumi.yaml"), py)
+	mustWrite(t, filepath.Join(dir, "stacks", "Pulumi.empty.yaml"), []byte("config:\n  aws:region: eu-west-1\n"))
+	_, err = LoadSpec(dir, "empty")
+	if err == nil {
+		t.Fatal("no error for a stack without its required keys")
+	}
+	for _, want := range []string{"ottkit:customer: required", "ottkit:jwtIssuer: required",
+		"ottkit:jwtAudience: required", "ottkit:signingPublicKeys: required"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q:\n%v", want, err)
+		}
 	}
 }
