@@ -67,7 +67,10 @@ func TestPlanReport(t *testing.T) {
 		t.Fatalf("exit %d, want 0; stderr %s\n%s", code, errOut, out)
 	}
 	for _, want := range []string{"Stack acme-prod:", "Resources by type", "aws:s3/bucketV2:BucketV2",
-		"IAM grants by function", "Outputs", "mastersBucket = ", "Result: PASS (0 mandatory"} {
+		"IAM grants by function", "acme-prod-fn-transcode-function (role acme-prod-fn-transcode-role)",
+		`when {"StringEquals":{"iam:PassedToService":["mediaconvert.amazonaws.com"]}}`,
+		"Outputs", "mastersBucket = ", `config {"deny_region":{"allowedRegions":["eu-west-1","eu-central-1"]}}`,
+		"Result: PASS (0 mandatory"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("report lacks %q:\n%s", want, out)
 		}
