@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -309,5 +310,43 @@ func TestEmbeddedMatchesDirectory(t *testing.T) {
 	disk, _ := fs.Glob(os.DirFS("."), "*.rego")
 	if !reflect.DeepEqual(names, disk) {
 		t.Errorf("embedded %v, on disk %v", names, disk)
+	}
+}
+
+// ruleLike is the pattern pulumi-policy-opa (unreleased, CHANGELOG "Unrecognized rule names now
+// warn") uses to spot a helper that looks like a mistyped policy and print
+// warning[opa/unrecognized-rule] for it.
+var ruleLike = regexp.MustCompile(`^(?i:stack[_-]?)?(?i:` +
+	`deny|denies|violation|violations|violate|warn|warns|warning|warnings|` +
+	`require|requires|must|ensure|ensures|enforce|enforces|should|` +
+	`check|checks|validate|validates|verify|verifies|disallow|disallows|` +
+	`prohibit|prohibits|forbid|forbids|restrict|restricts|block|blocks|` +
+	`prevent|prevents|mandate|mandates|reject|rejects` +
+	`)(_|-|[A-Z0-9]|$)`)
+
+// TestNoHelperLooksLikeARule keeps the analyzer quiet: no helper (or test) name may look like
+// a misnamed policy.
+func TestNoHelperLooksLikeARule(t *testing.T) {
+	modules, err := readModules(FS(), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := compile(modules, ast.RegoV1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for file, m := range c.Modules {
+		for _, r := range m.Rules {
+			name := r.Head.Name.String()
+			if name == "" {
+				name = r.Head.Ref().String()
+			}
+			if _, _, policy := Classify(name); !policy && ruleLike.MatchString(name) {
+				t.Errorf("%s: helper %q looks like a misnamed policy to the analyzer", file, name)
+			}
+		}
+	}
+	if !ruleLike.MatchString("require_tags") || ruleLike.MatchString("stateful") {
+		t.Errorf("ruleLike does not match what the analyzer matches")
 	}
 }
