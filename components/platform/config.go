@@ -27,9 +27,9 @@ type Key struct {
 	// Type is the Pulumi project config type: string, integer, boolean, array or object;
 	// Items is an array's item type.
 	Type, Items string
-	// Default is the value a stack gets when it sets none, as YAML would hold it. Required
-	// keys default to their empty value, so that a stack missing several of them hears about
-	// all of them at once, from Validate, with the rest of its problems.
+	// Default is the value a stack gets when it sets none, as YAML would hold it; nil means
+	// the key is required, and Pulumi (or ReadStackConfig) names every missing one before the
+	// program runs.
 	Default any
 	// Description is what Pulumi.yaml says about the key.
 	Description string
@@ -41,7 +41,7 @@ type Key struct {
 // Keys lists every ottkit:* configuration key, in the order stack files write them.
 var Keys = []Key{
 	str("cloud", "aws", "Cloud the stack deploys to (aws).", func(s *Spec) *string { return &s.Cloud }),
-	str("customer", "", "Required. Customer short name; resource names start with <customer>-<environment>.", func(s *Spec) *string { return &s.Customer }),
+	str("customer", nil, "Required. Customer short name; resource names start with <customer>-<environment>.", func(s *Spec) *string { return &s.Customer }),
 	str("environment", "dev", "Environment name, e.g. dev or prod.", func(s *Spec) *string { return &s.Environment }),
 	strs("allowedRegions", []any{}, "Regions the customer allows (data residency); empty allows any.", func(s *Spec) *[]string { return &s.AllowedRegions }),
 	str("assumeRoleArn", "", "IAM role in the customer's account to deploy with, through an explicit provider.", func(s *Spec) *string { return &s.AssumeRoleArn }),
@@ -61,9 +61,9 @@ var Keys = []Key{
 	integer("logRetentionDays", 30, "Days function logs are kept in CloudWatch Logs.", func(s *Spec) *int { return &s.LogRetentionDays }),
 	boolean("retainData", true, "Keep masters, delivery, logs, catalog and key on pulumi destroy.", func(s *Spec) *bool { return &s.RetainData }),
 	str("archiveStorageClass", "GLACIER_IR", "Storage class masters are copied to once transcoded.", func(s *Spec) *string { return &s.ArchiveStorageClass }),
-	str("jwtIssuer", "", "Required. https URL of the identity provider whose JWTs the API accepts.", func(s *Spec) *string { return &s.JWTIssuer }),
-	strs("jwtAudience", []any{}, "Required. Audiences the API's JWT authorizer accepts.", func(s *Spec) *[]string { return &s.JWTAudience }),
-	strs("signingPublicKeys", []any{}, "Required. RSA-2048 public keys (PEM) CloudFront trusts for signed cookies; two while rotating.", func(s *Spec) *[]string { return &s.SigningPublicKeys }),
+	str("jwtIssuer", nil, "Required. https URL of the identity provider whose JWTs the API accepts.", func(s *Spec) *string { return &s.JWTIssuer }),
+	strs("jwtAudience", nil, "Required. Audiences the API's JWT authorizer accepts.", func(s *Spec) *[]string { return &s.JWTAudience }),
+	strs("signingPublicKeys", nil, "Required. RSA-2048 public keys (PEM) CloudFront trusts for signed cookies; two while rotating.", func(s *Spec) *[]string { return &s.SigningPublicKeys }),
 	integer("playbackTtl", 3600, "Lifetime of signed playback cookies, in seconds.", func(s *Spec) *int { return &s.PlaybackTTL }),
 	integer("uploadTtl", 900, "Lifetime of presigned upload URLs, in seconds.", func(s *Spec) *int { return &s.UploadTTL }),
 	{Name: "maxUploadBytes", Type: "integer", Default: MaxPutBytes, Description: "Largest accepted upload, in bytes (at most 5 GiB).",
@@ -328,6 +328,9 @@ func ParseSpec(cfg map[string]string) (*Spec, error) {
 		default:
 			v = key.Default
 		}
+		if v == nil {
+			continue // required and absent: Validate names it
+		}
 		if err := key.set(s, v); err != nil {
 			p = append(p, prefixEach(full, err)...)
 		}
@@ -380,7 +383,7 @@ func (s *Spec) StackConfig() map[string]string {
 }
 
 // WriteStackFile writes the spec as a stack file (Pulumi.<stack>.yaml): aws:region and every
-// ottkit:* key that differs from its default (the required ones always do in a valid Spec). Reading it back with
+// ottkit:* key that is required or differs from its default. Reading it back with
 // ReadStackConfig and ParseSpec gives an equal Spec.
 func (s *Spec) WriteStackFile(w io.Writer) error {
 	cfg := &yaml.Node{Kind: yaml.MappingNode}
@@ -401,7 +404,7 @@ func (s *Spec) WriteStackFile(w io.Writer) error {
 	}
 	for _, key := range Keys {
 		v := key.get(s)
-		if sameValue(v, key.Default) {
+		if key.Default != nil && sameValue(v, key.Default) {
 			continue
 		}
 		if err := add(Namespace+":"+key.Name, v); err != nil {
