@@ -142,14 +142,15 @@ func Load(fsys fs.FS) (*Pack, error) {
 	return p, nil
 }
 
+var runtimeLine = regexp.MustCompile(`(?m)^runtime:\s*(\S+)\s*$`)
+
 // checkManifest reads PulumiPolicy.yaml and insists on the OPA runtime.
 func checkManifest(fsys fs.FS) error {
 	b, err := fs.ReadFile(fsys, "PulumiPolicy.yaml")
 	if err != nil {
 		return fmt.Errorf("policies: reading the pack manifest: %w", err)
 	}
-	re := regexp.MustCompile(`(?m)^runtime:\s*(\S+)\s*$`)
-	m := re.FindSubmatch(b)
+	m := runtimeLine.FindSubmatch(b)
 	if m == nil || string(m[1]) != "opa" {
 		return fmt.Errorf("policies: PulumiPolicy.yaml: runtime must be opa")
 	}

@@ -308,3 +308,19 @@ func TestPolicyConfig(t *testing.T) {
 		t.Errorf("without --stack: exit %d, stderr %q", code, errOut)
 	}
 }
+
+func TestPolicyCheckStdin(t *testing.T) {
+	b, err := os.ReadFile("../../policies/testdata/preview.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out, errOut bytes.Buffer
+	code := execute([]string{"policy", "check", "--json", "-"}, bytes.NewReader(b), &out, &errOut)
+	if code != exitViolations {
+		t.Fatalf("exit %d, want 1: %s", code, errOut.String())
+	}
+	var doc checkResult
+	if err := json.Unmarshal(out.Bytes(), &doc); err != nil || doc.Source != "preview" || len(doc.Violations) == 0 {
+		t.Errorf("got %+v (%v), want the preview's violations", doc, err)
+	}
+}
