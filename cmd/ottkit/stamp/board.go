@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 	"sync"
+	"time"
 )
 
 // board shows one progress line per stack. Live, it redraws every line in place after each
@@ -20,7 +21,15 @@ type board struct {
 	width  int // of the widest stack name, to align the columns
 	drawn  bool
 	closed bool
+	// minRedraw spaces out live redraws caused by resource steps: a few stacks can report
+	// hundreds of steps a second, and a terminal need not show each. Phase changes always
+	// redraw.
+	minRedraw time.Duration
+	lastDraw  time.Time
 }
+
+// liveRedrawInterval is how often resource steps may redraw a live board.
+const liveRedrawInterval = 100 * time.Millisecond
 
 type line struct {
 	phase string // queued, checking (retained resources), running, or the outcome
@@ -30,7 +39,7 @@ type line struct {
 }
 
 func newBoard(w io.Writer, live bool, op Op, stacks []string) *board {
-	b := &board{w: w, live: live, op: op, order: stacks, lines: map[string]*line{}}
+	b := &board{w: w, live: live, op: op, order: stacks, lines: map[string]*line{}, minRedraw: liveRedrawInterval}
 	for _, s := range stacks {
 		b.lines[s] = &line{phase: "queued"}
 		b.width = max(b.width, len(s))
@@ -68,7 +77,7 @@ func (b *board) step(stack string, s Step) {
 		l.steps++
 	}
 	l.last = s.Op + " " + logicalName(s.URN)
-	if b.live {
+	if b.live && time.Since(b.lastDraw) >= b.minRedraw {
 		b.redraw()
 	}
 }
@@ -123,6 +132,7 @@ func (b *board) redraw() {
 	}
 	io.WriteString(b.w, sb.String())
 	b.drawn = true
+	b.lastDraw = time.Now()
 }
 
 func (b *board) render(stack string) string {

@@ -87,6 +87,7 @@ globex-staging  up       failed     stamp: up globex-staging: boom
 func TestBoardRedrawsLive(t *testing.T) {
 	var buf bytes.Buffer
 	b := newBoard(&buf, true, Preview, []string{"a-prod", "b-prod"})
+	b.minRedraw = 0
 	b.status("a-prod", "running")
 	b.step("a-prod", Step{Op: "create", URN: "urn:pulumi:a-prod::ottkit::aws:kms/key:Key::a-prod-key"})
 	b.close()
@@ -123,4 +124,22 @@ func ExampleWriteSummary() {
 	// globex-prod  succeeded  no changes  21s       .ottkit/logs/up/globex-prod.log
 	//
 	// all 2 stack(s) succeeded
+}
+
+func TestBoardThrottlesStepRedraws(t *testing.T) {
+	var buf bytes.Buffer
+	b := newBoard(&buf, true, Up, []string{"a-prod"})
+	b.minRedraw = time.Hour
+	b.status("a-prod", "running") // phase change: drawn
+	for i := range 50 {
+		b.step("a-prod", Step{Op: "create", URN: fmt.Sprintf("urn:pulumi:a-prod::ottkit::aws:sqs/queue:Queue::q%d", i), Done: true})
+	}
+	b.finish("a-prod", Result{Outcome: Succeeded, Changes: Changes{"create": 50}}) // drawn
+	b.close()                                                                      // drawn
+	if draws := strings.Count(buf.String(), "\r\x1b[2K"); draws != 4 {
+		t.Errorf("draws = %d, want 4 (initial, running, finished, close): steps within the interval must not redraw", draws)
+	}
+	if !strings.Contains(buf.String(), "succeeded  50 steps  +50") {
+		t.Errorf("final draw lacks the step count: %q", buf.String())
+	}
 }
