@@ -50,8 +50,8 @@ deny_required_tags contains msg if {
 #   Every regional AWS resource is deployed through a provider whose region is in
 #   allowedRegions (data residency). An empty list (the default) allows any region, as
 #   ottkit:allowedRegions does; ottkit plan passes the stack's ottkit:allowedRegions. Global
-#   services (CloudFront, IAM, Route 53) are exempt, and so are the ACM certificates and
-#   CLOUDFRONT-scoped web ACLs CloudFront requires in us-east-1.
+#   services (CloudFront, IAM, Route 53) are exempt, and so are the ACM certificates (and their
+#   validations) and CLOUDFRONT-scoped web ACLs CloudFront requires in us-east-1.
 # custom:
 #   message: Deploy the stack to an allowed region, or add the region to allowedRegions.
 deny_region contains msg if {
@@ -72,7 +72,7 @@ global_service(r) if startswith(r.__type, "aws:iam/")
 global_service(r) if startswith(r.__type, "aws:route53/")
 
 cloudfront_edge_resource(r) if {
-	r.__type == "aws:acm/certificate:Certificate"
+	r.__type in {"aws:acm/certificate:Certificate", "aws:acm/certificateValidation:CertificateValidation"}
 	region_of(r) == "us-east-1"
 }
 

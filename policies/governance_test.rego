@@ -29,6 +29,10 @@ test_deny_region_cloudfront_edge if {
 	count(deny_region) == 0 with input as acl with data.config as data.fixtures.deny_region.config
 	regional := object.union(acl, {"scope": "REGIONAL"})
 	count(deny_region) > 0 with input as regional with data.config as data.fixtures.deny_region.config
+	validation := object.union(acl, {"__type": "aws:acm/certificateValidation:CertificateValidation"})
+	count(deny_region) == 0 with input as validation with data.config as data.fixtures.deny_region.config
+	table := object.union(acl, {"__type": "aws:dynamodb/table:Table"})
+	count(deny_region) > 0 with input as table with data.config as data.fixtures.deny_region.config
 }
 
 test_deny_required_tags_configured if {
