@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"reflect"
 	"slices"
 	"sort"
 	"strconv"
@@ -436,12 +435,12 @@ func literalMultiline(n *yaml.Node) {
 	}
 }
 
-// sameValue compares two typed config values by their JSON form, so int and int64 or nil and
-// empty lists of the same content compare equal.
+// sameValue compares two typed config values by their JSON form, so int and int64 of the same
+// number compare equal.
 func sameValue(a, b any) bool {
 	ja, _ := json.Marshal(a)
 	jb, _ := json.Marshal(b)
-	return bytes.Equal(ja, jb) || reflect.DeepEqual(a, b)
+	return bytes.Equal(ja, jb)
 }
 
 func sortedKeys(m map[string]string) []string {
