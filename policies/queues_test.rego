@@ -19,3 +19,15 @@ test_stack_deny_sqs_visibility_timeout if {
 	count(stack_deny_sqs_visibility_timeout) == 0 with input as data.fixtures.stack_deny_sqs_visibility_timeout.pass
 	count(stack_deny_sqs_visibility_timeout) > 0 with input as data.fixtures.stack_deny_sqs_visibility_timeout.fail
 }
+
+# A separate aws.sqs.RedrivePolicy resource counts as the queue's redrive policy.
+test_stack_deny_sqs_dead_letter_redrive_resource if {
+	queues := data.fixtures.stack_deny_sqs_dead_letter.fail.resources
+	redrive := {
+		"__type": "aws:sqs/redrivePolicy:RedrivePolicy", "__name": "acme-ingest-redrive",
+		"__urn": "urn:pulumi:prod::ottkit::aws:sqs/redrivePolicy:RedrivePolicy::acme-ingest-redrive",
+		"queueUrl": "https://sqs.eu-west-1.amazonaws.com/123456789012/acme-ingest",
+		"redrivePolicy": json.marshal({"deadLetterTargetArn": "arn:aws:sqs:eu-west-1:123456789012:acme-ingest-dlq", "maxReceiveCount": 5}),
+	}
+	count(stack_deny_sqs_dead_letter) == 0 with input as {"resources": array.concat(queues, [redrive])}
+}

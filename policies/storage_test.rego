@@ -44,3 +44,16 @@ test_stack_deny_s3_access_logging if {
 	count(stack_deny_s3_access_logging) == 0 with input as data.fixtures.stack_deny_s3_access_logging.pass
 	count(stack_deny_s3_access_logging) > 0 with input as data.fixtures.stack_deny_s3_access_logging.fail
 }
+
+# During a preview of a new stack the settings' bucket input is unknown: the join falls back to
+# the engine's property dependencies.
+test_storage_join_by_property_dependency if {
+	masters := [r | some r in data.fixtures.stack_deny_s3_versioning.pass.resources; r.__name == "acme-storage-masters"][0]
+	versioning := [r | some r in data.fixtures.stack_deny_s3_versioning.pass.resources; r.__name == "acme-storage-masters-versioning"][0]
+	unknown := object.union(versioning, {
+		"bucket": "04da6b54-80e4-46f7-96ec-b56ff0331ba9",
+		"propertyDependencies": {"bucket": [masters.__urn]},
+	})
+	count(stack_deny_s3_versioning) == 0 with input as {"resources": [masters, unknown]}
+	count(stack_deny_s3_versioning) > 0 with input as {"resources": [masters, object.remove(unknown, ["propertyDependencies"])]}
+}
