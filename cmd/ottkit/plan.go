@@ -109,12 +109,19 @@ func runPlan(ctx context.Context, w io.Writer, f planFlags) error {
 		return err
 	}
 	var results []*planResult
-	for _, stack := range stacks {
+	for i, stack := range stacks {
 		r, err := planStack(ctx, project, stack, pack, user)
 		if err != nil {
 			return err
 		}
 		results = append(results, r)
+		if !f.json {
+			// Report each stack as soon as it is planned: CI logs show progress.
+			if i > 0 {
+				fmt.Fprintln(w)
+			}
+			printPlan(w, r)
+		}
 	}
 
 	if f.json {
@@ -126,13 +133,6 @@ func runPlan(ctx context.Context, w io.Writer, f planFlags) error {
 		}
 		if err := enc.Encode(v); err != nil {
 			return err
-		}
-	} else {
-		for i, r := range results {
-			if i > 0 {
-				fmt.Fprintln(w)
-			}
-			printPlan(w, r)
 		}
 	}
 	for _, r := range results {
