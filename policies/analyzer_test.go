@@ -80,7 +80,11 @@ func TestAnalyzerEquivalence(t *testing.T) {
 				}
 				var got []string
 				for _, v := range vs {
-					got = append(got, fmt.Sprintf("%s|%s|%s", v.Policy, v.URN, v.Message))
+					urn := v.URN
+					if r, _ := p.Rule(v.Policy); r.Scope == StackScope {
+						urn = stack // the analyzer reports stack rules against the stack
+					}
+					got = append(got, fmt.Sprintf("%s|%s|%s", v.Policy, urn, v.Message))
 				}
 				sort.Strings(got)
 				if !reflect.DeepEqual(got, want) && (len(got) > 0 || len(want) > 0) {
@@ -88,5 +92,55 @@ func TestAnalyzerEquivalence(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestStackViolationsNameTheirResource holds every stack rule to the message convention
+// attribute relies on: each failing fixture's violations point at a resource, not the stack.
+func TestStackViolationsNameTheirResource(t *testing.T) {
+	p := mustPack(t)
+	const stack = "urn:pulumi:prod::ottkit::pulumi:pulumi:Stack::ottkit-prod"
+	for _, rule := range p.Rules {
+		if rule.Scope != StackScope {
+			continue
+		}
+		t.Run(rule.Name, func(t *testing.T) {
+			e, err := p.Prepare(context.Background(), fixtureConfig(t, rule.Name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			vs, err := e.Evaluate(context.Background(), stack, resourcesOf(t, fixture(t, rule.Name, "fail")))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, v := range vs {
+				if v.Policy == rule.Name && (v.URN == stack || v.URN == "") {
+					t.Errorf("%q names no resource of the stack", v.Message)
+				}
+			}
+		})
+	}
+}
+
+func TestAttribute(t *testing.T) {
+	rs := []Resource{
+		{URN: "urn:a", Type: "aws:s3/bucketV2:BucketV2", Name: "media"},
+		{URN: "urn:b", Type: "aws:sqs/queue:Queue", Name: "jobs"},
+		{URN: "urn:c", Type: "aws:mediaconvert/queue:Queue", Name: "jobs"},
+	}
+	vs := []Violation{
+		{URN: "stack", Message: `BucketV2 "media": no encryption`},
+		{URN: "stack", Message: `BucketV2 "media" has no public access block`},
+		{URN: "stack", Message: `Queue "jobs" has no redrive policy`}, // two resources answer to it
+		{URN: "stack", Message: `BucketV2 "other" is missing`},
+		{URN: "stack", Message: "no name at all"},
+	}
+	attribute(vs, rs)
+	var got []string
+	for _, v := range vs {
+		got = append(got, v.URN)
+	}
+	if want := []string{"urn:a", "urn:a", "stack", "stack", "stack"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("got %v, want %v", got, want)
 	}
 }

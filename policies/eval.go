@@ -106,6 +106,7 @@ func (e *Evaluator) Evaluate(ctx context.Context, stackURN string, resources []R
 		if err != nil {
 			return nil, fmt.Errorf("policies: evaluating stack rules: %w", err)
 		}
+		attribute(vs, resources)
 		out = append(out, vs...)
 	}
 	sort.SliceStable(out, func(i, j int) bool {
@@ -155,6 +156,40 @@ func (e *Evaluator) eval(ctx context.Context, q *rego.PreparedEvalQuery, input m
 		}
 	}
 	return out, nil
+}
+
+// attribute points each stack-rule violation at the resource its message is about. The pack's
+// stack rules start every message with the resource's short type and quoted logical name
+// (named() in lib.rego), e.g. `BucketV2 "media-masters": ...`; a message that names no single
+// resource keeps the stack's URN, which is where Pulumi's analyzer reports all of them.
+func attribute(vs []Violation, resources []Resource) {
+	if len(vs) == 0 {
+		return
+	}
+	byName := map[string]string{}
+	for _, r := range resources {
+		short := r.Type[strings.LastIndex(r.Type, ":")+1:]
+		key := fmt.Sprintf("%s %q", short, r.Name)
+		if _, dup := byName[key]; dup {
+			byName[key] = "" // ambiguous: leave such violations on the stack
+			continue
+		}
+		byName[key] = r.URN
+	}
+	for i, v := range vs {
+		// The key ends at the quote that closes the name.
+		open := strings.IndexByte(v.Message, '"')
+		if open < 0 {
+			continue
+		}
+		closing := strings.IndexByte(v.Message[open+1:], '"')
+		if closing < 0 {
+			continue
+		}
+		if urn := byName[v.Message[:open+1+closing+1]]; urn != "" {
+			vs[i].URN = urn
+		}
+	}
 }
 
 // Blocking reports whether any violation is mandatory, i.e. would stop `pulumi up`.

@@ -219,7 +219,8 @@ func TestPolicyCheck(t *testing.T) {
 		want []string
 	}{
 		{"preview", []string{"policy", "check", "../../policies/testdata/preview.json"}, exitViolations,
-			[]string{"5 resources from pulumi preview --json", "✗ mandatory deny_sqs_kms", `BucketV2 "acme-storage-masters": default encryption is "AES256"`}},
+			[]string{"5 resources from pulumi preview --json", "✗ mandatory deny_sqs_kms", `BucketV2 "acme-storage-masters": default encryption is "AES256"`,
+				"at urn:pulumi:prod::ottkit::aws:s3/bucketV2:BucketV2::acme-storage-masters"}},
 		{"export", []string{"policy", "check", "../../policies/testdata/export.json"}, exitViolations,
 			[]string{"from pulumi stack export", "deny_dynamodb_pitr", "API_TOKEN"}},
 		{"all disabled", []string{"policy", "check", "--policy-config", disableAll, "../../policies/testdata/export.json"}, exitOK,

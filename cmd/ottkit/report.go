@@ -106,7 +106,7 @@ func printViolations(w io.Writer, e *policies.Evaluator, cfg policies.Config, vs
 		rule, _ := pack.Rule(v.Policy)
 		fmt.Fprintf(w, "  %s %-9s %s — %s\n", mark, v.Level, v.Policy, rule.Title)
 		fmt.Fprintf(w, "      %s\n", v.Message)
-		if v.URN != "" && rule.Scope == policies.ResourceScope {
+		if v.URN != "" {
 			fmt.Fprintf(w, "      at %s\n", v.URN)
 		}
 		if rule.Message != "" {
