@@ -88,8 +88,9 @@ func (e *Evaluator) Pack() *Pack { return e.pack }
 func (e *Evaluator) Enabled() int { return len(e.levels) }
 
 // Evaluate runs resource rules on every resource and stack rules once over all of them, and
-// returns the violations sorted by level (mandatory first), policy and URN. stackURN is the URN
-// stack-rule violations are reported against, as the analyzer reports them against the stack.
+// returns the violations sorted by level (mandatory first), policy and URN. A stack-rule
+// violation carries the URN of the resource its message names, or stackURN, where Pulumi's
+// analyzer reports them all, when it names none.
 func (e *Evaluator) Evaluate(ctx context.Context, stackURN string, resources []Resource) ([]Violation, error) {
 	var out []Violation
 	if e.resource != nil {
