@@ -69,7 +69,22 @@ var edgeAllSettings = []manifest.Setting{
 	manifest.PlaybackDomain, manifest.PlaybackTTL, manifest.UploadTTL,
 }
 
-func edgeSettingValue(s manifest.Setting) string { return "value-of-" + string(s) }
+// edgeSettingValue is the value of s, rendered as platform.Spec.Settings renders it.
+func edgeSettingValue(s manifest.Setting) string {
+	return map[manifest.Setting]string{
+		manifest.Ladder:              `[{"height":1080,"maxBitrate":6000000},{"height":720,"maxBitrate":3500000}]`,
+		manifest.MaxHeight:           "1080",
+		manifest.VideoCodec:          "h264",
+		manifest.ThumbnailInterval:   "10",
+		manifest.MaxDuration:         "14400",
+		manifest.MaxUploadBytes:      "5368709120",
+		manifest.ArchiveStorageClass: "GLACIER_IR",
+		manifest.MaxRetries:          "2",
+		manifest.PlaybackDomain:      "media.example.com",
+		manifest.PlaybackTTL:         "3600",
+		manifest.UploadTTL:           "900",
+	}[s]
+}
 
 // edgeFunctionArgs deploys fn from the test package with every resource and setting known.
 func edgeFunctionArgs(fn manifest.Function) *GoFunctionArgs {
@@ -237,5 +252,13 @@ func edgeTags() pulumi.StringMap {
 		"ottkit:customer":    pulumi.String("acme"),
 		"ottkit:environment": pulumi.String("dev"),
 		"ottkit:stack":       pulumi.String("acme-dev"),
+	}
+}
+
+func TestEdgeSettingValuesCoverEverySetting(t *testing.T) {
+	for _, s := range edgeAllSettings {
+		if edgeSettingValue(s) == "" {
+			t.Errorf("no test value for setting %s", s)
+		}
 	}
 }
