@@ -324,6 +324,10 @@ func ParseSpec(cfg map[string]string) (*Spec, error) {
 				p = append(p, fmt.Errorf("%s: %w", full, err))
 				continue
 			}
+			if v == nil {
+				p = append(p, fmt.Errorf("%s: null is not a %s", full, key.Type))
+				continue
+			}
 		default:
 			v = key.Default
 		}

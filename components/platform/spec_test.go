@@ -8,6 +8,7 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
+	"reflect"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -113,6 +114,7 @@ func TestValidationRules(t *testing.T) {
 		{"access log expiration", map[string]string{"ottkit:accessLogExpirationDays": "-1"}, "ottkit:accessLogExpirationDays: -1 is outside"},
 		{"log retention", map[string]string{"ottkit:logRetentionDays": "10"}, "ottkit:logRetentionDays: 10 is not a CloudWatch Logs retention"},
 		{"retain data type", map[string]string{"ottkit:retainData": "yes"}, `ottkit:retainData: "yes" is not a valid boolean`},
+		{"retain data null", map[string]string{"ottkit:retainData": "null"}, `ottkit:retainData: null is not a boolean`},
 		{"archive class", map[string]string{"ottkit:archiveStorageClass": "COLD"}, `ottkit:archiveStorageClass: "COLD" is not one of`},
 		{"issuer required", map[string]string{"ottkit:jwtIssuer": ""}, "ottkit:jwtIssuer: required"},
 		{"issuer https", map[string]string{"ottkit:jwtIssuer": "http://auth.example.com/"}, `ottkit:jwtIssuer: "http://auth.example.com/" is not an https URL`},
@@ -320,3 +322,46 @@ func TestNewRejectsBadName(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseSpec: whatever a stack file holds, ParseSpec returns a Spec or an error naming keys;
+// it never panics, and an accepted Spec survives StackConfig unchanged.
+func FuzzParseSpec(f *testing.F) {
+	f.Add("ladder", `[{"height":720,"maxBitrate":3000000}]`)
+	f.Add("ladder", `[{"height":1e400}]`)
+	f.Add("tags", `{"a":"b","c":{"d":1}}`)
+	f.Add("maxHeight", "-1")
+	f.Add("jwtAudience", `"x"`)
+	f.Add("signingPublicKeys", `["-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n"]`)
+	f.Add("retainData", "null")
+	f.Add("geoAllowList", `[1,2]`)
+	f.Fuzz(func(t *testing.T, key, value string) {
+		cfg := map[string]string{}
+		for k, v := range fuzzBase {
+			cfg[k] = v
+		}
+		cfg[Namespace+":"+key] = value
+		s, err := ParseSpec(cfg)
+		if err != nil {
+			if !strings.Contains(err.Error(), "ottkit:") && !strings.Contains(err.Error(), "aws:region") {
+				t.Fatalf("error names no key: %v", err)
+			}
+			return
+		}
+		again, err := ParseSpec(s.StackConfig())
+		if err != nil {
+			t.Fatalf("StackConfig of an accepted spec does not parse: %v", err)
+		}
+		if !reflect.DeepEqual(again, s) {
+			t.Fatalf("round trip changed the spec:\n%+v\n%+v", again, s)
+		}
+	})
+}
+
+// fuzzBase is the dev-aws configuration, read once.
+var fuzzBase = func() map[string]string {
+	cfg, err := ReadStackConfig(projectDir, "dev-aws")
+	if err != nil {
+		panic(err)
+	}
+	return cfg
+}()
