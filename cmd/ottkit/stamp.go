@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -21,6 +22,13 @@ import (
 // stampEngine makes the engine stamp drives; tests replace it with a fake.
 var stampEngine = func(projectDir, org string) (stamp.Engine, error) {
 	return stamp.NewPulumiEngine(projectDir, org)
+}
+
+// stampSignals subscribes to the signals that cancel a run; tests send their own.
+var stampSignals = func() (<-chan os.Signal, func()) {
+	c := make(chan os.Signal, 2)
+	signal.Notify(c, os.Interrupt, syscall.SIGTERM)
+	return c, func() { signal.Stop(c) }
 }
 
 // stampFlags are shared by every `stamp` operation.
@@ -53,7 +61,8 @@ At most --parallel stacks run at once. Each line shows one stack's progress; the
 output goes to one log file per stack; a table summarises the outcome. A failing stack does not
 stop the others, but the exit status is non-zero. Ctrl-C cancels: running operations are
 interrupted through the Automation API (the engine finishes the steps in flight and saves
-state) and stacks not yet started are skipped; a second Ctrl-C exits at once.
+state) and stacks not yet started are skipped; a second Ctrl-C makes the running operations
+stop at once (in-flight steps may be left pending: refresh those stacks afterwards).
 
 Needs the pulumi CLI on PATH, logged in to the backend holding the stacks' state.`,
 		// Without this, cobra answers an unknown operation with help and exit status 0.
@@ -90,28 +99,7 @@ Needs the pulumi CLI on PATH, logged in to the backend holding the stacks' state
 			Short: op.short,
 			Args:  cobra.NoArgs,
 			RunE: func(cmd *cobra.Command, args []string) error {
-				ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
-				defer stop()
-				finished := make(chan struct{})
-				defer close(finished) // runs before stop: the watcher then knows it was not a signal
-				go func() {
-					select {
-					case <-finished:
-						return
-					case <-ctx.Done():
-					}
-					select {
-					case <-finished:
-						return
-					default:
-					}
-					if cmd.Context().Err() == nil {
-						// Restore the default handler: a second Ctrl-C ends the process at once.
-						stop()
-						fmt.Fprintln(cmd.ErrOrStderr(), "\ncancelling: waiting for running stacks to stop (Ctrl-C again to exit now)")
-					}
-				}()
-				return runStamp(ctx, cmd, op.op, f)
+				return runStamp(cmd.Context(), cmd, op.op, f)
 			},
 		}
 		if op.op == stamp.Destroy {
@@ -155,6 +143,14 @@ func runStamp(ctx context.Context, cmd *cobra.Command, op stamp.Op, f stampFlags
 	if err != nil {
 		return err
 	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	// Subscribed before anything runs: an unhandled Ctrl-C would end ottkit on the spot.
+	sigs, stopSignals := stampSignals()
+	defer stopSignals()
+	finished := make(chan struct{})
+	defer close(finished)
+	go stampInterrupts(sigs, stopSignals, cancel, eng, finished, cmd.ErrOrStderr())
 	logDir := f.logDir
 	if logDir == "" {
 		logDir = filepath.Join(f.projectDir, ".ottkit", "logs",
@@ -195,6 +191,31 @@ func runStamp(ctx context.Context, cmd *cobra.Command, op stamp.Op, f stampFlags
 		return fmt.Errorf("stamp %s: %d of %d stack(s) did not succeed", op, n, len(results))
 	}
 	return nil
+}
+
+// stampInterrupts turns the first Ctrl-C (or SIGTERM) into a graceful cancellation: running
+// stacks finish their in-flight steps, queued ones are skipped. The second aborts the engine
+// (Pulumi abandons the in-flight steps); after that the default handling is back, so a third
+// ends ottkit itself.
+func stampInterrupts(sigs <-chan os.Signal, stopSignals func(), cancel context.CancelFunc, eng stamp.Engine,
+	finished <-chan struct{}, stderr io.Writer) {
+	select {
+	case <-finished:
+		return
+	case <-sigs:
+	}
+	fmt.Fprintln(stderr, "\ncancelling: running stacks finish their in-flight steps and save state, queued ones are skipped (Ctrl-C again to stop at once)")
+	cancel()
+	select {
+	case <-finished:
+		return
+	case <-sigs:
+	}
+	if a, ok := eng.(interface{ Abort() }); ok {
+		fmt.Fprintln(stderr, "\nstopping at once: in-flight resource operations may be left pending; run `ottkit stamp refresh` on those stacks afterwards")
+		a.Abort()
+	}
+	stopSignals()
 }
 
 // stampIsTerminal reports whether w is a terminal, where progress lines can be redrawn in place.

@@ -260,3 +260,84 @@ func TestStampWithoutPulumiCLI(t *testing.T) {
 		}
 	}
 }
+
+// blockingFake runs until its context is cancelled; with stubborn set it then also waits for
+// Abort, like a CLI finishing its in-flight steps.
+type blockingFake struct {
+	stubborn bool
+	started  chan string
+	aborted  chan struct{}
+	once     sync.Once
+}
+
+func (f *blockingFake) Run(ctx context.Context, req stamp.Request) (stamp.Changes, error) {
+	f.started <- req.Stack
+	<-ctx.Done()
+	if f.stubborn {
+		<-f.aborted
+	}
+	return nil, fmt.Errorf("update canceled: %w", ctx.Err())
+}
+
+func (f *blockingFake) Retained(ctx context.Context, stack string) ([]string, error) { return nil, nil }
+
+func (f *blockingFake) Abort() { f.once.Do(func() { close(f.aborted) }) }
+
+// TestStampInterrupts: the first signal cancels (running stacks end cancelled, queued ones are
+// skipped), the second aborts the engine.
+func TestStampInterrupts(t *testing.T) {
+	dir := stampProject(t)
+	for _, tc := range []struct {
+		name      string
+		signals   int
+		stubborn  bool
+		wantAbort bool
+	}{
+		{"one Ctrl-C", 1, false, false},
+		{"two Ctrl-C", 2, true, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fake := &blockingFake{stubborn: tc.stubborn, started: make(chan string, 4), aborted: make(chan struct{})}
+			orig, origSignals := stampEngine, stampSignals
+			t.Cleanup(func() { stampEngine, stampSignals = orig, origSignals })
+			stampEngine = func(string, string) (stamp.Engine, error) { return fake, nil }
+			sigs := make(chan os.Signal, 2)
+			stopped := make(chan struct{})
+			var stopOnce sync.Once
+			stampSignals = func() (<-chan os.Signal, func()) {
+				return sigs, func() { stopOnce.Do(func() { close(stopped) }) }
+			}
+			go func() {
+				<-fake.started
+				<-fake.started // both slots of --parallel 2 are busy
+				for range tc.signals {
+					sigs <- os.Interrupt
+				}
+			}()
+			code, out, errOut := runCLI(t, "stamp", "up", "--all", "--parallel", "2", "--project-dir", dir, "--log-dir", t.TempDir())
+			if code == exitOK || !strings.Contains(errOut, "stamp up: cancelled; 4 of 4 stack(s) did not finish") {
+				t.Errorf("exit %d, stderr %q; want a cancelled run", code, errOut)
+			}
+			if got := strings.Count(out, "cancelled  -"); got != 2 {
+				t.Errorf("%d stacks cancelled, want the 2 running ones:\n%s", got, out)
+			}
+			if got := strings.Count(out, "skipped    -"); got != 2 {
+				t.Errorf("%d stacks skipped, want the 2 queued ones:\n%s", got, out)
+			}
+			select {
+			case <-fake.aborted:
+				if !tc.wantAbort {
+					t.Error("one Ctrl-C aborted the engine")
+				}
+			default:
+				if tc.wantAbort {
+					t.Error("two Ctrl-C did not abort the engine")
+				}
+			}
+			if tc.wantAbort != strings.Contains(errOut, "stopping at once") {
+				t.Errorf("stderr %q: abort notice %v, want %v", errOut, !tc.wantAbort, tc.wantAbort)
+			}
+			<-stopped // the signal subscription is always released
+		})
+	}
+}

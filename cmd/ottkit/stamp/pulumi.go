@@ -28,6 +28,9 @@ var ErrNoPulumiCLI = errors.New("stamp: the pulumi CLI is not on PATH; install i
 type PulumiEngine struct {
 	projectDir string
 	org        string
+	cli        auto.PulumiCommand // nil: auto's own runner
+	abort      chan struct{}
+	abortOnce  sync.Once
 
 	// open serialises creating and selecting stacks: both rewrite the workspace's "current
 	// stack" file, and concurrent writes corrupt it (pulumi/pulumi#8186). The operations
@@ -40,10 +43,24 @@ type PulumiEngine struct {
 // user is logged in to. It fails with ErrNoPulumiCLI before any workspace exists when the
 // pulumi CLI is missing.
 func NewPulumiEngine(projectDir, org string) (*PulumiEngine, error) {
-	if _, err := exec.LookPath("pulumi"); err != nil {
+	path, err := exec.LookPath("pulumi")
+	if err != nil {
 		return nil, ErrNoPulumiCLI
 	}
-	return &PulumiEngine{projectDir: projectDir, org: org}, nil
+	e := &PulumiEngine{projectDir: projectDir, org: org, abort: make(chan struct{})}
+	if e.cli, err = newCLI(path, e.abort); err != nil {
+		return nil, fmt.Errorf("stamp: %w", err)
+	}
+	return e, nil
+}
+
+// Abort makes every running operation stop at once, as a second Ctrl-C does to the pulumi
+// CLI: resource operations in flight are abandoned and may be left pending in the state (a
+// later refresh reconciles them). Cancel the operations' context first: that is the graceful
+// stop, and Abort only hurries it. Abort is safe to call more than once; it has no effect on
+// Windows, where the Automation API's own runner is used.
+func (e *PulumiEngine) Abort() {
+	e.abortOnce.Do(func() { close(e.abort) })
 }
 
 // project is the Pulumi project name in Pulumi.yaml.
@@ -53,20 +70,23 @@ func (e *PulumiEngine) stack(ctx context.Context, name string, create bool) (aut
 	if e.org != "" {
 		name = auto.FullyQualifiedStackName(e.org, project, name)
 	}
+	var opts []auto.LocalWorkspaceOption
+	if e.cli != nil {
+		opts = append(opts, auto.Pulumi(e.cli))
+	}
 	e.open.Lock()
 	defer e.open.Unlock()
 	if create {
-		return auto.UpsertStackLocalSource(ctx, name, e.projectDir)
+		return auto.UpsertStackLocalSource(ctx, name, e.projectDir, opts...)
 	}
 	// Refresh and destroy act on what exists; creating an empty stack to destroy it would only
 	// hide a typo in the stack name.
-	return auto.SelectStackLocalSource(ctx, name, e.projectDir)
+	return auto.SelectStackLocalSource(ctx, name, e.projectDir, opts...)
 }
 
-// Run implements Engine. Cancelling ctx makes the Automation API interrupt the pulumi CLI
-// (SIGINT, as Ctrl-C does), which stops scheduling new steps and waits for those in flight
-// before it exits, so state stays consistent; the CLI is killed only if it has not exited 10s
-// later.
+// Run implements Engine. Cancelling ctx interrupts the pulumi CLI once (SIGINT, as Ctrl-C
+// does): Pulumi stops starting new steps, waits for those in flight and saves the state before
+// it exits, however long that takes; Abort hurries it.
 func (e *PulumiEngine) Run(ctx context.Context, req Request) (Changes, error) {
 	st, err := e.stack(ctx, req.Stack, req.Op == Preview || req.Op == Up)
 	if err != nil {

@@ -3,7 +3,9 @@
 # makes: version, stack select/init/export/output/history, preview, up, refresh, destroy.
 # Every invocation's arguments are appended to $FAKE_PULUMI_CALLS. A stack named slow-*
 # runs until interrupted and records in $FAKE_PULUMI_DIR/<stack>.signal how it ended; a
-# stack named fail-* fails its operation, and one named new-* does not exist yet.
+# stack named fail-* fails its operation, and one named new-* does not exist yet. A stack named
+# stubborn-* finishes its in-flight work after the first interrupt only when interrupted again,
+# as the real CLI does. Each operation writes "<pid> <process group>" to <stack>.pgid.
 echo "$*" >> "$FAKE_PULUMI_CALLS"
 [ "$1" = "--non-interactive" ] && shift
 if [ "$1" = "version" ]; then
@@ -49,6 +51,7 @@ esac
 
 case "$1" in
 preview | up | refresh | destroy)
+	echo "$$ $(cut -d' ' -f5 /proc/$$/stat 2>/dev/null)" > "$FAKE_PULUMI_DIR/$stack.pgid"
 	echo "Updating ($stack): $1"
 	case "$stack" in
 	fail-*)
@@ -56,6 +59,11 @@ preview | up | refresh | destroy)
 		exit 255 ;;
 	slow-*)
 		trap 'echo interrupted > "$FAKE_PULUMI_DIR/$stack.signal"; exit 255' INT
+		echo started > "$FAKE_PULUMI_DIR/$stack.signal"
+		while :; do sleep 0.05; done ;;
+	stubborn-*)
+		interrupts=0
+		trap 'interrupts=$((interrupts + 1)); echo "interrupt $interrupts" >> "$FAKE_PULUMI_DIR/$stack.signal"; [ $interrupts -ge 2 ] && exit 255' INT
 		echo started > "$FAKE_PULUMI_DIR/$stack.signal"
 		while :; do sleep 0.05; done ;;
 	esac
