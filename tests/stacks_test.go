@@ -796,3 +796,48 @@ func TestStackHierarchy(t *testing.T) {
 		}
 	})
 }
+
+// TestStackPolicyGolden records every policy document of each stack (key, bucket, queue,
+// topic, trust and role policies) in testdata/<stack>.policies, so a change to what anyone
+// may do shows up as a readable diff in review; -update rewrites the files.
+func TestStackPolicyGolden(t *testing.T) {
+	for _, stack := range stackNames(t) {
+		t.Run(stack, func(t *testing.T) {
+			d := deploy(t, stack)
+			rs := append([]offline.Resource(nil), d.res.Resources...)
+			slices.SortFunc(rs, func(a, b offline.Resource) int {
+				return strings.Compare(a.Type+" "+a.Name, b.Type+" "+b.Name)
+			})
+			var b strings.Builder
+			for _, r := range rs {
+				var found []string
+				policyDocuments(r.Inputs, "", func(path, doc string) {
+					var v any
+					if err := json.Unmarshal([]byte(doc), &v); err != nil {
+						t.Fatalf("%s %s%s: %v", r.Type, r.Name, path, err)
+					}
+					pretty, _ := json.MarshalIndent(v, "", "  ")
+					found = append(found, fmt.Sprintf("== %s %s%s\n%s\n", r.Type, r.Name, path, pretty))
+				})
+				slices.Sort(found)
+				for _, f := range found {
+					b.WriteString(f)
+				}
+			}
+			got := b.String()
+			path := filepath.Join("testdata", stack+".policies")
+			if *update {
+				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run with -update to create it)", err)
+			}
+			if got != string(want) {
+				t.Errorf("policies of %s changed (run with -update if intended):\n%s", stack, lineDiff(string(want), got))
+			}
+		})
+	}
+}
