@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
 	"github.com/ottkit/ottkit/components/iampolicy"
 	"github.com/ottkit/ottkit/components/offline"
 	"github.com/ottkit/ottkit/components/platform"
@@ -839,5 +841,35 @@ func TestStackPolicyGolden(t *testing.T) {
 				t.Errorf("policies of %s changed (run with -update if intended):\n%s", stack, lineDiff(string(want), got))
 			}
 		})
+	}
+}
+
+// TestPlatformResources: Platform.Resources maps every logical resource of the manifest, with
+// the attributes functions read.
+func TestPlatformResources(t *testing.T) {
+	s, err := platform.LoadSpec(root, "dev-aws")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p *platform.Platform
+	if _, err := offline.Run(func(ctx *pulumi.Context) error {
+		var err error
+		p, err = platform.New(ctx, s.Prefix(), s)
+		return err
+	}, offline.Options{Stack: "dev-aws", Config: map[string]string{"aws:region": s.Region}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []manifest.Resource{manifest.IngestBucket, manifest.MastersBucket, manifest.DeliveryBucket,
+		manifest.CatalogTable, manifest.IngestQueue, manifest.TranscodeQueue, manifest.EventsQueue,
+		manifest.MediaConvertQueue, manifest.MediaConvertRole, manifest.NotifyTopic, manifest.SigningSecret, manifest.StackKey} {
+		ref, ok := p.Resources[r]
+		if !ok || ref.Arn == nil {
+			t.Errorf("Resources[%s] = %+v, want it with an ARN", r, ref)
+		}
+	}
+	for _, fn := range manifest.All() {
+		if p.Functions[fn.Name] == nil {
+			t.Errorf("function %s not deployed", fn.Name)
+		}
 	}
 }

@@ -36,6 +36,9 @@ type Platform struct {
 	API                                      *ottaws.API
 	// Functions are the deployed functions by manifest name (ingest, transcode, complete, api).
 	Functions map[string]*ottaws.GoFunction
+	// Resources maps every logical resource of the functions' manifest to the concrete one, so
+	// a program can deploy further functions against the same platform with NewGoFunction.
+	Resources map[manifest.Resource]ottaws.ResourceRef
 	Dashboard *cloudwatch.Dashboard
 
 	// Outputs, also exported by Program.
@@ -281,6 +284,7 @@ func New(ctx *pulumi.Context, name string, spec *Spec, opts ...pulumi.ResourceOp
 		manifest.SigningSecret:     {Arn: p.Delivery.SigningSecretArn},
 		manifest.StackKey:          {Arn: p.Key.Arn},
 	}
+	p.Resources = refs
 	settings := map[manifest.Setting]pulumi.StringInput{}
 	for k, v := range spec.Settings() {
 		settings[k] = pulumi.String(v)
