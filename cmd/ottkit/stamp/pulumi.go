@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os/exec"
+	"strings"
 	"sync"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
@@ -88,6 +89,11 @@ func (e *PulumiEngine) stack(ctx context.Context, name string, create bool) (aut
 // does): Pulumi stops starting new steps, waits for those in flight and saves the state before
 // it exits, however long that takes; Abort hurries it.
 func (e *PulumiEngine) Run(ctx context.Context, req Request) (Changes, error) {
+	changes, err := e.run(ctx, req)
+	return changes, concise(err)
+}
+
+func (e *PulumiEngine) run(ctx context.Context, req Request) (Changes, error) {
 	st, err := e.stack(ctx, req.Stack, req.Op == Preview || req.Op == Up)
 	if err != nil {
 		return nil, err
@@ -129,11 +135,11 @@ func (e *PulumiEngine) Run(ctx context.Context, req Request) (Changes, error) {
 func (e *PulumiEngine) Retained(ctx context.Context, stack string) ([]string, error) {
 	st, err := e.stack(ctx, stack, false)
 	if err != nil {
-		return nil, err
+		return nil, concise(err)
 	}
 	d, err := st.Export(ctx)
 	if err != nil {
-		return nil, err
+		return nil, concise(err)
 	}
 	return RetainedInDeployment(d.Deployment)
 }
@@ -157,6 +163,53 @@ func forwardSteps(evs <-chan events.EngineEvent, step func(Step)) {
 			step(Step{Op: "failed " + string(m.Op), URN: m.URN, Done: true})
 		}
 	}
+}
+
+// cliError is an Automation API error without the CLI's full output, which the stack's log
+// holds already: the API's message and the lines the CLI marked as errors. The summary table
+// of twenty customers must stay readable.
+type cliError struct {
+	msg string
+	err error
+}
+
+func (e *cliError) Error() string { return e.msg }
+func (e *cliError) Unwrap() error { return e.err }
+
+// maxErrorLines bounds how many of the CLI's error lines an error quotes.
+const maxErrorLines = 5
+
+// concise shortens an Automation API error ("<message>\ncode: N\nstdout: ...\nstderr: ...")
+// to its message and the CLI's "error:" lines. Other errors are returned as they are.
+func concise(err error) error {
+	if err == nil {
+		return nil
+	}
+	head, output, found := strings.Cut(err.Error(), "\ncode: ")
+	if !found {
+		return err
+	}
+	var lines []string
+	seen := map[string]bool{}
+	for _, line := range strings.Split(output, "\n") {
+		i := strings.Index(line, "error:")
+		if i < 0 {
+			continue
+		}
+		line = strings.TrimSpace(line[i+len("error:"):])
+		if line != "" && !seen[line] && len(lines) < maxErrorLines {
+			seen[line] = true
+			lines = append(lines, line)
+		}
+	}
+	if auto.IsConcurrentUpdateError(err) {
+		lines = append(lines, "another update of this stack is in progress")
+	}
+	msg := head
+	if len(lines) > 0 {
+		msg += ": " + strings.Join(lines, "; ")
+	}
+	return &cliError{msg: msg, err: err}
 }
 
 func summaryChanges(s auto.UpdateSummary) Changes {

@@ -123,7 +123,7 @@ func TestPulumiEngineOperations(t *testing.T) {
 		{
 			name:      "failure carries the CLI's error",
 			req:       Request{Stack: "fail-prod", Op: Destroy},
-			wantErr:   "AccessDenied",
+			wantErr:   "failed to destroy stack: exit status 255: creating bucket fail-prod-storage-masters: AccessDenied",
 			wantCalls: [][]string{{"destroy", "--yes", "--skip-preview", "--stack fail-prod"}},
 		},
 		{
@@ -155,6 +155,10 @@ func TestPulumiEngineOperations(t *testing.T) {
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Errorf("Run() error = %v, want %q", err, tc.wantErr)
+				}
+				// The CLI's full output is in the log, not in the error the summary prints.
+				if err != nil && (strings.Contains(err.Error(), "stdout:") || strings.Contains(err.Error(), "\n")) {
+					t.Errorf("Run() error quotes the CLI's output: %q", err)
 				}
 			} else if err != nil {
 				t.Fatalf("Run() error: %v\ncalls:\n%s", err, strings.Join(recorded, "\n"))
@@ -287,5 +291,42 @@ func TestRunCancelThroughTheAutomationAPI(t *testing.T) {
 	}
 	if c, ok := callWith(readCalls(t, calls), "queued-"); ok {
 		t.Errorf("a queued stack reached the CLI: %q", c)
+	}
+}
+
+func TestConcise(t *testing.T) {
+	plain := errors.New("stamp: no such thing")
+	for _, tc := range []struct {
+		name string
+		in   error
+		want string
+	}{
+		{"nil", nil, ""},
+		{"not from the API", plain, "stamp: no such thing"},
+		{
+			name: "errors from stdout and stderr, deduplicated",
+			in: errors.New("failed to run update: exit status 255\ncode: 255\nstdout: Updating (acme-prod)\n" +
+				"    error: creating CloudFront Distribution: AccessDenied\n\nstderr: error: creating CloudFront Distribution: AccessDenied\n" +
+				"error: update failed\n"),
+			want: "failed to run update: exit status 255: creating CloudFront Distribution: AccessDenied; update failed",
+		},
+		{
+			name: "no error lines",
+			in:   errors.New("failed to run update: signal: killed\ncode: -1\nstdout: \nstderr: \n"),
+			want: "failed to run update: signal: killed",
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := concise(tc.in)
+			if (got == nil) != (tc.in == nil) {
+				t.Fatalf("concise(%v) = %v", tc.in, got)
+			}
+			if got != nil && got.Error() != tc.want {
+				t.Errorf("concise() = %q, want %q", got, tc.want)
+			}
+			if got != nil && !errors.Is(got, tc.in) {
+				t.Errorf("concise() does not wrap the original error")
+			}
+		})
 	}
 }
