@@ -173,6 +173,10 @@ func runStamp(ctx context.Context, cmd *cobra.Command, op stamp.Op, f stampFlags
 			if op != stamp.Preview && op != stamp.Up {
 				return nil
 			}
+			// Encrypted values cannot be read here; the program checks them when it runs.
+			if len(customer.SecretKeys(f.projectDir, stack)) > 0 {
+				return nil
+			}
 			_, err := platform.LoadSpec(f.projectDir, stack)
 			return err
 		},

@@ -247,6 +247,27 @@ func TestStampInvalidStack(t *testing.T) {
 	}
 }
 
+// TestStampStackWithSecrets: a stack file with encrypted values cannot be validated offline, so
+// stamp leaves that to the program and runs it.
+func TestStampStackWithSecrets(t *testing.T) {
+	dir := stampProject(t)
+	path := filepath.Join(dir, "stacks", "Pulumi.initech-prod.yaml")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b = append(b, []byte("  ottkit:alertEmail:\n    secure: v1:c2FsdA==:ZW5jcnlwdGVk\n")...)
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fake := &stampFake{}
+	useStampFake(t, fake)
+	code, out, errOut := runCLI(t, "stamp", "up", "--customer", "initech", "--project-dir", dir, "--log-dir", t.TempDir())
+	if code != exitOK || !slices.Equal(fake.ran, []string{"up initech-prod"}) {
+		t.Errorf("exit %d, engine ran %v; want initech-prod up\n%s%s", code, fake.ran, out, errOut)
+	}
+}
+
 func TestStampWithoutPulumiCLI(t *testing.T) {
 	dir := stampProject(t)
 	t.Setenv("PATH", t.TempDir()) // no pulumi here

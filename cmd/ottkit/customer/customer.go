@@ -198,6 +198,10 @@ type Stack struct {
 	// Problems are the validation problems, each naming its key; none when the file
 	// validates.
 	Problems []string
+	// Secrets are the keys holding encrypted (secure:) values. Such a file cannot be
+	// validated offline; the program validates it when the engine runs it, with the values
+	// decrypted. Problems is then empty.
+	Secrets []string
 }
 
 // List reads every stack file in the project's stack directory, in stack name order. A file
@@ -219,7 +223,9 @@ func List(projectDir string) ([]Stack, error) {
 			out = append(out, st)
 			continue
 		}
-		st.Problems = problems(err)
+		if st.Secrets = SecretKeys(projectDir, name); len(st.Secrets) == 0 {
+			st.Problems = problems(err)
+		}
 		cfg, rerr := platform.ReadStackConfig(projectDir, name)
 		if rerr != nil {
 			cfg = rawConfig(projectDir, name)
@@ -231,10 +237,45 @@ func List(projectDir string) ([]Stack, error) {
 	return out, nil
 }
 
-// rawConfig reads a stack file's plain string values without Pulumi's checks, for showing
-// what a file that Pulumi rejects (a required key missing, say) is about. Nil when the file is
-// not YAML at all.
-func rawConfig(projectDir, stack string) map[string]string {
+// SecretKeys lists the configuration keys of a stack file that hold encrypted (secure:)
+// values, sorted; none when the file has none or cannot be read.
+func SecretKeys(projectDir, stack string) []string {
+	doc := stackFile(projectDir, stack)
+	var out []string
+	for k, v := range doc {
+		if holdsSecret(v) {
+			out = append(out, fullKey(k))
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// holdsSecret reports whether a configuration value is, or contains, {secure: ...}.
+func holdsSecret(v any) bool {
+	switch t := v.(type) {
+	case map[string]any:
+		if _, ok := t["secure"]; ok && len(t) == 1 {
+			return true
+		}
+		for _, x := range t {
+			if holdsSecret(x) {
+				return true
+			}
+		}
+	case []any:
+		for _, x := range t {
+			if holdsSecret(x) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// stackFile returns a stack file's config block as YAML decodes it; nil when the file cannot
+// be read or is not YAML.
+func stackFile(projectDir, stack string) map[string]any {
 	dir, err := StackDir(projectDir)
 	if err != nil {
 		return nil
@@ -249,13 +290,26 @@ func rawConfig(projectDir, stack string) map[string]string {
 	if yaml.Unmarshal(b, &doc) != nil {
 		return nil
 	}
+	return doc.Config
+}
+
+// fullKey expands Pulumi's shorthand for the project's own keys ("customer" is
+// "ottkit:customer").
+func fullKey(k string) string {
+	if !strings.Contains(k, ":") {
+		return platform.Namespace + ":" + k
+	}
+	return k
+}
+
+// rawConfig reads a stack file's plain string values without Pulumi's checks, for showing
+// what a file that Pulumi rejects (a required key missing, say) is about. Nil when the file is
+// not YAML at all.
+func rawConfig(projectDir, stack string) map[string]string {
 	out := map[string]string{}
-	for k, v := range doc.Config {
+	for k, v := range stackFile(projectDir, stack) {
 		if s, ok := v.(string); ok {
-			if !strings.Contains(k, ":") {
-				k = platform.Namespace + ":" + k // Pulumi's shorthand for the project's keys
-			}
-			out[k] = s
+			out[fullKey(k)] = s
 		}
 	}
 	return out
@@ -289,6 +343,9 @@ func WriteTable(w io.Writer, stacks []Stack) error {
 	fmt.Fprintln(tw, "STACK\tCUSTOMER\tENV\tCLOUD\tREGION\tDOMAIN\tCONFIG")
 	for _, s := range stacks {
 		status := "ok"
+		if len(s.Secrets) > 0 {
+			status = "not checked offline: secrets in " + strings.Join(s.Secrets, ", ")
+		}
 		if len(s.Problems) > 0 {
 			first, _, _ := strings.Cut(s.Problems[0], "\n")
 			status = "invalid: " + first

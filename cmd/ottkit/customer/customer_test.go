@@ -417,3 +417,48 @@ func TestNewWAFDefault(t *testing.T) {
 		})
 	}
 }
+
+// TestListStackWithSecrets: encrypted values cannot be read offline. Such a file is reported as
+// not checked, naming the keys, rather than invalid.
+func TestListStackWithSecrets(t *testing.T) {
+	dir := newProject(t)
+	path, _, err := New(acme(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret := strings.Replace(string(b), "  ottkit:alertEmail: oncall@acme.example\n",
+		"  ottkit:alertEmail:\n    secure: v1:c2FsdA==:ZW5jcnlwdGVk\n  ottkit:tags:\n    owner:\n      secure: v1:c2FsdA==:b3duZXI=\n", 1)
+	if secret == string(b) {
+		t.Fatalf("stack file has no alertEmail line to encrypt:\n%s", b)
+	}
+	if err := os.WriteFile(path, []byte(secret), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := SecretKeys(dir, "acme-prod"), []string{"ottkit:alertEmail", "ottkit:tags"}; !slices.Equal(got, want) {
+		t.Errorf("SecretKeys() = %v, want %v", got, want)
+	}
+	stacks, err := List(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(stacks) != 1 || len(stacks[0].Problems) != 0 || Invalid(stacks) != 0 {
+		t.Fatalf("List() = %+v; want acme-prod unchecked, not invalid", stacks)
+	}
+	if stacks[0].Customer != "acme" || stacks[0].Region != "eu-west-1" {
+		t.Errorf("List() shows %+v; want what the file says", stacks[0])
+	}
+	var buf bytes.Buffer
+	if err := WriteTable(&buf, stacks); err != nil {
+		t.Fatal(err)
+	}
+	if want := "not checked offline: secrets in ottkit:alertEmail, ottkit:tags"; !strings.Contains(buf.String(), want) {
+		t.Errorf("table %q lacks %q", buf.String(), want)
+	}
+	if got := SecretKeys(dir, "missing-prod"); got != nil {
+		t.Errorf("SecretKeys() of a missing file = %v", got)
+	}
+}
