@@ -291,6 +291,12 @@ func TestStackBuckets(t *testing.T) {
 				if s := sid(t, stmts, "DenyTLSBelow12"); s.Effect != "Deny" || !reflect.DeepEqual(s.cond("NumericLessThan", "s3:TlsVersion"), []string{"1.2"}) {
 					t.Errorf("no deny of TLS < 1.2: %+v", s)
 				}
+				if role == "ingest" || role == "masters" {
+					if s := sid(t, stmts, "DenyOtherKeys"); !reflect.DeepEqual(s.cond("StringNotEqualsIfExists", "s3:x-amz-server-side-encryption-aws-kms-key-id"), []string{key}) {
+						t.Errorf("uploads may name another key: %+v", s)
+					}
+					sid(t, stmts, "DenyOtherEncryption")
+				}
 				if role != "logs" {
 					lg := must(t, d, "aws:s3/bucketLoggingV2:BucketLoggingV2", p+role+"-logging")
 					if !strings.HasPrefix(lg.Inputs["targetBucket"].(string), p+"logs-") {

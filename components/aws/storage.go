@@ -373,8 +373,10 @@ func (b *bucketMaker) configure(m *MediaStorage) error {
 // service, restricted to this account's three source buckets.
 func (b *bucketMaker) policyFor(role string, bucket *s3.BucketV2, m *MediaStorage) pulumi.StringOutput {
 	if role != "logs" {
-		return bucket.Arn.ApplyT(func(arn string) (string, error) {
-			return iampolicy.Document{Statements: SecureTransportStatements(arn)}.JSON()
+		return pulumi.All(bucket.Arn, b.args.KeyArn).ApplyT(func(v []any) (string, error) {
+			arn, key := v[0].(string), v[1].(string)
+			st := append(SecureTransportStatements(arn), EncryptionStatements(arn, key)...)
+			return iampolicy.Document{Statements: st}.JSON()
 		}).(pulumi.StringOutput)
 	}
 	return pulumi.All(bucket.Arn, m.Ingest.Arn, m.Masters.Arn, m.Delivery.Arn).ApplyT(func(v []any) (string, error) {
@@ -392,6 +394,27 @@ func (b *bucketMaker) policyFor(role string, bucket *s3.BucketV2, m *MediaStorag
 		})
 		return iampolicy.Document{Statements: st}.JSON()
 	}).(pulumi.StringOutput)
+}
+
+// EncryptionStatements keep a KMS bucket's objects under the stack key: uploads may leave
+// the encryption headers out (the bucket default applies) but may not ask for another
+// algorithm or another key, which would make objects unreadable to whoever holds only the
+// stack key (the CDN, MediaConvert). A key named in a header must be named by its ARN.
+func EncryptionStatements(bucketArn, keyArn string) []iampolicy.Statement {
+	everyone := []iampolicy.Principal{{Type: "*", Identifiers: []string{"*"}}}
+	objects := []string{bucketArn + "/*"}
+	return []iampolicy.Statement{
+		{
+			Sid: "DenyOtherEncryption", Effect: iampolicy.Deny, Principals: everyone,
+			Actions: []string{"s3:PutObject"}, Resources: objects,
+			Conditions: []iampolicy.Condition{{Test: "StringNotEqualsIfExists", Variable: "s3:x-amz-server-side-encryption", Values: []string{"aws:kms"}}},
+		},
+		{
+			Sid: "DenyOtherKeys", Effect: iampolicy.Deny, Principals: everyone,
+			Actions: []string{"s3:PutObject"}, Resources: objects,
+			Conditions: []iampolicy.Condition{{Test: "StringNotEqualsIfExists", Variable: "s3:x-amz-server-side-encryption-aws-kms-key-id", Values: []string{keyArn}}},
+		},
+	}
 }
 
 // SecureTransportStatements are the statements every ottkit bucket policy starts with: deny

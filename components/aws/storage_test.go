@@ -107,6 +107,19 @@ func TestMediaStorageSecurity(t *testing.T) {
 			if old.Effect != "Deny" || old.Condition["NumericLessThan"]["s3:TlsVersion"][0] != "1.2" {
 				t.Errorf("DenyTLSBelow12 = %+v", old)
 			}
+			if role == "logs" {
+				return
+			}
+			alg := platSid(t, stmts, "DenyOtherEncryption")
+			if alg.Effect != "Deny" || !reflect.DeepEqual(alg.Action, []string{"s3:PutObject"}) ||
+				!reflect.DeepEqual(alg.Condition["StringNotEqualsIfExists"]["s3:x-amz-server-side-encryption"], []string{"aws:kms"}) {
+				t.Errorf("DenyOtherEncryption = %+v", alg)
+			}
+			other := platSid(t, stmts, "DenyOtherKeys")
+			if other.Effect != "Deny" || !reflect.DeepEqual(other.Condition["StringNotEqualsIfExists"]["s3:x-amz-server-side-encryption-aws-kms-key-id"], []string{platKeyArn}) ||
+				!reflect.DeepEqual(other.Resource, []string{arn + "/*"}) {
+				t.Errorf("DenyOtherKeys = %+v", other)
+			}
 		})
 	}
 
