@@ -296,6 +296,7 @@ func TestStackBuckets(t *testing.T) {
 						t.Errorf("uploads may name another key: %+v", s)
 					}
 					sid(t, stmts, "DenyOtherEncryption")
+					sid(t, stmts, "DenyAWSManagedKey")
 				}
 				if role != "logs" {
 					lg := must(t, d, "aws:s3/bucketLoggingV2:BucketLoggingV2", p+role+"-logging")

@@ -398,7 +398,7 @@ func (b *bucketMaker) policyFor(role string, bucket *s3.BucketV2, m *MediaStorag
 
 // EncryptionStatements keep a KMS bucket's objects under the stack key: uploads may leave
 // the encryption headers out (the bucket default applies) but may not ask for another
-// algorithm or another key, which would make objects unreadable to whoever holds only the
+// algorithm or another key (naming none with aws:kms selects the AWS managed key), which would make objects unreadable to whoever holds only the
 // stack key (the CDN, MediaConvert). A key named in a header must be named by its ARN.
 func EncryptionStatements(bucketArn, keyArn string) []iampolicy.Statement {
 	everyone := []iampolicy.Principal{{Type: "*", Identifiers: []string{"*"}}}
@@ -413,6 +413,15 @@ func EncryptionStatements(bucketArn, keyArn string) []iampolicy.Statement {
 			Sid: "DenyOtherKeys", Effect: iampolicy.Deny, Principals: everyone,
 			Actions: []string{"s3:PutObject"}, Resources: objects,
 			Conditions: []iampolicy.Condition{{Test: "StringNotEqualsIfExists", Variable: "s3:x-amz-server-side-encryption-aws-kms-key-id", Values: []string{keyArn}}},
+		},
+		{
+			// "aws:kms" without a key id means the AWS managed aws/s3 key, not the bucket's.
+			Sid: "DenyAWSManagedKey", Effect: iampolicy.Deny, Principals: everyone,
+			Actions: []string{"s3:PutObject"}, Resources: objects,
+			Conditions: []iampolicy.Condition{
+				{Test: "StringEquals", Variable: "s3:x-amz-server-side-encryption", Values: []string{"aws:kms"}},
+				{Test: "Null", Variable: "s3:x-amz-server-side-encryption-aws-kms-key-id", Values: []string{"true"}},
+			},
 		},
 	}
 }

@@ -120,6 +120,11 @@ func TestMediaStorageSecurity(t *testing.T) {
 				!reflect.DeepEqual(other.Resource, []string{arn + "/*"}) {
 				t.Errorf("DenyOtherKeys = %+v", other)
 			}
+			managed := platSid(t, stmts, "DenyAWSManagedKey")
+			if !reflect.DeepEqual(managed.Condition["StringEquals"]["s3:x-amz-server-side-encryption"], []string{"aws:kms"}) ||
+				!reflect.DeepEqual(managed.Condition["Null"]["s3:x-amz-server-side-encryption-aws-kms-key-id"], []string{"true"}) {
+				t.Errorf("DenyAWSManagedKey = %+v", managed)
+			}
 		})
 	}
 
