@@ -177,8 +177,9 @@ deny_cloudfront_waf contains msg if {
 # METADATA
 # title: Signed cookies expire within the maximum
 # description: >-
-#   The playback cookies the API function signs live at most maxSeconds (default 86400, one
-#   day): a leaked cookie opens the asset for no longer than that. The lifetime is read from
+#   The playback cookies the API function signs live at most maxSeconds (default 3600, one
+#   hour): a leaked cookie opens the asset for no longer than that, and players refresh
+#   their cookies through the API long before. The lifetime is read from
 #   the function's environment variables named in variables (default PLAYBACK_TTL, the
 #   manifest's playback-ttl setting, in seconds).
 # custom:
@@ -187,7 +188,7 @@ deny_signed_cookie_lifetime contains msg if {
 	input.__type == function_type
 	some name in config("deny_signed_cookie_lifetime", "variables", ["PLAYBACK_TTL"])
 	raw := input.environment.variables[name]
-	max := config("deny_signed_cookie_lifetime", "maxSeconds", 86400)
+	max := config("deny_signed_cookie_lifetime", "maxSeconds", 3600)
 	not lifetime_within(raw, max)
 	msg := sprintf("%s: %s=%v seconds is not a lifetime of at most %d seconds", [named(input), name, raw, max])
 }

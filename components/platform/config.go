@@ -63,7 +63,7 @@ var Keys = []Key{
 	str("jwtIssuer", nil, "Required. https URL of the identity provider whose JWTs the API accepts.", func(s *Spec) *string { return &s.JWTIssuer }),
 	strs("jwtAudience", nil, "Required. Audiences the API's JWT authorizer accepts.", func(s *Spec) *[]string { return &s.JWTAudience }),
 	strs("signingPublicKeys", nil, "Required. RSA-2048 public keys (PEM) CloudFront trusts for signed cookies; two while rotating.", func(s *Spec) *[]string { return &s.SigningPublicKeys }),
-	integer("playbackTtl", 3600, "Lifetime of signed playback cookies, in seconds.", func(s *Spec) *int { return &s.PlaybackTTL }),
+	integer("playbackTtl", 600, "Lifetime of signed playback cookies, in seconds (60 to 3600); players refresh them through the API.", func(s *Spec) *int { return &s.PlaybackTTL }),
 	integer("uploadTtl", 900, "Lifetime of presigned upload URLs, in seconds.", func(s *Spec) *int { return &s.UploadTTL }),
 	{Name: "maxUploadBytes", Type: "integer", Default: MaxPutBytes, Description: "Largest accepted upload, in bytes (at most 5 GiB).",
 		get: func(s *Spec) any { return s.MaxUploadBytes },

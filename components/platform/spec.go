@@ -116,9 +116,10 @@ const (
 	MaxPutBytes = 5 << 30
 	// MaxPresignSeconds is the longest a SigV4 presigned URL may live (7 days).
 	MaxPresignSeconds = 7 * 24 * 3600
-	// MaxPlaybackSeconds caps signed playback cookies at a day, as the policy pack's
-	// deny_signed_cookie_lifetime does: a leaked cookie must not outlive the viewing session.
-	MaxPlaybackSeconds = 24 * 3600
+	// MaxPlaybackSeconds caps signed playback cookies at an hour, as the policy pack's
+	// deny_signed_cookie_lifetime does: media is reachable only with short-lived
+	// credentials, and players refresh them through the API (default 10 minutes).
+	MaxPlaybackSeconds = 3600
 	// MaxRungs keeps a ladder within one MediaConvert output group's practical size.
 	MaxRungs = 10
 	// MaxUserTags leaves room under AWS's 50 tags per resource for ottkit's own.

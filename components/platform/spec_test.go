@@ -127,8 +127,8 @@ func TestValidationRules(t *testing.T) {
 		{"key 1024 bits", map[string]string{"ottkit:signingPublicKeys": jsonOf(t, []string{devKeys[0], publicPEM(t, &small.PublicKey)})}, "ottkit:signingPublicKeys[1]: is an RSA key of 1024 bits; CloudFront needs 2048"},
 		{"key not rsa", map[string]string{"ottkit:signingPublicKeys": jsonOf(t, []string{publicPEM(t, &ec.PublicKey)})}, "ottkit:signingPublicKeys[0]: is a *ecdsa.PublicKey; CloudFront needs an RSA key"},
 		{"key repeated", map[string]string{"ottkit:signingPublicKeys": jsonOf(t, []string{devKeys[0], devKeys[0]})}, "ottkit:signingPublicKeys[1]: repeats ottkit:signingPublicKeys[0]"},
-		{"playback ttl short", map[string]string{"ottkit:playbackTtl": "10"}, "ottkit:playbackTtl: 10 is outside 60..86400"},
-		{"playback ttl long", map[string]string{"ottkit:playbackTtl": "86401"}, "ottkit:playbackTtl: 86401 is outside 60..86400"},
+		{"playback ttl short", map[string]string{"ottkit:playbackTtl": "10"}, "ottkit:playbackTtl: 10 is outside 60..3600"},
+		{"playback ttl long", map[string]string{"ottkit:playbackTtl": "3601"}, "ottkit:playbackTtl: 3601 is outside 60..3600"},
 		{"upload ttl", map[string]string{"ottkit:uploadTtl": "700000"}, "ottkit:uploadTtl: 700000 is outside 60..604800"},
 		{"upload bytes", map[string]string{"ottkit:maxUploadBytes": "6000000000"}, "ottkit:maxUploadBytes: 6000000000 is outside 1..5368709120 (a single presigned PUT uploads at most 5 GiB)"},
 		{"max duration", map[string]string{"ottkit:maxDuration": "0"}, "ottkit:maxDuration: 0 is outside 1..86400"},
@@ -246,7 +246,7 @@ func TestSettings(t *testing.T) {
 		"archive-storage-class": "GLACIER_IR",
 		"max-retries":           "3",
 		"playback-domain":       "media.acme.example",
-		"playback-ttl":          "7200",
+		"playback-ttl":          "900",
 		"upload-ttl":            "900",
 	} {
 		var found bool
