@@ -79,10 +79,19 @@ func AllowStatement(sid string, actions []string, resources ...string) Statement
 // actions, no action is "*" or a service wildcard, and an Allow statement names Resource "*"
 // only for actions in ResourceStarActions. The error names the statement.
 func (d Document) Validate() error {
-	return d.validate(false)
+	return d.validate(identityPolicy)
 }
 
-func (d Document) validate(keyPolicy bool) error {
+// policyKind selects the rules a document is checked against.
+type policyKind int
+
+const (
+	identityPolicy policyKind = iota // Allow on "*" only for ResourceStarActions
+	keyPolicy                        // Resource "*" means "this key"
+	trustPolicy                      // no resources; every statement names its principals
+)
+
+func (d Document) validate(kind policyKind) error {
 	if len(d.Statements) == 0 {
 		return errors.New("iampolicy: document has no statements")
 	}
@@ -103,7 +112,12 @@ func (d Document) validate(keyPolicy bool) error {
 		if len(s.Actions) == 0 {
 			errs = append(errs, fmt.Errorf("iampolicy: %s: no actions", label))
 		}
-		if len(s.Resources) == 0 {
+		switch {
+		case kind == trustPolicy && len(s.Resources) > 0:
+			errs = append(errs, fmt.Errorf("iampolicy: %s: a trust policy names no resources", label))
+		case kind == trustPolicy && len(s.Principals) == 0:
+			errs = append(errs, fmt.Errorf("iampolicy: %s: a trust policy statement needs a principal", label))
+		case kind != trustPolicy && len(s.Resources) == 0:
 			errs = append(errs, fmt.Errorf("iampolicy: %s: no resources", label))
 		}
 		deny := s.Effect == Deny
@@ -124,13 +138,20 @@ func (d Document) validate(keyPolicy bool) error {
 				errs = append(errs, fmt.Errorf("iampolicy: %s: action %q is a service wildcard", label, a))
 			case !strings.Contains(a, ":") && a != "*":
 				errs = append(errs, fmt.Errorf("iampolicy: %s: action %q has no service prefix", label, a))
-			case star && !deny && !keyPolicy && !IsResourceStarAction(a):
+			case kind == trustPolicy && !strings.HasPrefix(a, "sts:"):
+				errs = append(errs, fmt.Errorf("iampolicy: %s: action %q is not an sts action a trust policy can grant", label, a))
+			case star && !deny && kind == identityPolicy && !IsResourceStarAction(a):
 				errs = append(errs, fmt.Errorf("iampolicy: %s: action %q on resource \"*\": scope it to the resources it needs", label, a))
 			}
 		}
 		for _, c := range s.Conditions {
 			if c.Test == "" || c.Variable == "" || len(c.Values) == 0 {
 				errs = append(errs, fmt.Errorf("iampolicy: %s: condition needs a test, a variable and values", label))
+			}
+			for _, v := range c.Values {
+				if v == "" {
+					errs = append(errs, fmt.Errorf("iampolicy: %s: condition %s has an empty value", label, c.Variable))
+				}
 			}
 		}
 		for _, p := range s.Principals {
@@ -153,10 +174,30 @@ func (d Document) JSON() (string, error) {
 // KeyPolicyJSON validates and renders a KMS key policy. In a key policy Resource "*" means
 // "this key", so the Resource "*" rule does not apply; the wildcard-action rules do.
 func (d Document) KeyPolicyJSON() (string, error) {
-	if err := d.validate(true); err != nil {
+	if err := d.validate(keyPolicy); err != nil {
 		return "", err
 	}
 	return d.render()
+}
+
+// TrustPolicyJSON validates and renders a role's trust (assume-role) policy: statements name
+// principals and sts actions, and no resources.
+func (d Document) TrustPolicyJSON() (string, error) {
+	if err := d.validate(trustPolicy); err != nil {
+		return "", err
+	}
+	return d.render()
+}
+
+// ServiceTrust returns the trust policy that lets an AWS service assume a role on behalf of
+// one account only: the aws:SourceAccount condition is the confused-deputy guard.
+func ServiceTrust(service, account string) Document {
+	return Document{Statements: []Statement{{
+		Effect:     Allow,
+		Principals: []Principal{{Type: "Service", Identifiers: []string{service}}},
+		Actions:    []string{"sts:AssumeRole"},
+		Conditions: []Condition{{Test: "StringEquals", Variable: "aws:SourceAccount", Values: []string{account}}},
+	}}}
 }
 
 func (d Document) render() (string, error) {
@@ -181,7 +222,7 @@ type statement struct {
 	Effect    Effect                         `json:"Effect"`
 	Principal any                            `json:"Principal,omitempty"`
 	Action    []string                       `json:"Action"`
-	Resource  []string                       `json:"Resource"`
+	Resource  []string                       `json:"Resource,omitempty"` // absent only in trust policies
 	Condition map[string]map[string][]string `json:"Condition,omitempty"`
 }
 

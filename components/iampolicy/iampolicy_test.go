@@ -147,6 +147,43 @@ func TestKeyPolicyAllowsResourceStar(t *testing.T) {
 	}
 }
 
+func TestTrustPolicy(t *testing.T) {
+	got, err := ServiceTrust("lambda.amazonaws.com", "123456789012").TrustPolicyJSON()
+	if err != nil {
+		t.Fatalf("TrustPolicyJSON() error: %v", err)
+	}
+	want := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":["lambda.amazonaws.com"]},"Action":["sts:AssumeRole"],"Condition":{"StringEquals":{"aws:SourceAccount":["123456789012"]}}}]}`
+	if got != want {
+		t.Errorf("TrustPolicyJSON() =\n%s\nwant\n%s", got, want)
+	}
+	tests := []struct {
+		name    string
+		stmt    Statement
+		wantErr string
+	}{
+		{"resources", Statement{Sid: "R", Principals: []Principal{{Type: "Service", Identifiers: []string{"x.amazonaws.com"}}},
+			Actions: []string{"sts:AssumeRole"}, Resources: []string{"*"}}, "a trust policy names no resources"},
+		{"no principal", Statement{Sid: "P", Actions: []string{"sts:AssumeRole"}}, "needs a principal"},
+		{"not sts", Statement{Sid: "S", Principals: []Principal{{Type: "Service", Identifiers: []string{"x.amazonaws.com"}}},
+			Actions: []string{"s3:GetObject"}}, `action "s3:GetObject" is not an sts action`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Document{Statements: []Statement{tt.stmt}}.TrustPolicyJSON()
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("TrustPolicyJSON() error = %v, want it to contain %q", err, tt.wantErr)
+			}
+		})
+	}
+	if _, err := ServiceTrust("lambda.amazonaws.com", "").TrustPolicyJSON(); err == nil ||
+		!strings.Contains(err.Error(), "aws:SourceAccount has an empty value") {
+		t.Errorf("TrustPolicyJSON() without an account: error = %v, want empty value", err)
+	}
+	if _, err := ServiceTrust("lambda.amazonaws.com", "123456789012").JSON(); err == nil {
+		t.Error("JSON() of a trust policy as an identity policy: got nil error, want no resources")
+	}
+}
+
 func TestEveryResourceStarActionHasAReason(t *testing.T) {
 	for a, why := range ResourceStarActions {
 		if !strings.Contains(a, ":") || strings.HasSuffix(a, ":*") {
