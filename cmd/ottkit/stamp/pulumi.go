@@ -20,12 +20,12 @@ import (
 // Automation API drives the CLI, it does not replace it.
 var ErrNoPulumiCLI = errors.New("stamp: the pulumi CLI is not on PATH; install it with " +
 	"`curl -fsSL https://get.pulumi.com | sh` (or `brew install pulumi/tap/pulumi`, see " +
-	"https://www.pulumi.com/docs/iac/download-install/), then log in to a backend " +
+	"https://www.pulumi.com/docs/install/), then log in to a backend " +
 	"(`pulumi login` or `pulumi login s3://bucket`), or run `ottkit plan` for an offline preview")
 
 // PulumiEngine is the Engine that runs the real Pulumi engine through the Automation API, on
-// the stacks of the project in ProjectDir: its Pulumi.yaml names the program (stacks/) and
-// the stack config directory (stacks/), so each stack reads stacks/Pulumi.<stack>.yaml.
+// the stacks of one project directory: its Pulumi.yaml names the program (stacks/) and the
+// stack config directory (stacks/), so each stack reads stacks/Pulumi.<stack>.yaml.
 type PulumiEngine struct {
 	projectDir string
 	org        string
