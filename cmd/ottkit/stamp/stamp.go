@@ -254,7 +254,8 @@ func runOne(ctx context.Context, eng Engine, opts Options, stack string, b *boar
 	done := func(o Outcome, ch Changes, err error) Result {
 		res.Outcome, res.Changes, res.Err = o, ch, err
 		res.Duration = opts.Now().Sub(start)
-		if err != nil && ctx.Err() != nil {
+		// A failure after cancellation is the cancellation; a refusal stays a refusal.
+		if o == Failed && ctx.Err() != nil {
 			res.Outcome = Cancelled
 		}
 		return res
