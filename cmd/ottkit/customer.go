@@ -21,6 +21,14 @@ func newCustomerCmd() *cobra.Command {
 		Long: `A consultancy runs one isolated platform per customer environment. Each is a stack whose
 configuration lives in stacks/Pulumi.<customer>-<env>.yaml: "customer new" writes one from a
 validated spec, "customer list" shows them all and whether each validates.`,
+		// Without this, cobra answers an unknown subcommand with help and exit status 0.
+		Args: cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return fmt.Errorf("customer: give a subcommand: new or list")
+			}
+			return fmt.Errorf("customer: unknown subcommand %q (want new or list)", args[0])
+		},
 	}
 	cmd.AddCommand(newCustomerNewCmd(), newCustomerListCmd())
 	return cmd

@@ -84,6 +84,8 @@ func TestCustomerNewCommand(t *testing.T) {
 		{"no name", []string{"customer", "new", "--project-dir", dir, "--cloud", "aws", "--region", "eu-west-1"}, "accepts 1 arg(s)"},
 		{"missing identity", []string{"customer", "new", "globex", "--project-dir", dir, "--cloud", "aws", "--region", "eu-west-1"}, "ottkit:jwtIssuer: required"},
 		{"no project", customerArgs(t.TempDir(), "globex", "prod", "eu-west-1"), "Pulumi.yaml"},
+		{"unknown subcommand", []string{"customer", "add", "globex"}, `unknown subcommand "add"`},
+		{"no subcommand", []string{"customer"}, "give a subcommand: new or list"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, _, errOut := runCLI(t, tc.args...)
