@@ -1,7 +1,6 @@
 package aws
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -132,7 +131,7 @@ func NewGoFunction(ctx *pulumi.Context, name string, args *GoFunctionArgs, opts 
 	if err != nil {
 		return nil, fmt.Errorf("go function %s: %w", name, err)
 	}
-	trust, err := serviceTrustPolicy("lambda.amazonaws.com", acct.ID)
+	trust, err := iampolicy.ServiceTrust("lambda.amazonaws.com", acct.ID).TrustPolicyJSON()
 	if err != nil {
 		return nil, err
 	}
@@ -555,31 +554,6 @@ func statementSid(r manifest.Resource, path string) string {
 		}
 	}
 	return b.String()
-}
-
-// serviceTrustPolicy lets service assume a role on behalf of this account only (the
-// confused-deputy guard). iampolicy documents need resources, which trust policies have none
-// of, so it is rendered here in the same shape: lists stay lists.
-func serviceTrustPolicy(service, account string) (string, error) {
-	if account == "" {
-		return "", errors.New("trust policy for " + service + ": no account id")
-	}
-	type statement struct {
-		Effect    string
-		Principal map[string][]string
-		Action    []string
-		Condition map[string]map[string][]string
-	}
-	b, err := json.Marshal(struct {
-		Version   string
-		Statement []statement
-	}{"2012-10-17", []statement{{
-		Effect:    "Allow",
-		Principal: map[string][]string{"Service": {service}},
-		Action:    []string{"sts:AssumeRole"},
-		Condition: map[string]map[string][]string{"StringEquals": {"aws:SourceAccount": {account}}},
-	}}})
-	return string(b), err
 }
 
 // intInputOr returns v, or def when v is nil.

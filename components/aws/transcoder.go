@@ -76,7 +76,7 @@ func NewTranscoder(ctx *pulumi.Context, name string, args *TranscoderArgs, opts 
 		return nil, err
 	}
 
-	trust, err := serviceTrustPolicy("mediaconvert.amazonaws.com", acct.ID)
+	trust, err := iampolicy.ServiceTrust("mediaconvert.amazonaws.com", acct.ID).TrustPolicyJSON()
 	if err != nil {
 		return nil, fmt.Errorf("transcoder %s: %w", name, err)
 	}
