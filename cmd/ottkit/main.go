@@ -2,8 +2,9 @@
 // against the policy pack, `ottkit policy` evaluates the pack on Pulumi CLI output and
 // generates its documentation.
 //
-// Exit codes: 0 success, 1 a mandatory policy violation, 2 a usage or configuration error
-// (anything that kept ottkit from reaching a verdict).
+// Exit codes: 0 success; 1 the command ran and the verdict is no (a mandatory policy
+// violation, or a stack that `stamp` could not preview, deploy, refresh or destroy); 2 a usage
+// or configuration error (anything that kept ottkit from reaching a verdict).
 package main
 
 import (
@@ -17,9 +18,9 @@ import (
 
 // Exit codes.
 const (
-	exitOK         = 0
-	exitViolations = 1
-	exitUsage      = 2
+	exitOK     = 0
+	exitFailed = 1 // mandatory violations, or stacks that did not succeed
+	exitUsage  = 2
 )
 
 // commands holds the constructors of the root command's subcommands. Each file registers its
@@ -34,6 +35,12 @@ func register(newCmd func() *cobra.Command) {
 // errViolations is returned by commands that found mandatory violations; the report is already
 // printed, so main prints nothing more.
 var errViolations = errors.New("mandatory policy violations")
+
+// verdictError is a command's "no" after it ran to the end, such as stacks that did not
+// succeed: main prints it and exits with exitFailed rather than exitUsage.
+type verdictError struct{ msg string }
+
+func (e *verdictError) Error() string { return e.msg }
 
 // newRootCmd builds the command tree; a fresh tree per call keeps flag state out of tests.
 func newRootCmd() *cobra.Command {
@@ -66,7 +73,12 @@ func execute(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case err == nil:
 		return exitOK
 	case errors.Is(err, errViolations):
-		return exitViolations
+		return exitFailed
+	}
+	var verdict *verdictError
+	if errors.As(err, &verdict) {
+		fmt.Fprintf(stderr, "ottkit: %v\n", err)
+		return exitFailed
 	}
 	// Everything else kept ottkit from reaching a verdict: a bad flag, an unreadable or invalid
 	// stack or policy file, a program that failed to run.

@@ -110,7 +110,7 @@ func TestPlanJSONShape(t *testing.T) {
 func TestPlanViolationsExitOne(t *testing.T) {
 	cfg := writeFile(t, "policy.json", `{"deny_region": {"allowedRegions": ["eu-west-1"]}}`)
 	code, out, _ := ottkit(t, "plan", "--stack", "dev-aws", "--json", "--policy-config", cfg, "--project-dir", projectDir)
-	if code != exitViolations {
+	if code != exitFailed {
 		t.Fatalf("exit %d, want 1", code)
 	}
 	var doc struct {
@@ -164,7 +164,7 @@ func TestPlanTestProgram(t *testing.T) {
 		},
 	}
 	code, out, _ := ottkit(t, "plan", "--stack", "whatever", "--project-dir", projectDir)
-	if code != exitViolations {
+	if code != exitFailed {
 		t.Fatalf("exit %d, want 1:\n%s", code, out)
 	}
 	for _, want := range []string{"✗ mandatory deny_sqs_kms", `Queue "jobs" is not encrypted`, "fix: Set kmsMasterKeyId",
@@ -218,10 +218,10 @@ func TestPolicyCheck(t *testing.T) {
 		code int
 		want []string
 	}{
-		{"preview", []string{"policy", "check", "../../policies/testdata/preview.json"}, exitViolations,
+		{"preview", []string{"policy", "check", "../../policies/testdata/preview.json"}, exitFailed,
 			[]string{"5 resources from pulumi preview --json", "✗ mandatory deny_sqs_kms", `BucketV2 "acme-storage-masters": default encryption is "AES256"`,
 				"at urn:pulumi:prod::ottkit::aws:s3/bucketV2:BucketV2::acme-storage-masters"}},
-		{"export", []string{"policy", "check", "../../policies/testdata/export.json"}, exitViolations,
+		{"export", []string{"policy", "check", "../../policies/testdata/export.json"}, exitFailed,
 			[]string{"from pulumi stack export", "deny_dynamodb_pitr", "API_TOKEN"}},
 		{"all disabled", []string{"policy", "check", "--policy-config", disableAll, "../../policies/testdata/export.json"}, exitOK,
 			[]string{"✓ no violations", "Result: PASS"}},
@@ -244,7 +244,7 @@ func TestPolicyCheck(t *testing.T) {
 func TestPolicyCheckJSONAndAnnotations(t *testing.T) {
 	t.Setenv("GITHUB_ACTIONS", "true")
 	code, out, _ := ottkit(t, "policy", "check", "--json", "../../policies/testdata/export.json")
-	if code != exitViolations {
+	if code != exitFailed {
 		t.Fatalf("exit %d, want 1", code)
 	}
 	var doc checkResult
@@ -283,7 +283,7 @@ func TestPolicyDocs(t *testing.T) {
 
 func TestPolicyPackFromDirectory(t *testing.T) {
 	code, _, errOut := ottkit(t, "policy", "check", "--policy-pack", "../../policies", "../../policies/testdata/export.json")
-	if code != exitViolations {
+	if code != exitFailed {
 		t.Errorf("exit %d, want 1 with the pack read from disk: %s", code, errOut)
 	}
 }
@@ -317,7 +317,7 @@ func TestPolicyCheckStdin(t *testing.T) {
 	}
 	var out, errOut bytes.Buffer
 	code := execute([]string{"policy", "check", "--json", "-"}, bytes.NewReader(b), &out, &errOut)
-	if code != exitViolations {
+	if code != exitFailed {
 		t.Fatalf("exit %d, want 1: %s", code, errOut.String())
 	}
 	var doc checkResult

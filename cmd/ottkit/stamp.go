@@ -190,9 +190,9 @@ func runStamp(ctx context.Context, cmd *cobra.Command, op stamp.Op, f stampFlags
 	}
 	if n := stamp.Failures(results); n > 0 {
 		if ctx.Err() != nil {
-			return fmt.Errorf("stamp %s: cancelled; %d of %d stack(s) did not finish", op, n, len(results))
+			return &verdictError{fmt.Sprintf("stamp %s: cancelled; %d of %d stack(s) did not finish", op, n, len(results))}
 		}
-		return fmt.Errorf("stamp %s: %d of %d stack(s) did not succeed", op, n, len(results))
+		return &verdictError{fmt.Sprintf("stamp %s: %d of %d stack(s) did not succeed", op, n, len(results))}
 	}
 	return nil
 }

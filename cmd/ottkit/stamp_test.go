@@ -95,7 +95,7 @@ func TestStampCommand(t *testing.T) {
 			name:     "one failure does not stop the others",
 			args:     []string{"stamp", "up", "--all", "--parallel", "2"},
 			fail:     map[string]bool{"globex-prod": true},
-			wantCode: exitUsage,
+			wantCode: exitFailed,
 			wantRan:  []string{"up acme-prod", "up acme-staging", "up globex-prod", "up initech-prod"},
 			wantOut:  []string{"globex-prod   failed     +1", "initech-prod  succeeded", "1 of 4 stack(s) did not succeed", "AccessDenied"},
 			wantErr:  "stamp up: 1 of 4 stack(s) did not succeed",
@@ -123,7 +123,7 @@ func TestStampCommand(t *testing.T) {
 			name:     "destroy refuses to orphan retained data",
 			args:     []string{"stamp", "destroy", "--all", "--yes"},
 			retained: map[string][]string{"acme-prod": {"urn:pulumi:acme-prod::ottkit::aws:s3/bucketV2:BucketV2::acme-prod-storage-masters"}},
-			wantCode: exitUsage,
+			wantCode: exitFailed,
 			wantRan:  []string{"destroy acme-staging", "destroy globex-prod", "destroy initech-prod"},
 			wantOut:  []string{"acme-prod     refused", "acme-prod-storage-masters", "--force"},
 		},
@@ -226,7 +226,7 @@ func TestStampInvalidStack(t *testing.T) {
 		wantRan []string
 		code    int
 	}{
-		{"up", []string{"up acme-prod", "up acme-staging", "up initech-prod"}, exitUsage},
+		{"up", []string{"up acme-prod", "up acme-staging", "up initech-prod"}, exitFailed},
 		{"refresh", []string{"refresh acme-prod", "refresh acme-staging", "refresh globex-prod", "refresh initech-prod"}, exitOK},
 	} {
 		t.Run(tc.op, func(t *testing.T) {
