@@ -54,7 +54,8 @@ type DeliveryArgs struct {
 	BucketRegionalDomainName pulumi.StringInput
 	// LogsBucketName receives the standard access logs under cdn/. Required.
 	LogsBucketName pulumi.StringInput
-	// KeyArn is the stack key; it encrypts the signing secret. Required.
+	// KeyArn is the stack key: it encrypts the signing secret, and the bucket policy refuses
+	// objects written under any other key. Required.
 	KeyArn pulumi.StringInput
 	// PublicKeys are the PEM RSA-2048 public keys whose private halves sign playback
 	// cookies: one while signing normally, two while rotating. Plain because each is a
@@ -305,8 +306,8 @@ func NewDelivery(ctx *pulumi.Context, name string, args *DeliveryArgs, opts ...p
 		return nil, err
 	}
 
-	policy := pulumi.All(args.BucketArn, d.Distribution.Arn).ApplyT(func(v []any) (string, error) {
-		return deliveryBucketPolicy(v[0].(string), v[1].(string)).JSON()
+	policy := pulumi.All(args.BucketArn, d.Distribution.Arn, args.KeyArn).ApplyT(func(v []any) (string, error) {
+		return deliveryBucketPolicy(v[0].(string), v[1].(string), v[2].(string)).JSON()
 	}).(pulumi.StringOutput)
 	if _, err := s3.NewBucketPolicy(ctx, name+"-bucket-policy", &s3.BucketPolicyArgs{
 		Bucket: args.BucketName,
@@ -570,10 +571,12 @@ func webACLArgs(name string, w *DeliveryWAFArgs, tags pulumi.StringMap) *wafv2.W
 	}
 }
 
-// deliveryBucketPolicy is the delivery bucket's one policy: TLS only, and reads of the
-// rendered assets by this distribution alone.
-func deliveryBucketPolicy(bucketArn, distributionArn string) iampolicy.Document {
+// deliveryBucketPolicy is the delivery bucket's one policy: TLS only, objects written only
+// under the stack key (as every media bucket), and reads of the rendered assets by this
+// distribution alone.
+func deliveryBucketPolicy(bucketArn, distributionArn, keyArn string) iampolicy.Document {
 	st := SecureTransportStatements(bucketArn)
+	st = append(st, EncryptionStatements(bucketArn, keyArn)...)
 	st = append(st, iampolicy.Statement{
 		Sid:        "CloudFrontReadsAssets",
 		Effect:     iampolicy.Allow,

@@ -374,7 +374,7 @@ func TestDeliverySecurity(t *testing.T) {
 		}
 		stmts := edgePolicy(t, bp.Inputs["policy"])
 		edgeCheckScoped(t, stmts)
-		var allows, tlsDenies int
+		var allows, tlsDenies, keyDenies int
 		for _, s := range stmts {
 			switch s.Effect {
 			case "Allow":
@@ -392,10 +392,17 @@ func TestDeliverySecurity(t *testing.T) {
 				if s.Condition["Bool"]["aws:SecureTransport"] != nil || s.Condition["NumericLessThan"]["s3:TlsVersion"] != nil {
 					tlsDenies++
 				}
+				if reflect.DeepEqual(s.Action, []string{"s3:PutObject"}) {
+					keyDenies++
+					if got := s.Condition["StringNotEqualsIfExists"]["s3:x-amz-server-side-encryption-aws-kms-key-id"]; got != nil &&
+						!reflect.DeepEqual(got, []string{edgeKeyArn}) {
+						t.Errorf("policy admits objects under key %v, want only %s", got, edgeKeyArn)
+					}
+				}
 			}
 		}
-		if allows != 1 || tlsDenies != 2 {
-			t.Errorf("policy has %d allows and %d TLS denies, want 1 and 2:\n%+v", allows, tlsDenies, stmts)
+		if allows != 1 || tlsDenies != 2 || keyDenies != 3 {
+			t.Errorf("policy has %d allows, %d TLS denies and %d encryption denies, want 1, 2 and 3:\n%+v", allows, tlsDenies, keyDenies, stmts)
 		}
 	})
 
