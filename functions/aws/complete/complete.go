@@ -13,6 +13,8 @@
 //
 // Events of any job but the asset's current one, duplicates and late arrivals change nothing:
 // pipeline.Asset.ApplyJobEvent decides, and the catalog write is conditional on the status read.
+// The one exception is a final event of the job transcode has submitted but not yet recorded
+// (the asset is still queued or retrying): it is retried, not dropped, until the job is recorded.
 // The notification is published before the catalog write, so a crash between them repeats the
 // notification on redelivery rather than losing it (notifications are at least once).
 package complete
@@ -123,6 +125,11 @@ func (h *Handler) handleMessage(ctx context.Context, msg events.SQSMessage) erro
 	if err != nil {
 		return err
 	}
+	if final(ev.Status) && unrecorded(a, ev) {
+		// Transcode submits the job before it records it; dropping this event would strand the
+		// asset in transcoding once the job is recorded, so SQS redelivers it until then.
+		return fmt.Errorf("complete: job %s (attempt %s) of asset %s is not recorded yet (asset %s, job %q)", ev.JobID, ev.UserMetadata[mcjob.MetadataAttempt], a.ID, a.Status, a.JobID)
+	}
 	switch ev.Status {
 	case eventbridge.JobComplete:
 		return h.completed(ctx, a, ev)
@@ -134,6 +141,24 @@ func (h *Handler) handleMessage(ctx context.Context, msg events.SQSMessage) erro
 		h.log.DebugContext(ctx, "job progress", "jobId", ev.JobID, "jobStatus", ev.Status)
 		return nil
 	}
+}
+
+func final(status string) bool {
+	return status == eventbridge.JobComplete || status == eventbridge.JobError || status == eventbridge.JobCanceled
+}
+
+// unrecorded reports whether ev is of the job transcode submitted for the asset's next attempt
+// but has not recorded yet: the asset still waits for a job, and the job's attempt (from its
+// user metadata) is the next one. A job without attempt metadata can only be the first one.
+func unrecorded(a *pipeline.Asset, ev eventbridge.JobStateChange) bool {
+	if ev.JobID == "" || ev.JobID == a.JobID || (a.Status != pipeline.StatusQueued && a.Status != pipeline.StatusRetrying) {
+		return false
+	}
+	attempt, err := strconv.Atoi(ev.UserMetadata[mcjob.MetadataAttempt])
+	if err != nil {
+		return a.Status == pipeline.StatusQueued
+	}
+	return attempt == a.Attempts+1
 }
 
 // stale reports (and logs) whether an event cannot move the asset: another job's, a duplicate,

@@ -95,8 +95,14 @@ func (f *fixture) put(t *testing.T, bucket, key string) {
 // outputs) everything the job writes.
 func (f *fixture) seed(t *testing.T, id, jobID string, attempts int, outputs bool) {
 	t.Helper()
+	f.seedStatus(t, id, pipeline.StatusTranscoding, jobID, attempts, outputs)
+}
+
+// seedStatus is seed with the asset in status.
+func (f *fixture) seedStatus(t *testing.T, id string, status pipeline.Status, jobID string, attempts int, outputs bool) {
+	t.Helper()
 	a := &pipeline.Asset{
-		ID: id, Tenant: "acme", Status: pipeline.StatusTranscoding, JobID: jobID, Attempts: attempts,
+		ID: id, Tenant: "acme", Status: status, JobID: jobID, Attempts: attempts,
 		Source:     pipeline.Object{Bucket: f.cfg.MastersBucket, Key: id + "/clip.mp4", Size: 1},
 		Probe:      &pipeline.ProbeSummary{Container: "mp4", Duration: 95 * time.Second, DurationSeconds: 95, Width: 1920, Height: 1080, Codec: "h264", AudioTracks: 1},
 		Renditions: []pipeline.Rendition{{Width: 1920, Height: 1080, MaxBitrate: 6_000_000}, {Width: 1280, Height: 720, MaxBitrate: 3_500_000}},
@@ -386,5 +392,64 @@ func TestLoadConfig(t *testing.T) {
 		if err == nil || !strings.HasPrefix(err.Error(), name+": ") {
 			t.Errorf("%s=%s: error %v, want one naming %s", name, value, err, name)
 		}
+	}
+}
+
+// TestEventsOfAnUnrecordedJobWaitForIt covers the race with transcode, which submits a job
+// before it records the job id: a final event arriving in between must be retried, not dropped,
+// or the asset would stay transcoding for ever once the job is recorded.
+func TestEventsOfAnUnrecordedJobWaitForIt(t *testing.T) {
+	withAttempt := func(body, attempt string) string {
+		return strings.Replace(body, `"tenant": "acme"`, `"tenant": "acme", "attempt": "`+attempt+`"`, 1)
+	}
+	cases := []struct {
+		name               string
+		status             pipeline.Status
+		attempts           int
+		jobID              string // the job the asset records
+		event              func(f *fixture) string
+		wantRetry          bool
+		recordAndRedeliver pipeline.Status // the status after transcode records job-new and the event is redelivered
+	}{
+		{"first job complete before it is recorded", pipeline.StatusQueued, 0, "",
+			func(f *fixture) string { return withAttempt(f.event(t, "job-complete.json", "a1", "job-new"), "1") }, true, pipeline.StatusReady},
+		{"first job without attempt metadata", pipeline.StatusQueued, 0, "",
+			func(f *fixture) string { return f.event(t, "job-complete.json", "a1", "job-new") }, true, pipeline.StatusReady},
+		{"resubmitted job errors before it is recorded", pipeline.StatusRetrying, 1, "job-old",
+			func(f *fixture) string { return withAttempt(f.errorEvent(t, "a1", "job-new", 1040, "bad input"), "2") }, true, pipeline.StatusFailed},
+		{"a stale job of an earlier attempt", pipeline.StatusRetrying, 2, "job-old",
+			func(f *fixture) string { return withAttempt(f.event(t, "job-complete.json", "a1", "job-new"), "1") }, false, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f := newFixture(t)
+			f.seedStatus(t, "a1", c.status, c.jobID, c.attempts, true)
+			h := f.handler("")
+			body := c.event(f)
+			resp, err := h.Handle(context.Background(), awstest.SQSEvent(t, body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := len(resp.BatchItemFailures) == 1; got != c.wantRetry {
+				t.Fatalf("retried = %v, want %v (failures %v)", got, c.wantRetry, resp.BatchItemFailures)
+			}
+			if got := f.get(t, "a1"); got.Status != c.status || got.JobID != c.jobID {
+				t.Fatalf("asset = %s job %q, want unchanged %s job %q", got.Status, got.JobID, c.status, c.jobID)
+			}
+			if !c.wantRetry {
+				return
+			}
+			a := f.get(t, "a1")
+			if !a.StartJob("job-new", f.now) {
+				t.Fatalf("StartJob refused from %s", a.Status)
+			}
+			if err := f.admin.Update(context.Background(), c.status, a); err != nil {
+				t.Fatal(err)
+			}
+			handleAll(t, h, body)
+			if got := f.get(t, "a1"); got.Status != c.recordAndRedeliver {
+				t.Errorf("after the job is recorded the redelivered event left the asset %s, want %s", got.Status, c.recordAndRedeliver)
+			}
+		})
 	}
 }

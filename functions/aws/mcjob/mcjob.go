@@ -56,11 +56,14 @@ const (
 const (
 	MetadataAssetID = "assetId"
 	MetadataTenant  = "tenant"
+	// MetadataAttempt is the decimal attempt number. The complete function uses it to tell
+	// an event of the job transcode has just submitted, and not yet recorded, from a stale one.
+	MetadataAttempt = "attempt"
 )
 
 // Input is everything Build needs for one job.
 type Input struct {
-	// AssetID and Tenant identify the asset; both go into the job's user metadata.
+	// AssetID and Tenant identify the asset; both go into the job's user metadata, with Attempt.
 	AssetID, Tenant string
 	// Attempt is the 1-based attempt number (pipeline.Asset.Attempts+1 when submitting). With
 	// AssetID it forms the client request token, so resubmitting the same attempt does not
@@ -166,7 +169,7 @@ func Build(in Input) (*mediaconvert.CreateJobInput, error) {
 		Queue:                aws.String(in.Queue),
 		Settings:             settings,
 		ClientRequestToken:   aws.String(in.AssetID + "-" + strconv.Itoa(in.Attempt)),
-		UserMetadata:         map[string]string{MetadataAssetID: in.AssetID, MetadataTenant: in.Tenant},
+		UserMetadata:         map[string]string{MetadataAssetID: in.AssetID, MetadataTenant: in.Tenant, MetadataAttempt: strconv.Itoa(in.Attempt)},
 		AccelerationSettings: &types.AccelerationSettings{Mode: types.AccelerationModeDisabled},
 		StatusUpdateInterval: types.StatusUpdateIntervalSeconds60,
 		BillingTagsSource:    types.BillingTagsSourceJob,

@@ -169,8 +169,8 @@ func TestBuildSpecifics(t *testing.T) {
 			if got, want := aws.ToString(job.ClientRequestToken), in.AssetID+"-1"; got != want {
 				t.Errorf("ClientRequestToken %q, want %q", got, want)
 			}
-			if job.UserMetadata["assetId"] != in.AssetID || job.UserMetadata["tenant"] != "acme" {
-				t.Errorf("UserMetadata %v, want assetId and tenant", job.UserMetadata)
+			if job.UserMetadata["assetId"] != in.AssetID || job.UserMetadata["tenant"] != "acme" || job.UserMetadata["attempt"] != "1" {
+				t.Errorf("UserMetadata %v, want assetId, tenant and attempt", job.UserMetadata)
 			}
 			if job.AccelerationSettings == nil || job.AccelerationSettings.Mode != types.AccelerationModeDisabled {
 				t.Errorf("AccelerationSettings %+v, want DISABLED", job.AccelerationSettings)
