@@ -1,8 +1,8 @@
 package aws
 
 import (
+	"fmt"
 	"reflect"
-	"strings"
 	"testing"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/acm"
@@ -77,11 +77,10 @@ func TestEdgeOutputs(t *testing.T) {
 	waf := edgeMust(t, res, "aws:wafv2/webAcl:WebAcl", "acme-dev-delivery-waf")
 	secret := edgeMust(t, res, "aws:secretsmanager/secret:Secret", "acme-dev-delivery-signing-secret")
 	api := edgeMust(t, res, "aws:apigatewayv2/api:Api", "acme-dev-api-api")
+	// In the order of PublicKeys: key-1, key-2.
 	var keyIds []any
-	for _, k := range res.OfType("aws:cloudfront/publicKey:PublicKey") {
-		if strings.HasPrefix(k.Name, "acme-dev-delivery-") {
-			keyIds = append(keyIds, k.ID)
-		}
+	for i := 1; i <= 2; i++ {
+		keyIds = append(keyIds, edgeMust(t, res, "aws:cloudfront/publicKey:PublicKey", fmt.Sprintf("acme-dev-delivery-key-%d", i)).ID)
 	}
 	checks := []struct {
 		name string
