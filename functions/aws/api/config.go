@@ -17,7 +17,7 @@ type Config struct {
 	CatalogTable     string        // CATALOG_TABLE
 	SigningSecretARN string        // SIGNING_SECRET_ARN
 	PlaybackDomain   string        // PLAYBACK_DOMAIN: host name, no scheme
-	PlaybackTTL      time.Duration // PLAYBACK_TTL: seconds, default 600
+	PlaybackTTL      time.Duration // PLAYBACK_TTL: seconds, default 600, at most 3600
 	UploadTTL        time.Duration // UPLOAD_TTL: seconds, default 900
 	MaxUploadBytes   int64         // MAX_UPLOAD_BYTES: default and ceiling 5 GiB
 }
@@ -26,6 +26,9 @@ type Config struct {
 const (
 	DefaultPlaybackTTL = 10 * time.Minute
 	DefaultUploadTTL   = 15 * time.Minute
+	// MaxPlaybackTTL keeps playback cookies short-lived whoever deploys the function; the
+	// platform spec and policy pack enforce the same ceiling.
+	MaxPlaybackTTL = time.Hour
 )
 
 // LoadConfig reads the configuration through getenv (os.Getenv in production) and returns an
@@ -37,7 +40,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		CatalogTable:     r.String("CATALOG_TABLE"),
 		SigningSecretARN: r.String("SIGNING_SECRET_ARN"),
 		PlaybackDomain:   r.String("PLAYBACK_DOMAIN"),
-		PlaybackTTL:      r.Seconds("PLAYBACK_TTL", DefaultPlaybackTTL, time.Minute, 12*time.Hour),
+		PlaybackTTL:      r.Seconds("PLAYBACK_TTL", DefaultPlaybackTTL, time.Minute, MaxPlaybackTTL),
 		UploadTTL:        r.Seconds("UPLOAD_TTL", DefaultUploadTTL, time.Minute, 7*24*time.Hour),
 		MaxUploadBytes:   r.Int("MAX_UPLOAD_BYTES", s3store.MaxCopySize, 1, s3store.MaxCopySize),
 	}
