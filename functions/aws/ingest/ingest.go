@@ -128,8 +128,7 @@ func (h *Handler) handleMessage(ctx context.Context, msg events.SQSMessage) erro
 	existing, err := h.catalog.Get(ctx, id)
 	switch {
 	case err == nil && existing.Status == pipeline.StatusRejected && existing.Source.Key != up.key:
-		// The move may have stopped before its delete; deleting again is harmless.
-		return h.store.Delete(ctx, up.bucket, up.key)
+		return h.finishMove(ctx, up, existing)
 	case err == nil:
 		h.log.InfoContext(ctx, "duplicate upload event ignored", "status", existing.Status)
 		return nil
@@ -160,6 +159,25 @@ func (h *Handler) handleMessage(ctx context.Context, msg events.SQSMessage) erro
 		return h.reject(ctx, id, up, info, verdict)
 	}
 	return h.accept(ctx, id, up, info, summary)
+}
+
+// finishMove completes a quarantine move that may have stopped before its delete. Without
+// bucket versioning an overwrite of the key keeps the asset id, so only the object that was
+// quarantined (the same ETag) is deleted; another one is left in place, never lost unseen.
+func (h *Handler) finishMove(ctx context.Context, up upload, rejected *pipeline.Asset) error {
+	info, err := h.store.Head(ctx, up.bucket, up.key)
+	if errors.Is(err, s3store.ErrNotFound) {
+		h.log.InfoContext(ctx, "duplicate upload event ignored", "status", rejected.Status)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if rejected.Source.ETag == "" || info.ETag != rejected.Source.ETag {
+		h.log.WarnContext(ctx, "the key of a rejected upload holds another object; left in place", "key", up.key, "etag", info.ETag, "rejectedETag", rejected.Source.ETag)
+		return nil
+	}
+	return h.store.Delete(ctx, up.bucket, up.key)
 }
 
 // head finds the object. Keys in S3 event notifications are URL-encoded; EventBridge's are

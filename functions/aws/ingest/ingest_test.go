@@ -421,3 +421,30 @@ func TestEventForAnOverwrittenObjectIsDropped(t *testing.T) {
 		t.Error("the current, valid object was quarantined because of the stale event")
 	}
 }
+
+// TestOverwriteOfARejectedUploadIsNotDeleted: without versioning, a second PUT to the key of a
+// rejected upload has the same asset id, so its event looks like a redelivery of the first; the
+// move's catch-up delete must remove only the quarantined object, never the new one unseen.
+func TestOverwriteOfARejectedUploadIsNotDeleted(t *testing.T) {
+	f := newFixture(t)
+	h := f.handler()
+	key := "uploads/acme/u1/retry.mp4"
+	handleAll(t, h, f.upload(t, key, read(t, testmedia.PNGAsMP4)))
+	if _, ok := f.exists(t, f.cfg.IngestBucket, key); ok {
+		t.Fatal("the rejected upload was not moved")
+	}
+
+	video := read(t, testmedia.Landscape1080p)
+	second := f.upload(t, key, video)
+	handleAll(t, h, second, second)
+	info, ok := f.exists(t, f.cfg.IngestBucket, key)
+	if !ok || info.Size != int64(len(video)) {
+		t.Fatalf("the object overwriting a rejected upload: exists %v size %d, want kept with %d bytes", ok, info.Size, len(video))
+	}
+	if q, ok := f.exists(t, f.cfg.IngestBucket, manifest.QuarantinePrefix+"acme/u1/retry.mp4"); !ok || q.Size != int64(len(read(t, testmedia.PNGAsMP4))) {
+		t.Errorf("quarantined object %+v (exists %v), want the rejected PNG", q, ok)
+	}
+	if !strings.Contains(f.logs.String(), "holds another object") {
+		t.Errorf("no warning about the overwrite in the log: %s", f.logs.String())
+	}
+}
