@@ -367,6 +367,29 @@ func TestGetAsset(t *testing.T) {
 	})
 }
 
+func TestFailedAssetHidesStorageLocations(t *testing.T) {
+	f := newFixture(t)
+	a := f.seed(t, "f1", "acme", pipeline.StatusFailed, f.now)
+	a.FailureCode = "1401"
+	a.FailureMessage = "Unable to write to output file [s3://secret-delivery-bucket/assets/f1/index.m3u8]: Access denied for arn:aws:iam::123456789012:role/ottkit-mediaconvert, check the role"
+	if err := f.catalog.Update(context.Background(), pipeline.StatusFailed, a); err != nil {
+		t.Fatal(err)
+	}
+	resp, body := f.do(t, request(t, "GET", "/assets/f1", "", viewer))
+	if resp.StatusCode != 200 || body["failureCode"] != "1401" {
+		t.Fatalf("GET failed asset: %d %v", resp.StatusCode, body)
+	}
+	want := "Unable to write to output file [<redacted>]: Access denied for <redacted>, check the role"
+	if got := body["failureMessage"]; got != want {
+		t.Errorf("failureMessage = %q, want %q", got, want)
+	}
+	for _, internal := range []string{"secret-delivery-bucket", "123456789012", "ottkit-mediaconvert"} {
+		if strings.Contains(resp.Body, internal) {
+			t.Errorf("response leaks %q: %s", internal, resp.Body)
+		}
+	}
+}
+
 func TestPlayback(t *testing.T) {
 	f := newFixture(t)
 	f.seed(t, "ready1", "acme", pipeline.StatusReady, f.now)

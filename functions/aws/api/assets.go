@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"errors"
+	"regexp"
 	"strconv"
 	"time"
 
@@ -49,7 +50,7 @@ func (h *Handler) view(a *pipeline.Asset) assetView {
 		ID: a.ID, Status: a.Status, CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt,
 		Renditions: a.Renditions,
 		HLS:        url(a.HLS), DASH: url(a.DASH), Poster: url(a.Poster),
-		FailureCode: a.FailureCode, FailureMessage: a.FailureMessage,
+		FailureCode: a.FailureCode, FailureMessage: redactLocations(a.FailureMessage),
 	}
 	if a.Probe != nil {
 		v.DurationSeconds = a.Probe.DurationSeconds
@@ -59,6 +60,16 @@ func (h *Handler) view(a *pipeline.Asset) assetView {
 		v.Thumbnails = append(v.Thumbnails, url(t))
 	}
 	return v
+}
+
+// locationPattern matches the S3 URIs and ARNs MediaConvert writes into job error messages
+// ("Unable to open input file [s3://bucket/key]", "...role arn:aws:iam::123456789012:role/x").
+var locationPattern = regexp.MustCompile(`(s3://|arn:aws[a-z-]*:)[^\s\[\]()<>"',;]*`)
+
+// redactLocations keeps a failure message's explanation but not the bucket names, keys, account
+// ids and role names in it: the catalog keeps them for operators, clients never see them.
+func redactLocations(message string) string {
+	return locationPattern.ReplaceAllString(message, "<redacted>")
 }
 
 type listResponse struct {
