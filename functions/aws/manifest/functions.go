@@ -43,6 +43,7 @@ var (
 			{Name: "DELIVERY_BUCKET", From: DeliveryBucket, Attr: Name},
 			{Name: "MEDIACONVERT_QUEUE_ARN", From: MediaConvertQueue, Attr: ARN},
 			{Name: "MEDIACONVERT_ROLE_ARN", From: MediaConvertRole, Attr: ARN},
+			{Name: "NOTIFY_TOPIC_ARN", From: NotifyTopic, Attr: ARN},
 			{Name: "LADDER", Setting: Ladder},
 			{Name: "MAX_HEIGHT", Setting: MaxHeight},
 			{Name: "VIDEO_CODEC", Setting: VideoCodec},
@@ -53,6 +54,7 @@ var (
 			{Action: "dynamodb:PutItem", On: CatalogTable, Why: "conditional queued|retrying → transcoding with the job id"},
 			{Action: "mediaconvert:CreateJob", On: MediaConvertQueue, Why: "submit the job (idempotent client request token per attempt)"},
 			{Action: "iam:PassRole", On: MediaConvertRole, PassedToService: "mediaconvert.amazonaws.com", Why: "the job runs as the MediaConvert role"},
+			{Action: "sns:Publish", On: NotifyTopic, Why: "announce an asset failed because it cannot be planned or its job was rejected"},
 		},
 	}
 

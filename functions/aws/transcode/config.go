@@ -12,6 +12,7 @@ type Config struct {
 	DeliveryBucket    string                // DELIVERY_BUCKET
 	Queue             string                // MEDIACONVERT_QUEUE_ARN
 	Role              string                // MEDIACONVERT_ROLE_ARN
+	NotifyTopicARN    string                // NOTIFY_TOPIC_ARN
 	Ladder            pipeline.LadderConfig // LADDER (JSON rungs), MAX_HEIGHT (default 0: none), VIDEO_CODEC (default h264)
 	ThumbnailInterval int                   // THUMBNAIL_INTERVAL seconds, default 10
 }
@@ -25,6 +26,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		DeliveryBucket:    r.String("DELIVERY_BUCKET"),
 		Queue:             r.String("MEDIACONVERT_QUEUE_ARN"),
 		Role:              r.String("MEDIACONVERT_ROLE_ARN"),
+		NotifyTopicARN:    r.String("NOTIFY_TOPIC_ARN"),
 		ThumbnailInterval: int(r.Int("THUMBNAIL_INTERVAL", 10, 1, 3600)),
 	}
 	if ladder := r.String("LADDER"); ladder != "" {

@@ -6,6 +6,10 @@
 // the asset id and attempt number, so a duplicate request, or the retry of one that crashed
 // after submitting, finds the same job; and the move to transcoding is a conditional write, so
 // of two concurrent requests one records the job and the other changes nothing.
+//
+// An asset that cannot be planned, or whose job MediaConvert rejects, fails for good here; its
+// failure is published like complete's, before the catalog write (notifications are at least
+// once), so subscribers hear of every final status.
 package transcode
 
 import (
@@ -35,14 +39,15 @@ type Handler struct {
 	cfg        Config
 	catalog    pipeline.Catalog
 	transcoder pipeline.Transcoder
+	notifier   pipeline.Notifier
 	log        *slog.Logger
 	// Now is the clock; tests replace it.
 	Now func() time.Time
 }
 
 // New returns a Handler.
-func New(cfg Config, catalog pipeline.Catalog, tc pipeline.Transcoder, log *slog.Logger) *Handler {
-	return &Handler{cfg: cfg, catalog: catalog, transcoder: tc, log: log, Now: time.Now}
+func New(cfg Config, catalog pipeline.Catalog, tc pipeline.Transcoder, notifier pipeline.Notifier, log *slog.Logger) *Handler {
+	return &Handler{cfg: cfg, catalog: catalog, transcoder: tc, notifier: notifier, log: log, Now: time.Now}
 }
 
 // Handle processes one SQS batch, reporting the messages to retry.
@@ -112,12 +117,15 @@ func (h *Handler) handleMessage(ctx context.Context, msg events.SQSMessage) erro
 	return nil
 }
 
-// fail records a failure no retry of this request can fix.
+// fail publishes and records a failure no retry of this request can fix.
 func (h *Handler) fail(ctx context.Context, a *pipeline.Asset, from pipeline.Status, code, message string) error {
 	if !a.Advance(pipeline.StatusFailed, h.Now().UTC()) {
 		return fmt.Errorf("transcode: asset %s cannot fail from %s", a.ID, a.Status)
 	}
 	a.FailureCode, a.FailureMessage = code, message
+	if err := h.notifier.Publish(ctx, pipeline.NotificationFor(a)); err != nil {
+		return err
+	}
 	if err := h.catalog.Update(ctx, from, a); err != nil && !errors.Is(err, pipeline.ErrConflict) {
 		return err
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/ottkit/ottkit/functions/aws/lambdalog"
 	"github.com/ottkit/ottkit/functions/aws/manifest"
 	"github.com/ottkit/ottkit/functions/aws/mediaconvertfake"
+	"github.com/ottkit/ottkit/functions/aws/snstopic"
 	"github.com/ottkit/ottkit/functions/aws/transcode"
 	"github.com/ottkit/ottkit/functions/aws/transcoder"
 	"github.com/ottkit/ottkit/functions/pipeline"
@@ -41,8 +42,10 @@ type fixture struct {
 	admin *catalog.Table
 	table string
 	cfg   transcode.Config
-	logs  *bytes.Buffer
-	now   time.Time
+	// subscriber is the SQS queue subscribed to the notification topic.
+	subscriber string
+	logs       *bytes.Buffer
+	now        time.Time
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -53,15 +56,16 @@ func newFixture(t *testing.T) *fixture {
 	rec.Name(manifest.MediaConvertQueue, queueARN)
 	rec.Name(manifest.MediaConvertRole, roleARN)
 	table := env.CatalogTable(t)
+	topic, subscriber := env.Topic(t)
 	rungs, err := pipeline.ParseLadder(`[{"height":1080,"maxBitrate":6000000},{"height":720,"maxBitrate":3500000},{"height":360,"maxBitrate":900000}]`)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return &fixture{
-		env: env, mc: mc, admin: catalog.New(env.Admin.DynamoDB, table), table: table, logs: &bytes.Buffer{},
+		env: env, mc: mc, admin: catalog.New(env.Admin.DynamoDB, table), table: table, logs: &bytes.Buffer{}, subscriber: subscriber,
 		now: time.Date(2026, 2, 3, 4, 5, 6, 0, time.UTC),
 		cfg: transcode.Config{
-			CatalogTable: table, DeliveryBucket: "ottkit-delivery", Queue: queueARN, Role: roleARN,
+			CatalogTable: table, DeliveryBucket: "ottkit-delivery", Queue: queueARN, Role: roleARN, NotifyTopicARN: topic,
 			Ladder: pipeline.LadderConfig{Rungs: rungs, Codec: pipeline.CodecH264}, ThumbnailInterval: 10,
 		},
 	}
@@ -74,7 +78,7 @@ func (f *fixture) handler(tableName string) *transcode.Handler {
 	}
 	client := f.mc.Client(func(o *mediaconvert.Options) { o.APIOptions = append(o.APIOptions, rec.APIOption) })
 	tc := transcoder.New(client, transcoder.Config{Queue: f.cfg.Queue, Role: f.cfg.Role, DeliveryBucket: f.cfg.DeliveryBucket, ThumbnailInterval: f.cfg.ThumbnailInterval})
-	h := transcode.New(f.cfg, catalog.New(f.env.DynamoDB, tableName), tc, lambdalog.New(f.logs, slog.LevelInfo))
+	h := transcode.New(f.cfg, catalog.New(f.env.DynamoDB, tableName), tc, snstopic.New(f.env.SNS, f.cfg.NotifyTopicARN), lambdalog.New(f.logs, slog.LevelInfo))
 	h.Now = func() time.Time { return f.now }
 	return h
 }
@@ -105,6 +109,20 @@ func failures(resp events.SQSEventResponse) []string {
 	var out []string
 	for _, f := range resp.BatchItemFailures {
 		out = append(out, f.ItemIdentifier)
+	}
+	return out
+}
+
+// notifications drains the topic's subscriber queue.
+func (f *fixture) notifications(t *testing.T) []pipeline.Notification {
+	t.Helper()
+	var out []pipeline.Notification
+	for _, m := range f.env.Receive(t, f.subscriber, 50) {
+		var n pipeline.Notification
+		if err := json.Unmarshal([]byte(*m.Body), &n); err != nil {
+			t.Fatalf("notification %q: %v", *m.Body, err)
+		}
+		out = append(out, n)
 	}
 	return out
 }
@@ -272,15 +290,64 @@ func TestUnplannableSourceFails(t *testing.T) {
 	if len(f.mc.Jobs()) != 0 {
 		t.Error("a job was submitted for an unplannable source")
 	}
+	notes := map[string]pipeline.Notification{}
+	for _, n := range f.notifications(t) {
+		notes[n.AssetID] = n
+	}
+	for _, id := range []string{"tiny", "noprobe"} {
+		if n := notes[id]; len(notes) != 2 || n.Status != pipeline.StatusFailed || n.FailureCode != transcode.FailurePlan || n.Tenant != "acme" {
+			t.Errorf("notifications = %+v, want one failed (plan) for each of tiny and noprobe", notes)
+		}
+	}
 	if !strings.Contains(f.logs.String(), `"assetId":"tiny"`) {
 		t.Errorf("logs lack the asset id: %s", f.logs.String())
+	}
+}
+
+func TestRejectedJobFailsAndIsAnnounced(t *testing.T) {
+	f := newFixture(t)
+	f.seed(t, "a1", pipeline.StatusQueued, hd)
+	f.mc.FailNext(1, mediaconvertfake.Error{Status: 400, Type: "BadRequestException", Message: "/settings/inputs/0/fileInput: unsupported"})
+	event := awstest.SQSEvent(t, body("a1"))
+	resp, _ := f.handler("").Handle(context.Background(), event)
+	if len(resp.BatchItemFailures) != 0 {
+		t.Fatalf("failures = %v; a rejected job is final, not retried", failures(resp))
+	}
+	if a := f.get(t, "a1"); a.Status != pipeline.StatusFailed || a.FailureCode != transcode.FailureRejected {
+		t.Errorf("asset = %s %q, want failed with %s", a.Status, a.FailureCode, transcode.FailureRejected)
+	}
+	if n := f.notifications(t); len(n) != 1 || n[0].AssetID != "a1" || n[0].Status != pipeline.StatusFailed || n[0].FailureCode != transcode.FailureRejected {
+		t.Errorf("notifications = %+v, want one failed (%s) for a1", n, transcode.FailureRejected)
+	}
+}
+
+func TestFailureIsNotRecordedBeforeItIsAnnounced(t *testing.T) {
+	f := newFixture(t)
+	f.seed(t, "noprobe", pipeline.StatusQueued, nil)
+	missing := "arn:aws:sns:us-east-1:123456789012:ottkit-missing"
+	rec.Name(manifest.NotifyTopic, missing)
+	good := f.cfg.NotifyTopicARN
+	f.cfg.NotifyTopicARN = missing
+	event := awstest.SQSEvent(t, body("noprobe"))
+	resp, _ := f.handler("").Handle(context.Background(), event)
+	if len(resp.BatchItemFailures) != 1 {
+		t.Fatalf("failures = %v, want the message retried while SNS fails", failures(resp))
+	}
+	if a := f.get(t, "noprobe"); a.Status != pipeline.StatusQueued {
+		t.Errorf("asset is %s before its failure was announced, want queued", a.Status)
+	}
+	f.cfg.NotifyTopicARN = good
+	resp, _ = f.handler("").Handle(context.Background(), event)
+	if len(resp.BatchItemFailures) != 0 || f.get(t, "noprobe").Status != pipeline.StatusFailed || len(f.notifications(t)) != 1 {
+		t.Errorf("redelivery: failures %v; want the asset failed and announced once", failures(resp))
 	}
 }
 
 func TestLoadConfig(t *testing.T) {
 	valid := map[string]string{
 		"CATALOG_TABLE": "catalog", "DELIVERY_BUCKET": "delivery", "MEDIACONVERT_QUEUE_ARN": queueARN, "MEDIACONVERT_ROLE_ARN": roleARN,
-		"LADDER": `[{"height":720,"maxBitrate":3500000},{"height":1080,"maxBitrate":6000000}]`, "MAX_HEIGHT": "1080", "VIDEO_CODEC": "hevc", "THUMBNAIL_INTERVAL": "5",
+		"NOTIFY_TOPIC_ARN": "arn:aws:sns:us-east-1:111122223333:ottkit-notify",
+		"LADDER":           `[{"height":720,"maxBitrate":3500000},{"height":1080,"maxBitrate":6000000}]`, "MAX_HEIGHT": "1080", "VIDEO_CODEC": "hevc", "THUMBNAIL_INTERVAL": "5",
 	}
 	awstest.CheckEnv(t, manifest.Transcode, func(getenv func(string) string) error {
 		_, err := transcode.LoadConfig(getenv)

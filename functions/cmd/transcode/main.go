@@ -11,9 +11,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/mediaconvert"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/ottkit/ottkit/functions/aws/catalog"
 	"github.com/ottkit/ottkit/functions/aws/lambdalog"
+	"github.com/ottkit/ottkit/functions/aws/snstopic"
 	"github.com/ottkit/ottkit/functions/aws/transcode"
 	"github.com/ottkit/ottkit/functions/aws/transcoder"
 )
@@ -33,6 +35,7 @@ func main() {
 	tc := transcoder.New(mediaconvert.NewFromConfig(awsCfg), transcoder.Config{
 		Queue: cfg.Queue, Role: cfg.Role, DeliveryBucket: cfg.DeliveryBucket, ThumbnailInterval: cfg.ThumbnailInterval,
 	})
-	h := transcode.New(cfg, catalog.New(dynamodb.NewFromConfig(awsCfg), cfg.CatalogTable), tc, log)
+	h := transcode.New(cfg, catalog.New(dynamodb.NewFromConfig(awsCfg), cfg.CatalogTable), tc,
+		snstopic.New(sns.NewFromConfig(awsCfg), cfg.NotifyTopicARN), log)
 	lambda.Start(h.Handle)
 }
