@@ -47,6 +47,8 @@ func edgeArn(r manifest.Resource) string {
 		return "arn:aws:mediaconvert:us-east-1:123456789012:queues/" + name
 	case manifest.MediaConvertRole:
 		return "arn:aws:iam::123456789012:role/" + name
+	case manifest.MediaConvertJobs:
+		return "arn:aws:mediaconvert:us-east-1:123456789012:jobs/*"
 	case manifest.NotifyTopic:
 		return "arn:aws:sns:us-east-1:123456789012:" + name
 	case manifest.SigningSecret:
@@ -60,7 +62,8 @@ func edgeArn(r manifest.Resource) string {
 var edgeAllResources = []manifest.Resource{
 	manifest.IngestBucket, manifest.MastersBucket, manifest.DeliveryBucket, manifest.CatalogTable,
 	manifest.IngestQueue, manifest.TranscodeQueue, manifest.EventsQueue, manifest.MediaConvertQueue,
-	manifest.MediaConvertRole, manifest.NotifyTopic, manifest.SigningSecret, manifest.StackKey,
+	manifest.MediaConvertRole, manifest.MediaConvertJobs, manifest.NotifyTopic, manifest.SigningSecret,
+	manifest.StackKey,
 }
 
 var edgeAllSettings = []manifest.Setting{

@@ -280,6 +280,7 @@ func New(ctx *pulumi.Context, name string, spec *Spec, opts ...pulumi.ResourceOp
 		manifest.EventsQueue:       {Name: p.EventsQueue.Name, Arn: p.EventsQueue.Arn, Url: p.EventsQueue.Url},
 		manifest.MediaConvertQueue: {Name: p.Transcoder.QueueName, Arn: p.Transcoder.QueueArn},
 		manifest.MediaConvertRole:  {Arn: p.Transcoder.RoleArn},
+		manifest.MediaConvertJobs:  {Arn: p.Transcoder.JobsArn},
 		manifest.NotifyTopic:       {Name: p.Alerts.NotifyTopicName, Arn: p.Alerts.NotifyTopicArn},
 		manifest.SigningSecret:     {Arn: p.Delivery.SigningSecretArn},
 		manifest.StackKey:          {Arn: p.Key.Arn},

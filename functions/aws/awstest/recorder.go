@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"reflect"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -79,7 +80,8 @@ func (r *Recorder) record(c Call) {
 	r.calls = append(r.calls, c)
 }
 
-// stringFields collects the *string and string fields of an operation input by name.
+// stringFields collects the *string and string fields of an operation input by name, and
+// the size of every non-empty map field (such as Tags), which decides some grants.
 func stringFields(params any) map[string]string {
 	out := map[string]string{}
 	v := reflect.ValueOf(params)
@@ -97,6 +99,8 @@ func stringFields(params any) map[string]string {
 			out[name] = f.String()
 		case f.Kind() == reflect.Pointer && f.Type().Elem().Kind() == reflect.String && !f.IsNil():
 			out[name] = f.Elem().String()
+		case f.Kind() == reflect.Map && f.Len() > 0:
+			out[name] = strconv.Itoa(f.Len())
 		}
 	}
 	return out
@@ -143,12 +147,31 @@ func Grants(c Call) ([]Grant, error) {
 	case "Secrets Manager.GetSecretValue":
 		return []Grant{{Action: "secretsmanager:GetSecretValue", Name: f["SecretId"]}}, nil
 	case "MediaConvert.CreateJob":
-		return []Grant{
+		grants := []Grant{
 			{Action: "mediaconvert:CreateJob", Name: f["Queue"]},
 			{Action: "iam:PassRole", Name: f["Role"], PassedToService: "mediaconvert.amazonaws.com"},
-		}, nil
+		}
+		if f["Tags"] != "" {
+			// AWS authorises a tagged CreateJob as TagResource on the new job too.
+			jobs, err := jobsPattern(f["Queue"])
+			if err != nil {
+				return nil, err
+			}
+			grants = append(grants, Grant{Action: "mediaconvert:TagResource", Name: jobs})
+		}
+		return grants, nil
 	}
 	return nil, fmt.Errorf("no IAM mapping for %s.%s; add it to awstest.Grants", c.Service, c.Operation)
+}
+
+// jobsPattern turns a MediaConvert queue ARN into the ARN pattern of the jobs of its account and
+// region, where AWS authorises tagging a job at creation.
+func jobsPattern(queueArn string) (string, error) {
+	parts := strings.SplitN(queueArn, ":", 6)
+	if len(parts) != 6 || !strings.HasPrefix(parts[5], "queues/") {
+		return "", fmt.Errorf("CreateJob queue %q is not a MediaConvert queue ARN", queueArn)
+	}
+	return strings.Join(parts[:5], ":") + ":jobs/*", nil
 }
 
 // CheckPermissions returns a check for Main that compares every recorded call of rec with the

@@ -84,3 +84,53 @@ func TestPathMatch(t *testing.T) {
 		}
 	}
 }
+
+func TestGrantsTaggedCreateJob(t *testing.T) {
+	queue := "arn:aws:mediaconvert:eu-west-1:111122223333:queues/q"
+	tests := []struct {
+		name   string
+		fields map[string]string
+		want   []string
+	}{
+		{"untagged", map[string]string{"Queue": queue, "Role": "arn:role"},
+			[]string{"mediaconvert:CreateJob " + queue, "iam:PassRole arn:role"}},
+		{"tagged", map[string]string{"Queue": queue, "Role": "arn:role", "Tags": "2"},
+			[]string{"mediaconvert:CreateJob " + queue, "iam:PassRole arn:role",
+				"mediaconvert:TagResource arn:aws:mediaconvert:eu-west-1:111122223333:jobs/*"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			grants, err := Grants(Call{Service: "MediaConvert", Operation: "CreateJob", Fields: tt.fields})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, g := range grants {
+				got = append(got, g.Action+" "+g.Name)
+			}
+			if strings.Join(got, "\n") != strings.Join(tt.want, "\n") {
+				t.Errorf("Grants() = %q, want %q", got, tt.want)
+			}
+		})
+	}
+	if _, err := Grants(Call{Service: "MediaConvert", Operation: "CreateJob",
+		Fields: map[string]string{"Queue": "default", "Tags": "1"}}); err == nil {
+		t.Error("Grants() of a tagged CreateJob on a non-ARN queue: got nil error")
+	}
+}
+
+func TestStringFieldsCountsMaps(t *testing.T) {
+	type input struct {
+		Queue *string
+		Tags  map[string]string
+		Empty map[string]string
+	}
+	q := "arn:queue"
+	got := stringFields(&input{Queue: &q, Tags: map[string]string{"assetId": "a", "tenant": "t"}})
+	if got["Queue"] != q || got["Tags"] != "2" {
+		t.Errorf("stringFields() = %v, want Queue and Tags=2", got)
+	}
+	if _, ok := got["Empty"]; ok {
+		t.Errorf("stringFields() recorded an empty map: %v", got)
+	}
+}

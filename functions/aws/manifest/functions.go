@@ -54,6 +54,7 @@ var (
 			{Action: "dynamodb:PutItem", On: CatalogTable, Why: "conditional queued|retrying → transcoding with the job id"},
 			{Action: "mediaconvert:CreateJob", On: MediaConvertQueue, Why: "submit the job (idempotent client request token per attempt)"},
 			{Action: "iam:PassRole", On: MediaConvertRole, PassedToService: "mediaconvert.amazonaws.com", Why: "the job runs as the MediaConvert role"},
+			{Action: "mediaconvert:TagResource", On: MediaConvertJobs, Why: "the job is created with the asset's tags, which AWS authorises as tagging the new job"},
 			{Action: "sns:Publish", On: NotifyTopic, Why: "announce an asset failed because it cannot be planned or its job was rejected"},
 		},
 	}

@@ -25,9 +25,13 @@ const (
 	EventsQueue       Resource = "events-queue"       // SQS: MediaConvert "Job State Change" events
 	MediaConvertQueue Resource = "mediaconvert-queue" // MediaConvert queue jobs are submitted to
 	MediaConvertRole  Resource = "mediaconvert-role"  // IAM role MediaConvert assumes to read masters and write delivery
-	NotifyTopic       Resource = "notify-topic"       // SNS: asset ready / failed notifications
-	SigningSecret     Resource = "signing-secret"     // Secrets Manager: CloudFront key pair id and private key
-	StackKey          Resource = "stack-key"          // KMS: the stack's customer managed key
+	// MediaConvertJobs is every MediaConvert job in the stack's account and region
+	// (arn:…:jobs/*): a job's id is only known once it exists, and AWS authorises the tags a
+	// CreateJob request carries as mediaconvert:TagResource on the new job.
+	MediaConvertJobs Resource = "mediaconvert-jobs"
+	NotifyTopic      Resource = "notify-topic"   // SNS: asset ready / failed notifications
+	SigningSecret    Resource = "signing-secret" // Secrets Manager: CloudFront key pair id and private key
+	StackKey         Resource = "stack-key"      // KMS: the stack's customer managed key
 )
 
 // Attr selects which attribute of a Resource an environment variable carries.

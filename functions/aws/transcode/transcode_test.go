@@ -55,6 +55,7 @@ func newFixture(t *testing.T) *fixture {
 	t.Cleanup(mc.Close)
 	rec.Name(manifest.MediaConvertQueue, queueARN)
 	rec.Name(manifest.MediaConvertRole, roleARN)
+	rec.Name(manifest.MediaConvertJobs, "arn:aws:mediaconvert:us-east-1:111122223333:jobs/*")
 	table := env.CatalogTable(t)
 	topic, subscriber := env.Topic(t)
 	rungs, err := pipeline.ParseLadder(`[{"height":1080,"maxBitrate":6000000},{"height":720,"maxBitrate":3500000},{"height":360,"maxBitrate":900000}]`)
