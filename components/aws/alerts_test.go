@@ -36,7 +36,7 @@ func TestAlerts(t *testing.T) {
 					t.Errorf("topic %s: %v, want it named so and encrypted with the stack key", n, topic.Inputs)
 				}
 			}
-			stmts := platPolicy(t, platMust(t, res, "aws:sns/topicPolicy:TopicPolicy", "acme-prod-alerts-alarms-policy").Inputs["policy"])
+			stmts := parsePolicy(t, platMust(t, res, "aws:sns/topicPolicy:TopicPolicy", "acme-prod-alerts-alarms-policy").Inputs["policy"])
 			pub := platSid(t, stmts, "CloudWatchAlarmsPublish")
 			if !reflect.DeepEqual(pub.Principal, map[string]any{"Service": []any{"cloudwatch.amazonaws.com"}}) ||
 				!reflect.DeepEqual(pub.Action, []string{"sns:Publish"}) ||

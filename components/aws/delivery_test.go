@@ -376,7 +376,7 @@ func TestDeliverySecurity(t *testing.T) {
 		if bp.Inputs["bucket"] != "acme-dev-storage-delivery-123456789012" {
 			t.Errorf("policy on bucket %v", bp.Inputs["bucket"])
 		}
-		stmts := edgePolicy(t, bp.Inputs["policy"])
+		stmts := parsePolicy(t, bp.Inputs["policy"])
 		edgeCheckScoped(t, stmts)
 		var allows, tlsDenies, keyDenies int
 		for _, s := range stmts {

@@ -94,8 +94,8 @@ func platAt(v any, path ...string) any {
 	return v
 }
 
-// platStatement is one statement of a rendered policy document.
-type platStatement struct {
+// policyStatement is one statement of a rendered policy document, as the tests read it back.
+type policyStatement struct {
 	Sid       string
 	Effect    string
 	Principal any
@@ -104,7 +104,7 @@ type platStatement struct {
 	Condition map[string]map[string][]string
 }
 
-func platPolicy(t *testing.T, v any) []platStatement {
+func parsePolicy(t *testing.T, v any) []policyStatement {
 	t.Helper()
 	s, ok := v.(string)
 	if !ok {
@@ -112,7 +112,7 @@ func platPolicy(t *testing.T, v any) []platStatement {
 	}
 	var doc struct {
 		Version   string
-		Statement []platStatement
+		Statement []policyStatement
 	}
 	if err := json.Unmarshal([]byte(s), &doc); err != nil {
 		t.Fatalf("policy is not JSON: %v\n%s", err, s)
@@ -123,7 +123,7 @@ func platPolicy(t *testing.T, v any) []platStatement {
 	return doc.Statement
 }
 
-func platSid(t *testing.T, stmts []platStatement, sid string) platStatement {
+func platSid(t *testing.T, stmts []policyStatement, sid string) policyStatement {
 	t.Helper()
 	for _, s := range stmts {
 		if s.Sid == sid {
@@ -131,7 +131,7 @@ func platSid(t *testing.T, stmts []platStatement, sid string) platStatement {
 		}
 	}
 	t.Fatalf("no statement %q in %+v", sid, stmts)
-	return platStatement{}
+	return policyStatement{}
 }
 
 // platDiff reports a mismatch between two sorted string lists, line by line.

@@ -1,7 +1,6 @@
 package aws
 
 import (
-	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -199,38 +198,9 @@ func edgeStrings(v any) []string {
 	return out
 }
 
-// edgeStatement is a parsed policy statement.
-type edgeStatement struct {
-	Sid       string
-	Effect    string
-	Principal any
-	Action    []string
-	Resource  []string
-	Condition map[string]map[string][]string
-}
-
-func edgePolicy(t *testing.T, v any) []edgeStatement {
-	t.Helper()
-	s, ok := v.(string)
-	if !ok {
-		t.Fatalf("policy is %T, want a JSON string", v)
-	}
-	var doc struct {
-		Version   string
-		Statement []edgeStatement
-	}
-	if err := json.Unmarshal([]byte(s), &doc); err != nil {
-		t.Fatalf("policy is not JSON: %v\n%s", err, s)
-	}
-	if doc.Version != "2012-10-17" {
-		t.Errorf("policy version = %q, want 2012-10-17", doc.Version)
-	}
-	return doc.Statement
-}
-
 // edgeCheckScoped fails on any Allow statement that grants a wildcard action, or Resource "*"
 // for an action outside iampolicy.ResourceStarActions.
-func edgeCheckScoped(t *testing.T, stmts []edgeStatement) {
+func edgeCheckScoped(t *testing.T, stmts []policyStatement) {
 	t.Helper()
 	for _, s := range stmts {
 		if s.Effect != "Allow" {

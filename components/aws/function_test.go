@@ -130,7 +130,7 @@ func TestGoFunctionRuntimeAndSecurityInputs(t *testing.T) {
 		}
 	}
 
-	trust := edgePolicy(t, edgeMust(t, res, "aws:iam/role:Role", name+"-role").Inputs["assumeRolePolicy"])
+	trust := parsePolicy(t, edgeMust(t, res, "aws:iam/role:Role", name+"-role").Inputs["assumeRolePolicy"])
 	if len(trust) != 1 {
 		t.Fatalf("trust policy has %d statements, want 1", len(trust))
 	}
@@ -211,7 +211,7 @@ func TestGoFunctionPolicyIsExactlyTheManifest(t *testing.T) {
 		t.Run(fn.Name, func(t *testing.T) {
 			name := "acme-dev-fn-" + fn.Name
 			res, _ := edgeDeployFunction(t, name, edgeFunctionArgs(fn))
-			stmts := edgePolicy(t, edgeMust(t, res, "aws:iam/rolePolicy:RolePolicy", name+"-policy").Inputs["policy"])
+			stmts := parsePolicy(t, edgeMust(t, res, "aws:iam/rolePolicy:RolePolicy", name+"-policy").Inputs["policy"])
 			edgeCheckScoped(t, stmts)
 
 			got := map[edgeGrant]bool{}

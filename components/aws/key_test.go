@@ -41,12 +41,12 @@ func TestStackKey(t *testing.T) {
 			if alias := platMust(t, res, "aws:kms/alias:Alias", "acme-prod-key-alias"); alias.Inputs["name"] != "alias/acme-prod" {
 				t.Errorf("alias %v, want alias/acme-prod", alias.Inputs["name"])
 			}
-			checkKeyPolicy(t, platPolicy(t, key.Inputs["policy"]))
+			checkKeyPolicy(t, parsePolicy(t, key.Inputs["policy"]))
 		})
 	}
 }
 
-func checkKeyPolicy(t *testing.T, stmts []platStatement) {
+func checkKeyPolicy(t *testing.T, stmts []policyStatement) {
 	t.Helper()
 	root := platSid(t, stmts, "AccountAdministersKey")
 	if !reflect.DeepEqual(root.Principal, map[string]any{"AWS": []any{"arn:aws:iam::123456789012:root"}}) {

@@ -89,7 +89,7 @@ func TestWorkQueueSettings(t *testing.T) {
 		t.Errorf("redrive allow policy on %v, want the DLQ", allow.Inputs["queueUrl"])
 	}
 
-	stmts := platPolicy(t, platMust(t, res, "aws:sqs/queuePolicy:QueuePolicy", "acme-prod-ingest-policy").Inputs["policy"])
+	stmts := parsePolicy(t, platMust(t, res, "aws:sqs/queuePolicy:QueuePolicy", "acme-prod-ingest-policy").Inputs["policy"])
 	send := platSid(t, stmts, "EventBridgeRuleSends")
 	if !reflect.DeepEqual(send.Action, []string{"sqs:SendMessage"}) ||
 		!reflect.DeepEqual(send.Condition["ArnEquals"]["aws:SourceArn"], []string{"arn:aws:events:us-east-1:123456789012:rule/acme-prod-ingest-rule"}) {
@@ -98,7 +98,7 @@ func TestWorkQueueSettings(t *testing.T) {
 	if tls := platSid(t, stmts, "DenyInsecureTransport"); tls.Effect != "Deny" {
 		t.Errorf("TLS statement %+v", tls)
 	}
-	dlqStmts := platPolicy(t, platMust(t, res, "aws:sqs/queuePolicy:QueuePolicy", "acme-prod-ingest-dlq-policy").Inputs["policy"])
+	dlqStmts := parsePolicy(t, platMust(t, res, "aws:sqs/queuePolicy:QueuePolicy", "acme-prod-ingest-dlq-policy").Inputs["policy"])
 	if len(dlqStmts) != 1 || dlqStmts[0].Sid != "DenyInsecureTransport" {
 		t.Errorf("DLQ policy %+v, want TLS only", dlqStmts)
 	}

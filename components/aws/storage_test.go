@@ -96,7 +96,7 @@ func TestMediaStorageSecurity(t *testing.T) {
 			if !slicesContain(pol.DependsOn, pab.URN) {
 				t.Errorf("bucket policy does not wait for the public access block")
 			}
-			stmts := platPolicy(t, pol.Inputs["policy"])
+			stmts := parsePolicy(t, pol.Inputs["policy"])
 			arn := "arn:aws:s3:::" + n + "-123456789012"
 			tls := platSid(t, stmts, "DenyInsecureTransport")
 			if tls.Effect != "Deny" || tls.Principal != "*" || tls.Condition["Bool"]["aws:SecureTransport"][0] != "false" ||
@@ -128,7 +128,7 @@ func TestMediaStorageSecurity(t *testing.T) {
 		})
 	}
 
-	logsPolicy := platPolicy(t, platMust(t, res, "aws:s3/bucketPolicy:BucketPolicy", "acme-prod-storage-logs-policy").Inputs["policy"])
+	logsPolicy := parsePolicy(t, platMust(t, res, "aws:s3/bucketPolicy:BucketPolicy", "acme-prod-storage-logs-policy").Inputs["policy"])
 	delivery := platSid(t, logsPolicy, "S3ServerAccessLogDelivery")
 	if got := delivery.Principal; !reflect.DeepEqual(got, map[string]any{"Service": []any{"logging.s3.amazonaws.com"}}) {
 		t.Errorf("log delivery principal %v", got)

@@ -51,7 +51,7 @@ func TestTranscoderResources(t *testing.T) {
 		t.Errorf("queue pricing %v status %v, want ON_DEMAND ACTIVE", q["pricingPlan"], q["status"])
 	}
 
-	trust := edgePolicy(t, edgeMust(t, res, "aws:iam/role:Role", "acme-dev-transcoder-role").Inputs["assumeRolePolicy"])
+	trust := parsePolicy(t, edgeMust(t, res, "aws:iam/role:Role", "acme-dev-transcoder-role").Inputs["assumeRolePolicy"])
 	if len(trust) != 1 || !reflect.DeepEqual(trust[0].Principal, map[string]any{"Service": []any{"mediaconvert.amazonaws.com"}}) {
 		t.Fatalf("trust = %+v, want one statement for mediaconvert.amazonaws.com", trust)
 	}
@@ -59,7 +59,7 @@ func TestTranscoderResources(t *testing.T) {
 		t.Errorf("trust aws:SourceAccount = %v, want [%s]", got, offline.Account)
 	}
 
-	stmts := edgePolicy(t, edgeMust(t, res, "aws:iam/rolePolicy:RolePolicy", "acme-dev-transcoder-policy").Inputs["policy"])
+	stmts := parsePolicy(t, edgeMust(t, res, "aws:iam/rolePolicy:RolePolicy", "acme-dev-transcoder-policy").Inputs["policy"])
 	edgeCheckScoped(t, stmts)
 	var got []string
 	for _, s := range stmts {
@@ -193,7 +193,7 @@ func TestTranscoderFeedsTheEventsQueue(t *testing.T) {
 	ruleArn := rules[0].Outputs["arn"]
 	var admitted bool
 	for _, p := range res.OfType("aws:sqs/queuePolicy:QueuePolicy") {
-		for _, s := range edgePolicy(t, p.Inputs["policy"]) {
+		for _, s := range parsePolicy(t, p.Inputs["policy"]) {
 			if s.Effect == "Allow" && reflect.DeepEqual(s.Principal, map[string]any{"Service": []any{"events.amazonaws.com"}}) {
 				if got := s.Condition["ArnEquals"]["aws:SourceArn"]; !reflect.DeepEqual(got, []string{ruleArn.(string)}) {
 					t.Errorf("queue admits EventBridge from %v, want only %v", got, ruleArn)
