@@ -45,3 +45,21 @@ func CheckEnv(t *testing.T, fn manifest.Function, load func(getenv func(string) 
 		}
 	}
 }
+
+// CheckEnvRejects fails the test unless load refuses each bad {variable, value} pair, set one
+// at a time over valid, with an error that starts with the variable's name.
+func CheckEnvRejects(t *testing.T, load func(getenv func(string) string) error, valid map[string]string, bad [][2]string) {
+	t.Helper()
+	for _, b := range bad {
+		name, value := b[0], b[1]
+		err := load(func(k string) string {
+			if k == name {
+				return value
+			}
+			return valid[k]
+		})
+		if err == nil || !strings.HasPrefix(err.Error(), name+": ") {
+			t.Errorf("%s=%s: error %v, want one naming %s", name, value, err, name)
+		}
+	}
+}

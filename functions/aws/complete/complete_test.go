@@ -382,17 +382,10 @@ func TestLoadConfig(t *testing.T) {
 		_, err := complete.LoadConfig(getenv)
 		return err
 	}, valid)
-	for name, value := range map[string]string{"ARCHIVE_STORAGE_CLASS": "STANDARD", "MAX_RETRIES": "11"} {
-		_, err := complete.LoadConfig(func(k string) string {
-			if k == name {
-				return value
-			}
-			return valid[k]
-		})
-		if err == nil || !strings.HasPrefix(err.Error(), name+": ") {
-			t.Errorf("%s=%s: error %v, want one naming %s", name, value, err, name)
-		}
-	}
+	awstest.CheckEnvRejects(t, func(getenv func(string) string) error {
+		_, err := complete.LoadConfig(getenv)
+		return err
+	}, valid, [][2]string{{"ARCHIVE_STORAGE_CLASS", "STANDARD"}, {"MAX_RETRIES", "11"}})
 }
 
 // TestEventsOfAnUnrecordedJobWaitForIt covers the race with transcode, which submits a job
