@@ -114,7 +114,7 @@ type Delivery struct {
 
 	DistributionId  pulumi.StringOutput `pulumi:"distributionId"`
 	DistributionArn pulumi.StringOutput `pulumi:"distributionArn"`
-	// DomainName is CloudFront's domain of the distribution (dxxxx.cloudfront.net).
+	// DomainName is CloudFront's domain of the distribution (d111111abcdef8.cloudfront.net).
 	DomainName pulumi.StringOutput `pulumi:"domainName"`
 	// PlaybackDomain is where viewers fetch media: Domain, or DomainName without one. It is
 	// the value of manifest.PlaybackDomain.

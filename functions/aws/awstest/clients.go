@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -21,6 +22,7 @@ import (
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
 
 	"github.com/ottkit/ottkit/functions/aws/manifest"
+	"github.com/ottkit/ottkit/functions/pipeline"
 )
 
 // Region is the region every fake client uses.
@@ -208,6 +210,21 @@ func (e *Env) Secret(t testing.TB, value string) (name, arn string) {
 	}
 	e.name(manifest.SigningSecret, name, *out.ARN)
 	return name, *out.ARN
+}
+
+// Notifications drains queueURL, a queue subscribed to a notification topic, and decodes each
+// message as the pipeline's notification.
+func (e *Env) Notifications(t testing.TB, queueURL string) []pipeline.Notification {
+	t.Helper()
+	var out []pipeline.Notification
+	for _, m := range e.Receive(t, queueURL, 50) {
+		var n pipeline.Notification
+		if err := json.Unmarshal([]byte(*m.Body), &n); err != nil {
+			t.Fatalf("notification %q: %v", *m.Body, err)
+		}
+		out = append(out, n)
+	}
+	return out
 }
 
 // Receive drains up to max messages from queueURL (waiting briefly) and returns their bodies

@@ -51,7 +51,7 @@ const FailureCanceled = "canceled"
 
 // Retryable reports whether a MediaConvert job error code is worth resubmitting unchanged:
 // 1999 (unknown internal error), 3450-3458 (failures writing outputs to S3) and 3999 (unknown
-// storage error). Input and settings errors (the other 1xxx codes) and access errors (3400-3408)
+// storage error). Input and settings errors (the other codes from 1000 to 1999) and access errors (3400-3408)
 // fail the same way every time.
 func Retryable(code int) bool {
 	return code == 1999 || code == 3999 || (code >= 3450 && code <= 3458)

@@ -3,7 +3,6 @@ package complete_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"os"
@@ -147,19 +146,6 @@ func (f *fixture) get(t *testing.T, id string) *pipeline.Asset {
 	return a
 }
 
-func (f *fixture) notifications(t *testing.T) []pipeline.Notification {
-	t.Helper()
-	var out []pipeline.Notification
-	for _, m := range f.env.Receive(t, f.subscriber, 50) {
-		var n pipeline.Notification
-		if err := json.Unmarshal([]byte(*m.Body), &n); err != nil {
-			t.Fatalf("notification %q: %v", *m.Body, err)
-		}
-		out = append(out, n)
-	}
-	return out
-}
-
 func (f *fixture) storageClass(t *testing.T, id string) string {
 	t.Helper()
 	info, err := s3store.New(f.env.Admin.S3).Head(context.Background(), f.cfg.MastersBucket, id+"/clip.mp4")
@@ -205,7 +191,7 @@ func TestCompleteMakesTheAssetReady(t *testing.T) {
 	if got := f.storageClass(t, "a1"); got != "GLACIER_IR" {
 		t.Errorf("master storage class = %q, want GLACIER_IR", got)
 	}
-	notes := f.notifications(t)
+	notes := f.env.Notifications(t, f.subscriber)
 	if len(notes) != 1 || notes[0].Status != pipeline.StatusReady || notes[0].HLS != l.HLS || notes[0].AssetID != "a1" {
 		t.Errorf("notifications = %+v, want one ready notification despite 3 deliveries", notes)
 	}
@@ -242,7 +228,7 @@ func TestOutOfOrderAndForeignEventsChangeNothing(t *testing.T) {
 	f.seed(t, "ready1", "job-1", 1, true)
 	h := f.handler("")
 	handleAll(t, h, f.event(t, "job-complete.json", "ready1", "job-1"))
-	f.notifications(t) // drain
+	f.env.Notifications(t, f.subscriber) // drain
 
 	f.seed(t, "busy1", "job-2", 2, false)
 	bodies := []string{
@@ -264,7 +250,7 @@ func TestOutOfOrderAndForeignEventsChangeNothing(t *testing.T) {
 	if a := f.get(t, "busy1"); a.Status != pipeline.StatusTranscoding || a.JobID != "job-2" {
 		t.Errorf("busy1 = %s job %s, want still transcoding job-2", a.Status, a.JobID)
 	}
-	if n := f.notifications(t); len(n) != 0 {
+	if n := f.env.Notifications(t, f.subscriber); len(n) != 0 {
 		t.Errorf("notifications %+v for events that change nothing", n)
 	}
 	if len(f.queue.delays) != 0 {
@@ -292,7 +278,7 @@ func TestRetryableErrorsResubmitWithBackoff(t *testing.T) {
 	if a := f.get(t, "a1"); a.Status != pipeline.StatusRetrying || a.Attempts != 1 {
 		t.Errorf("duplicate error moved the asset: %s attempts %d", a.Status, a.Attempts)
 	}
-	if n := f.notifications(t); len(n) != 0 {
+	if n := f.env.Notifications(t, f.subscriber); len(n) != 0 {
 		t.Errorf("a retry published %+v", n)
 	}
 	if got := f.storageClass(t, "a1"); got != "" {
@@ -322,7 +308,7 @@ func TestFinalErrors(t *testing.T) {
 			if a.Status != pipeline.StatusFailed || a.FailureCode != tt.wantCode || a.FailureMessage == "" {
 				t.Errorf("asset = %s %q %q, want failed with code %s and a message", a.Status, a.FailureCode, a.FailureMessage, tt.wantCode)
 			}
-			notes := f.notifications(t)
+			notes := f.env.Notifications(t, f.subscriber)
 			if len(notes) != 1 || notes[0].Status != pipeline.StatusFailed || notes[0].FailureCode != tt.wantCode {
 				t.Errorf("notifications = %+v, want one failure", notes)
 			}
@@ -354,7 +340,7 @@ func TestPublishFailureIsRetried(t *testing.T) {
 	if a := f.get(t, "a1"); a.Status != pipeline.StatusReady {
 		t.Errorf("asset is %s after redelivery, want ready", a.Status)
 	}
-	if n := f.notifications(t); len(n) != 1 {
+	if n := f.env.Notifications(t, f.subscriber); len(n) != 1 {
 		t.Errorf("got %d notifications, want 1", len(n))
 	}
 }

@@ -114,20 +114,6 @@ func failures(resp events.SQSEventResponse) []string {
 	return out
 }
 
-// notifications drains the topic's subscriber queue.
-func (f *fixture) notifications(t *testing.T) []pipeline.Notification {
-	t.Helper()
-	var out []pipeline.Notification
-	for _, m := range f.env.Receive(t, f.subscriber, 50) {
-		var n pipeline.Notification
-		if err := json.Unmarshal([]byte(*m.Body), &n); err != nil {
-			t.Fatalf("notification %q: %v", *m.Body, err)
-		}
-		out = append(out, n)
-	}
-	return out
-}
-
 func (f *fixture) get(t *testing.T, id string) *pipeline.Asset {
 	t.Helper()
 	a, err := f.admin.Get(context.Background(), id)
@@ -292,7 +278,7 @@ func TestUnplannableSourceFails(t *testing.T) {
 		t.Error("a job was submitted for an unplannable source")
 	}
 	notes := map[string]pipeline.Notification{}
-	for _, n := range f.notifications(t) {
+	for _, n := range f.env.Notifications(t, f.subscriber) {
 		notes[n.AssetID] = n
 	}
 	for _, id := range []string{"tiny", "noprobe"} {
@@ -317,7 +303,7 @@ func TestRejectedJobFailsAndIsAnnounced(t *testing.T) {
 	if a := f.get(t, "a1"); a.Status != pipeline.StatusFailed || a.FailureCode != transcode.FailureRejected {
 		t.Errorf("asset = %s %q, want failed with %s", a.Status, a.FailureCode, transcode.FailureRejected)
 	}
-	if n := f.notifications(t); len(n) != 1 || n[0].AssetID != "a1" || n[0].Status != pipeline.StatusFailed || n[0].FailureCode != transcode.FailureRejected {
+	if n := f.env.Notifications(t, f.subscriber); len(n) != 1 || n[0].AssetID != "a1" || n[0].Status != pipeline.StatusFailed || n[0].FailureCode != transcode.FailureRejected {
 		t.Errorf("notifications = %+v, want one failed (%s) for a1", n, transcode.FailureRejected)
 	}
 }
@@ -339,7 +325,7 @@ func TestFailureIsNotRecordedBeforeItIsAnnounced(t *testing.T) {
 	}
 	f.cfg.NotifyTopicARN = good
 	resp, _ = f.handler("").Handle(context.Background(), event)
-	if len(resp.BatchItemFailures) != 0 || f.get(t, "noprobe").Status != pipeline.StatusFailed || len(f.notifications(t)) != 1 {
+	if len(resp.BatchItemFailures) != 0 || f.get(t, "noprobe").Status != pipeline.StatusFailed || len(f.env.Notifications(t, f.subscriber)) != 1 {
 		t.Errorf("redelivery: failures %v; want the asset failed and announced once", failures(resp))
 	}
 }
