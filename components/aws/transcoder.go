@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/mediaconvert"
@@ -106,7 +105,7 @@ func NewTranscoder(ctx *pulumi.Context, name string, args *TranscoderArgs, opts 
 	t.QueueArn = t.Queue.Arn
 	t.QueueName = t.Queue.Name
 	t.RoleArn = t.Role.Arn
-	t.JobsArn = t.Queue.Arn.ApplyT(jobsArn).(pulumi.StringOutput)
+	t.JobsArn = t.Queue.Arn.ApplyT(manifest.JobsARN).(pulumi.StringOutput)
 	t.JobEventPattern = t.Queue.Arn.ApplyT(JobEventPattern).(pulumi.StringOutput)
 	if err := ctx.RegisterResourceOutputs(t, pulumi.Map{
 		"queueArn":        t.QueueArn,
@@ -148,16 +147,6 @@ func transcoderPolicy(mastersArn, deliveryArn, keyArn string) iampolicy.Document
 		iampolicy.AllowStatement("WriteRenditions", []string{"s3:PutObject"}, deliveryArn+"/"+manifest.AssetPrefix+"*"),
 		iampolicy.AllowStatement("StackKey", []string{"kms:Decrypt", "kms:GenerateDataKey"}, keyArn),
 	}}
-}
-
-// jobsArn returns the ARN pattern of every job in queueArn's account and region.
-func jobsArn(queueArn string) (string, error) {
-	// arn:partition:mediaconvert:region:account:queues/name
-	parts := strings.SplitN(queueArn, ":", 6)
-	if len(parts) != 6 || parts[2] != "mediaconvert" || !strings.HasPrefix(parts[5], "queues/") {
-		return "", fmt.Errorf("transcoder: %q is not a MediaConvert queue ARN", queueArn)
-	}
-	return strings.Join(parts[:5], ":") + ":jobs/*", nil
 }
 
 // JobEventPattern returns the EventBridge event pattern that matches MediaConvert's job state

@@ -6,28 +6,11 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 )
-
-// waitForFile waits until path's content satisfies ok; the fake CLI writes it when it reaches a
-// point the test must not act before.
-func waitForFile(t *testing.T, path string, ok func(string) bool) string {
-	t.Helper()
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(10 * time.Millisecond) {
-		b, _ := os.ReadFile(path)
-		if s := strings.TrimSpace(string(b)); ok(s) {
-			return s
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s never became ready (%q)", path, b)
-		}
-	}
-}
 
 // TestCLIRunsInItsOwnProcessGroup: the terminal's Ctrl-C goes to the foreground process group;
 // the CLI must not be in ours, or it would get that interrupt and then ours, and Pulumi treats a

@@ -232,14 +232,7 @@ func TestPulumiEngineCancel(t *testing.T) {
 		done <- err
 	}()
 	signal := filepath.Join(state, "slow-prod.signal")
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(10 * time.Millisecond) {
-		if b, _ := os.ReadFile(signal); strings.TrimSpace(string(b)) == "started" {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the fake CLI never started the update")
-		}
-	}
+	waitForFile(t, signal, func(s string) bool { return s == "started" })
 	cancel()
 	if err := <-done; err == nil {
 		t.Fatal("Run() succeeded after cancellation")
@@ -328,5 +321,20 @@ func TestConcise(t *testing.T) {
 				t.Errorf("concise() does not wrap the original error")
 			}
 		})
+	}
+}
+
+// waitForFile waits until path's content satisfies ok; the fake CLI writes it when it reaches a
+// point the test must not act before.
+func waitForFile(t *testing.T, path string, ok func(string) bool) string {
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		b, _ := os.ReadFile(path)
+		if s := strings.TrimSpace(string(b)); ok(s) {
+			return s
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s never became ready (%q)", path, b)
+		}
 	}
 }

@@ -153,7 +153,7 @@ func Grants(c Call) ([]Grant, error) {
 		}
 		if f["Tags"] != "" {
 			// AWS authorises a tagged CreateJob as TagResource on the new job too.
-			jobs, err := jobsPattern(f["Queue"])
+			jobs, err := manifest.JobsARN(f["Queue"])
 			if err != nil {
 				return nil, err
 			}
@@ -162,16 +162,6 @@ func Grants(c Call) ([]Grant, error) {
 		return grants, nil
 	}
 	return nil, fmt.Errorf("no IAM mapping for %s.%s; add it to awstest.Grants", c.Service, c.Operation)
-}
-
-// jobsPattern turns a MediaConvert queue ARN into the ARN pattern of the jobs of its account and
-// region, where AWS authorises tagging a job at creation.
-func jobsPattern(queueArn string) (string, error) {
-	parts := strings.SplitN(queueArn, ":", 6)
-	if len(parts) != 6 || !strings.HasPrefix(parts[5], "queues/") {
-		return "", fmt.Errorf("CreateJob queue %q is not a MediaConvert queue ARN", queueArn)
-	}
-	return strings.Join(parts[:5], ":") + ":jobs/*", nil
 }
 
 // CheckPermissions returns a check for Main that compares every recorded call of rec with the

@@ -10,6 +10,11 @@
 // The package imports neither the AWS SDK nor Pulumi, so both sides can depend on it cheaply.
 package manifest
 
+import (
+	"fmt"
+	"strings"
+)
+
 // Resource names one logical resource of the platform. The components map each to the concrete
 // ARN, name or URL of the resource they created.
 type Resource string
@@ -144,3 +149,13 @@ const (
 	CatalogIndexHashKey  = "tenant"        // S
 	CatalogIndexRangeKey = "statusCreated" // S: "<status>#<RFC 3339 creation time>"
 )
+
+// JobsARN returns the MediaConvertJobs ARN pattern for a MediaConvert queue ARN: every job of
+// the queue's account and region (arn:partition:mediaconvert:region:account:jobs/*).
+func JobsARN(queueARN string) (string, error) {
+	parts := strings.SplitN(queueARN, ":", 6)
+	if len(parts) != 6 || parts[2] != "mediaconvert" || !strings.HasPrefix(parts[5], "queues/") {
+		return "", fmt.Errorf("manifest: %q is not a MediaConvert queue ARN", queueARN)
+	}
+	return strings.Join(parts[:5], ":") + ":jobs/*", nil
+}
