@@ -536,6 +536,8 @@ func (r *reader) mkvLastCue(off, end int64, fileLevel bool) (int64, error) {
 // Cluster children read for the tail timestamp.
 const (
 	mkvClusterTimestamp = 0xE7
+	mkvCRC32            = 0xBF
+	mkvVoid             = 0xEC
 	mkvSimpleBlock      = 0xA3
 	mkvBlockGroup       = 0xA0
 	mkvBlock            = 0xA1
@@ -632,6 +634,8 @@ func mkvClusterLast(b []byte, off int64, videoNum uint64) (clusterTimes, bool) {
 			data = data[:e.size]
 		}
 		switch {
+		case !haveTS && (e.id == mkvCRC32 || e.id == mkvVoid) && e.size >= 0 && e.size <= 16:
+			// Matroska muxers put a CRC-32 first in every cluster by default.
 		case !haveTS && e.id != mkvClusterTimestamp:
 			return ct, false
 		case e.id == mkvClusterTimestamp:
