@@ -180,9 +180,9 @@ func h264SPS(sps []byte) (picture, bool) {
 			separatePlanes = br.u(1) == 1
 		}
 		pic.bitDepth = int(min(br.ue(), 8)) + 8 // bit_depth_luma_minus8
-		br.ue()                                  // bit_depth_chroma_minus8
-		br.u(1)           // qpprime_y_zero_transform_bypass_flag
-		if br.u(1) == 1 { // seq_scaling_matrix_present_flag
+		br.ue()                                 // bit_depth_chroma_minus8
+		br.u(1)                                 // qpprime_y_zero_transform_bypass_flag
+		if br.u(1) == 1 {                       // seq_scaling_matrix_present_flag
 			lists := 8
 			if chroma == 3 {
 				lists = 12
@@ -428,7 +428,7 @@ func hevcSPS(sps []byte) (picture, bool) {
 		return picture{}, false
 	}
 	pic.bitDepth = int(min(br.ue(), 8)) + 8 // bit_depth_luma_minus8
-	br.ue()                                  // bit_depth_chroma_minus8
+	br.ue()                                 // bit_depth_chroma_minus8
 	if br.err != nil {
 		pic.bitDepth = 0
 		return pic, true
@@ -482,8 +482,8 @@ func (br *bitReader) hevcVUI(pic *picture, maxSubLayersMinus1 int) {
 			br.u(1)
 		}
 	}
-	br.u(1) // sps_temporal_mvp_enabled_flag
-	br.u(1) // strong_intra_smoothing_enabled_flag
+	br.u(1)                            // sps_temporal_mvp_enabled_flag
+	br.u(1)                            // strong_intra_smoothing_enabled_flag
 	if br.err != nil || br.u(1) == 0 { // vui_parameters_present_flag
 		return
 	}
