@@ -77,7 +77,7 @@ func BilledMinutes(plan Plan, d time.Duration, multiPass bool) Minutes {
 	}
 	per := OutputMinutes(d)
 	video := per
-	if plan.FrameRate > 30 {
+	if fps := plan.FrameRate; fps > 30 && (plan.OutputFrameRate == 0 || plan.OutputFrameRate > 30) {
 		video *= highFrameRateFactor
 	}
 	for _, r := range plan.Renditions {

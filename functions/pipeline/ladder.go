@@ -87,6 +87,9 @@ type Plan struct {
 	Audio bool `json:"audio"`
 	// FrameRate is the source's frame rate, kept by every rendition (0 when unknown).
 	FrameRate float64 `json:"frameRate,omitempty"`
+	// OutputFrameRate is the rate the renditions are encoded at when it is not the source's
+	// (a source above MaxFrameRate), 0 when they keep the source's.
+	OutputFrameRate float64 `json:"outputFrameRate,omitempty"`
 	// SourceWidth and SourceHeight are the source's display size.
 	SourceWidth  int `json:"sourceWidth"`
 	SourceHeight int `json:"sourceHeight"`
@@ -238,8 +241,11 @@ func PlanLadder(src Source, cfg LadderConfig) (Plan, error) {
 
 	rungs := slices.Clone(cfg.Rungs)
 	slices.SortFunc(rungs, func(a, b Rung) int { return b.Height - a.Height })
-	plan := Plan{Codec: cfg.Codec, Audio: src.Audio, FrameRate: outputFrameRate(src.FrameRate), SourceWidth: dw, SourceHeight: dh,
+	plan := Plan{Codec: cfg.Codec, Audio: src.Audio, FrameRate: src.FrameRate, SourceWidth: dw, SourceHeight: dh,
 		Rotation: src.Rotation, Container: src.Container, SourceHDR: src.HDR}
+	if src.FrameRate > MaxFrameRate {
+		plan.OutputFrameRate = outputFrameRate(src.FrameRate)
+	}
 	if cfg.Codec == CodecHEVC {
 		plan.HDR = src.HDR
 	}
