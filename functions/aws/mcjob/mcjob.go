@@ -27,8 +27,8 @@ package mcjob
 import (
 	"errors"
 	"fmt"
-	"strconv"
 	"math"
+	"strconv"
 	"strings"
 	"time"
 
