@@ -17,7 +17,9 @@ type Layout struct {
 	Base string
 	// HLS and DASH are the manifest keys.
 	HLS, DASH string
-	// PosterBase is the poster's file name base; frame captures append ".NNNNNNN.jpg".
+	// PosterBase is where jobs before the single frame-capture output wrote a separate
+	// poster (frame captures append ".NNNNNNN.jpg"); catalog items made then still name it.
+	// New jobs take the poster from the thumbnails (PosterKey).
 	PosterBase string
 	// ThumbnailBase is the thumbnails' file name base; the n-th is ThumbnailKey(n).
 	ThumbnailBase string
@@ -44,13 +46,16 @@ func LayoutFor(id string) Layout {
 // base.NNNNNNN.jpg.
 func (l Layout) ThumbnailKey(n int) string { return frameKey(l.ThumbnailBase, n) }
 
-// PosterKey is the key of the poster for a source of the given duration: the capture taken
-// PosterSecond(duration) in, which is the second capture when that is not 0.
+// PosterKey is the key of the poster for a source of the given duration: one of the
+// thumbnails, so that no output is encoded for it alone. It is the second capture, one
+// thumbnail interval in (first frames are often black or a fade), when the source lasts
+// PosterSecond's 2 seconds or more: the job spaces a short title's thumbnails so that the
+// second capture exists. Shorter sources use the first.
 func (l Layout) PosterKey(duration time.Duration) string {
 	if PosterSecond(duration) == 0 {
-		return frameKey(l.PosterBase, 0)
+		return l.ThumbnailKey(0)
 	}
-	return frameKey(l.PosterBase, 1)
+	return l.ThumbnailKey(1)
 }
 
 func frameKey(base string, n int) string { return fmt.Sprintf("%s.%07d.jpg", base, n) }

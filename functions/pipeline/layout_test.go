@@ -25,11 +25,11 @@ func TestPoster(t *testing.T) {
 		wantSecond int
 		wantKey    string
 	}{
-		{0, 0, "assets/x/poster.0000000.jpg"},
-		{1900 * time.Millisecond, 0, "assets/x/poster.0000000.jpg"},
-		{2 * time.Second, 1, "assets/x/poster.0000001.jpg"},
-		{45 * time.Second, 4, "assets/x/poster.0000001.jpg"},
-		{2 * time.Hour, 10, "assets/x/poster.0000001.jpg"},
+		{0, 0, "assets/x/thumbs/thumb.0000000.jpg"},
+		{1900 * time.Millisecond, 0, "assets/x/thumbs/thumb.0000000.jpg"},
+		{2 * time.Second, 1, "assets/x/thumbs/thumb.0000001.jpg"},
+		{45 * time.Second, 4, "assets/x/thumbs/thumb.0000001.jpg"},
+		{2 * time.Hour, 10, "assets/x/thumbs/thumb.0000001.jpg"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.d.String(), func(t *testing.T) {

@@ -60,8 +60,9 @@ const (
 // The extension is never the only check: the content is probed whatever the name says.
 var VideoExtensions = []string{".mp4", ".m4v", ".mov", ".mkv", ".webm", ".ts", ".m2ts", ".mts", ".mxf"}
 
-// AcceptedCodecs are the video codecs (as the probe names them) MediaConvert can decode.
-var AcceptedCodecs = []string{"h264", "hevc", "av1", "vp8", "vp9", "prores", "mpeg2", "mpeg4"}
+// AcceptedCodecs are the video codecs (as the probe names them) MediaConvert can decode;
+// pipeline.Judge also checks each against its container (pipeline.TranscoderInputs).
+var AcceptedCodecs = pipeline.AcceptedCodecs()
 
 // Store is the S3 access ingest needs; *s3store.Store implements it.
 type Store interface {

@@ -255,8 +255,8 @@ func TestCreateJobRejects(t *testing.T) {
 			j.Settings.OutputGroups[0].OutputGroupSettings.Type = types.OutputGroupTypeHlsGroupSettings
 		}, "/settings/outputGroups/0/outputGroupSettings/hlsGroupSettings: required when type is HLS_GROUP_SETTINGS"},
 		{"no destination", func(j *mediaconvert.CreateJobInput) {
-			j.Settings.OutputGroups[2].OutputGroupSettings.FileGroupSettings.Destination = nil
-		}, "/settings/outputGroups/2/outputGroupSettings/fileGroupSettings/destination: required"},
+			j.Settings.OutputGroups[1].OutputGroupSettings.FileGroupSettings.Destination = nil
+		}, "/settings/outputGroups/1/outputGroupSettings/fileGroupSettings/destination: required"},
 		{"group without outputs", func(j *mediaconvert.CreateJobInput) { j.Settings.OutputGroups[1].Outputs = nil },
 			"/settings/outputGroups/1/outputs: should have at least 1 item"},
 		{"output without container settings", func(j *mediaconvert.CreateJobInput) { cmafOut(j, 1).ContainerSettings = nil },
