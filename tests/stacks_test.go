@@ -880,3 +880,29 @@ func TestPlatformResources(t *testing.T) {
 		}
 	}
 }
+
+// TestStackConcurrency: queue consumers are capped by their event source mappings, which take
+// nothing from the account's pool, and no function reserves concurrency unless the stack sets
+// ottkit:reservedConcurrency, so a stack deploys on an account with a new-account quota.
+func TestStackConcurrency(t *testing.T) {
+	eachStack(t, func(t *testing.T, d *deployed) {
+		mappings := d.res.OfType("aws:lambda/eventSourceMapping:EventSourceMapping")
+		if len(mappings) != 3 {
+			t.Errorf("%d event source mappings, want the three queue triggers", len(mappings))
+		}
+		for _, m := range mappings {
+			if got := at(m.Inputs, "scalingConfig", "maximumConcurrency"); got != float64(d.spec.QueueConcurrency) {
+				t.Errorf("%s maximum concurrency = %v, want ottkit:queueConcurrency %d", m.Name, got, d.spec.QueueConcurrency)
+			}
+		}
+		for _, f := range d.res.OfType("aws:lambda/function:Function") {
+			got, set := f.Inputs["reservedConcurrentExecutions"]
+			switch {
+			case d.spec.ReservedConcurrency == 0 && set && got != nil:
+				t.Errorf("%s reserves %v executions without ottkit:reservedConcurrency", f.Name, got)
+			case d.spec.ReservedConcurrency > 0 && got != float64(d.spec.ReservedConcurrency):
+				t.Errorf("%s reserves %v, want ottkit:reservedConcurrency %d", f.Name, got, d.spec.ReservedConcurrency)
+			}
+		}
+	})
+}

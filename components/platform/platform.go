@@ -295,13 +295,15 @@ func New(ctx *pulumi.Context, name string, spec *Spec, opts ...pulumi.ResourceOp
 	var fnNames []pulumi.StringInput
 	for _, fn := range manifest.All() {
 		f, err := ottaws.NewGoFunction(ctx, name+"-fn-"+fn.Name, &ottaws.GoFunctionArgs{
-			Function:         fn,
-			Resources:        refsFor(fn, refs),
-			Settings:         settingsFor(fn, settings),
-			KeyArn:           p.Key.Arn,
-			AlarmActions:     alarms,
-			LogRetentionDays: pulumi.Int(spec.LogRetentionDays),
-			Tags:             tags,
+			Function:            fn,
+			Resources:           refsFor(fn, refs),
+			Settings:            settingsFor(fn, settings),
+			KeyArn:              p.Key.Arn,
+			AlarmActions:        alarms,
+			LogRetentionDays:    pulumi.Int(spec.LogRetentionDays),
+			MaxConcurrency:      queueConcurrency(fn, spec),
+			ReservedConcurrency: spec.ReservedConcurrency,
+			Tags:                tags,
 		}, child...)
 		if err != nil {
 			return nil, err
@@ -351,6 +353,14 @@ func New(ctx *pulumi.Context, name string, spec *Spec, opts ...pulumi.ResourceOp
 	p.SigningSecretArn = p.Delivery.SigningSecretArn
 	p.DashboardName = p.Dashboard.DashboardName
 	return p, ctx.RegisterResourceOutputs(p, p.outputs())
+}
+
+// queueConcurrency is the maximum concurrency of fn's queue trigger; 0 (none) without one.
+func queueConcurrency(fn manifest.Function, spec *Spec) int {
+	if fn.Trigger == "" {
+		return 0
+	}
+	return spec.QueueConcurrency
 }
 
 // refsFor narrows refs to the resources fn's environment, permissions and trigger name.

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 
+	ottaws "github.com/ottkit/ottkit/components/aws"
 	"github.com/ottkit/ottkit/functions/pipeline"
 )
 
@@ -87,6 +88,12 @@ type Spec struct {
 	PlayerOrigins []string
 	// MaxRetries is how often a retryable transcode error is resubmitted.
 	MaxRetries int
+	// QueueConcurrency caps each queue-triggered function's event source mapping
+	// (scalingConfig.maximumConcurrency): what bounds the pipeline's share of the account
+	// without reserving any of it. ReservedConcurrency, when above 0, reserves that many
+	// executions for each function; it must cover QueueConcurrency.
+	QueueConcurrency    int
+	ReservedConcurrency int
 
 	// AlertEmail, when set, is subscribed to the alarm topic.
 	AlertEmail string
@@ -124,6 +131,9 @@ const (
 	MaxRungs = 10
 	// MaxUserTags leaves room under AWS's 50 tags per resource for ottkit's own.
 	MaxUserTags = 40
+	// MaxReservedConcurrency keeps the four functions' reservations (4 x 225) within the
+	// default regional quota of 1,000 less the 100 Lambda keeps unreserved.
+	MaxReservedConcurrency = 225
 )
 
 // logRetentions are the values CloudWatch Logs accepts for a retention in days.
@@ -259,6 +269,14 @@ func (s *Spec) validate(p *problems) {
 	}
 	between(p, k("maxDuration"), s.MaxDurationSeconds, 1, 86400)
 	between(p, k("maxRetries"), s.MaxRetries, 0, 10)
+	between(p, k("queueConcurrency"), s.QueueConcurrency, ottaws.MinMaxConcurrency, ottaws.MaxMaxConcurrency)
+	switch r := s.ReservedConcurrency; {
+	case r < 0 || r > MaxReservedConcurrency:
+		p.add(k("reservedConcurrency"), "%d is outside 0..%d (0 reserves nothing)", r, MaxReservedConcurrency)
+	case r > 0 && r < s.QueueConcurrency:
+		p.add(k("reservedConcurrency"), "%d is below ottkit:queueConcurrency %d: the queue triggers would be throttled; reserve at least %d or 0",
+			r, s.QueueConcurrency, s.QueueConcurrency)
+	}
 	for i, o := range s.UploadOrigins {
 		if err := checkOrigin(o); err != nil {
 			p.add(fmt.Sprintf("%s[%d]", k("uploadOrigins"), i), "%v", err)
