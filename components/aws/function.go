@@ -20,10 +20,10 @@ const GoFunctionType = "ottkit:aws:GoFunction"
 
 // Defaults of GoFunctionArgs.
 const (
-	DefaultMaxConcurrency   = 5
-	DefaultLogRetentionDays = 30
-	DefaultBatchSize           = 10
-	DefaultBatchWindowSeconds  = 1
+	DefaultMaxConcurrency     = 5
+	DefaultLogRetentionDays   = 30
+	DefaultBatchSize          = 10
+	DefaultBatchWindowSeconds = 1
 )
 
 // Bounds of an SQS event source mapping's scalingConfig.maximumConcurrency, as Lambda
