@@ -906,3 +906,20 @@ func TestStackConcurrency(t *testing.T) {
 		}
 	})
 }
+
+// TestStackCDNLoggingWaitsForACLs: standard logging fails on a bucket whose ACLs are not yet
+// enabled, so the distribution must depend on the logs bucket's ownership controls
+// (BucketOwnerPreferred), not merely on the bucket.
+func TestStackCDNLoggingWaitsForACLs(t *testing.T) {
+	eachStack(t, func(t *testing.T, d *deployed) {
+		p := d.spec.Prefix()
+		own := must(t, d, "aws:s3/bucketOwnershipControls:BucketOwnershipControls", p+"-storage-logs-ownership")
+		if got := at(own.Inputs, "rule", "objectOwnership"); got != "BucketOwnerPreferred" {
+			t.Errorf("logs bucket object ownership %v, want BucketOwnerPreferred (standard logging writes with ACLs)", got)
+		}
+		cdn := must(t, d, "aws:cloudfront/distribution:Distribution", p+"-delivery-cdn")
+		if !slices.Contains(cdn.DependsOn, own.URN) {
+			t.Errorf("distribution depends on %v, want it to include %s", cdn.DependsOn, own.URN)
+		}
+	})
+}

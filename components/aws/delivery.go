@@ -52,7 +52,9 @@ type DeliveryArgs struct {
 	BucketName               pulumi.StringInput
 	BucketArn                pulumi.StringInput
 	BucketRegionalDomainName pulumi.StringInput
-	// LogsBucketName receives the standard access logs under cdn/. Required.
+	// LogsBucketName receives the standard access logs under cdn/. Standard logging needs
+	// the bucket's ACLs enabled before the distribution is created, so pass an output that
+	// resolves only then (MediaStorage.CDNLogsName). Required.
 	LogsBucketName pulumi.StringInput
 	// KeyArn is the stack key: it encrypts the signing secret, and the bucket policy refuses
 	// objects written under any other key. Required.

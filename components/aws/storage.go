@@ -80,6 +80,11 @@ type MediaStorage struct {
 	LogsArn      pulumi.StringOutput `pulumi:"logsArn"`
 	// DeliveryRegionalDomainName is the CDN origin's domain.
 	DeliveryRegionalDomainName pulumi.StringOutput `pulumi:"deliveryRegionalDomainName"`
+	// CDNLogsName is the logs bucket's name, resolved only once its object ownership accepts
+	// ACLs (BucketOwnerPreferred). CloudFront standard logging refuses a bucket without ACL
+	// access ("does not enable ACL access"), so a distribution that logs here must take its
+	// bucket name from this output (DeliveryArgs.LogsBucketName), which makes it wait.
+	CDNLogsName pulumi.StringOutput `pulumi:"cdnLogsName"`
 }
 
 func (a *MediaStorageArgs) withDefaults() MediaStorageArgs {
@@ -184,7 +189,7 @@ func NewMediaStorage(ctx *pulumi.Context, name string, args *MediaStorageArgs, o
 	return m, ctx.RegisterResourceOutputs(m, pulumi.Map{
 		"ingestName": m.IngestName, "mastersName": m.MastersName, "deliveryName": m.DeliveryName, "logsName": m.LogsName,
 		"ingestArn": m.IngestArn, "mastersArn": m.MastersArn, "deliveryArn": m.DeliveryArn, "logsArn": m.LogsArn,
-		"deliveryRegionalDomainName": m.DeliveryRegionalDomainName,
+		"deliveryRegionalDomainName": m.DeliveryRegionalDomainName, "cdnLogsName": m.CDNLogsName,
 	})
 }
 
@@ -284,11 +289,15 @@ func (b *bucketMaker) configure(m *MediaStorage) error {
 		if err != nil {
 			return err
 		}
-		if _, err := s3.NewBucketOwnershipControls(b.ctx, n+"-ownership", &s3.BucketOwnershipControlsArgs{
+		ownership, err := s3.NewBucketOwnershipControls(b.ctx, n+"-ownership", &s3.BucketOwnershipControlsArgs{
 			Bucket: c.bucket.ID(),
 			Rule:   &s3.BucketOwnershipControlsRuleArgs{ObjectOwnership: pulumi.String(c.ownership)},
-		}, b.opts()...); err != nil {
+		}, b.opts()...)
+		if err != nil {
 			return err
+		}
+		if c.role == "logs" {
+			m.CDNLogsName = ownership.Bucket
 		}
 		// Server access logs can only be delivered to a target bucket whose default
 		// encryption is SSE-S3 (AES256), so the logs bucket uses it; the others use the key.

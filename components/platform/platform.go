@@ -235,7 +235,7 @@ func New(ctx *pulumi.Context, name string, spec *Spec, opts ...pulumi.ResourceOp
 		BucketName:               p.Storage.DeliveryName,
 		BucketArn:                p.Storage.DeliveryArn,
 		BucketRegionalDomainName: p.Storage.DeliveryRegionalDomainName,
-		LogsBucketName:           p.Storage.LogsName,
+		LogsBucketName:           p.Storage.CDNLogsName, // waits for ACLs on the logs bucket
 		KeyArn:                   p.Key.Arn,
 		PublicKeys:               spec.SigningPublicKeys,
 		Domain:                   spec.Domain,
