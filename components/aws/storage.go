@@ -118,6 +118,18 @@ func (a *MediaStorageArgs) validate(name string) error {
 	}
 	if a.BucketSuffix != "" && !nameRe.MatchString(a.BucketSuffix) {
 		errs = append(errs, fmt.Errorf("media storage: BucketSuffix %q must be lowercase letters, digits and hyphens", a.BucketSuffix))
+	} else {
+		// The account id stands in for the default suffix: digits, so only the name can clash.
+		sfx := a.BucketSuffix
+		if sfx == "" {
+			sfx = "000000000000"
+		}
+		for _, role := range bucketRoles {
+			if err := CheckBucketName(name + "-" + role + "-" + sfx); err != nil {
+				errs = append(errs, fmt.Errorf("media storage %s: %w", name, err))
+				break
+			}
+		}
 	}
 	for _, f := range []struct {
 		field string
@@ -192,6 +204,9 @@ func NewMediaStorage(ctx *pulumi.Context, name string, args *MediaStorageArgs, o
 		"deliveryRegionalDomainName": m.DeliveryRegionalDomainName, "cdnLogsName": m.CDNLogsName,
 	})
 }
+
+// bucketRoles are the four buckets, named "<name>-<role>-<suffix>".
+var bucketRoles = []string{"logs", "ingest", "masters", "delivery"}
 
 type bucketMaker struct {
 	ctx     *pulumi.Context

@@ -202,8 +202,12 @@ func (s *Spec) validate(p *problems) {
 		p.add(k("customer"), "%q must be 2 to 20 characters long", s.Customer)
 	case !customerRe.MatchString(s.Customer):
 		p.add(k("customer"), "%q must be lowercase letters, digits and single hyphens, starting with a letter", s.Customer)
-	case strings.HasPrefix(s.Customer, "sthree"):
-		p.add(k("customer"), "%q starts with a prefix S3 reserves for bucket names", s.Customer)
+	}
+	if s.Customer != "" && envRe.MatchString(s.Environment) {
+		// Bucket names are "<customer>-<environment>-<role>-<account id>".
+		if err := ottaws.CheckBucketName(s.Prefix() + "-ingest-000000000000"); err != nil {
+			p.add(k("customer"), "%q with ottkit:environment %q names buckets S3 refuses: %v", s.Customer, s.Environment, err)
+		}
 	}
 	switch {
 	case s.Environment == "":
@@ -217,6 +221,8 @@ func (s *Spec) validate(p *problems) {
 		p.add(RegionKey, "required, e.g. eu-west-1")
 	case !regionRe.MatchString(s.Region):
 		p.add(RegionKey, "%q is not an AWS region name", s.Region)
+	case ottaws.CheckRegion(s.Region) != nil:
+		p.add(RegionKey, "%v", ottaws.CheckRegion(s.Region))
 	case len(s.AllowedRegions) > 0 && !slices.Contains(s.AllowedRegions, s.Region):
 		p.add(RegionKey, "%q is not in ottkit:allowedRegions %v", s.Region, s.AllowedRegions)
 	}
@@ -392,16 +398,10 @@ func (s *Spec) validateTags(p *problems) {
 	for _, name := range sortedKeys(s.Tags) {
 		v := s.Tags[name]
 		key := fmt.Sprintf("%s.%s", k("tags"), name)
-		switch {
-		case name == "" || len(name) > 128:
-			p.add(key, "tag keys must be 1 to 128 characters")
-		case strings.HasPrefix(strings.ToLower(name), "aws:"):
-			p.add(key, "the aws: prefix is reserved by AWS")
-		case strings.HasPrefix(name, "ottkit:"):
+		if strings.HasPrefix(name, "ottkit:") {
 			p.add(key, "the ottkit: prefix is reserved for the tags ottkit sets")
-		}
-		if len(v) > 256 {
-			p.add(key, "value is %d characters; at most 256", len(v))
+		} else if err := ottaws.CheckTag(name, v); err != nil {
+			p.add(key, "%v", err)
 		}
 	}
 }
