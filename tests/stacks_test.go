@@ -923,3 +923,19 @@ func TestStackCDNLoggingWaitsForACLs(t *testing.T) {
 		}
 	})
 }
+
+// TestStackSecretRecovery: a stack that destroys its data deletes the signing secret without a
+// recovery window (so it can be brought up again under the same name); one that keeps its data
+// keeps the secret recoverable.
+func TestStackSecretRecovery(t *testing.T) {
+	eachStack(t, func(t *testing.T, d *deployed) {
+		s := must(t, d, "aws:secretsmanager/secret:Secret", d.spec.Prefix()+"-delivery-signing-secret")
+		want := 0.0
+		if d.spec.RetainData {
+			want = 30
+		}
+		if got := s.Inputs["recoveryWindowInDays"]; got != want {
+			t.Errorf("recovery window %v days, want %v (ottkit:retainData %v)", got, want, d.spec.RetainData)
+		}
+	})
+}

@@ -85,6 +85,11 @@ type DeliveryArgs struct {
 	// credentials (the signed cookies). Plain so they are checked before anything is
 	// created. Empty allows any origin without credentials.
 	CORSOrigins []string
+	// DestroyData deletes the signing secret at once on `pulumi destroy` (no recovery
+	// window), so a destroyed stack can be brought up again under the same names. By default
+	// Secrets Manager keeps a deleted secret recoverable for 30 days, and its name cannot be
+	// reused until then.
+	DestroyData bool
 	// USEast1 is an AWS provider for us-east-1, where CloudFront's certificates and web ACLs
 	// live. nil creates one (name-us-east-1) when a certificate or web ACL needs it; pass one
 	// when the program uses an explicit provider (an assumed role), so the same credentials
@@ -340,7 +345,7 @@ func NewDelivery(ctx *pulumi.Context, name string, args *DeliveryArgs, opts ...p
 		Description: pulumi.String(`ottkit ` + name + `: playback cookie signing key, stored by the operator as ` +
 			`{"keyPairId": "<CloudFront public key id>", "privateKey": "<PEM>"}`),
 		KmsKeyId:             args.KeyArn,
-		RecoveryWindowInDays: pulumi.Int(30),
+		RecoveryWindowInDays: pulumi.Int(secretRecoveryDays(args.DestroyData)),
 		Tags:                 args.Tags,
 	}, parent)
 	if err != nil {
@@ -372,6 +377,17 @@ func NewDelivery(ctx *pulumi.Context, name string, args *DeliveryArgs, opts ...p
 		return nil, err
 	}
 	return d, nil
+}
+
+// SecretRecoveryDays is how long a deleted signing secret stays recoverable when the stack
+// keeps its data; a stack that destroys its data deletes the secret without recovery (0).
+const SecretRecoveryDays = 30
+
+func secretRecoveryDays(destroyData bool) int {
+	if destroyData {
+		return 0
+	}
+	return SecretRecoveryDays
 }
 
 // deliveryCertificate creates the certificate for args.Domain in us-east-1 and its DNS

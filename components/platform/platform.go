@@ -242,6 +242,7 @@ func New(ctx *pulumi.Context, name string, spec *Spec, opts ...pulumi.ResourceOp
 		PriceClass:               pulumi.String(spec.PriceClass),
 		GeoAllowList:             spec.GeoAllowList,
 		CORSOrigins:              spec.PlayerOrigins,
+		DestroyData:              !spec.RetainData,
 		Tags:                     tags,
 	}
 	if spec.CertificateArn != "" {
