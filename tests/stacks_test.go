@@ -939,3 +939,92 @@ func TestStackSecretRecovery(t *testing.T) {
 		}
 	})
 }
+
+// TestStackProvidersInheritSettings: the explicit providers (the customer account's and the
+// us-east-1 one the CDN's web ACL needs) carry the stack's aws:* settings, not only a region:
+// a profile, default tags, retries and credentials reach every provider the program adds.
+func TestStackProvidersInheritSettings(t *testing.T) {
+	settings := map[string]string{
+		"aws:profile":     "deployer",
+		"aws:defaultTags": `{"tags":{"cost-centre":"video"}}`,
+		"aws:maxRetries":  "7",
+		"aws:ignoreTags":  `{"keyPrefixes":["kubernetes.io/"]}`,
+		"aws:accessKey":   "AKIAEXAMPLE",
+	}
+	for _, stack := range []string{"acme-prod", "dev-aws"} {
+		t.Run(stack, func(t *testing.T) {
+			cfg, err := platform.ReadStackConfig(root, stack)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for k, v := range settings {
+				cfg[k] = v
+			}
+			// dev-aws has neither a role nor WAF: turn WAF on so Delivery makes its own us-east-1 provider.
+			cfg["ottkit:waf"] = "true"
+			res, err := offline.Run(platform.Program, offline.Options{Project: "ottkit", Stack: stack, Config: cfg,
+				SecretKeys: []string{"aws:accessKey"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			providers := res.OfType("pulumi:providers:aws")
+			if len(providers) == 0 {
+				t.Fatal("no explicit provider")
+			}
+			var east bool
+			for _, p := range providers {
+				east = east || p.Inputs["region"] == "us-east-1"
+				for _, c := range []struct {
+					what      string
+					got, want any
+				}{
+					{"profile", p.Inputs["profile"], "deployer"},
+					{"default tags", at(p.Inputs, "defaultTags", "tags", "cost-centre"), "video"},
+					{"max retries", p.Inputs["maxRetries"], 7.0},
+					{"ignored tag prefixes", at(p.Inputs, "ignoreTags", "keyPrefixes"), []any{"kubernetes.io/"}},
+					{"access key", p.Inputs["accessKey"], "AKIAEXAMPLE"},
+				} {
+					if !reflect.DeepEqual(c.got, c.want) {
+						t.Errorf("provider %s: %s = %#v, want %#v (the stack's aws: setting)", p.Name, c.what, c.got, c.want)
+					}
+				}
+			}
+			if !east {
+				t.Errorf("no us-east-1 provider among %d", len(providers))
+			}
+		})
+	}
+}
+
+// TestStackProviderConflicts: settings an assumed-role provider cannot honour are refused
+// before anything is registered, naming the keys.
+func TestStackProviderConflicts(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		set  map[string]string
+		want string
+	}{
+		{"two roles", map[string]string{"aws:assumeRole": `{"roleArn":"arn:aws:iam::111111111111:role/hub"}`},
+			"ottkit:assumeRoleArn: the stack also sets aws:assumeRole"},
+		{"account not allowed", map[string]string{"aws:allowedAccountIds": `["111111111111"]`},
+			"is not in aws:allowedAccountIds"},
+		{"undecodable setting", map[string]string{"aws:maxRetries": "many"}, "aws:maxRetries: \"many\" is not a valid"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := platform.ReadStackConfig(root, "acme-prod")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for k, v := range tt.set {
+				cfg[k] = v
+			}
+			res, err := offline.Run(platform.Program, offline.Options{Project: "ottkit", Stack: "acme-prod", Config: cfg})
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error = %v, want it to contain %q", err, tt.want)
+			}
+			if res != nil && len(res.Resources) > 1 {
+				t.Errorf("registered %d resources before refusing", len(res.Resources))
+			}
+		})
+	}
+}

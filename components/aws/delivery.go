@@ -91,9 +91,10 @@ type DeliveryArgs struct {
 	// reused until then.
 	DestroyData bool
 	// USEast1 is an AWS provider for us-east-1, where CloudFront's certificates and web ACLs
-	// live. nil creates one (name-us-east-1) when a certificate or web ACL needs it; pass one
-	// when the program uses an explicit provider (an assumed role), so the same credentials
-	// apply.
+	// live. nil creates one (name-us-east-1) when a certificate or web ACL needs it, with the
+	// stack's aws:* settings (StackProviderArgs: profile, assumed role, allowed accounts,
+	// default tags, ...); pass one when the program deploys through an explicit provider (an
+	// assumed role), built with that provider's settings, so the same credentials apply.
 	USEast1 pulumi.ProviderResource
 	// Tags go on every taggable child.
 	Tags pulumi.StringMap
@@ -156,7 +157,11 @@ func NewDelivery(ctx *pulumi.Context, name string, args *DeliveryArgs, opts ...p
 	// us-east-1 for the certificate and the web ACL.
 	usEast1 := args.USEast1
 	if usEast1 == nil && ((args.Domain != "" && args.CertificateArn == nil) || args.WAF != nil) {
-		p, err := aws.NewProvider(ctx, name+"-us-east-1", &aws.ProviderArgs{Region: pulumi.String("us-east-1")}, parent)
+		east, err := StackProviderArgs(ctx, "us-east-1")
+		if err != nil {
+			return nil, fmt.Errorf("delivery %s: us-east-1 provider: %w", name, err)
+		}
+		p, err := aws.NewProvider(ctx, name+"-us-east-1", east, parent)
 		if err != nil {
 			return nil, err
 		}
