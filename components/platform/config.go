@@ -72,6 +72,8 @@ var Keys = []Key{
 	strs("uploadOrigins", []any{}, "Browser origins allowed to upload (CORS PUT on the ingest bucket).", func(s *Spec) *[]string { return &s.UploadOrigins }),
 	strs("playerOrigins", []any{}, "Web player origins allowed to fetch media with signed cookies and to call the API.", func(s *Spec) *[]string { return &s.PlayerOrigins }),
 	integer("maxRetries", 2, "Resubmissions of a retryable transcode error.", func(s *Spec) *int { return &s.MaxRetries }),
+	integer("queueConcurrency", 5, "Most copies of each queue-triggered function running at once (the event source mapping's maximum concurrency, 2 to 1000); takes nothing from the account's concurrency pool.", func(s *Spec) *int { return &s.QueueConcurrency }),
+	integer("reservedConcurrency", 0, "Concurrent executions reserved for each of the four functions; 0 reserves none. Lambda keeps 100 of the account's quota unreserved, so a reservation of N needs a quota of at least 100 + 4N.", func(s *Spec) *int { return &s.ReservedConcurrency }),
 	str("alertEmail", "", "E-mail address subscribed to alarms; empty for none.", func(s *Spec) *string { return &s.AlertEmail }),
 	{Name: "tags", Type: "object", Default: map[string]any{}, Description: "Extra tags for every resource.",
 		get: func(s *Spec) any { return tagsValue(s.Tags) }, set: setTags},
