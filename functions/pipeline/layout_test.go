@@ -50,7 +50,7 @@ func TestThumbnailIndex(t *testing.T) {
 			t.Errorf("ThumbnailIndex(%s) = %d, %v; want %d", key, n, ok, want)
 		}
 	}
-	for _, key := range []string{l.PosterKey(0), l.HLS, l.ThumbnailBase + ".12.jpg", l.ThumbnailBase + ".00000x1.jpg", "assets/a2/thumbs/thumb.0000000.jpg", l.ThumbnailKey(1) + ".png"} {
+	for _, key := range []string{l.PosterBase + ".0000000.jpg", l.HLS, l.ThumbnailBase + ".12.jpg", l.ThumbnailBase + ".00000x1.jpg", "assets/a2/thumbs/thumb.0000000.jpg", l.ThumbnailKey(1) + ".png"} {
 		if n, ok := l.ThumbnailIndex(key); ok {
 			t.Errorf("ThumbnailIndex(%s) = %d, true; want not a thumbnail", key, n)
 		}
