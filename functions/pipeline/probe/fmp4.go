@@ -3,6 +3,7 @@ package probe
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"math/bits"
 )
@@ -156,11 +157,20 @@ func (r *reader) mfraLastFragment(id, trexDuration uint32) (run fragmentRun, ok 
 	for hops, at := 0, moofOff; at < off && hops < mp4MaxHops; hops++ {
 		b, err := r.boxAt(at, r.size, true)
 		if err != nil {
+			if isContentErr(err) {
+				break // a stale or broken index: what was found stands, else the tail search
+			}
 			return run, false, fmt.Errorf("fragment at offset %d: %w", at, err)
+		}
+		if hops == 0 && b.typ != "moof" {
+			return run, false, nil // the index points elsewhere: not to be trusted
 		}
 		if b.typ == "moof" && b.size <= mp4MaxMoof {
 			p, err := r.payload(b, mp4MaxMoof)
 			if err != nil {
+				if isContentErr(err) {
+					break
+				}
 				return run, false, fmt.Errorf("moof at offset %d: %w", b.off, err)
 			}
 			if fr, ok := moofRun(p, id, trexDuration, base, haveBase); ok {
@@ -171,6 +181,12 @@ func (r *reader) mfraLastFragment(id, trexDuration uint32) (run fragmentRun, ok 
 		at = b.end()
 	}
 	return run, found, nil
+}
+
+// isContentErr reports whether err is the probe's verdict on the bytes (or its budget) rather
+// than a failure to read them.
+func isContentErr(err error) bool {
+	return errors.Is(err, ErrCorrupt) || errors.Is(err, ErrTruncated) || errors.Is(err, ErrLimitExceeded)
 }
 
 // tfraLast returns the moof offset and time of the last entry of a tfra payload for track id.
