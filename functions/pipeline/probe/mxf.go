@@ -19,6 +19,7 @@ const (
 	mxfMaxRunIn    = 64 << 10
 	mxfMaxMetadata = 1 << 20
 	mxfPackMin     = 88 // fixed fields of a partition pack, up to the essence container batch
+	mxfEssenceScan = 64 << 10
 )
 
 // Header metadata set kinds (bytes 13 and 14 of the set key) the probe reads.
@@ -267,6 +268,19 @@ func probeMXF(r *reader, head []byte, info *Info) error {
 	}
 	if info.Duration > 0 {
 		info.DurationFrom = "descriptor"
+	}
+	if v := info.Video; v != nil && (v.Codec == "mpeg2" || v.Codec == "mpeg1") {
+		// The first frame follows the header metadata; its sequence header states the
+		// picture size the stored size can be checked against. It is usually within the
+		// bytes the head read already holds.
+		from := meta.metaOff + n
+		if b, err := r.upTo(from, min(mxfEssenceScan, r.size-from)); err == nil {
+			if pic, ok := mpeg2Picture(b); ok {
+				v.HeaderWidth, v.HeaderHeight = pic.w, pic.h
+			}
+		} else if !isContentErr(err) {
+			return fmt.Errorf("mxf: essence at offset %d: %w", from, err)
+		}
 	}
 	if info.Video == nil {
 		return fmt.Errorf("%w: mxf has %d audio tracks and no video", ErrNoVideoTrack, info.AudioTracks)

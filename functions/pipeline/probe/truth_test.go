@@ -276,3 +276,22 @@ func TestProbeFragmentsWithoutIndex(t *testing.T) {
 	}
 	t.Logf("6 MiB past the last fragment: %d bytes in %d reads, duration unknown", far.bytes, far.reads)
 }
+
+// TestProbeMXFCodecHeader reads the MPEG-2 sequence header of MXF essence: the stored
+// 1920x1088 is the 1080-line picture padded to whole macroblocks, as the header says.
+func TestProbeMXFCodecHeader(t *testing.T) {
+	for _, k := range []testmedia.Kind{testmedia.MPEG2HD, testmedia.HDV} {
+		src := &countingSource{Source: openSource(t, testmedia.Path(t, k))}
+		info, err := Probe(context.Background(), src, Limits{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		v := info.Video
+		if v.HeaderHeight != 1080 || v.CodedHeight != 1088 || v.Height != 1080 || v.HeaderWidth != v.Width {
+			t.Errorf("%s: header %dx%d, coded %dx%d, picture %dx%d; want a 1080-line header over 1088 stored rows", k, v.HeaderWidth, v.HeaderHeight, v.CodedWidth, v.CodedHeight, v.Width, v.Height)
+		}
+		if src.reads > 2 {
+			t.Errorf("%s: %d reads, want at most 2", k, src.reads)
+		}
+	}
+}
