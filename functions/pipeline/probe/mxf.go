@@ -271,10 +271,14 @@ func probeMXF(r *reader, head []byte, info *Info) error {
 	}
 	if v := info.Video; v != nil && (v.Codec == "mpeg2" || v.Codec == "mpeg1") {
 		// The first frame follows the header metadata; its sequence header states the
-		// picture size the stored size can be checked against. It is usually within the
-		// bytes the head read already holds.
+		// picture size the stored size can be checked against. Where the metadata ends
+		// within the head read, only the rest of the head is searched.
 		from := meta.metaOff + n
-		if b, err := r.upTo(from, min(mxfEssenceScan, r.size-from)); err == nil {
+		scan := int64(mxfEssenceScan)
+		if from < headSize {
+			scan = headSize - from // what the head read holds: no extra round trip
+		}
+		if b, err := r.upTo(from, min(scan, r.size-from)); err == nil {
 			if pic, ok := mpeg2Picture(b); ok {
 				v.HeaderWidth, v.HeaderHeight = pic.w, pic.h
 			}
