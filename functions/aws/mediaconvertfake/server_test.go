@@ -257,6 +257,22 @@ func TestCreateJobRejects(t *testing.T) {
 		{"no destination", func(j *mediaconvert.CreateJobInput) {
 			j.Settings.OutputGroups[1].OutputGroupSettings.FileGroupSettings.Destination = nil
 		}, "/settings/outputGroups/1/outputGroupSettings/fileGroupSettings/destination: required"},
+		{"clipping timecode not HH:MM:SS:FF", func(j *mediaconvert.CreateJobInput) {
+			j.Settings.Inputs[0].InputClippings = []types.InputClipping{{EndTimecode: aws.String("1:00")}}
+		}, `/settings/inputs/0/inputClippings/0/endTimecode: "1:00" is not HH:MM:SS:FF`},
+		{"track selector without tracks", func(j *mediaconvert.CreateJobInput) {
+			j.Settings.Inputs[0].AudioSelectors = map[string]types.AudioSelector{"Audio Selector 1": {SelectorType: types.AudioSelectorTypeTrack}}
+		}, "/settings/inputs/0/audioSelectors/Audio Selector 1/tracks: required when selectorType is TRACK"},
+		{"remix with a row missing", func(j *mediaconvert.CreateJobInput) {
+			for i, o := range j.Settings.OutputGroups[0].Outputs {
+				if len(o.AudioDescriptions) > 0 {
+					cmafOut(j, i).AudioDescriptions[0].RemixSettings = &types.RemixSettings{ChannelsIn: aws.Int32(6), ChannelsOut: aws.Int32(2),
+						ChannelMapping: &types.ChannelMapping{OutputChannels: []types.OutputChannelMapping{{InputChannels: []int32{0, -60, -3, -60, -3, -60}}}}}
+					return
+				}
+			}
+			t.Fatal("test fixture: no audio output")
+		}, "/settings/outputGroups/0/outputs/2/audioDescriptions/0/remixSettings/channelMapping/outputChannels: 1 rows for channelsOut 2"},
 		{"group without outputs", func(j *mediaconvert.CreateJobInput) { j.Settings.OutputGroups[1].Outputs = nil },
 			"/settings/outputGroups/1/outputs: should have at least 1 item"},
 		{"output without container settings", func(j *mediaconvert.CreateJobInput) { cmafOut(j, 1).ContainerSettings = nil },

@@ -3,6 +3,7 @@ package probe
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"math/bits"
 )
@@ -156,11 +157,20 @@ func (r *reader) mfraLastFragment(id, trexDuration uint32) (run fragmentRun, ok 
 	for hops, at := 0, moofOff; at < off && hops < mp4MaxHops; hops++ {
 		b, err := r.boxAt(at, r.size, true)
 		if err != nil {
+			if isContentErr(err) {
+				break // a stale or broken index: what was found stands, else the tail search
+			}
 			return run, false, fmt.Errorf("fragment at offset %d: %w", at, err)
+		}
+		if hops == 0 && b.typ != "moof" {
+			return run, false, nil // the index points elsewhere: not to be trusted
 		}
 		if b.typ == "moof" && b.size <= mp4MaxMoof {
 			p, err := r.payload(b, mp4MaxMoof)
 			if err != nil {
+				if isContentErr(err) {
+					break
+				}
 				return run, false, fmt.Errorf("moof at offset %d: %w", b.off, err)
 			}
 			if fr, ok := moofRun(p, id, trexDuration, base, haveBase); ok {
@@ -171,6 +181,12 @@ func (r *reader) mfraLastFragment(id, trexDuration uint32) (run fragmentRun, ok 
 		at = b.end()
 	}
 	return run, found, nil
+}
+
+// isContentErr reports whether err is the probe's verdict on the bytes (or its budget) rather
+// than a failure to read them.
+func isContentErr(err error) bool {
+	return errors.Is(err, ErrCorrupt) || errors.Is(err, ErrTruncated) || errors.Is(err, ErrLimitExceeded)
 }
 
 // tfraLast returns the moof offset and time of the last entry of a tfra payload for track id.
@@ -201,31 +217,56 @@ func tfraLast(p []byte, id uint32) (moofOff int64, time uint64, ok bool) {
 // holding a fragment of track id with a decode time (tfdt). It stops at firstMoof, the first
 // fragment the top-level walk saw, and when the read budget is spent.
 func (r *reader) tailLastFragment(id, trexDuration uint32, firstMoof int64) (run fragmentRun, ok bool, err error) {
-	var tail []byte
-	for end := r.size; end > firstMoof; {
-		start := max(end-mp4TailStep, firstMoof, 0)
-		if left := r.budget - r.read; end-start > left {
-			start = end - left
+	t := newTail(r, firstMoof)
+	for {
+		fresh, more, err := t.step(mp4TailStep)
+		if err != nil || !more {
+			return run, false, err
 		}
-		if end-start < 16 {
-			return run, false, nil
-		}
-		b, err := r.at(start, end-start)
-		if err != nil {
-			return run, false, fmt.Errorf("tail at offset %d: %w", start, err)
-		}
-		tail = append(append(make([]byte, 0, len(b)+len(tail)), b...), tail...)
-		if run, ok := lastMoofRun(tail, id, trexDuration); ok {
+		// Only a moof starting in the fresh bytes is new: later ones were whole, and tried.
+		if run, ok := lastMoofRun(t.b, fresh+8, id, trexDuration); ok {
 			return run, true, nil
 		}
-		end = start
 	}
-	return run, false, nil
 }
 
-// lastMoofRun finds the last whole moof in b holding a run of track id with a tfdt.
-func lastMoofRun(b []byte, id, trexDuration uint32) (fragmentRun, bool) {
-	for end := len(b); end > 4; {
+// tail reads an object backwards from its end, in steps, into one buffer sized to what the
+// read budget allows, down to a floor offset.
+type tail struct {
+	r     *reader
+	floor int64
+	buf   []byte
+	b     []byte // the bytes read so far: the object's last len(b) bytes
+}
+
+func newTail(r *reader, floor int64) *tail {
+	n := min(r.size-max(floor, 0), r.budget-r.read)
+	return &tail{r: r, floor: max(floor, 0), buf: make([]byte, max(n, 0))}
+}
+
+// step reads up to n more bytes before those read so far. fresh is how many bytes at the
+// start of t.b are new; more is false when nothing more can be read (the floor or the
+// budget reached).
+func (t *tail) step(n int64) (fresh int, more bool, err error) {
+	end := t.r.size - int64(len(t.b))
+	start := max(end-n, t.floor, t.r.size-int64(len(t.buf)))
+	if end-start < 16 {
+		return 0, false, nil
+	}
+	chunk, err := t.r.at(start, end-start)
+	if err != nil {
+		return 0, false, fmt.Errorf("tail at offset %d: %w", start, err)
+	}
+	pos := len(t.buf) - len(t.b) - len(chunk)
+	copy(t.buf[pos:], chunk)
+	t.b = t.buf[pos:]
+	return len(chunk), true, nil
+}
+
+// lastMoofRun finds the last whole moof starting before limit in b holding a run of track id
+// with a tfdt.
+func lastMoofRun(b []byte, limit int, id, trexDuration uint32) (fragmentRun, bool) {
+	for end := min(limit, len(b)); end > 4; {
 		i := bytes.LastIndex(b[:end], []byte("moof"))
 		if i < 4 {
 			return fragmentRun{}, false

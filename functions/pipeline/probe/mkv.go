@@ -552,32 +552,23 @@ const (
 // the Cluster ID, and a candidate counts only when its first child is its Timestamp, as
 // muxers write it, so a match inside media data is rejected.
 func (r *reader) mkvLastTimestamp(segStart int64, videoNum uint64) (last int64, isVideo bool, err error) {
-	var tail []byte
-	for end := r.size; end > segStart; {
-		start := max(end-mkvTailStep, segStart)
-		if left := r.budget - r.read; end-start > left {
-			start = end - left
+	t := newTail(r, segStart)
+	for {
+		fresh, more, err := t.step(mkvTailStep)
+		if err != nil || !more {
+			return 0, false, err
 		}
-		if end-start < 16 {
-			return 0, false, nil
-		}
-		b, err := r.at(start, end-start)
-		if err != nil {
-			return 0, false, fmt.Errorf("tail at offset %d: %w", start, err)
-		}
-		tail = append(append(make([]byte, 0, len(b)+len(tail)), b...), tail...)
-		if last, isVideo, ok := mkvTailTimestamp(tail, start, videoNum); ok {
+		// Only a cluster starting in the fresh bytes is new: later ones were tried.
+		if last, isVideo, ok := mkvTailTimestamp(t.b, fresh+4, r.size-int64(len(t.b)), videoNum); ok {
 			return last, isVideo, nil
 		}
-		end = start
 	}
-	return 0, false, nil
 }
 
-// mkvTailTimestamp finds the last Cluster in b, read from offset start.
-func mkvTailTimestamp(b []byte, start int64, videoNum uint64) (last int64, isVideo bool, ok bool) {
+// mkvTailTimestamp finds the last Cluster starting before limit in b, read from offset start.
+func mkvTailTimestamp(b []byte, limit int, start int64, videoNum uint64) (last int64, isVideo bool, ok bool) {
 	id := []byte{0x1F, 0x43, 0xB6, 0x75}
-	for end := len(b); end > 0; {
+	for end := min(limit, len(b)); end > 0; {
 		i := bytes.LastIndex(b[:end], id)
 		if i < 0 {
 			return 0, false, false

@@ -19,6 +19,7 @@ const (
 	mxfMaxRunIn    = 64 << 10
 	mxfMaxMetadata = 1 << 20
 	mxfPackMin     = 88 // fixed fields of a partition pack, up to the essence container batch
+	mxfEssenceScan = 64 << 10
 )
 
 // Header metadata set kinds (bytes 13 and 14 of the set key) the probe reads.
@@ -267,6 +268,23 @@ func probeMXF(r *reader, head []byte, info *Info) error {
 	}
 	if info.Duration > 0 {
 		info.DurationFrom = "descriptor"
+	}
+	if v := info.Video; v != nil && (v.Codec == "mpeg2" || v.Codec == "mpeg1") {
+		// The first frame follows the header metadata; its sequence header states the
+		// picture size the stored size can be checked against. Where the metadata ends
+		// within the head read, only the rest of the head is searched.
+		from := meta.metaOff + n
+		scan := int64(mxfEssenceScan)
+		if from < headSize {
+			scan = headSize - from // what the head read holds: no extra round trip
+		}
+		if b, err := r.upTo(from, min(scan, r.size-from)); err == nil {
+			if pic, ok := mpeg2Picture(b); ok {
+				v.HeaderWidth, v.HeaderHeight = pic.w, pic.h
+			}
+		} else if !isContentErr(err) {
+			return fmt.Errorf("mxf: essence at offset %d: %w", from, err)
+		}
 	}
 	if info.Video == nil {
 		return fmt.Errorf("%w: mxf has %d audio tracks and no video", ErrNoVideoTrack, info.AudioTracks)

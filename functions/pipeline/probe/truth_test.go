@@ -237,3 +237,61 @@ func TestProbeContainerSizeLies(t *testing.T) {
 		t.Errorf("coded %dx%d, header %dx%d; want 65535x65535 over a 640x360 SPS", v.CodedWidth, v.CodedHeight, v.HeaderWidth, v.HeaderHeight)
 	}
 }
+
+// unindexedFragments is the stock fragmented clip without its mfra index, padded at the end
+// with pad bytes of free space: a fragmented file whose last fragment lies pad bytes before
+// the end.
+func unindexedFragments(t testing.TB, pad int) []byte {
+	t.Helper()
+	clip := readFile(t, testmedia.Path(t, testmedia.FragmentedStock))
+	mfra := findTop(t, topBoxes(t, clip), "mfra")
+	free := make([]byte, pad)
+	binary.BigEndian.PutUint32(free, uint32(pad))
+	copy(free[4:], "free")
+	return append(bytes.Clone(clip[:mfra.off]), free...)
+}
+
+// TestProbeFragmentsWithoutIndex: without mfra or sidx the last fragment is found by reading
+// backwards in steps (here 1 MiB of padding after it), and beyond the read budget the duration
+// is unknown, which the verdict rejects, having read no more than the budget.
+func TestProbeFragmentsWithoutIndex(t *testing.T) {
+	near := &countingSource{Source: BytesSource(unindexedFragments(t, 1<<20))}
+	info, err := Probe(context.Background(), near, Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkTruth(t, info, truth{duration: 4 * time.Second, from: "fragments", fps: 25})
+	t.Logf("1 MiB past the last fragment: %d bytes in %d reads", near.bytes, near.reads)
+
+	far := &countingSource{Source: BytesSource(unindexedFragments(t, 6<<20))}
+	info, err = Probe(context.Background(), far, Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Duration != 0 || info.DurationFrom != "" {
+		t.Errorf("Duration %v from %q, want unknown past the budget", info.Duration, info.DurationFrom)
+	}
+	if far.bytes > DefaultMaxBytes {
+		t.Errorf("read %d bytes, over the %d budget", far.bytes, DefaultMaxBytes)
+	}
+	t.Logf("6 MiB past the last fragment: %d bytes in %d reads, duration unknown", far.bytes, far.reads)
+}
+
+// TestProbeMXFCodecHeader reads the MPEG-2 sequence header of MXF essence: the stored
+// 1920x1088 is the 1080-line picture padded to whole macroblocks, as the header says.
+func TestProbeMXFCodecHeader(t *testing.T) {
+	for _, k := range []testmedia.Kind{testmedia.MPEG2HD, testmedia.HDV} {
+		src := &countingSource{Source: openSource(t, testmedia.Path(t, k))}
+		info, err := Probe(context.Background(), src, Limits{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		v := info.Video
+		if v.HeaderHeight != 1080 || v.CodedHeight != 1088 || v.Height != 1080 || v.HeaderWidth != v.Width {
+			t.Errorf("%s: header %dx%d, coded %dx%d, picture %dx%d; want a 1080-line header over 1088 stored rows", k, v.HeaderWidth, v.HeaderHeight, v.CodedWidth, v.CodedHeight, v.Width, v.Height)
+		}
+		if src.reads > 2 {
+			t.Errorf("%s: %d reads, want at most 2", k, src.reads)
+		}
+	}
+}
