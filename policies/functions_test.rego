@@ -58,3 +58,33 @@ test_stack_deny_lambda_log_retention if {
 	count(stack_deny_lambda_log_retention) == 0 with input as data.fixtures.stack_deny_lambda_log_retention.pass
 	count(stack_deny_lambda_log_retention) > 0 with input as data.fixtures.stack_deny_lambda_log_retention.fail
 }
+
+test_deny_lambda_env_kms if {
+	count(deny_lambda_env_kms) == 0 with input as data.fixtures.deny_lambda_env_kms.pass
+	count(deny_lambda_env_kms) > 0 with input as data.fixtures.deny_lambda_env_kms.fail
+}
+
+test_deny_lambda_permission_source if {
+	count(deny_lambda_permission_source) == 0 with input as data.fixtures.deny_lambda_permission_source.pass
+	count(deny_lambda_permission_source) > 0 with input as data.fixtures.deny_lambda_permission_source.fail
+}
+
+test_deny_lambda_public_permission if {
+	count(deny_lambda_public_permission) == 0 with input as data.fixtures.deny_lambda_public_permission.pass
+	count(deny_lambda_public_permission) > 0 with input as data.fixtures.deny_lambda_public_permission.fail
+}
+
+test_deny_lambda_url_auth if {
+	count(deny_lambda_url_auth) == 0 with input as data.fixtures.deny_lambda_url_auth.pass
+	count(deny_lambda_url_auth) > 0 with input as data.fixtures.deny_lambda_url_auth.fail
+}
+
+test_deny_lambda_url_cors if {
+	count(deny_lambda_url_cors) == 0 with input as data.fixtures.deny_lambda_url_cors.pass
+	count(deny_lambda_url_cors) > 0 with input as data.fixtures.deny_lambda_url_cors.fail
+}
+
+test_stack_deny_lambda_async_dlq if {
+	count(stack_deny_lambda_async_dlq) == 0 with input as data.fixtures.stack_deny_lambda_async_dlq.pass
+	count(stack_deny_lambda_async_dlq) > 0 with input as data.fixtures.stack_deny_lambda_async_dlq.fail
+}

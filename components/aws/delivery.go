@@ -556,7 +556,7 @@ func webACLArgs(name string, w *DeliveryWAFArgs, tags pulumi.StringMap) *wafv2.W
 	}
 	return &wafv2.WebAclArgs{
 		Name:          pulumi.String(name + "-waf"),
-		Description:   pulumi.String("ottkit " + name + ": rate limit and AWS common rules"),
+		Description:   pulumi.String("ottkit " + name + ": rate limit, AWS common and known bad inputs rules"),
 		Scope:         pulumi.String("CLOUDFRONT"),
 		DefaultAction: &wafv2.WebAclDefaultActionArgs{Allow: &wafv2.WebAclDefaultActionAllowArgs{}},
 		Rules: wafv2.WebAclRuleArray{
@@ -583,6 +583,20 @@ func webACLArgs(name string, w *DeliveryWAFArgs, tags pulumi.StringMap) *wafv2.W
 					},
 				},
 				VisibilityConfig: visibility(name + "-aws-common"),
+			},
+			// Known bad inputs blocks request patterns of known exploits (Log4Shell's JNDI
+			// lookups among them), which the common rule set does not cover.
+			&wafv2.WebAclRuleArgs{
+				Name:           pulumi.String("aws-known-bad-inputs"),
+				Priority:       pulumi.Int(2),
+				OverrideAction: &wafv2.WebAclRuleOverrideActionArgs{None: &wafv2.WebAclRuleOverrideActionNoneArgs{}},
+				Statement: &wafv2.WebAclRuleStatementArgs{
+					ManagedRuleGroupStatement: &wafv2.WebAclRuleStatementManagedRuleGroupStatementArgs{
+						VendorName: pulumi.String("AWS"),
+						Name:       pulumi.String("AWSManagedRulesKnownBadInputsRuleSet"),
+					},
+				},
+				VisibilityConfig: visibility(name + "-aws-known-bad-inputs"),
 			},
 		},
 		VisibilityConfig: &wafv2.WebAclVisibilityConfigArgs{
