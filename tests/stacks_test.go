@@ -491,8 +491,21 @@ func TestStackAlerts(t *testing.T) {
 				t.Errorf("alarm %s notifies %v, want the alert topic", a.Name, a.Inputs["alarmActions"])
 			}
 			if n, _ := a.Inputs["name"].(string); !strings.HasPrefix(n, p+"-") {
-				t.Errorf("alarm %q does not start with %s- (the topic policy admits only those)", n, p)
+				t.Errorf("alarm %q does not start with %s-", n, p)
 			}
+		}
+		// The topic admits exactly this stack's alarms, by ARN: a prefix would also admit the
+		// alarms of customer "<customer>-<environment>" in the same account.
+		var want []string
+		for _, a := range alarms {
+			want = append(want, a.Outputs["arn"].(string))
+		}
+		policy := must(t, d, "aws:sns/topicPolicy:TopicPolicy", p+"-alerts-alarms-policy")
+		got := sid(t, policyOf(t, policy.Inputs["policy"]), "CloudWatchAlarmsPublish").cond("ArnEquals", "aws:SourceArn")
+		slices.Sort(want)
+		slices.Sort(got)
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("alarm topic admits\n%v\nwant exactly the stack's alarms\n%v", got, want)
 		}
 		dash := must(t, d, "aws:cloudwatch/dashboard:Dashboard", p+"-dashboard")
 		for _, fn := range manifest.All() {
@@ -1027,4 +1040,59 @@ func TestStackProviderConflicts(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestStackPoliciesNameExactResources: the key policy and the alarm topic policy name this
+// stack's resources exactly. No condition holds a name wildcard, which would also match
+// another stack whose prefix begins or ends the same way (acme-prod-* matches the stack of
+// customer acme-prod, environment eu; *acme-prod-* matches bigacme-prod). The one wildcard
+// left is "any distribution of the account" for CloudFront, bounded by the delivery bucket's
+// encryption context and the bucket policy, which names the distribution.
+func TestStackPoliciesNameExactResources(t *testing.T) {
+	eachStack(t, func(t *testing.T, d *deployed) {
+		p := d.spec.Prefix()
+		docs := map[string]any{
+			"key policy":         must(t, d, "aws:kms/key:Key", p+"-key-cmk").Inputs["policy"],
+			"alarm topic policy": must(t, d, "aws:sns/topicPolicy:TopicPolicy", p+"-alerts-alarms-policy").Inputs["policy"],
+		}
+		for what, doc := range docs {
+			for _, st := range policyOf(t, doc) {
+				for test, vars := range st.Condition {
+					for variable := range vars {
+						for _, v := range st.cond(test, variable) {
+							if strings.Contains(v, "*") && !(st.Sid == "CloudFrontReadsDelivery" && strings.HasSuffix(v, ":distribution/*")) {
+								t.Errorf("%s statement %s: %s %s %q is a wildcard", what, st.Sid, test, variable, v)
+							}
+						}
+					}
+				}
+			}
+		}
+		key := policyOf(t, docs["key policy"])
+		logs := sid(t, key, "LogsEncryptLogGroups").cond("ArnEquals", "kms:EncryptionContext:aws:logs:arn")
+		for _, g := range d.res.OfType("aws:cloudwatch/logGroup:LogGroup") {
+			arn := strings.TrimSuffix(g.Outputs["arn"].(string), ":*")
+			if !slices.Contains(logs, arn) {
+				t.Errorf("key policy does not admit log group %s (%v)", arn, logs)
+			}
+		}
+		if n := len(d.res.OfType("aws:cloudwatch/logGroup:LogGroup")); len(logs) != n {
+			t.Errorf("key policy admits %d log groups, the stack has %d", len(logs), n)
+		}
+		queues := sid(t, key, "EventBridgeSendsToEncryptedQueues").cond("ArnEquals", "kms:EncryptionContext:aws:sqs:arn")
+		for _, q := range []string{p + "-ingest-queue", p + "-events-queue"} {
+			arn := must(t, d, "aws:sqs/queue:Queue", q).Outputs["arn"].(string)
+			if !slices.Contains(queues, arn) {
+				t.Errorf("key policy does not let EventBridge send to %s (%v)", arn, queues)
+			}
+		}
+		topic := must(t, d, "aws:sns/topic:Topic", p+"-alerts-alarms").Outputs["arn"].(string)
+		if got := sid(t, key, "CloudWatchAlarmsPublishEncrypted").cond("StringEquals", "kms:EncryptionContext:aws:sns:topicArn"); !reflect.DeepEqual(got, []string{topic}) {
+			t.Errorf("CloudWatch may use the key for %v, want the alarm topic %s alone", got, topic)
+		}
+		bucket := must(t, d, "aws:s3/bucketV2:BucketV2", p+"-storage-delivery").Outputs["arn"].(string)
+		if got := sid(t, key, "CloudFrontReadsDelivery").cond("StringEquals", "kms:EncryptionContext:aws:s3:arn"); !reflect.DeepEqual(got, []string{bucket}) {
+			t.Errorf("CloudFront may decrypt for %v, want the delivery bucket %s alone", got, bucket)
+		}
+	})
 }

@@ -98,6 +98,8 @@ type GoFunction struct {
 	Role               *iam.Role
 	LogGroup           *cloudwatch.LogGroup
 	EventSourceMapping *lambda.EventSourceMapping // nil when the function has no Trigger
+	// Alarms are the errors and throttles alarms.
+	Alarms []*cloudwatch.MetricAlarm
 
 	Arn          pulumi.StringOutput `pulumi:"arn"`
 	Name         pulumi.StringOutput `pulumi:"name"`
@@ -160,7 +162,7 @@ func NewGoFunction(ctx *pulumi.Context, name string, args *GoFunctionArgs, opts 
 	}
 
 	self.LogGroup, err = cloudwatch.NewLogGroup(ctx, name+"-logs", &cloudwatch.LogGroupArgs{
-		Name:            pulumi.String("/aws/lambda/" + name),
+		Name:            pulumi.String(FunctionLogGroupName(name)),
 		RetentionInDays: intInputOr(args.LogRetentionDays, DefaultLogRetentionDays),
 		KmsKeyId:        args.KeyArn,
 		Tags:            args.Tags,
@@ -226,7 +228,7 @@ func NewGoFunction(ctx *pulumi.Context, name string, args *GoFunctionArgs, opts 
 		{"errors", "Errors", "invocations failed"},
 		{"throttles", "Throttles", "invocations were throttled"},
 	} {
-		_, err := cloudwatch.NewMetricAlarm(ctx, name+"-"+a.role, &cloudwatch.MetricAlarmArgs{
+		alarm, err := cloudwatch.NewMetricAlarm(ctx, name+"-"+a.role, &cloudwatch.MetricAlarmArgs{
 			Name:               pulumi.String(name + "-" + a.role),
 			AlarmDescription:   pulumi.String(fmt.Sprintf("ottkit %s: %s in the last 5 minutes", name, a.what)),
 			Namespace:          pulumi.String("AWS/Lambda"),
@@ -245,6 +247,7 @@ func NewGoFunction(ctx *pulumi.Context, name string, args *GoFunctionArgs, opts 
 		if err != nil {
 			return nil, err
 		}
+		self.Alarms = append(self.Alarms, alarm)
 	}
 
 	self.Arn = self.Function.Arn

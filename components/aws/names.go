@@ -101,3 +101,24 @@ func CheckRegion(region string) error {
 	}
 	return nil
 }
+
+// Physical names the components derive from their own names. The stack key's policy names
+// these resources exactly (KeyConsumers), so they are computed in one place.
+
+// BucketName is MediaStorage's name for the bucket of role: "<storage>-<role>-<suffix>".
+func BucketName(storage, role, suffix string) string { return storage + "-" + role + "-" + suffix }
+
+// QueueName is the SQS name of a WorkQueue's queue.
+func QueueName(workQueue string) string { return workQueue + "-queue" }
+
+// DeadLetterQueueName is the name of a WorkQueue's dead-letter queue.
+func DeadLetterQueueName(workQueue string) string { return workQueue + "-dlq" }
+
+// FunctionLogGroupName is the log group of a GoFunction.
+func FunctionLogGroupName(function string) string { return "/aws/lambda/" + function }
+
+// APIAccessLogGroupName is the access log group of an API.
+func APIAccessLogGroupName(api string) string { return "/aws/apigateway/" + api + "-access" }
+
+// AlarmTopicName is the name of the Alerts component's alarm topic.
+func AlarmTopicName(alerts string) string { return alerts + "-alarms" }

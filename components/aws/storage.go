@@ -125,7 +125,7 @@ func (a *MediaStorageArgs) validate(name string) error {
 			sfx = "000000000000"
 		}
 		for _, role := range bucketRoles {
-			if err := CheckBucketName(name + "-" + role + "-" + sfx); err != nil {
+			if err := CheckBucketName(BucketName(name, role, sfx)); err != nil {
 				errs = append(errs, fmt.Errorf("media storage %s: %w", name, err))
 				break
 			}
@@ -227,7 +227,7 @@ func (b *bucketMaker) bucket(role string, retain bool) (*s3.BucketV2, error) {
 		opts = append(opts, pulumi.RetainOnDelete(true))
 	}
 	return s3.NewBucketV2(b.ctx, b.name+"-"+role, &s3.BucketV2Args{
-		Bucket: pulumi.String(fmt.Sprintf("%s-%s-%s", b.name, role, b.suffix)),
+		Bucket: pulumi.String(BucketName(b.name, role, b.suffix)),
 		// Only transient uploads may be deleted with their contents unless the stack opts in.
 		ForceDestroy: pulumi.Bool(role == "ingest" || b.args.DestroyData),
 		Tags:         b.args.Tags,

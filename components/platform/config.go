@@ -12,7 +12,9 @@ import (
 	"strconv"
 	"strings"
 
-	"gopkg.in/yaml.v3"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/encoding"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/config"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
 
 	"github.com/ottkit/ottkit/functions/pipeline"
 )
@@ -388,20 +390,25 @@ func (s *Spec) StackConfig() map[string]string {
 }
 
 // WriteStackFile writes the spec as a stack file (Pulumi.<stack>.yaml): aws:region and every
-// ottkit:* key that is required or differs from its default. Reading it back with
-// ReadStackConfig and ParseSpec gives an equal Spec.
+// ottkit:* key that is required or differs from its default. It writes the file the way the
+// Pulumi CLI does (Pulumi's own config values and encoder): top-level numbers and booleans as
+// strings, lists and objects as YAML with their own types, keys sorted, two-space indent. So
+// `pulumi config set` or `pulumi stack select` rewriting it afterwards leaves no diff. Reading
+// it back with ReadStackConfig and ParseSpec gives an equal Spec.
 func (s *Spec) WriteStackFile(w io.Writer) error {
-	cfg := &yaml.Node{Kind: yaml.MappingNode}
+	ps := &workspace.ProjectStack{Config: config.Map{}}
 	add := func(name string, v any) error {
-		var n yaml.Node
-		if err := n.Encode(v); err != nil {
-			return fmt.Errorf("platform: encode %s: %w", name, err)
+		key, err := config.ParseKey(name)
+		if err != nil {
+			return fmt.Errorf("platform: %s: %w", name, err)
 		}
-		if n.Kind == yaml.ScalarNode && strings.Contains(n.Value, "\n") {
-			n.Style = yaml.LiteralStyle
+		switch v.(type) {
+		case []any, map[string]any:
+			ps.Config[key] = config.NewObjectValue(encode(v))
+		default:
+			// What `pulumi config set` stores: the value's text.
+			ps.Config[key] = config.NewValue(encode(v))
 		}
-		literalMultiline(&n)
-		cfg.Content = append(cfg.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: name}, &n)
 		return nil
 	}
 	if err := add(RegionKey, s.Region); err != nil {
@@ -416,29 +423,12 @@ func (s *Spec) WriteStackFile(w io.Writer) error {
 			return err
 		}
 	}
-	doc := &yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{{Kind: yaml.MappingNode,
-		Content: []*yaml.Node{{Kind: yaml.ScalarNode, Value: "config"}, cfg}}}}
-	var buf bytes.Buffer
-	enc := yaml.NewEncoder(&buf)
-	enc.SetIndent(2)
-	if err := enc.Encode(doc); err != nil {
+	b, err := encoding.YAML.Marshal(ps)
+	if err != nil {
 		return fmt.Errorf("platform: write stack file: %w", err)
 	}
-	if err := enc.Close(); err != nil {
-		return fmt.Errorf("platform: write stack file: %w", err)
-	}
-	_, err := w.Write(buf.Bytes())
+	_, err = w.Write(b)
 	return err
-}
-
-// literalMultiline writes PEM keys and other multi-line strings as YAML block literals.
-func literalMultiline(n *yaml.Node) {
-	if n.Kind == yaml.ScalarNode && strings.Contains(n.Value, "\n") {
-		n.Style = yaml.LiteralStyle
-	}
-	for _, c := range n.Content {
-		literalMultiline(c)
-	}
 }
 
 // sameValue compares two typed config values by their JSON form, so int and int64 of the same

@@ -160,13 +160,13 @@ func New(ctx *pulumi.Context, name string, spec *Spec, opts ...pulumi.ResourceOp
 		child = append(child, pulumi.Provider(p.Provider))
 	}
 	tags := pulumi.ToStringMap(spec.ResourceTags())
-	// Every physical name starts with name, and the key and topic policies admit the
-	// stack's resources by that prefix.
+	// Every physical name starts with name; the key and topic policies name the stack's
+	// resources exactly.
 	prefix := name
 
 	var err error
 	p.Key, err = ottaws.NewStackKey(ctx, name+"-key", &ottaws.StackKeyArgs{
-		Prefix: prefix, DestroyData: !spec.RetainData, Tags: tags,
+		Prefix: prefix, Consumers: keyConsumers(name), DestroyData: !spec.RetainData, Tags: tags,
 	}, child...)
 	if err != nil {
 		return nil, err
@@ -339,6 +339,10 @@ func New(ctx *pulumi.Context, name string, spec *Spec, opts ...pulumi.ResourceOp
 		return nil, err
 	}
 
+	if err := p.Alerts.AdmitAlarms(ctx, p.alarmArns()); err != nil {
+		return nil, err
+	}
+
 	p.IngestBucket, p.MastersBucket = p.Storage.IngestName, p.Storage.MastersName
 	p.DeliveryBucket, p.LogsBucket = p.Storage.DeliveryName, p.Storage.LogsName
 	p.IngestQueueUrl, p.TranscodeQueueUrl, p.EventsQueueUrl = p.IngestQueue.Url, p.TranscodeQueue.Url, p.EventsQueue.Url
@@ -359,6 +363,37 @@ func queueConcurrency(fn manifest.Function, spec *Spec) int {
 		return 0
 	}
 	return spec.QueueConcurrency
+}
+
+// keyConsumers names the resources of platform name that AWS services use the stack key for
+// on their own: the alarm topic, the queues EventBridge sends to (and their dead-letter
+// queues), every encrypted log group and the delivery bucket.
+func keyConsumers(name string) ottaws.KeyConsumers {
+	c := ottaws.KeyConsumers{AlarmTopic: ottaws.AlarmTopicName(name + "-alerts"), MediaStorage: name + "-storage"}
+	for _, q := range []string{name + "-ingest", name + "-events"} {
+		c.EventQueues = append(c.EventQueues, ottaws.QueueName(q), ottaws.DeadLetterQueueName(q))
+	}
+	for _, fn := range manifest.All() {
+		c.LogGroups = append(c.LogGroups, ottaws.FunctionLogGroupName(name+"-fn-"+fn.Name))
+	}
+	c.LogGroups = append(c.LogGroups, ottaws.APIAccessLogGroupName(name+"-api"))
+	return c
+}
+
+// alarmArns are the ARNs of every alarm the platform created: the ones the alarm topic admits.
+func (p *Platform) alarmArns() pulumi.StringArray {
+	var out pulumi.StringArray
+	for _, q := range []*ottaws.WorkQueue{p.IngestQueue, p.TranscodeQueue, p.EventsQueue} {
+		for _, a := range q.Alarms {
+			out = append(out, a.Arn)
+		}
+	}
+	for _, fn := range manifest.All() {
+		for _, a := range p.Functions[fn.Name].Alarms {
+			out = append(out, a.Arn)
+		}
+	}
+	return out
 }
 
 // refsFor narrows refs to the resources fn's environment, permissions and trigger name.
