@@ -82,4 +82,3 @@ func (s *PlaybackSigner) Verify(cookies []*http.Cookie, path string, now time.Ti
 	}
 	return errors.New("stagetest: no playback cookie")
 }
-
