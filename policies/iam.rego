@@ -113,6 +113,7 @@ resource_star_actions := [
 	"xray:GetSamplingTargets",
 	"cloudwatch:PutMetricData",
 	"mediaconvert:DescribeEndpoints",
+	"mediaconvert:ListJobs",
 ]
 
 # METADATA
