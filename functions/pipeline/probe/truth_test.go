@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"math"
 	"testing"
 	"time"
 
@@ -334,5 +335,20 @@ func TestTSDuration(t *testing.T) {
 				t.Errorf("tsDuration = %v, want %v", got, tt.want)
 			}
 		})
+	}
+}
+
+func TestTicksToDuration(t *testing.T) {
+	for _, tt := range []struct {
+		ticks uint64
+		want  time.Duration
+	}{
+		{0, 0}, {90000, time.Second}, {45, 500 * time.Microsecond},
+		{5 * 3600 * 90000, 5 * time.Hour},
+		{math.MaxUint64, time.Duration(math.MaxInt64)}, // saturates: judged too long, never short
+	} {
+		if got := ticksToDuration(tt.ticks); got != tt.want {
+			t.Errorf("ticksToDuration(%d) = %v, want %v", tt.ticks, got, tt.want)
+		}
 	}
 }
