@@ -38,6 +38,7 @@ media_behaviours(d) := [x |
 #   cookies and let anyone on the path tamper with manifests.
 # custom:
 #   message: Set viewerProtocolPolicy to "redirect-to-https" or "https-only" on every behaviour.
+#   checkov: [CKV_AWS_34]
 deny_cloudfront_viewer_protocol contains msg if {
 	input.__type == distribution_type
 	some x in behaviours(input)
@@ -57,6 +58,7 @@ deny_cloudfront_viewer_protocol contains msg if {
 #   message: >-
 #     Set viewerCertificate.acmCertificateArn, sslSupportMethod "sni-only" and
 #     minimumProtocolVersion "TLSv1.2_2021" (or a newer policy from allowedProtocols).
+#   checkov: [CKV_AWS_174, CKV2_AWS_42, CKV2_AWS_54]
 deny_cloudfront_tls contains msg if {
 	input.__type == distribution_type
 	not custom_certificate(input)
@@ -96,6 +98,7 @@ custom_certificate(d) if {
 #   message: >-
 #     Create an OriginAccessControl (signingBehavior always, signingProtocol sigv4), set the
 #     origin's originAccessControlId and remove s3OriginConfig.originAccessIdentity.
+#   checkov: [CKV2_AWS_46]
 deny_cloudfront_origin_access contains msg if {
 	input.__type == distribution_type
 	some o in object.get(input, "origins", [])
@@ -139,6 +142,7 @@ deny_cloudfront_signed_urls contains msg if {
 # description: Every distribution writes standard access logs to the stack's log bucket.
 # custom:
 #   message: Set loggingConfig.bucket to the log bucket's regional domain name.
+#   checkov: [CKV_AWS_86]
 deny_cloudfront_logging contains msg if {
 	input.__type == distribution_type
 	object.get(input, ["loggingConfig", "bucket"], "") == ""
@@ -152,6 +156,7 @@ deny_cloudfront_logging contains msg if {
 #   so security headers do not depend on what the origin returns.
 # custom:
 #   message: Set responseHeadersPolicyId on every cache behaviour.
+#   checkov: [CKV2_AWS_32]
 deny_cloudfront_response_headers contains msg if {
 	input.__type == distribution_type
 	some x in behaviours(input)
@@ -166,6 +171,7 @@ deny_cloudfront_response_headers contains msg if {
 #   prodEnvironments (default prod, production) is associated with a WAF web ACL.
 # custom:
 #   message: Set webAclId to a CLOUDFRONT-scoped WAFv2 web ACL.
+#   checkov: [CKV_AWS_68]
 deny_cloudfront_waf contains msg if {
 	input.__type == distribution_type
 	env := tags_of(input)[config("deny_cloudfront_waf", "environmentTag", "ottkit:environment")]
@@ -197,4 +203,145 @@ lifetime_within(raw, max) if {
 	seconds := to_number(raw)
 	seconds > 0
 	seconds <= max
+}
+
+# METADATA
+# title: Custom origins use HTTPS with TLS 1.2
+# description: >-
+#   Every origin that is not S3 (an API, a packager, a bucket website) is reached with
+#   originProtocolPolicy https-only and originSslProtocols limited to TLSv1.2: http-only or
+#   match-viewer sends viewer requests, cookies included, over plain HTTP, and SSLv3 or TLSv1
+#   are broken.
+# custom:
+#   message: Set customOriginConfig.originProtocolPolicy "https-only" and originSslProtocols ["TLSv1.2"].
+#   checkov: [CKV2_AWS_72, CKV2_AWS_54]
+deny_cloudfront_origin_protocol contains msg if {
+	input.__type == distribution_type
+	some o in object.get(input, "origins", [])
+	c := o.customOriginConfig
+	policy := object.get(c, "originProtocolPolicy", "")
+	policy != "https-only"
+	msg := sprintf("%s: origin %q uses originProtocolPolicy %q, not https-only", [named(input), o.originId, policy])
+}
+
+deny_cloudfront_origin_protocol contains msg if {
+	input.__type == distribution_type
+	some o in object.get(input, "origins", [])
+	some p in object.get(o.customOriginConfig, "originSslProtocols", [])
+	p != "TLSv1.2"
+	msg := sprintf("%s: origin %q allows %s", [named(input), o.originId, p])
+}
+
+# METADATA
+# title: No S3 website origins
+# description: >-
+#   No origin is an S3 website endpoint (*.s3-website-REGION.amazonaws.com or
+#   *.s3-website.REGION.amazonaws.com). A website endpoint is plain HTTP, public by design and
+#   outside origin access control, so the signed-cookie and origin-access rules cannot protect
+#   it.
+# custom:
+#   message: Use the bucket's REST endpoint (BUCKET.s3.REGION.amazonaws.com) with origin access control.
+#   checkov: [CKV2_AWS_46]
+deny_cloudfront_website_origin contains msg if {
+	input.__type == distribution_type
+	some o in object.get(input, "origins", [])
+	regex.match(`\.s3-website[.-]`, o.domainName)
+	msg := sprintf("%s: origin %q is the S3 website endpoint %s", [named(input), o.originId, o.domainName])
+}
+
+# METADATA
+# title: Playback stays in the licensed territories
+# description: >-
+#   When the stack names the countries its content is licensed for (allowedCountries, which
+#   ottkit plan and ottkit policy config take from ottkit:geoAllowList), every distribution
+#   has a geo restriction whitelist within them: a distribution without one plays worldwide.
+#   With requireRestriction true every distribution needs a geo restriction, licensed list or
+#   not; with neither (the default, worldwide rights) the rule has nothing to check.
+# custom:
+#   message: Set ottkit:geoAllowList to the licensed countries (restrictions.geoRestriction whitelist).
+#   checkov: [CKV_AWS_374]
+deny_cloudfront_geo_restriction contains msg if {
+	input.__type == distribution_type
+	count(licensed_countries) > 0
+	geo := object.get(input, ["restrictions", "geoRestriction"], {})
+	object.get(geo, "restrictionType", "none") != "whitelist"
+	msg := sprintf("%s plays outside the licensed countries %v: geo restriction is %q, not a whitelist", [named(input), sort(licensed_countries), object.get(geo, "restrictionType", "none")])
+}
+
+deny_cloudfront_geo_restriction contains msg if {
+	input.__type == distribution_type
+	count(licensed_countries) > 0
+	input.restrictions.geoRestriction.restrictionType == "whitelist"
+	extra := {c | some c in input.restrictions.geoRestriction.locations} - licensed_countries
+	count(extra) > 0
+	msg := sprintf("%s plays in %v, outside the licensed countries %v", [named(input), sort(extra), sort(licensed_countries)])
+}
+
+deny_cloudfront_geo_restriction contains msg if {
+	input.__type == distribution_type
+	count(licensed_countries) == 0
+	config("deny_cloudfront_geo_restriction", "requireRestriction", false) == true
+	object.get(input, ["restrictions", "geoRestriction", "restrictionType"], "none") == "none"
+	msg := sprintf("%s plays in every country: no geo restriction", [named(input)])
+}
+
+licensed_countries := {c | some c in config("deny_cloudfront_geo_restriction", "allowedCountries", [])}
+
+# METADATA
+# title: Response headers enforce HSTS
+# description: >-
+#   Every response headers policy sets Strict-Transport-Security with override on,
+#   includeSubdomains and a max-age of at least a year (minMaxAgeSeconds, default 31536000),
+#   so browsers never fall back to HTTP; requirePreload (default false) also demands preload,
+#   which only makes sense once the customer's apex domain is on the preload list.
+# custom:
+#   message: >-
+#     Set securityHeadersConfig.strictTransportSecurity {accessControlMaxAgeSec 63072000,
+#     includeSubdomains true, override true}.
+#   checkov: [CKV_AWS_259]
+deny_cloudfront_hsts contains msg if {
+	input.__type == "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy"
+	some problem in hsts_problems(object.get(input, ["securityHeadersConfig", "strictTransportSecurity"], {}))
+	msg := sprintf("%s: %s", [named(input), problem])
+}
+
+hsts_problems(h) := {"no Strict-Transport-Security header"} if {
+	count(h) == 0
+} else := {p |
+	some p in [
+		hsts_max_age_problem(h),
+		hsts_flag_problem(h, "includeSubdomains"),
+		hsts_flag_problem(h, "override"),
+		hsts_preload_problem(h),
+	]
+	p != ""
+}
+
+hsts_max_age_problem(h) := sprintf("HSTS max-age %v is below %d seconds", [age, min]) if {
+	min := config("deny_cloudfront_hsts", "minMaxAgeSeconds", 31536000)
+	age := object.get(h, "accessControlMaxAgeSec", 0)
+	age < min
+} else := ""
+
+hsts_flag_problem(h, flag) := sprintf("HSTS %s is not true", [flag]) if {
+	not object.get(h, flag, false) == true
+} else := ""
+
+hsts_preload_problem(h) := "HSTS preload is not true" if {
+	config("deny_cloudfront_hsts", "requirePreload", false) == true
+	not object.get(h, "preload", false) == true
+} else := ""
+
+# METADATA
+# title: Distributions are enabled
+# description: >-
+#   A distribution is enabled. Advisory: a disabled one serves nothing but still holds its
+#   domain and certificate, usually a leftover.
+# custom:
+#   message: Set enabled to true, or remove the distribution.
+#   checkov: [CKV_AWS_216]
+warn_cloudfront_enabled contains msg if {
+	input.__type == distribution_type
+	object.get(input, "enabled", false) != true
+	msg := sprintf("%s is disabled", [named(input)])
 }

@@ -64,3 +64,37 @@ test_deny_signed_cookie_lifetime_not_a_number if {
 	count(deny_signed_cookie_lifetime) == 0 with input as data.fixtures.deny_signed_cookie_lifetime.fail
 		with data.config as {"deny_signed_cookie_lifetime": {"maxSeconds": 604800}}
 }
+
+test_deny_cloudfront_hsts if {
+	count(deny_cloudfront_hsts) == 0 with input as data.fixtures.deny_cloudfront_hsts.pass
+	count(deny_cloudfront_hsts) > 0 with input as data.fixtures.deny_cloudfront_hsts.fail
+}
+
+test_deny_cloudfront_origin_protocol if {
+	count(deny_cloudfront_origin_protocol) == 0 with input as data.fixtures.deny_cloudfront_origin_protocol.pass
+	count(deny_cloudfront_origin_protocol) > 0 with input as data.fixtures.deny_cloudfront_origin_protocol.fail
+}
+
+test_deny_cloudfront_website_origin if {
+	count(deny_cloudfront_website_origin) == 0 with input as data.fixtures.deny_cloudfront_website_origin.pass
+	count(deny_cloudfront_website_origin) > 0 with input as data.fixtures.deny_cloudfront_website_origin.fail
+}
+
+test_warn_cloudfront_enabled if {
+	count(warn_cloudfront_enabled) == 0 with input as data.fixtures.warn_cloudfront_enabled.pass
+	count(warn_cloudfront_enabled) > 0 with input as data.fixtures.warn_cloudfront_enabled.fail
+}
+
+test_deny_cloudfront_geo_restriction if {
+	fx := data.fixtures.deny_cloudfront_geo_restriction
+	count(deny_cloudfront_geo_restriction) == 0 with input as fx.pass with data.config as fx.config
+	count(deny_cloudfront_geo_restriction) > 0 with input as fx.fail with data.config as fx.config
+}
+
+# Without licensed countries the rule checks nothing, unless a restriction is required.
+test_deny_cloudfront_geo_restriction_worldwide if {
+	worldwide := object.union(data.fixtures.deny_cloudfront_geo_restriction.pass, {"restrictions": {"geoRestriction": {"restrictionType": "none"}}})
+	count(deny_cloudfront_geo_restriction) == 0 with input as worldwide
+	count(deny_cloudfront_geo_restriction) > 0 with input as worldwide with data.config as {"deny_cloudfront_geo_restriction": {"allowedCountries": ["DE"]}}
+	count(deny_cloudfront_geo_restriction) > 0 with input as worldwide with data.config as {"deny_cloudfront_geo_restriction": {"requireRestriction": true}}
+}

@@ -56,9 +56,45 @@ func (p *Pack) Markdown() []byte {
 			if keys := configKeys(p, r.Name); len(keys) > 0 {
 				fmt.Fprintf(&b, "\nConfigurable (`data.config.%s`): %s.\n", r.Name, strings.Join(keys, ", "))
 			}
+			if len(r.Checkov) > 0 {
+				fmt.Fprintf(&b, "\nCheckov: %s.\n", strings.Join(r.Checkov, ", "))
+			}
 		}
 	}
+	checkovMarkdown(&b, p.Checkov())
 	return b.Bytes()
+}
+
+// checkovMarkdown writes the coverage of Checkov's checks: the number, then every check with
+// the rules that cover it or the reason it is left out or does not apply.
+func checkovMarkdown(b *bytes.Buffer, c CheckovCoverage) {
+	fmt.Fprintf(b, "\n## Checkov coverage\n\n")
+	fmt.Fprintf(b, "Of Checkov's %d checks on the resource types of the services a stack deploys, %d apply; the pack covers **%d of %d** (%d of %d high-relevance). ",
+		len(CheckovChecks), c.Applicable, c.CoveredApplicable(), c.Applicable, c.HighCovered, c.High)
+	fmt.Fprintf(b, "A check is covered when a rule's METADATA names it (`custom.checkov`); `policies/checkov.go` lists the checks and why some are left out.\n\n")
+	fmt.Fprintf(b, "| Check | Relevance | Covered by | Checkov title |\n|---|---|---|---|\n")
+	for _, check := range CheckovChecks {
+		if check.NotApplicable != "" || check.LeftOut != "" {
+			continue
+		}
+		rules := make([]string, len(c.Covered[check.ID]))
+		for i, r := range c.Covered[check.ID] {
+			rules[i] = fmt.Sprintf("[`%s`](#%s)", r, anchor(r))
+		}
+		fmt.Fprintf(b, "| %s | %s | %s | %s |\n", check.ID, check.Relevance, strings.Join(rules, ", "), escapeCell(check.Title))
+	}
+	fmt.Fprintf(b, "\n### Left out\n\n| Check | Relevance | Checkov title | Why |\n|---|---|---|---|\n")
+	for _, check := range CheckovChecks {
+		if check.LeftOut != "" {
+			fmt.Fprintf(b, "| %s | %s | %s | %s |\n", check.ID, check.Relevance, escapeCell(check.Title), escapeCell(check.LeftOut))
+		}
+	}
+	fmt.Fprintf(b, "\n### Not applicable\n\n| Check | Checkov title | Why |\n|---|---|---|\n")
+	for _, check := range CheckovChecks {
+		if check.NotApplicable != "" {
+			fmt.Fprintf(b, "| %s | %s | %s |\n", check.ID, escapeCell(check.Title), escapeCell(check.NotApplicable))
+		}
+	}
 }
 
 var configCall = regexp.MustCompile(`config\("([a-z0-9_]+)", "([A-Za-z0-9]+)"`)

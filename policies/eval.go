@@ -93,17 +93,35 @@ func (e *Evaluator) Enabled() int { return len(e.levels) }
 // analyzer reports them all, when it names none.
 func (e *Evaluator) Evaluate(ctx context.Context, stackURN string, resources []Resource) ([]Violation, error) {
 	var out []Violation
-	if e.resource != nil {
-		for _, r := range resources {
-			vs, err := e.eval(ctx, e.resource, r.Input(), r.URN)
+	// Each resource's input is converted to an AST value once: resource rules see it as is,
+	// and stack rules see it with its dependencies added, under input.resources.
+	inputs := make([]*ast.Term, len(resources))
+	for i, r := range resources {
+		value, err := ast.InterfaceToValue(r.Input())
+		if err != nil {
+			return nil, fmt.Errorf("policies: converting %s: %w", r.URN, err)
+		}
+		if e.resource != nil {
+			vs, err := e.eval(ctx, e.resource, value, r.URN)
 			if err != nil {
 				return nil, fmt.Errorf("policies: evaluating %s: %w", r.URN, err)
 			}
 			out = append(out, vs...)
 		}
+		if e.stack != nil {
+			obj, ok := value.(ast.Object)
+			if !ok {
+				return nil, fmt.Errorf("policies: %s: input is %T, not an object", r.URN, value)
+			}
+			if err := addDependencies(obj, r); err != nil {
+				return nil, fmt.Errorf("policies: converting %s: %w", r.URN, err)
+			}
+			inputs[i] = ast.NewTerm(obj)
+		}
 	}
 	if e.stack != nil {
-		vs, err := e.eval(ctx, e.stack, stackInput(resources), stackURN)
+		stack := ast.NewObject([2]*ast.Term{ast.StringTerm("resources"), ast.ArrayTerm(inputs...)})
+		vs, err := e.eval(ctx, e.stack, stack, stackURN)
 		if err != nil {
 			return nil, fmt.Errorf("policies: evaluating stack rules: %w", err)
 		}
@@ -126,14 +144,10 @@ func (e *Evaluator) Evaluate(ctx context.Context, stackURN string, resources []R
 	return out, nil
 }
 
-func (e *Evaluator) eval(ctx context.Context, q *rego.PreparedEvalQuery, input map[string]any, urn string) ([]Violation, error) {
-	// Converting the input to an AST value directly skips the JSON round trip rego.EvalInput
-	// makes, a fifth of the evaluation time.
-	value, err := ast.InterfaceToValue(input)
-	if err != nil {
-		return nil, fmt.Errorf("converting the input: %w", err)
-	}
-	rs, err := q.Eval(ctx, rego.EvalParsedInput(value))
+func (e *Evaluator) eval(ctx context.Context, q *rego.PreparedEvalQuery, input ast.Value, urn string) ([]Violation, error) {
+	// A parsed input skips the JSON round trip rego.EvalInput makes, a fifth of the
+	// evaluation time.
+	rs, err := q.Eval(ctx, rego.EvalParsedInput(input))
 	if err != nil {
 		return nil, err
 	}

@@ -15,6 +15,7 @@ log_group_type := "aws:cloudwatch/logGroup:LogGroup"
 #   OS-only runtime Go functions run on). Deprecated runtimes stop receiving security patches.
 # custom:
 #   message: Set runtime to "provided.al2023".
+#   checkov: [CKV_AWS_363]
 deny_lambda_runtime contains msg if {
 	input.__type == function_type
 	object.get(input, "packageType", "Zip") == "Zip"
@@ -41,6 +42,7 @@ warn_lambda_arm64 contains msg if {
 # description: Active tracing is on, so a slow or failing hop in the pipeline can be found.
 # custom:
 #   message: Set tracingConfig.mode to "Active" (the role needs xray:PutTraceSegments).
+#   checkov: [CKV_AWS_50]
 deny_lambda_tracing contains msg if {
 	input.__type == function_type
 	object.get(input, ["tracingConfig", "mode"], "PassThrough") != "Active"
@@ -48,17 +50,54 @@ deny_lambda_tracing contains msg if {
 }
 
 # METADATA
-# title: Functions reserve concurrency
+# title: Concurrency is capped without draining the account's pool
 # description: >-
-#   Every function has reserved concurrency of at least 1, so a burst on one queue cannot
-#   starve the others (or the API) of account concurrency, and a runaway cannot scale without
-#   limit.
+#   Every SQS event source mapping caps the function it invokes with
+#   scalingConfig.maximumConcurrency (at most maxQueueConcurrency, default 1000), so a burst
+#   on one queue cannot take the account's unreserved concurrency from every other function;
+#   the cap reserves nothing. A reservation (reservedConcurrentExecutions) does take from the
+#   pool: Lambda keeps 100 executions unreserved and new accounts often have a quota of 10, so
+#   PutFunctionConcurrency fails there, and on a 1,000 quota a few dozen stacks that each
+#   reserve 20 exhaust a region. A function may reserve at most maxReservedConcurrency
+#   (default 0: none, unless the account's quota was raised and the pack is configured so).
 # custom:
-#   message: Set reservedConcurrentExecutions to a positive number.
-deny_lambda_reserved_concurrency contains msg if {
+#   message: >-
+#     Set scalingConfig.maximumConcurrency on the queue's event source mapping; remove
+#     reservedConcurrentExecutions, or raise maxReservedConcurrency in the policy
+#     configuration for an account whose quota covers it.
+deny_lambda_unbounded_concurrency contains msg if {
+	input.__type == esm_type
+	not non_queue_source(input)
+	cap := object.get(input, ["scalingConfig", "maximumConcurrency"], 0)
+	not cap >= 2
+	msg := sprintf("%s: the queue trigger sets no scalingConfig.maximumConcurrency, so it may use all of the account's unreserved concurrency", [named(input)])
+}
+
+deny_lambda_unbounded_concurrency contains msg if {
+	input.__type == esm_type
+	cap := object.get(input, ["scalingConfig", "maximumConcurrency"], 0)
+	max := config("deny_lambda_unbounded_concurrency", "maxQueueConcurrency", 1000)
+	cap > max
+	msg := sprintf("%s: scalingConfig.maximumConcurrency %d exceeds the maximum %d", [named(input), cap, max])
+}
+
+deny_lambda_unbounded_concurrency contains msg if {
 	input.__type == function_type
-	object.get(input, "reservedConcurrentExecutions", -1) < 1
-	msg := sprintf("%s has no reserved concurrency", [named(input)])
+	reserved := object.get(input, "reservedConcurrentExecutions", -1)
+	max := config("deny_lambda_unbounded_concurrency", "maxReservedConcurrency", 0)
+	reserved > max
+	msg := sprintf("%s reserves %d concurrent executions of the account's pool; at most %d allowed", [named(input), reserved, max])
+}
+
+# non_queue_source holds for event source mappings that read a stream or broker, where
+# scalingConfig does not apply.
+non_queue_source(m) if object.get(m, "selfManagedEventSource", null) != null
+
+non_queue_source(m) if {
+	arn := object.get(m, "eventSourceArn", "")
+	is_string(arn)
+	some service in [":kinesis:", ":dynamodb:", ":kafka:", ":mq:", ":docdb"]
+	contains(arn, service)
 }
 
 # METADATA
@@ -87,6 +126,7 @@ deny_lambda_timeout contains msg if {
 #   message: >-
 #     Store the value in Secrets Manager and pass its ARN (e.g. SIGNING_SECRET_ARN); the
 #     function reads it at start-up.
+#   checkov: [CKV_AWS_45]
 deny_lambda_env_secrets contains msg if {
 	input.__type == function_type
 	some name, _ in object.get(input, ["environment", "variables"], {})
@@ -108,10 +148,11 @@ secret_value(v) if contains(v, "PRIVATE KEY-----")
 secret_value(v) if regex.match(`^(AKIA|ASIA)[A-Z0-9]{16}$`, v)
 
 # METADATA
-# title: Function logs expire
+# title: Functions log to a group the stack manages
 # description: >-
-#   Every function has a log group (/aws/lambda/<name>, or its loggingConfig.logGroup) with
-#   retentionInDays set. The group Lambda creates on its own keeps logs forever.
+#   Every function has a log group in the stack (/aws/lambda/<name>, or its
+#   loggingConfig.logGroup). Without one Lambda creates the group itself, with no retention
+#   and no KMS key, outside what deny_log_group_retention and deny_log_group_kms can see.
 # custom:
 #   message: >-
 #     Create the function's LogGroup in the program with retentionInDays (e.g. 30) and the
@@ -122,19 +163,17 @@ stack_deny_lambda_log_retention contains msg if {
 	msg := sprintf("%s has no log group in the stack: Lambda would create one that never expires", [named(f)])
 }
 
-stack_deny_lambda_log_retention contains msg if {
-	some f in of_type(function_type)
-	some g in function_log_groups(f)
-	object.get(g, "retentionInDays", 0) <= 0
-	msg := sprintf("%s: log group %q has no retention", [named(f), g.__name])
-}
-
 function_log_groups(f) := [g |
 	some g in of_type(log_group_type)
 	function_logs_to(f, g)
 ]
 
-function_log_groups_names(f) := {concat("", ["/aws/lambda/", f.name]), object.get(f, ["loggingConfig", "logGroup"], "")}
+# function_log_groups_names is where a function logs: its loggingConfig.logGroup when set,
+# else the group Lambda names after it.
+function_log_groups_names(f) := {group} if {
+	group := object.get(f, ["loggingConfig", "logGroup"], "")
+	group != ""
+} else := {concat("", ["/aws/lambda/", f.name])}
 
 function_logs_to(f, g) if {
 	is_string(g.name)
@@ -142,3 +181,141 @@ function_logs_to(f, g) if {
 }
 
 function_logs_to(f, g) if depends_on_via(f, "loggingConfig", g.__urn)
+
+function_url_type := "aws:lambda/functionUrl:FunctionUrl"
+
+permission_type := "aws:lambda/permission:Permission"
+
+# METADATA
+# title: Function URLs require IAM auth
+# description: >-
+#   No Lambda function URL has authorizationType NONE: such a URL is an unauthenticated entry
+#   point beside the API (no JWT authorizer, no throttling, no WAF). Players and studios go
+#   through the API.
+# custom:
+#   message: Remove the function URL, or set authorizationType "AWS_IAM".
+#   checkov: [CKV_AWS_258]
+deny_lambda_url_auth contains msg if {
+	input.__type == function_url_type
+	object.get(input, "authorizationType", "NONE") != "AWS_IAM"
+	msg := sprintf("%s lets anyone invoke function %v (authorizationType %v)", [named(input), object.get(input, "functionName", "?"), object.get(input, "authorizationType", "NONE")])
+}
+
+# METADATA
+# title: Function URL CORS names its origins
+# description: >-
+#   A function URL's CORS configuration allows only listed https origins, never "*".
+# custom:
+#   message: Set cors.allowOrigins to the customer's https origins.
+#   checkov: [CKV2_AWS_75]
+deny_lambda_url_cors contains msg if {
+	input.__type == function_url_type
+	some origin in object.get(input, ["cors", "allowOrigins"], [])
+	problem := origin_problem(origin)
+	msg := sprintf("%s allows origin %q: %s", [named(input), origin, problem])
+}
+
+# METADATA
+# title: Function permissions name who may invoke
+# description: >-
+#   No Lambda permission has principal "*" (anyone, through a function URL or the Invoke API),
+#   and no permission is for functionUrlAuthType NONE.
+# custom:
+#   message: Grant the service (e.g. apigateway.amazonaws.com) or account that invokes the function.
+#   checkov: [CKV_AWS_301]
+deny_lambda_public_permission contains msg if {
+	input.__type == permission_type
+	input.principal == "*"
+	msg := sprintf("%s lets everyone %s %v", [named(input), input.action, object.get(input, "function", "?")])
+}
+
+deny_lambda_public_permission contains msg if {
+	input.__type == permission_type
+	object.get(input, "functionUrlAuthType", "") == "NONE"
+	msg := sprintf("%s opens an unauthenticated function URL", [named(input)])
+}
+
+# METADATA
+# title: Service permissions name their source
+# description: >-
+#   A Lambda permission for an AWS service principal (*.amazonaws.com) sets sourceArn (the
+#   API, rule, bucket or topic that invokes) or sourceAccount: otherwise that service acting
+#   for any other account (its API, its bucket) can invoke the function, the confused deputy.
+# custom:
+#   message: Set sourceArn to the invoking resource's ARN (and sourceAccount for S3).
+#   checkov: [CKV_AWS_364]
+deny_lambda_permission_source contains msg if {
+	input.__type == permission_type
+	endswith(object.get(input, "principal", ""), ".amazonaws.com")
+	object.get(input, "sourceArn", "") == ""
+	object.get(input, "sourceAccount", "") == ""
+	msg := sprintf("%s lets %s invoke %v on behalf of any account: no sourceArn or sourceAccount", [named(input), input.principal, object.get(input, "function", "?")])
+}
+
+# METADATA
+# title: Function environments use the stack key
+# description: >-
+#   A function with environment variables encrypts them with the stack's customer managed key
+#   (kmsKeyArn), not the AWS managed aws/lambda key, so the key policy decides who can read
+#   the configuration.
+# custom:
+#   message: Set kmsKeyArn to the stack key.
+#   checkov: [CKV_AWS_173]
+deny_lambda_env_kms contains msg if {
+	input.__type == function_type
+	count(object.get(input, ["environment", "variables"], {})) > 0
+	object.get(input, "kmsKeyArn", "") == ""
+	msg := sprintf("%s encrypts its environment with the AWS managed key: no kmsKeyArn", [named(input)])
+}
+
+# METADATA
+# title: Asynchronously invoked functions keep failed events
+# description: >-
+#   A function invoked asynchronously (an EventBridge target, an S3 or SNS notification) has a
+#   dead-letter queue (deadLetterConfig.targetArn) or an on-failure destination
+#   (FunctionEventInvokeConfig): Lambda drops an event after two retries otherwise. Functions
+#   fed by SQS keep failures in the queue's own dead-letter queue.
+# custom:
+#   message: >-
+#     Set deadLetterConfig.targetArn to a queue, or add a FunctionEventInvokeConfig with
+#     destinationConfig.onFailure.
+#   checkov: [CKV_AWS_116]
+stack_deny_lambda_async_dlq contains msg if {
+	some f in of_type(function_type)
+	invoked_async(f)
+	object.get(f, ["deadLetterConfig", "targetArn"], "") == ""
+	not failure_destination(f)
+	msg := sprintf("%s is invoked asynchronously but keeps no failed events (no dead-letter queue or on-failure destination)", [named(f)])
+}
+
+invoked_async(f) if {
+	some t in of_type("aws:cloudwatch/eventTarget:EventTarget")
+	invokes(t.arn, f)
+}
+
+invoked_async(f) if {
+	some t in of_type("aws:cloudwatch/eventTarget:EventTarget")
+	depends_on_via(t, "arn", f.__urn)
+}
+
+invoked_async(f) if {
+	some n in of_type("aws:s3/bucketNotification:BucketNotification")
+	some l in object.get(n, "lambdaFunctions", [])
+	invokes(l.lambdaFunctionArn, f)
+}
+
+invoked_async(f) if {
+	some s in of_type("aws:sns/topicSubscription:TopicSubscription")
+	s.protocol == "lambda"
+	invokes(s.endpoint, f)
+}
+
+invokes(ref, f) if ends_with_name(ref, concat("", ["function:", f.name]))
+
+invokes(ref, f) if ref == f.name
+
+failure_destination(f) if {
+	some c in of_type("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig")
+	invokes(c.functionName, f)
+	object.get(c, ["destinationConfig", "onFailure", "destination"], "") != ""
+}

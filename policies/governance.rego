@@ -120,9 +120,50 @@ stateful(r) if r.__type == "aws:kms/key:Key"
 # description: Automatic yearly rotation is on for every symmetric KMS key.
 # custom:
 #   message: Set enableKeyRotation to true.
+#   checkov: [CKV_AWS_7]
 deny_kms_key_rotation contains msg if {
 	input.__type == "aws:kms/key:Key"
 	object.get(input, "customerMasterKeySpec", "SYMMETRIC_DEFAULT") == "SYMMETRIC_DEFAULT"
 	not object.get(input, "enableKeyRotation", false) == true
 	msg := sprintf("%s does not rotate automatically", [named(input)])
+}
+
+# METADATA
+# title: KMS keys are enabled
+# description: >-
+#   No KMS key is created disabled (isEnabled false): every bucket, queue, topic, table and log
+#   group encrypted with it would stop working.
+# custom:
+#   message: Set isEnabled to true (or leave it unset).
+#   checkov: [CKV_AWS_227]
+deny_kms_key_enabled contains msg if {
+	input.__type == "aws:kms/key:Key"
+	object.get(input, "isEnabled", true) == false
+	msg := sprintf("%s is disabled", [named(input)])
+}
+
+# METADATA
+# title: KMS keys have an explicit key policy
+# description: >-
+#   Every KMS key has its own key policy (the key's policy, or a KeyPolicy for it) naming who
+#   administers and who uses it. The default policy gives the whole account's IAM full use of
+#   the key, so any role with kms:* could read every master.
+# custom:
+#   message: Set the key's policy (the StackKey component writes one per stack).
+#   checkov: [CKV2_AWS_64]
+stack_deny_kms_key_policy contains msg if {
+	some k in of_type("aws:kms/key:Key")
+	object.get(k, "policy", "") == ""
+	not has_key_policy(k)
+	msg := sprintf("%s has the default key policy: every IAM principal of the account allowed kms:* can use it", [named(k)])
+}
+
+has_key_policy(k) if {
+	some p in of_type("aws:kms/keyPolicy:KeyPolicy")
+	p.keyId in {object.get(k, "keyId", null), object.get(k, "arn", null)}
+}
+
+has_key_policy(k) if {
+	some p in of_type("aws:kms/keyPolicy:KeyPolicy")
+	depends_on_via(p, "keyId", k.__urn)
 }

@@ -61,3 +61,13 @@ test_deny_kms_key_rotation if {
 	count(deny_kms_key_rotation) == 0 with input as data.fixtures.deny_kms_key_rotation.pass
 	count(deny_kms_key_rotation) > 0 with input as data.fixtures.deny_kms_key_rotation.fail
 }
+
+test_deny_kms_key_enabled if {
+	count(deny_kms_key_enabled) == 0 with input as data.fixtures.deny_kms_key_enabled.pass
+	count(deny_kms_key_enabled) > 0 with input as data.fixtures.deny_kms_key_enabled.fail
+}
+
+test_stack_deny_kms_key_policy if {
+	count(stack_deny_kms_key_policy) == 0 with input as data.fixtures.stack_deny_kms_key_policy.pass
+	count(stack_deny_kms_key_policy) > 0 with input as data.fixtures.stack_deny_kms_key_policy.fail
+}

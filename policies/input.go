@@ -1,5 +1,7 @@
 package policies
 
+import "github.com/open-policy-agent/opa/v1/ast"
+
 // Resource is one resource as a policy sees it: what Pulumi's engine hands the analyzer
 // (plugin.AnalyzerResource and AnalyzerStackResource), whichever source it came from.
 type Resource struct {
@@ -84,25 +86,47 @@ func stackInput(rs []Resource) map[string]any {
 	list := make([]any, 0, len(rs))
 	for _, r := range rs {
 		obj := r.Input()
-		if r.Dependencies != nil {
-			deps := make([]any, len(r.Dependencies))
-			for i, d := range r.Dependencies {
-				deps[i] = d
-			}
-			obj["dependencies"] = deps
-		}
-		if r.PropertyDependencies != nil {
-			pd := make(map[string]any, len(r.PropertyDependencies))
-			for k, urns := range r.PropertyDependencies {
-				l := make([]any, len(urns))
-				for i, u := range urns {
-					l[i] = u
-				}
-				pd[k] = l
-			}
-			obj["propertyDependencies"] = pd
+		for k, v := range r.dependencyFields() {
+			obj[k] = v
 		}
 		list = append(list, obj)
 	}
 	return map[string]any{"resources": list}
+}
+
+// dependencyFields are the fields a resource's stack input has beyond its Input: dependencies
+// and propertyDependencies, each when the engine reported them.
+func (r Resource) dependencyFields() map[string]any {
+	out := map[string]any{}
+	if r.Dependencies != nil {
+		deps := make([]any, len(r.Dependencies))
+		for i, d := range r.Dependencies {
+			deps[i] = d
+		}
+		out["dependencies"] = deps
+	}
+	if r.PropertyDependencies != nil {
+		pd := make(map[string]any, len(r.PropertyDependencies))
+		for k, urns := range r.PropertyDependencies {
+			l := make([]any, len(urns))
+			for i, u := range urns {
+				l[i] = u
+			}
+			pd[k] = l
+		}
+		out["propertyDependencies"] = pd
+	}
+	return out
+}
+
+// addDependencies adds r's dependency fields to obj, r's converted Input.
+func addDependencies(obj ast.Object, r Resource) error {
+	for k, v := range r.dependencyFields() {
+		value, err := ast.InterfaceToValue(v)
+		if err != nil {
+			return err
+		}
+		obj.Insert(ast.StringTerm(k), ast.NewTerm(value))
+	}
+	return nil
 }

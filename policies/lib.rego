@@ -117,3 +117,72 @@ ends_with_name(ref, name) if {
 	name != ""
 	endswith(ref, concat("", ["/", name]))
 }
+
+# everyone_statements are the Allow statements of doc that grant anyone: Principal "*",
+# {"AWS": "*"} or a NotPrincipal, with no condition that narrows who can use them.
+everyone_statements(doc) := [s |
+	some s in allow_statements(doc)
+	grants_everyone(s)
+	not narrowed_by_condition(s)
+]
+
+grants_everyone(s) if s.Principal == "*"
+
+grants_everyone(s) if {
+	some p in as_array(s.Principal.AWS)
+	p == "*"
+}
+
+grants_everyone(s) if s.NotPrincipal
+
+# narrowed_by_condition holds when a statement's condition pins the caller to an account, an
+# organisation, a source resource or a network with a positive operator and a concrete value.
+# Negated operators (StringNotEquals), ...IfExists and Null pass requests that lack the key, and
+# a value of "*" matches everything, so none of them narrows anything.
+narrowed_by_condition(s) if {
+	some op, keys in s.Condition
+	narrowing_operator(op)
+	some key, values in keys
+	lower(key) in narrowing_keys
+	some v in as_array(values)
+	v != "*"
+}
+
+narrowing_operator(op) if {
+	not contains(lower(op), "not")
+	not endswith(lower(op), "ifexists")
+	lower(op) != "null"
+}
+
+narrowing_keys := {
+	"aws:sourcearn", "aws:sourceaccount", "aws:sourceowner", "aws:sourceorgid", "aws:sourceorgpaths",
+	"aws:principalorgid", "aws:principalorgpaths", "aws:principalaccount", "aws:principalarn",
+	"aws:sourcevpce", "aws:sourcevpc", "aws:sourceip", "aws:userid", "kms:calleraccount",
+	"kms:viaservice",
+}
+
+# account_of returns the account id in an ARN, or a bare 12-digit account id itself.
+account_of(ref) := ref if {
+	is_string(ref)
+	regex.match(`^[0-9]{12}$`, ref)
+} else := parts[4] if {
+	is_string(ref)
+	startswith(ref, "arn:")
+	parts := split(ref, ":")
+	count(parts) > 5
+	regex.match(`^[0-9]{12}$`, parts[4])
+}
+
+# principal_accounts returns the accounts an Allow statement's AWS principals belong to.
+principal_accounts(s) := {a |
+	some p in principals_of(s, "AWS")
+	a := account_of(p)
+}
+
+# principals_of returns a statement's principals of one kind (AWS, Service, Federated).
+principals_of(s, kind) := as_array(object.get(s.Principal, kind, [])) if {
+	is_object(s.Principal)
+} else := []
+
+# actions_of returns a statement's actions, lower-cased (IAM action names are case-insensitive).
+actions_of(s) := {lower(a) | some a in as_array(object.get(s, "Action", []))}

@@ -12,6 +12,20 @@ func StackURN(project, stack string) string {
 	return fmt.Sprintf("urn:pulumi:%s::%s::pulumi:pulumi:Stack::%s-%s", stack, project, project, stack)
 }
 
+// ParseStackURN returns the project and stack a URN names (any resource's URN, the stack's
+// included): urn:pulumi:STACK::PROJECT::TYPE::NAME.
+func ParseStackURN(urn string) (project, stack string, err error) {
+	rest, ok := strings.CutPrefix(urn, "urn:pulumi:")
+	if !ok {
+		return "", "", fmt.Errorf("policies: %q is not a Pulumi URN", urn)
+	}
+	parts := strings.SplitN(rest, "::", 3)
+	if len(parts) < 3 || parts[0] == "" || parts[1] == "" {
+		return "", "", fmt.Errorf("policies: URN %q names no stack and project", urn)
+	}
+	return parts[1], parts[0], nil
+}
+
 // FromOffline turns what a program registered under the offline engine into the resources the
 // analyzer would see. config is the stack configuration the program ran with ("aws:region" and
 // the other "<package>:" keys): resources created without an explicit provider get the default

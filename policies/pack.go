@@ -79,9 +79,12 @@ type Rule struct {
 	Title       string // METADATA title: the analyzer's DisplayName
 	Description string // METADATA description
 	Message     string // METADATA custom.message: how to fix a violation
-	Level       Level
-	Scope       Scope
-	File        string // the .rego file that defines it
+	// Checkov are the ids of the Checkov checks the rule enforces (METADATA custom.checkov),
+	// from which CheckovCoverage counts.
+	Checkov []string
+	Level   Level
+	Scope   Scope
+	File    string // the .rego file that defines it
 }
 
 // Family is the file's base name, e.g. "storage" for storage.rego.
@@ -231,6 +234,11 @@ func describe(c *ast.Compiler) (*Pack, error) {
 				r.Title, r.Description = a.Title, a.Description
 				if msg, ok := a.Custom["message"].(string); ok {
 					r.Message = strings.TrimSpace(msg)
+				}
+				if ids, ok := a.Custom["checkov"].([]any); ok {
+					for _, id := range ids {
+						r.Checkov = append(r.Checkov, fmt.Sprint(id))
+					}
 				}
 			}
 			if r.Title == "" || r.Description == "" || r.Message == "" {

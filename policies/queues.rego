@@ -77,6 +77,7 @@ stack_deny_sqs_dead_letter contains msg if {
 #   with SQS-managed SSE, so access to message bodies is governed by the key policy.
 # custom:
 #   message: Set kmsMasterKeyId to the stack key's ARN.
+#   checkov: [CKV_AWS_27, CKV2_AWS_73]
 deny_sqs_kms contains msg if {
 	input.__type == queue_type
 	object.get(input, "kmsMasterKeyId", "") == ""

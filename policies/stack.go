@@ -11,6 +11,8 @@ import (
 //
 //   - ottkit:allowedRegions (a JSON list) becomes deny_region's allowedRegions: the customer's
 //     data-residency list is what the region rule enforces.
+//   - ottkit:geoAllowList (a JSON list) becomes deny_cloudfront_geo_restriction's
+//     allowedCountries: the territories the content is licensed for.
 //   - ottkit:retainData false (the stack chose to destroy its data with it) turns
 //     deny_stateful_retained and deny_dynamodb_deletion_protection advisory: still reported,
 //     no longer blocking.
@@ -30,6 +32,19 @@ func ForStack(config map[string]string) (Config, error) {
 				list[i] = r
 			}
 			out["deny_region"] = PolicyConfig{Properties: map[string]any{"allowedRegions": list}}
+		}
+	}
+	if raw := strings.TrimSpace(config["ottkit:geoAllowList"]); raw != "" {
+		var countries []string
+		if err := json.Unmarshal([]byte(raw), &countries); err != nil {
+			return nil, fmt.Errorf("policies: ottkit:geoAllowList: not a list of country codes: %w", err)
+		}
+		if len(countries) > 0 {
+			list := make([]any, len(countries))
+			for i, c := range countries {
+				list[i] = c
+			}
+			out["deny_cloudfront_geo_restriction"] = PolicyConfig{Properties: map[string]any{"allowedCountries": list}}
 		}
 	}
 	if v, ok := config["ottkit:retainData"]; ok && strings.TrimSpace(v) == "false" {

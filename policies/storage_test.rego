@@ -57,3 +57,51 @@ test_storage_join_by_property_dependency if {
 	count(stack_deny_s3_versioning) == 0 with input as {"resources": [masters, unknown]}
 	count(stack_deny_s3_versioning) > 0 with input as {"resources": [masters, object.remove(unknown, ["propertyDependencies"])]}
 }
+
+test_deny_s3_access_point_public if {
+	count(deny_s3_access_point_public) == 0 with input as data.fixtures.deny_s3_access_point_public.pass
+	count(deny_s3_access_point_public) > 0 with input as data.fixtures.deny_s3_access_point_public.fail
+}
+
+test_deny_s3_cors_origins if {
+	count(deny_s3_cors_origins) == 0 with input as data.fixtures.deny_s3_cors_origins.pass
+	count(deny_s3_cors_origins) > 0 with input as data.fixtures.deny_s3_cors_origins.fail
+}
+
+test_deny_s3_object_kms if {
+	count(deny_s3_object_kms) == 0 with input as data.fixtures.deny_s3_object_kms.pass
+	count(deny_s3_object_kms) > 0 with input as data.fixtures.deny_s3_object_kms.fail
+}
+
+test_deny_s3_policy_lockout if {
+	count(deny_s3_policy_lockout) == 0 with input as data.fixtures.deny_s3_policy_lockout.pass
+	count(deny_s3_policy_lockout) > 0 with input as data.fixtures.deny_s3_policy_lockout.fail
+}
+
+test_deny_s3_public_acl if {
+	count(deny_s3_public_acl) == 0 with input as data.fixtures.deny_s3_public_acl.pass
+	count(deny_s3_public_acl) > 0 with input as data.fixtures.deny_s3_public_acl.fail
+}
+
+test_deny_s3_website if {
+	count(deny_s3_website) == 0 with input as data.fixtures.deny_s3_website.pass
+	count(deny_s3_website) > 0 with input as data.fixtures.deny_s3_website.fail
+}
+
+test_stack_deny_s3_ingest_notifications if {
+	count(stack_deny_s3_ingest_notifications) == 0 with input as data.fixtures.stack_deny_s3_ingest_notifications.pass
+	count(stack_deny_s3_ingest_notifications) > 0 with input as data.fixtures.stack_deny_s3_ingest_notifications.fail
+}
+
+test_stack_deny_s3_object_ownership if {
+	count(stack_deny_s3_object_ownership) == 0 with input as data.fixtures.stack_deny_s3_object_ownership.pass
+	count(stack_deny_s3_object_ownership) > 0 with input as data.fixtures.stack_deny_s3_object_ownership.fail
+}
+
+# A public access block with a false flag is flagged even when its bucket is not in the stack.
+test_stack_deny_s3_public_access_block_outside_the_stack if {
+	pab := [r | some r in data.fixtures.stack_deny_s3_public_access_block.pass.resources; r.__type == pab_type][0]
+	outside := object.union(pab, {"bucket": "someone-elses-bucket", "blockPublicPolicy": false})
+	count(stack_deny_s3_public_access_block) == 1 with input as {"resources": [outside]}
+	count(stack_deny_s3_public_access_block) == 0 with input as {"resources": [object.union(outside, {"blockPublicPolicy": true})]}
+}

@@ -325,3 +325,75 @@ func TestPolicyCheckStdin(t *testing.T) {
 		t.Errorf("got %+v (%v), want the preview's violations", doc, err)
 	}
 }
+
+// stackExport is a `pulumi stack export` of stack with one DynamoDB table in region, as
+// complete as the catalog rules want, so only the region can be wrong.
+func stackExport(t *testing.T, stack, region string) string {
+	t.Helper()
+	urn := "urn:pulumi:" + stack + "::ottkit::"
+	provider := urn + "pulumi:providers:aws::default_6_83_4"
+	doc := map[string]any{"version": 3, "deployment": map[string]any{"resources": []any{
+		map[string]any{"urn": urn + "pulumi:pulumi:Stack::ottkit-" + stack, "custom": false, "type": "pulumi:pulumi:Stack"},
+		map[string]any{"urn": provider, "custom": true, "id": "p-1", "type": "pulumi:providers:aws",
+			"inputs": map[string]any{"region": region, "defaultTags": `{"tags":{"ottkit:customer":"acme","ottkit:environment":"prod"}}`}},
+		map[string]any{"urn": urn + "aws:dynamodb/table:Table::acme-catalog", "custom": true, "type": "aws:dynamodb/table:Table",
+			"parent": urn + "pulumi:pulumi:Stack::ottkit-" + stack, "provider": provider + "::p-1", "retainOnDelete": true,
+			"inputs": map[string]any{"name": "acme-catalog", "billingMode": "PAY_PER_REQUEST", "deletionProtectionEnabled": true,
+				"pointInTimeRecovery":  map[string]any{"enabled": true},
+				"serverSideEncryption": map[string]any{"enabled": true, "kmsKeyArn": "arn:aws:kms:" + region + ":123456789012:key/mrk-1"}}},
+	}}}
+	b, err := json.Marshal(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return writeFile(t, stack+".json", string(b))
+}
+
+// TestPolicyCheckAppliesStackConfig checks an export of acme-prod with its own stack file's
+// policy configuration: acme-prod allows only eu-west-1 and eu-central-1.
+func TestPolicyCheckAppliesStackConfig(t *testing.T) {
+	t.Setenv("GITHUB_ACTIONS", "")
+	outside := stackExport(t, "acme-prod", "us-east-2")
+	tests := []struct {
+		name     string
+		args     []string
+		code     int
+		want     []string
+		stackCfg string
+	}{
+		{"stack config", []string{"--project-dir", projectDir, outside}, exitFailed,
+			[]string{"stack policy configuration: " + filepath.Join(projectDir, "stacks", "Pulumi.acme-prod.yaml"), "deny_region", "us-east-2"},
+			filepath.Join(projectDir, "stacks", "Pulumi.acme-prod.yaml")},
+		{"turned off", []string{"--project-dir", projectDir, "--no-stack-config", outside}, exitOK,
+			[]string{"stack policy configuration: none (--no-stack-config)", "Result: PASS"}, ""},
+		{"inside the allowed regions", []string{"--project-dir", projectDir, stackExport(t, "acme-prod", "eu-central-1")}, exitOK,
+			[]string{"Pulumi.acme-prod.yaml", "Result: PASS"}, filepath.Join(projectDir, "stacks", "Pulumi.acme-prod.yaml")},
+		{"no stack file", []string{"--project-dir", projectDir, stackExport(t, "nobody-prod", "us-east-2")}, exitOK,
+			[]string{"stack policy configuration: none (no stack file", "Pulumi.nobody-prod.yaml"}, ""},
+		{"no project", []string{"--project-dir", t.TempDir(), outside}, exitUsage, nil, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errOut := ottkit(t, append([]string{"policy", "check"}, tt.args...)...)
+			if code != tt.code {
+				t.Fatalf("exit %d, want %d:\n%s%s", code, tt.code, out, errOut)
+			}
+			for _, want := range tt.want {
+				if !strings.Contains(out, want) {
+					t.Errorf("report lacks %q:\n%s", want, out)
+				}
+			}
+			if tt.code == exitUsage {
+				return
+			}
+			_, js, _ := ottkit(t, append([]string{"policy", "check", "--json"}, tt.args...)...)
+			var doc checkResult
+			if err := json.Unmarshal([]byte(js), &doc); err != nil {
+				t.Fatalf("not JSON: %v", err)
+			}
+			if doc.StackConfig != tt.stackCfg {
+				t.Errorf("JSON stackConfig = %q, want %q", doc.StackConfig, tt.stackCfg)
+			}
+		})
+	}
+}

@@ -7,9 +7,11 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
+	"slices"
 	"sort"
 	"strings"
-	"time"
+	"sync"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/spf13/cobra"
@@ -36,6 +38,7 @@ type planFlags struct {
 	all        bool
 	json       bool
 	projectDir string
+	parallel   int
 	pack       packFlags
 }
 
@@ -55,7 +58,10 @@ with --all).
 
 The stack's own settings shape the policy configuration: ottkit:allowedRegions becomes
 deny_region's allowedRegions, and ottkit:retainData false makes the retention rules advisory.
---policy-config is laid over that.`,
+--policy-config is laid over that.
+
+With --all the stacks are planned in parallel (--parallel, default one per CPU); the report
+lists them in name order and is the same, byte for byte, whatever the parallelism.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runPlan(ctxOf(cmd), cmd.OutOrStdout(), f)
@@ -65,6 +71,7 @@ deny_region's allowedRegions, and ottkit:retainData false makes the retention ru
 	cmd.Flags().BoolVar(&f.all, "all", false, "plan every stack file of the project")
 	cmd.Flags().BoolVar(&f.json, "json", false, "print JSON instead of a report")
 	cmd.Flags().StringVar(&f.projectDir, "project-dir", "", "directory holding Pulumi.yaml (default: the nearest one above the working directory)")
+	cmd.Flags().IntVar(&f.parallel, "parallel", 0, "stacks planned at once with --all (default: the number of CPUs)")
 	f.pack.add(cmd)
 	return cmd
 }
@@ -77,7 +84,6 @@ type planResult struct {
 
 	outputs      map[string]any
 	grants       []functionGrants
-	duration     time.Duration
 	evaluator    *policies.Evaluator
 	policyConfig policies.Config
 }
@@ -108,20 +114,64 @@ func runPlan(ctx context.Context, w io.Writer, f planFlags) error {
 	if err != nil {
 		return err
 	}
-	var results []*planResult
-	for i, stack := range stacks {
-		r, err := planStack(ctx, project, stack, pack, user)
-		if err != nil {
-			return err
+	if f.parallel < 0 {
+		return fmt.Errorf("plan: --parallel %d is negative", f.parallel)
+	}
+	workers := f.parallel
+	if workers == 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	p := &planner{project: project, pack: pack, user: user, evaluators: map[string]*evaluatorOnce{}}
+	results := make([]*planResult, len(stacks))
+	errs := make([]error, len(stacks))
+	done := make([]chan struct{}, len(stacks))
+	for i := range done {
+		done[i] = make(chan struct{})
+	}
+	next := make(chan int)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	for range min(workers, len(stacks)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				results[i], errs[i] = p.plan(ctx, stacks[i])
+				close(done[i])
+			}
+		}()
+	}
+	go func() {
+		defer close(next)
+		for i := range stacks {
+			select {
+			case next <- i:
+			case <-ctx.Done():
+				return
+			}
 		}
-		results = append(results, r)
+	}()
+	// Report the stacks in name order, each as soon as it and those before it are planned:
+	// CI logs show progress, and the bytes do not depend on which worker finished first.
+	var failed error
+	for i := range stacks {
+		<-done[i]
+		if errs[i] != nil {
+			failed = errs[i]
+			break
+		}
 		if !f.json {
-			// Report each stack as soon as it is planned: CI logs show progress.
 			if i > 0 {
 				fmt.Fprintln(w)
 			}
-			printPlan(w, r)
+			printPlan(w, results[i])
 		}
+	}
+	cancel()
+	wg.Wait()
+	if failed != nil {
+		return failed
 	}
 
 	if f.json {
@@ -143,9 +193,51 @@ func runPlan(ctx context.Context, w io.Writer, f planFlags) error {
 	return nil
 }
 
+// planner plans the stacks of one project with one pack; it is safe for concurrent use.
+// Stacks whose policy configuration is the same share one prepared evaluator, so the pack's
+// queries are compiled once per distinct configuration, not once per stack.
+type planner struct {
+	project *projectFile
+	pack    *policies.Pack
+	user    policies.Config
+
+	mu         sync.Mutex
+	evaluators map[string]*evaluatorOnce // by the configuration's JSON
+}
+
+type evaluatorOnce struct {
+	once sync.Once
+	e    *policies.Evaluator
+	cfg  policies.Config
+	err  error
+}
+
+// evaluator returns the evaluator for base overlaid with the user's configuration.
+func (p *planner) evaluator(ctx context.Context, base policies.Config) (*policies.Evaluator, policies.Config, error) {
+	key, err := json.Marshal(base.Merge(p.user))
+	if err != nil {
+		return nil, nil, err
+	}
+	p.mu.Lock()
+	x, ok := p.evaluators[string(key)]
+	if !ok {
+		x = &evaluatorOnce{}
+		p.evaluators[string(key)] = x
+	}
+	p.mu.Unlock()
+	x.once.Do(func() { x.e, x.cfg, x.err = prepare(ctx, p.pack, base, p.user) })
+	return x.e, x.cfg, x.err
+}
+
 // planStack runs one stack's program offline and evaluates the pack on it.
 func planStack(ctx context.Context, project *projectFile, stack string, pack *policies.Pack, user policies.Config) (*planResult, error) {
-	start := time.Now()
+	p := &planner{project: project, pack: pack, user: user, evaluators: map[string]*evaluatorOnce{}}
+	return p.plan(ctx, stack)
+}
+
+// plan runs one stack's program offline and evaluates the pack on it.
+func (p *planner) plan(ctx context.Context, stack string) (*planResult, error) {
+	project := p.project
 	cfg, err := planSource.readConfig(project.dir, stack)
 	if err != nil {
 		return nil, err
@@ -154,7 +246,7 @@ func planStack(ctx context.Context, project *projectFile, stack string, pack *po
 	if err != nil {
 		return nil, fmt.Errorf("stack %s: %w", stack, err)
 	}
-	e, policyConfig, err := prepare(ctx, pack, base, user)
+	e, policyConfig, err := p.evaluator(ctx, base)
 	if err != nil {
 		return nil, err
 	}
@@ -163,6 +255,7 @@ func planStack(ctx context.Context, project *projectFile, stack string, pack *po
 		return nil, fmt.Errorf("stack %s: the program failed: %w", stack, err)
 	}
 	resources := policies.FromOffline(res, cfg)
+	sort.Slice(resources, func(i, j int) bool { return resources[i].URN < resources[j].URN })
 	vs, err := e.Evaluate(ctx, policies.StackURN(project.Name, stack), resources)
 	if err != nil {
 		return nil, err
@@ -172,20 +265,23 @@ func planStack(ctx context.Context, project *projectFile, stack string, pack *po
 	if r.Violations == nil {
 		r.Violations = []policies.Violation{}
 	}
-	for _, x := range res.Resources {
+	// The engine registers resources concurrently, so their order differs from run to run:
+	// list them by URN, so the same stack always gives the same report.
+	registered := slices.Clone(res.Resources)
+	sort.Slice(registered, func(i, j int) bool { return registered[i].URN < registered[j].URN })
+	for _, x := range registered {
 		inputs := x.Inputs
 		if inputs == nil {
 			inputs = map[string]any{}
 		}
 		r.Resources = append(r.Resources, planResource{Type: x.Type, Name: x.Name, URN: x.URN, Parent: x.Parent, Inputs: inputs})
 	}
-	r.duration = time.Since(start)
 	return r, nil
 }
 
 // printPlan writes one stack's report.
 func printPlan(w io.Writer, r *planResult) {
-	fmt.Fprintf(w, "Stack %s: %d resources (planned offline in %s)\n\n", r.Stack, len(r.Resources), r.duration.Round(time.Millisecond))
+	fmt.Fprintf(w, "Stack %s: %d resources (planned offline)\n\n", r.Stack, len(r.Resources))
 
 	fmt.Fprintln(w, "Resources by type")
 	counts := map[string]int{}

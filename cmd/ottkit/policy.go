@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -23,9 +24,16 @@ func newPolicyCmd() *cobra.Command {
 	return cmd
 }
 
+// checkFlags are policy check's flags.
+type checkFlags struct {
+	pack          packFlags
+	json          bool
+	projectDir    string
+	noStackConfig bool
+}
+
 func newPolicyCheckCmd() *cobra.Command {
-	var pack packFlags
-	var asJSON bool
+	var f checkFlags
 	cmd := &cobra.Command{
 		Use:   "check FILE",
 		Short: "Evaluate the pack on `pulumi preview --json` or `pulumi stack export` output",
@@ -34,26 +42,68 @@ each resource the update creates or keeps) or "pulumi stack export" (the deploye
 and evaluates the policy pack on it, for teams that run the real CLI but want ottkit's
 verdicts, or want to check a stack that is already deployed. FILE "-" reads standard input.
 
+The stack the file names (its URN, urn:pulumi:STACK::PROJECT::...) decides the policy
+configuration, as for ottkit plan: when the project (Pulumi.yaml in --project-dir, or the
+nearest one above the working directory) is that project and has the stack's file
+(stacks/Pulumi.STACK.yaml), its ottkit:allowedRegions, ottkit:geoAllowList and
+ottkit:retainData shape the configuration, and --policy-config is laid over it. The report
+says which stack file it used. --no-stack-config judges by --policy-config alone.
+
 It exits 1 when a mandatory policy is violated and 2 on a usage or input error.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runPolicyCheck(cmd, args[0], pack, asJSON)
+			return runPolicyCheck(cmd, args[0], f)
 		},
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON instead of a report")
-	pack.add(cmd)
+	cmd.Flags().BoolVar(&f.json, "json", false, "print JSON instead of a report")
+	cmd.Flags().StringVar(&f.projectDir, "project-dir", "", "directory holding Pulumi.yaml (default: the nearest one above the working directory)")
+	cmd.Flags().BoolVar(&f.noStackConfig, "no-stack-config", false, "do not apply the policy configuration of the stack the file names")
+	f.pack.add(cmd)
 	return cmd
+}
+
+// stackPolicyConfig finds the stack file of the stack urn names and returns the policy
+// configuration it implies and the file, or no configuration and why none applies.
+func stackPolicyConfig(urn, projectDir string) (cfg policies.Config, file, why string, err error) {
+	projectName, stack, err := policies.ParseStackURN(urn)
+	if err != nil {
+		return nil, "", "the file names no stack", nil
+	}
+	project, err := findProject(projectDir)
+	if err != nil {
+		if projectDir != "" {
+			return nil, "", "", err
+		}
+		return nil, "", "no Pulumi.yaml here or above", nil
+	}
+	if project.Name != projectName {
+		return nil, "", fmt.Sprintf("the file is of project %q, %s is %q", projectName, filepath.Join(project.dir, "Pulumi.yaml"), project.Name), nil
+	}
+	path := filepath.Join(project.dir, project.StackConfigDir, "Pulumi."+stack+".yaml")
+	if _, err := os.Stat(path); err != nil {
+		return nil, "", fmt.Sprintf("no stack file %s", path), nil
+	}
+	config, err := planSource.readConfig(project.dir, stack)
+	if err != nil {
+		return nil, "", "", err
+	}
+	if cfg, err = policies.ForStack(config); err != nil {
+		return nil, "", "", fmt.Errorf("%s: %w", path, err)
+	}
+	return cfg, path, "", nil
 }
 
 // checkResult is what policy check --json prints.
 type checkResult struct {
-	Source     string               `json:"source"`
-	Stack      string               `json:"stack"`
-	Resources  int                  `json:"resources"`
-	Violations []policies.Violation `json:"violations"`
+	Source string `json:"source"`
+	Stack  string `json:"stack"`
+	// StackConfig is the stack file whose policy configuration was applied, "" for none.
+	StackConfig string               `json:"stackConfig"`
+	Resources   int                  `json:"resources"`
+	Violations  []policies.Violation `json:"violations"`
 }
 
-func runPolicyCheck(cmd *cobra.Command, file string, flags packFlags, asJSON bool) error {
+func runPolicyCheck(cmd *cobra.Command, file string, f checkFlags) error {
 	var b []byte
 	var err error
 	if file == "-" {
@@ -68,11 +118,17 @@ func runPolicyCheck(cmd *cobra.Command, file string, flags packFlags, asJSON boo
 	if err != nil {
 		return fmt.Errorf("%s: %w", file, err)
 	}
-	pack, user, err := flags.load()
+	pack, user, err := f.pack.load()
 	if err != nil {
 		return err
 	}
-	e, cfg, err := prepare(ctxOf(cmd), pack, policies.Config{}, user)
+	base, stackFile, why := policies.Config{}, "", "--no-stack-config"
+	if !f.noStackConfig {
+		if base, stackFile, why, err = stackPolicyConfig(snap.StackURN, f.projectDir); err != nil {
+			return err
+		}
+	}
+	e, cfg, err := prepare(ctxOf(cmd), pack, base, user)
 	if err != nil {
 		return err
 	}
@@ -84,15 +140,21 @@ func runPolicyCheck(cmd *cobra.Command, file string, flags packFlags, asJSON boo
 		vs = []policies.Violation{}
 	}
 	w := cmd.OutOrStdout()
-	if asJSON {
+	if f.json {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
-		if err := enc.Encode(checkResult{Source: snap.Source, Stack: snap.StackURN, Resources: len(snap.Resources), Violations: vs}); err != nil {
+		if err := enc.Encode(checkResult{Source: snap.Source, Stack: snap.StackURN, StackConfig: stackFile,
+			Resources: len(snap.Resources), Violations: vs}); err != nil {
 			return err
 		}
 	} else {
-		fmt.Fprintf(w, "%s: %d resources from pulumi %s (%s)\n\n", file, len(snap.Resources), map[string]string{
+		fmt.Fprintf(w, "%s: %d resources from pulumi %s (%s)\n", file, len(snap.Resources), map[string]string{
 			"preview": "preview --json", "export": "stack export"}[snap.Source], snap.StackURN)
+		if stackFile != "" {
+			fmt.Fprintf(w, "stack policy configuration: %s\n\n", stackFile)
+		} else {
+			fmt.Fprintf(w, "stack policy configuration: none (%s)\n\n", why)
+		}
 		printViolations(w, e, cfg, vs, len(snap.Resources))
 	}
 	if policies.Blocking(vs) {

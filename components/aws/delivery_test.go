@@ -357,8 +357,8 @@ func TestDeliverySecurity(t *testing.T) {
 			t.Errorf("web ACL scope = %v, want CLOUDFRONT", waf.Inputs["scope"])
 		}
 		rules := waf.Inputs["rules"].([]any)
-		if len(rules) != 2 {
-			t.Fatalf("%d rules, want 2", len(rules))
+		if len(rules) != 3 {
+			t.Fatalf("%d rules, want 3", len(rules))
 		}
 		if got := edgeGet(rules[0], "statement", "rateBasedStatement", "limit"); got != 500.0 {
 			t.Errorf("rate limit = %v, want 500", got)
@@ -368,6 +368,12 @@ func TestDeliverySecurity(t *testing.T) {
 		}
 		if got := edgeGet(rules[1], "statement", "managedRuleGroupStatement", "name"); got != "AWSManagedRulesCommonRuleSet" {
 			t.Errorf("managed rule group = %v, want AWSManagedRulesCommonRuleSet", got)
+		}
+		if got := edgeGet(rules[2], "statement", "managedRuleGroupStatement", "name"); got != "AWSManagedRulesKnownBadInputsRuleSet" {
+			t.Errorf("managed rule group = %v, want AWSManagedRulesKnownBadInputsRuleSet", got)
+		}
+		if edgeGet(rules[2], "overrideAction", "none") == nil {
+			t.Error("known bad inputs rules only count")
 		}
 	})
 
@@ -415,7 +421,23 @@ func TestDeliverySecurity(t *testing.T) {
 		if s.Inputs["kmsKeyId"] != edgeKeyArn {
 			t.Errorf("secret key = %v, want %s", s.Inputs["kmsKeyId"], edgeKeyArn)
 		}
+		if got := s.Inputs["recoveryWindowInDays"]; got != float64(SecretRecoveryDays) {
+			t.Errorf("kept secret recovery window = %v, want %d days", got, SecretRecoveryDays)
+		}
 	})
+}
+
+// TestDeliverySecretWithoutRecovery: a stack that destroys its data deletes the signing secret
+// without a recovery window, so `pulumi up` after `pulumi destroy` can create it again under
+// the same name.
+func TestDeliverySecretWithoutRecovery(t *testing.T) {
+	args := edgeDeliveryArgs(t)
+	args.DestroyData = true
+	res := edgeDeploy(t, args)
+	s := edgeMust(t, res, "aws:secretsmanager/secret:Secret", "acme-dev-delivery-signing-secret")
+	if got := s.Inputs["recoveryWindowInDays"]; got != 0.0 {
+		t.Errorf("recovery window = %v, want 0 (delete at once)", got)
+	}
 }
 
 func TestDeliveryDefaults(t *testing.T) {

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -23,6 +24,15 @@ type Layout struct {
 	// ThumbnailBase is the thumbnails' file name base; the n-th is ThumbnailKey(n).
 	ThumbnailBase string
 }
+
+// The ingest bucket's layout, matching manifest.UploadPrefix and manifest.QuarantinePrefix
+// (which the components scope grants and expiry rules to).
+const (
+	// UploadPrefix is where clients upload: uploads/<tenant>/<upload id>/<file name>.
+	UploadPrefix = "uploads/"
+	// QuarantinePrefix is where rejected uploads are moved: quarantine/<key without UploadPrefix>.
+	QuarantinePrefix = "quarantine/"
+)
 
 // AssetPrefix is the delivery bucket prefix of one asset's outputs: "assets/<id>/", matching
 // manifest.AssetPrefix.
@@ -58,6 +68,24 @@ func (l Layout) PosterKey(duration time.Duration) string {
 }
 
 func frameKey(base string, n int) string { return fmt.Sprintf("%s.%07d.jpg", base, n) }
+
+// ThumbnailIndex reports whether key is one of the layout's thumbnails, ThumbnailKey(n), and
+// which n.
+func (l Layout) ThumbnailIndex(key string) (int, bool) {
+	rest, ok := strings.CutPrefix(key, l.ThumbnailBase+".")
+	digits, ok2 := strings.CutSuffix(rest, ".jpg")
+	if !ok || !ok2 || len(digits) != 7 {
+		return 0, false
+	}
+	n := 0
+	for _, c := range digits {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, true
+}
 
 // PosterSecond is the whole second the poster frame is taken at: a tenth of the way in,
 // between 1 and 10 seconds, because first frames are often black or a fade. It is 0 for

@@ -44,17 +44,35 @@ type mutation struct {
 	change func(args *pulumi.ResourceTransformationArgs) error
 	opts   []pulumi.ResourceOption // options appended to the resource's own
 	want   string                  // the rule that must catch it, alone
+	// add, when set, is the mutation instead: a resource the program registers beside the
+	// stack's own (typ and target are then empty).
+	add func(ctx *pulumi.Context) error
 }
 
 // plan runs the reference stack with the transformations and returns the violated rules with
 // their levels, and the violations.
 func plan(t *testing.T, transformations ...pulumi.ResourceTransformation) (map[string]policies.Level, []policies.Violation) {
 	t.Helper()
+	return planWith(t, nil, transformations...)
+}
+
+// planWith is plan with add, when set, registering its resources after the stack program's.
+func planWith(t *testing.T, add func(*pulumi.Context) error, transformations ...pulumi.ResourceTransformation) (map[string]policies.Level, []policies.Violation) {
+	t.Helper()
+	program := platform.Program
+	if add != nil {
+		program = func(ctx *pulumi.Context) error {
+			if err := platform.Program(ctx); err != nil {
+				return err
+			}
+			return add(ctx)
+		}
+	}
 	cfg, err := platform.ReadStackConfig(projectDir, reference)
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := offline.Run(platform.Program, offline.Options{Project: "ottkit", Stack: reference, Config: cfg,
+	res, err := offline.Run(program, offline.Options{Project: "ottkit", Stack: reference, Config: cfg,
 		Transformations: transformations})
 	if err != nil {
 		t.Fatalf("running %s: %v", reference, err)
@@ -151,7 +169,7 @@ func mutations() []mutation {
 		return s3.BucketServerSideEncryptionConfigurationV2RuleArray{s3.BucketServerSideEncryptionConfigurationV2RuleArgs{
 			ApplyServerSideEncryptionByDefault: def, BucketKeyEnabled: pulumi.Bool(bucketKey)}}
 	}
-	return []mutation{
+	return append([]mutation{
 		// storage
 		{"public bucket", "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", storage("delivery") + "-public-access",
 			func(a *pulumi.ResourceTransformationArgs) error {
@@ -160,7 +178,7 @@ func mutations() []mutation {
 					p.BlockPublicPolicy, p.RestrictPublicBuckets = pulumi.Bool(false), pulumi.Bool(false)
 				}
 				return err
-			}, nil, "stack_deny_s3_public_access_block"},
+			}, nil, "stack_deny_s3_public_access_block", nil},
 		{"AES256 masters", "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2", storage("masters") + "-encryption",
 			func(a *pulumi.ResourceTransformationArgs) error {
 				p, err := props[s3.BucketServerSideEncryptionConfigurationV2Args](a)
@@ -168,7 +186,7 @@ func mutations() []mutation {
 					p.Rules = kmsRule("AES256", false)
 				}
 				return err
-			}, nil, "stack_deny_s3_encryption_kms"},
+			}, nil, "stack_deny_s3_encryption_kms", nil},
 		{"no bucket key", "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2", storage("ingest") + "-encryption",
 			func(a *pulumi.ResourceTransformationArgs) error {
 				p, err := props[s3.BucketServerSideEncryptionConfigurationV2Args](a)
@@ -176,7 +194,7 @@ func mutations() []mutation {
 					p.Rules = kmsRule("aws:kms", false)
 				}
 				return err
-			}, nil, "stack_deny_s3_encryption_kms"},
+			}, nil, "stack_deny_s3_encryption_kms", nil},
 		{"KMS on the access-log bucket", "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2", storage("logs") + "-encryption",
 			func(a *pulumi.ResourceTransformationArgs) error {
 				p, err := props[s3.BucketServerSideEncryptionConfigurationV2Args](a)
@@ -184,7 +202,7 @@ func mutations() []mutation {
 					p.Rules = kmsRule("aws:kms", true)
 				}
 				return err
-			}, nil, "stack_deny_s3_log_bucket_encryption"},
+			}, nil, "stack_deny_s3_log_bucket_encryption", nil},
 		{"plain HTTP allowed", "aws:s3/bucketPolicy:BucketPolicy", storage("ingest") + "-policy",
 			func(a *pulumi.ResourceTransformationArgs) error {
 				p, err := props[s3.BucketPolicyArgs](a)
@@ -192,7 +210,7 @@ func mutations() []mutation {
 					p.Policy = pulumi.String(`{"Version":"2012-10-17","Statement":[{"Sid":"KeepBucket","Effect":"Deny","Principal":"*","Action":"s3:DeleteBucket","Resource":"arn:aws:s3:::` + storage("ingest") + `-123456789012"}]}`)
 				}
 				return err
-			}, nil, "stack_deny_s3_tls_only"},
+			}, nil, "stack_deny_s3_tls_only", nil},
 		{"masters unversioned", "aws:s3/bucketVersioningV2:BucketVersioningV2", storage("masters") + "-versioning",
 			func(a *pulumi.ResourceTransformationArgs) error {
 				p, err := props[s3.BucketVersioningV2Args](a)
@@ -200,7 +218,7 @@ func mutations() []mutation {
 					p.VersioningConfiguration = &s3.BucketVersioningV2VersioningConfigurationArgs{Status: pulumi.String("Suspended")}
 				}
 				return err
-			}, nil, "stack_deny_s3_versioning"},
+			}, nil, "stack_deny_s3_versioning", nil},
 		{"lifecycle disabled", "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2", storage("delivery") + "-lifecycle",
 			func(a *pulumi.ResourceTransformationArgs) error {
 				p, err := props[s3.BucketLifecycleConfigurationV2Args](a)
@@ -213,7 +231,7 @@ func mutations() []mutation {
 					}}
 				}
 				return err
-			}, nil, "stack_deny_s3_lifecycle"},
+			}, nil, "stack_deny_s3_lifecycle", nil},
 		{"multipart uploads kept", "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2", storage("ingest") + "-lifecycle",
 			func(a *pulumi.ResourceTransformationArgs) error {
 				p, err := props[s3.BucketLifecycleConfigurationV2Args](a)
@@ -225,7 +243,7 @@ func mutations() []mutation {
 					}}
 				}
 				return err
-			}, nil, "stack_deny_s3_abort_multipart"},
+			}, nil, "stack_deny_s3_abort_multipart", nil},
 		{"access logging off", "aws:s3/bucketLoggingV2:BucketLoggingV2", storage("masters") + "-logging",
 			func(a *pulumi.ResourceTransformationArgs) error {
 				p, err := props[s3.BucketLoggingV2Args](a)
@@ -233,10 +251,10 @@ func mutations() []mutation {
 					p.TargetBucket = pulumi.String("")
 				}
 				return err
-			}, nil, "stack_deny_s3_access_logging"},
+			}, nil, "stack_deny_s3_access_logging", nil},
 		{"masters not retained", "aws:s3/bucketV2:BucketV2", storage("masters"),
 			func(*pulumi.ResourceTransformationArgs) error { return nil },
-			[]pulumi.ResourceOption{pulumi.RetainOnDelete(false)}, "deny_stateful_retained"},
+			[]pulumi.ResourceOption{pulumi.RetainOnDelete(false)}, "deny_stateful_retained", nil},
 
 		// queues
 		{"queue without DLQ", "aws:sqs/queue:Queue", n + "-transcode-queue",
@@ -246,7 +264,7 @@ func mutations() []mutation {
 					p.RedrivePolicy = nil
 				}
 				return err
-			}, nil, "stack_deny_sqs_dead_letter"},
+			}, nil, "stack_deny_sqs_dead_letter", nil},
 		{"queue without KMS", "aws:sqs/queue:Queue", n + "-ingest-queue",
 			func(a *pulumi.ResourceTransformationArgs) error {
 				p, err := props[sqs.QueueArgs](a)
@@ -254,7 +272,7 @@ func mutations() []mutation {
 					p.KmsMasterKeyId, p.SqsManagedSseEnabled = nil, pulumi.Bool(true)
 				}
 				return err
-			}, nil, "deny_sqs_kms"},
+			}, nil, "deny_sqs_kms", nil},
 		{"visibility below 6x", "aws:sqs/queue:Queue", n + "-events-queue",
 			func(a *pulumi.ResourceTransformationArgs) error {
 				p, err := props[sqs.QueueArgs](a)
@@ -262,7 +280,7 @@ func mutations() []mutation {
 					p.VisibilityTimeoutSeconds = pulumi.Int(5)
 				}
 				return err
-			}, nil, "stack_deny_sqs_visibility_timeout"},
+			}, nil, "stack_deny_sqs_visibility_timeout", nil},
 		{"missing tag", "aws:sqs/queue:Queue", n + "-ingest-dlq",
 			func(a *pulumi.ResourceTransformationArgs) error {
 				p, err := props[sqs.QueueArgs](a)
@@ -281,7 +299,7 @@ func mutations() []mutation {
 				}
 				p.Tags = kept
 				return nil
-			}, nil, "deny_required_tags"},
+			}, nil, "deny_required_tags", nil},
 
 		// iam
 		{"wildcard action", "aws:iam/rolePolicy:RolePolicy", fn("ingest") + "-policy",
@@ -292,7 +310,7 @@ func mutations() []mutation {
 						"Resource": "arn:aws:s3:::" + storage("ingest") + "-123456789012/*"}))
 				}
 				return err
-			}, nil, "deny_iam_wildcard_action"},
+			}, nil, "deny_iam_wildcard_action", nil},
 		{"Resource *", "aws:iam/rolePolicy:RolePolicy", fn("complete") + "-policy",
 			func(a *pulumi.ResourceTransformationArgs) error {
 				p, err := props[iam.RolePolicyArgs](a)
@@ -301,7 +319,7 @@ func mutations() []mutation {
 						"Action": []any{"dynamodb:GetItem"}, "Resource": "*"}))
 				}
 				return err
-			}, nil, "deny_iam_wildcard_resource"},
+			}, nil, "deny_iam_wildcard_resource", nil},
 		{"PassRole without condition", "aws:iam/rolePolicy:RolePolicy", fn("transcode") + "-policy",
 			func(a *pulumi.ResourceTransformationArgs) error {
 				p, err := props[iam.RolePolicyArgs](a)
@@ -310,7 +328,7 @@ func mutations() []mutation {
 						"Resource": "arn:aws:iam::123456789012:role/" + n + "-transcoder-role"}))
 				}
 				return err
-			}, nil, "deny_iam_passrole"},
+			}, nil, "deny_iam_passrole", nil},
 		{"AdministratorAccess", "aws:iam/role:Role", fn("api") + "-role",
 			func(a *pulumi.ResourceTransformationArgs) error {
 				p, err := props[iam.RoleArgs](a)
@@ -318,7 +336,7 @@ func mutations() []mutation {
 					p.ManagedPolicyArns = pulumi.StringArray{pulumi.String("arn:aws:iam::aws:policy/AdministratorAccess")}
 				}
 				return err
-			}, nil, "deny_iam_managed_admin"},
+			}, nil, "deny_iam_managed_admin", nil},
 
 		// cdn
 		{"allow-all viewer protocol", "aws:cloudfront/distribution:Distribution", n + "-delivery-cdn",
@@ -330,7 +348,7 @@ func mutations() []mutation {
 				return orderedBehaviours(p, func(b *cloudfront.DistributionOrderedCacheBehaviorArgs) {
 					b.ViewerProtocolPolicy = pulumi.String("allow-all")
 				})
-			}, nil, "deny_cloudfront_viewer_protocol"},
+			}, nil, "deny_cloudfront_viewer_protocol", nil},
 		{"TLSv1", "aws:cloudfront/distribution:Distribution", n + "-delivery-cdn",
 			func(a *pulumi.ResourceTransformationArgs) error {
 				p, err := props[cloudfront.DistributionArgs](a)
@@ -342,7 +360,7 @@ func mutations() []mutation {
 					}
 				}
 				return err
-			}, nil, "deny_cloudfront_tls"},
+			}, nil, "deny_cloudfront_tls", nil},
 		{"no key group", "aws:cloudfront/distribution:Distribution", n + "-delivery-cdn",
 			func(a *pulumi.ResourceTransformationArgs) error {
 				p, err := props[cloudfront.DistributionArgs](a)
@@ -352,7 +370,7 @@ func mutations() []mutation {
 				return orderedBehaviours(p, func(b *cloudfront.DistributionOrderedCacheBehaviorArgs) {
 					b.TrustedKeyGroups = pulumi.StringArray{}
 				})
-			}, nil, "deny_cloudfront_signed_urls"},
+			}, nil, "deny_cloudfront_signed_urls", nil},
 		{"origin access identity", "aws:cloudfront/distribution:Distribution", n + "-delivery-cdn",
 			func(a *pulumi.ResourceTransformationArgs) error {
 				p, err := props[cloudfront.DistributionArgs](a)
@@ -365,7 +383,7 @@ func mutations() []mutation {
 					}}
 				}
 				return err
-			}, nil, "deny_cloudfront_origin_access"},
+			}, nil, "deny_cloudfront_origin_access", nil},
 		{"no CDN logging", "aws:cloudfront/distribution:Distribution", n + "-delivery-cdn",
 			func(a *pulumi.ResourceTransformationArgs) error {
 				p, err := props[cloudfront.DistributionArgs](a)
@@ -373,7 +391,7 @@ func mutations() []mutation {
 					p.LoggingConfig = nil
 				}
 				return err
-			}, nil, "deny_cloudfront_logging"},
+			}, nil, "deny_cloudfront_logging", nil},
 		{"no response headers policy", "aws:cloudfront/distribution:Distribution", n + "-delivery-cdn",
 			func(a *pulumi.ResourceTransformationArgs) error {
 				p, err := props[cloudfront.DistributionArgs](a)
@@ -383,7 +401,7 @@ func mutations() []mutation {
 				return orderedBehaviours(p, func(b *cloudfront.DistributionOrderedCacheBehaviorArgs) {
 					b.ResponseHeadersPolicyId = nil
 				})
-			}, nil, "deny_cloudfront_response_headers"},
+			}, nil, "deny_cloudfront_response_headers", nil},
 		{"prod without WAF", "aws:cloudfront/distribution:Distribution", n + "-delivery-cdn",
 			func(a *pulumi.ResourceTransformationArgs) error {
 				p, err := props[cloudfront.DistributionArgs](a)
@@ -391,7 +409,7 @@ func mutations() []mutation {
 					p.WebAclId = nil
 				}
 				return err
-			}, nil, "deny_cloudfront_waf"},
+			}, nil, "deny_cloudfront_waf", nil},
 
 		// functions
 		{"deprecated runtime", "aws:lambda/function:Function", fn("ingest") + "-function",
@@ -401,7 +419,7 @@ func mutations() []mutation {
 					p.Runtime = pulumi.String("go1.x")
 				}
 				return err
-			}, nil, "deny_lambda_runtime"},
+			}, nil, "deny_lambda_runtime", nil},
 		{"x86_64", "aws:lambda/function:Function", fn("complete") + "-function",
 			func(a *pulumi.ResourceTransformationArgs) error {
 				p, err := props[lambda.FunctionArgs](a)
@@ -409,7 +427,7 @@ func mutations() []mutation {
 					p.Architectures = pulumi.StringArray{pulumi.String("x86_64")}
 				}
 				return err
-			}, nil, "warn_lambda_arm64"},
+			}, nil, "warn_lambda_arm64", nil},
 		{"no tracing", "aws:lambda/function:Function", fn("transcode") + "-function",
 			func(a *pulumi.ResourceTransformationArgs) error {
 				p, err := props[lambda.FunctionArgs](a)
@@ -417,15 +435,23 @@ func mutations() []mutation {
 					p.TracingConfig = &lambda.FunctionTracingConfigArgs{Mode: pulumi.String("PassThrough")}
 				}
 				return err
-			}, nil, "deny_lambda_tracing"},
-		{"unreserved concurrency", "aws:lambda/function:Function", fn("api") + "-function",
+			}, nil, "deny_lambda_tracing", nil},
+		{"uncapped queue trigger", "aws:lambda/eventSourceMapping:EventSourceMapping", fn("ingest") + "-trigger",
+			func(a *pulumi.ResourceTransformationArgs) error {
+				p, err := props[lambda.EventSourceMappingArgs](a)
+				if err == nil {
+					p.ScalingConfig = nil
+				}
+				return err
+			}, nil, "deny_lambda_unbounded_concurrency", nil},
+		{"concurrency reserved from the account's pool", "aws:lambda/function:Function", fn("api") + "-function",
 			func(a *pulumi.ResourceTransformationArgs) error {
 				p, err := props[lambda.FunctionArgs](a)
 				if err == nil {
-					p.ReservedConcurrentExecutions = nil
+					p.ReservedConcurrentExecutions = pulumi.IntPtr(20)
 				}
 				return err
-			}, nil, "deny_lambda_reserved_concurrency"},
+			}, nil, "deny_lambda_unbounded_concurrency", nil},
 		{"15 minute timeout", "aws:lambda/function:Function", fn("api") + "-function",
 			func(a *pulumi.ResourceTransformationArgs) error {
 				p, err := props[lambda.FunctionArgs](a)
@@ -433,7 +459,7 @@ func mutations() []mutation {
 					p.Timeout = pulumi.Int(900)
 				}
 				return err
-			}, nil, "deny_lambda_timeout"},
+			}, nil, "deny_lambda_timeout", nil},
 		{"password in environment", "aws:lambda/function:Function", fn("api") + "-function",
 			func(a *pulumi.ResourceTransformationArgs) error {
 				p, err := props[lambda.FunctionArgs](a)
@@ -441,7 +467,7 @@ func mutations() []mutation {
 					p.Environment = &lambda.FunctionEnvironmentArgs{Variables: pulumi.StringMap{"DB_PASSWORD": pulumi.String("hunter2")}}
 				}
 				return err
-			}, nil, "deny_lambda_env_secrets"},
+			}, nil, "deny_lambda_env_secrets", nil},
 		{"week-long playback cookies", "aws:lambda/function:Function", fn("api") + "-function",
 			func(a *pulumi.ResourceTransformationArgs) error {
 				p, err := props[lambda.FunctionArgs](a)
@@ -463,7 +489,7 @@ func mutations() []mutation {
 				changed["PLAYBACK_TTL"] = pulumi.String("604800")
 				p.Environment = &lambda.FunctionEnvironmentArgs{Variables: changed}
 				return nil
-			}, nil, "deny_signed_cookie_lifetime"},
+			}, nil, "deny_signed_cookie_lifetime", nil},
 		{"logs kept forever", "aws:cloudwatch/logGroup:LogGroup", fn("ingest") + "-logs",
 			func(a *pulumi.ResourceTransformationArgs) error {
 				p, err := props[cloudwatch.LogGroupArgs](a)
@@ -471,7 +497,7 @@ func mutations() []mutation {
 					p.RetentionInDays = nil
 				}
 				return err
-			}, nil, "stack_deny_lambda_log_retention"},
+			}, nil, "deny_log_group_retention", nil},
 
 		// catalog
 		{"no PITR", "aws:dynamodb/table:Table", n + "-catalog-table",
@@ -481,7 +507,7 @@ func mutations() []mutation {
 					p.PointInTimeRecovery = &dynamodb.TablePointInTimeRecoveryArgs{Enabled: pulumi.Bool(false)}
 				}
 				return err
-			}, nil, "deny_dynamodb_pitr"},
+			}, nil, "deny_dynamodb_pitr", nil},
 		{"no deletion protection", "aws:dynamodb/table:Table", n + "-catalog-table",
 			func(a *pulumi.ResourceTransformationArgs) error {
 				p, err := props[dynamodb.TableArgs](a)
@@ -489,7 +515,7 @@ func mutations() []mutation {
 					p.DeletionProtectionEnabled = pulumi.Bool(false)
 				}
 				return err
-			}, nil, "deny_dynamodb_deletion_protection"},
+			}, nil, "deny_dynamodb_deletion_protection", nil},
 		{"AWS owned table key", "aws:dynamodb/table:Table", n + "-catalog-table",
 			func(a *pulumi.ResourceTransformationArgs) error {
 				p, err := props[dynamodb.TableArgs](a)
@@ -497,7 +523,7 @@ func mutations() []mutation {
 					p.ServerSideEncryption = nil
 				}
 				return err
-			}, nil, "deny_dynamodb_encryption"},
+			}, nil, "deny_dynamodb_encryption", nil},
 
 		// governance
 		{"region outside the allow-list", "pulumi:providers:aws", n + "-provider",
@@ -507,7 +533,7 @@ func mutations() []mutation {
 					p.Region = pulumi.String("ap-south-1")
 				}
 				return err
-			}, nil, "deny_region"},
+			}, nil, "deny_region", nil},
 		{"key without rotation", "aws:kms/key:Key", n + "-key-cmk",
 			func(a *pulumi.ResourceTransformationArgs) error {
 				p, err := props[kms.KeyArgs](a)
@@ -515,8 +541,8 @@ func mutations() []mutation {
 					p.EnableKeyRotation = pulumi.Bool(false)
 				}
 				return err
-			}, nil, "deny_kms_key_rotation"},
-	}
+			}, nil, "deny_kms_key_rotation", nil},
+	}, exposureMutations()...)
 }
 
 // TestReferenceStackIsClean is the baseline every mutation is compared with.
@@ -529,8 +555,8 @@ func TestReferenceStackIsClean(t *testing.T) {
 
 func TestMutations(t *testing.T) {
 	ms := mutations()
-	if len(ms) < 25 {
-		t.Fatalf("got %d mutations, want at least 25", len(ms))
+	if len(ms) < 80 {
+		t.Fatalf("got %d mutations, want at least 80", len(ms))
 	}
 	for _, m := range ms {
 		t.Run(m.name, func(t *testing.T) {
@@ -546,11 +572,11 @@ func TestMutations(t *testing.T) {
 				}
 				return &pulumi.ResourceTransformationResult{Props: args.Props, Opts: append(args.Opts, m.opts...)}
 			}
-			rules, vs := plan(t, transform)
+			rules, vs := planWith(t, m.add, transform)
 			if err, _ := changeErr.Load().(error); err != nil {
 				t.Fatalf("applying the mutation: %v", err)
 			}
-			if got := applied.Load(); got != 1 {
+			if got, want := applied.Load(), int32(1); m.add == nil && got != want {
 				t.Fatalf("the mutation matched %d resources (%s %s), want 1", got, m.typ, m.target)
 			}
 			got := make([]string, 0, len(rules))

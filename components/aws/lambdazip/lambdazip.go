@@ -72,7 +72,9 @@ type Archive struct {
 
 // Builder builds archives. The zero value builds in the current directory into
 // DefaultCacheDir; a Builder is safe for concurrent use, and concurrent builds of the same
-// inputs run the go command once.
+// inputs run the go command once. A Builder lists a package's dependencies once and lists
+// them again only when a local source file, directory or go.mod has changed since, so a
+// long-lived Builder (ottkit plan --all) pays for `go list` once per package, not per stack.
 type Builder struct {
 	// Dir is the directory the go command runs in: any directory of a module that can import
 	// the packages to build. "" is the current directory.
@@ -84,6 +86,18 @@ type Builder struct {
 
 	mu       sync.Mutex
 	inflight map[string]*flight
+	goEnvs   map[string]goEnv    // by go command and directory
+	listings map[string]*listing // by go command, directory and package
+	archives map[string]Archive  // by inputs hash: archives this builder has returned
+}
+
+// listing is one package's dependency list and inputs hash, valid while the stamp of its
+// local files is unchanged: a program that deploys the same function for many stacks runs
+// `go list` once per process, not once per stack.
+type listing struct {
+	pkgs  []listedPackage
+	key   string
+	stamp string
 }
 
 type flight struct {
@@ -113,26 +127,21 @@ func (b *Builder) Build(ctx context.Context, pkg string) (Archive, error) {
 	}
 	goCmd := b.goCommand()
 	env := buildEnv()
-	goEnv, err := readGoEnv(ctx, goCmd, b.Dir, env)
+	l, err := b.list(ctx, goCmd, env, pkg)
 	if err != nil {
 		return Archive{}, err
 	}
-	pkgs, err := listDeps(ctx, goCmd, b.Dir, env, pkg)
-	if err != nil {
-		return Archive{}, err
-	}
-	key, err := inputsHash(goEnv, pkgs)
-	if err != nil {
-		return Archive{}, fmt.Errorf("lambdazip: hash inputs of %s: %w", pkg, err)
-	}
-	root := pkgs[len(pkgs)-1]
+	key, root := l.key, l.pkgs[len(l.pkgs)-1]
 	cacheDir := b.CacheDir
 	if cacheDir == "" {
 		if cacheDir, err = DefaultCacheDir(); err != nil {
 			return Archive{}, err
 		}
 	}
-	return b.once(key, func() (Archive, error) {
+	if a, ok := b.returned(filepath.Join(cacheDir, key+".zip")); ok {
+		return a, nil
+	}
+	a, err := b.once(key, func() (Archive, error) {
 		a := Archive{Package: root.ImportPath, InputsHash: key, Path: filepath.Join(cacheDir, key+".zip")}
 		if sum, err := fileSHA256(a.Path); err == nil {
 			a.Cached = true
@@ -150,6 +159,122 @@ func (b *Builder) Build(ctx context.Context, pkg string) (Archive, error) {
 		Prune(cacheDir, time.Now())
 		return a.withSum(sum), nil
 	})
+	if err == nil {
+		b.mu.Lock()
+		if b.archives == nil {
+			b.archives = map[string]Archive{}
+		}
+		b.archives[a.Path] = a
+		b.mu.Unlock()
+	}
+	return a, err
+}
+
+// returned gives the archive this builder already returned at path, while the file is still
+// there: archives are never rewritten, so its digest need not be read again.
+func (b *Builder) returned(path string) (Archive, bool) {
+	b.mu.Lock()
+	a, ok := b.archives[path]
+	b.mu.Unlock()
+	if !ok {
+		return Archive{}, false
+	}
+	fi, err := os.Stat(a.Path)
+	if err != nil {
+		return Archive{}, false
+	}
+	// Keep marking it used, as a lookup does, but touch the file at most once an hour.
+	if now := time.Now(); now.Sub(fi.ModTime()) > time.Hour {
+		_ = os.Chtimes(a.Path, now, now)
+	}
+	a.Cached = true
+	return a, true
+}
+
+// list returns pkg's dependencies and inputs hash, running `go env` once per directory and
+// `go list` again only when a file of a local package (or its go.mod) has changed since.
+func (b *Builder) list(ctx context.Context, goCmd string, env []string, pkg string) (*listing, error) {
+	where := goCmd + "\x00" + b.Dir
+	id := where + "\x00" + pkg
+	b.mu.Lock()
+	e, haveEnv := b.goEnvs[where]
+	l := b.listings[id]
+	b.mu.Unlock()
+	if l != nil {
+		if stamp, err := localStamp(l.pkgs); err == nil && stamp == l.stamp {
+			return l, nil
+		}
+	}
+	if !haveEnv {
+		var err error
+		if e, err = readGoEnv(ctx, goCmd, b.Dir, env); err != nil {
+			return nil, err
+		}
+	}
+	pkgs, err := listDeps(ctx, goCmd, b.Dir, env, pkg)
+	if err != nil {
+		return nil, err
+	}
+	// The stamp is taken before the hash, so an edit in between makes the next call list again.
+	stamp, err := localStamp(pkgs)
+	if err != nil {
+		return nil, fmt.Errorf("lambdazip: stat inputs of %s: %w", pkg, err)
+	}
+	key, err := inputsHash(e, pkgs)
+	if err != nil {
+		return nil, fmt.Errorf("lambdazip: hash inputs of %s: %w", pkg, err)
+	}
+	l = &listing{pkgs: pkgs, key: key, stamp: stamp}
+	b.mu.Lock()
+	if b.goEnvs == nil {
+		b.goEnvs, b.listings = map[string]goEnv{}, map[string]*listing{}
+	}
+	b.goEnvs[where] = e
+	b.listings[id] = l
+	b.mu.Unlock()
+	return l, nil
+}
+
+// localStamp fingerprints the files go list and the inputs hash read outside the module
+// cache: each local package directory (a file added or removed changes its modification
+// time), each of its source files and each go.mod, by size and modification time.
+func localStamp(pkgs []listedPackage) (string, error) {
+	h := sha256.New()
+	stat := func(path string) error {
+		fi, err := os.Stat(path)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(h, "%s %d %d\n", path, fi.Size(), fi.ModTime().UnixNano())
+		return nil
+	}
+	for _, p := range pkgs {
+		if p.Standard || (p.Module != nil && fromModuleCache(p.Module)) {
+			continue
+		}
+		if err := stat(p.Dir); err != nil {
+			return "", err
+		}
+		if m := p.Module; m != nil {
+			goMod := m.GoMod
+			if m.Replace != nil {
+				goMod = m.Replace.GoMod
+			}
+			if goMod != "" {
+				if err := stat(goMod); err != nil {
+					return "", err
+				}
+			}
+		}
+		for _, group := range [][]string{p.GoFiles, p.SFiles, p.SysoFiles, p.EmbedFiles, p.IgnoredGoFiles} {
+			for _, f := range group {
+				if err := stat(filepath.Join(p.Dir, f)); err != nil {
+					return "", err
+				}
+			}
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 func (a Archive) withSum(sum []byte) Archive {
@@ -256,9 +381,12 @@ type listedPackage struct {
 	SFiles     []string
 	SysoFiles  []string
 	EmbedFiles []string
-	Module     *listedModule
-	Error      *struct{ Err string }
-	DepsErrors []struct{ Err string }
+	// IgnoredGoFiles are stamped, not hashed: an edit to their build constraints changes
+	// what the package compiles.
+	IgnoredGoFiles []string
+	Module         *listedModule
+	Error          *struct{ Err string }
+	DepsErrors     []struct{ Err string }
 }
 
 type listedModule struct {
@@ -270,7 +398,7 @@ type listedModule struct {
 	Replace   *listedModule
 }
 
-var listFields = "ImportPath,Name,Dir,Standard,GoFiles,SFiles,SysoFiles,EmbedFiles,Module,Error,DepsErrors"
+var listFields = "ImportPath,Name,Dir,Standard,GoFiles,SFiles,SysoFiles,EmbedFiles,IgnoredGoFiles,Module,Error,DepsErrors"
 
 // listDeps returns pkg and everything it imports, dependencies first, as the build would see
 // them (same tags and platform).

@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -421,5 +422,53 @@ func TestCacheHitKeepsArchiveFresh(t *testing.T) {
 	Prune(b.CacheDir, time.Now())
 	if _, err := os.Stat(a.Path); err != nil {
 		t.Errorf("an archive just used was pruned: %v", err)
+	}
+}
+
+// TestBuildListsOnce holds a Builder to one `go env` and one `go list` per package while the
+// source is unchanged, and to listing again after an edit.
+func TestBuildListsOnce(t *testing.T) {
+	goCmd, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tools := t.TempDir()
+	calls := filepath.Join(tools, "calls")
+	wrapper := filepath.Join(tools, "go")
+	script := "#!/bin/sh\necho \"$1\" >> " + calls + "\nexec " + goCmd + " \"$@\"\n"
+	if err := os.WriteFile(wrapper, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	b := &Builder{Dir: copyStandalone(t), CacheDir: t.TempDir(), Go: wrapper}
+	ctx := context.Background()
+	for range 3 {
+		if _, err := b.Build(ctx, "."); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := func() string {
+		b, err := os.ReadFile(calls)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.Join(strings.Fields(string(b)), ",")
+	}
+	if g, want := got(), "env,list,build"; g != want {
+		t.Errorf("three builds ran go %s, want %s", g, want)
+	}
+	main := filepath.Join(b.Dir, "main.go")
+	src, err := os.ReadFile(main)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(main, bytes.Replace(src, []byte(`"hello\n"`), []byte(`"hello, edited\n"`), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	a, err := b.Build(ctx, ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g, want := got(), "env,list,build,list,build"; g != want || a.Cached {
+		t.Errorf("after an edit go ran %s (cached %v), want %s and a new build", g, a.Cached, want)
 	}
 }
