@@ -17,9 +17,9 @@ type Layout struct {
 	Base string
 	// HLS and DASH are the manifest keys.
 	HLS, DASH string
-	// PosterBase is where jobs before the single frame-capture output wrote a separate
-	// poster (frame captures append ".NNNNNNN.jpg"); catalog items made then still name it.
-	// New jobs take the poster from the thumbnails (PosterKey).
+	// PosterBase is the file name base of a poster captured on its own, by transcoders whose
+	// naming does not take it from the thumbnails (see FrameNaming.PosterFromThumbnails), and
+	// by MediaConvert jobs made before mcjob's single frame-capture output.
 	PosterBase string
 	// ThumbnailBase is the thumbnails' file name base; the n-th is ThumbnailKey(n).
 	ThumbnailBase string
@@ -28,17 +28,22 @@ type Layout struct {
 }
 
 // FrameNaming is how a transcoder names the n-th image it captures from a base: base, Sep, n
-// in Digits decimal digits, Ext.
+// in Digits decimal digits, Ext; and whether its poster is one of its thumbnails.
 type FrameNaming struct {
 	Sep    string
 	Digits int
 	Ext    string
+	// PosterFromThumbnails is set when the transcoder captures no poster of its own and the
+	// poster is a thumbnail (PosterKey), as mcjob's MediaConvert jobs do: one small frame
+	// capture output, nothing encoded twice.
+	PosterFromThumbnails bool
 }
 
 // The frame namings of the transcoders ottkit drives.
 var (
-	// MediaConvertFrames is MediaConvert's frame capture naming: base.0000003.jpg.
-	MediaConvertFrames = FrameNaming{Sep: ".", Digits: 7, Ext: ".jpg"}
+	// MediaConvertFrames is MediaConvert's frame capture naming, base.0000003.jpg, with the
+	// poster among the thumbnails (mcjob).
+	MediaConvertFrames = FrameNaming{Sep: ".", Digits: 7, Ext: ".jpg", PosterFromThumbnails: true}
 	// TranscoderSprites is GCP Transcoder API's sprite naming: base0000000003.jpeg.
 	TranscoderSprites = FrameNaming{Digits: 10, Ext: ".jpeg"}
 )
@@ -99,16 +104,21 @@ func LayoutWith(id string, naming FrameNaming) Layout {
 // captures (MediaConvert: base.NNNNNNN.jpg).
 func (l Layout) ThumbnailKey(n int) string { return l.Naming.key(l.ThumbnailBase, n) }
 
-// PosterKey is the key of the poster for a source of the given duration: one of the
-// thumbnails, so that no output is encoded for it alone. It is the second capture, one
-// thumbnail interval in (first frames are often black or a fade), when the source lasts
-// PosterSecond's 2 seconds or more: the job spaces a short title's thumbnails so that the
-// second capture exists. Shorter sources use the first.
+// PosterKey is the key of the poster for a source of the given duration: the second capture
+// when the source lasts PosterSecond's 2 seconds or more (first frames are often black or a
+// fade), else the first. With Naming.PosterFromThumbnails the captures are the thumbnails,
+// so that no output is encoded for the poster alone (the job spaces a short title's
+// thumbnails so that the second exists); otherwise they are the poster's own, under
+// PosterBase, taken PosterSecond in.
 func (l Layout) PosterKey(duration time.Duration) string {
-	if PosterSecond(duration) == 0 {
-		return l.ThumbnailKey(0)
+	base := l.PosterBase
+	if l.Naming.PosterFromThumbnails {
+		base = l.ThumbnailBase
 	}
-	return l.ThumbnailKey(1)
+	if PosterSecond(duration) == 0 {
+		return l.Naming.key(base, 0)
+	}
+	return l.Naming.key(base, 1)
 }
 
 // ThumbnailIndex reports whether key is one of the layout's thumbnails, ThumbnailKey(n), and

@@ -68,7 +68,7 @@ func TestTranscoderSpritesNaming(t *testing.T) {
 	if _, ok := l.ThumbnailIndex(LayoutFor("a1").ThumbnailKey(1)); ok {
 		t.Error("a MediaConvert thumbnail key parsed as a Transcoder sprite")
 	}
-	if got := l.PosterKey(0); got != "assets/a1/thumbs/thumb0000000000.jpeg" {
-		t.Errorf("PosterKey(0) = %s; want the first thumbnail", got)
+	if got := l.PosterKey(0); got != "assets/a1/poster0000000000.jpeg" {
+		t.Errorf("PosterKey(0) = %s", got)
 	}
 }

@@ -61,6 +61,10 @@ type Config struct {
 	// Naming is how the transcoder names poster and thumbnail images; the zero value is
 	// pipeline.MediaConvertFrames.
 	Naming pipeline.FrameNaming
+	// VideoCodec is the codec the stack's ladder encodes with (pipeline.CodecH264 when
+	// empty); with the renditions and the duration it sets the billed minutes recorded on a
+	// ready asset (pipeline.BilledMinutes).
+	VideoCodec string
 }
 
 // Handler runs the stage. It is safe for concurrent use.
@@ -155,6 +159,14 @@ func (h *Handler) completed(ctx context.Context, a *pipeline.Asset, res pipeline
 	a.FailureCode, a.FailureMessage = "", ""
 	if a.Probe != nil && out.duration > 0 {
 		a.Probe.Duration, a.Probe.DurationSeconds = out.duration, out.duration.Seconds()
+	}
+	if d := out.duration; d > 0 {
+		codec := h.cfg.VideoCodec
+		if codec == "" {
+			codec = pipeline.CodecH264
+		}
+		m := pipeline.BilledMinutes(pipeline.PlanOf(a, codec), d, false)
+		a.BilledMinutes = &m
 	}
 	return h.publishAndStore(ctx, a, from)
 }

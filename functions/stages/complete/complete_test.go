@@ -96,6 +96,12 @@ func TestCompleteMakesTheAssetReady(t *testing.T) {
 	if a.Renditions[0] != (pipeline.Rendition{Width: 1920, Height: 1080, MaxBitrate: 6_000_000}) || a.Renditions[1] != (pipeline.Rendition{Width: 1280, Height: 720, MaxBitrate: 3_500_000}) {
 		t.Errorf("renditions = %+v, want the job's sizes matched by size to the plan's bitrates", a.Renditions)
 	}
+	// 95 s billed per output: two HD renditions, the SD frame capture, one audio track, all
+	// basic tier (H.264, the default codec).
+	per := 95.0 / 60
+	if m := a.BilledMinutes; m == nil || *m != (pipeline.Minutes{Tier: pipeline.TierBasic, HD: 2 * per, SD: per, Audio: per}) {
+		t.Errorf("billed minutes %+v, want basic 2×%.3f HD, %.3f SD, %.3f audio", m, per, per, per)
+	}
 	if info, _ := f.store.Head(context.Background(), masters, "a1/clip.mp4"); info.StorageClass != "GLACIER_IR" {
 		t.Errorf("master storage class = %q, want GLACIER_IR", info.StorageClass)
 	}
