@@ -50,17 +50,54 @@ deny_lambda_tracing contains msg if {
 }
 
 # METADATA
-# title: Functions reserve concurrency
+# title: Concurrency is capped without draining the account's pool
 # description: >-
-#   Every function has reserved concurrency of at least 1, so a burst on one queue cannot
-#   starve the others (or the API) of account concurrency, and a runaway cannot scale without
-#   limit.
+#   Every SQS event source mapping caps the function it invokes with
+#   scalingConfig.maximumConcurrency (at most maxQueueConcurrency, default 1000), so a burst
+#   on one queue cannot take the account's unreserved concurrency from every other function;
+#   the cap reserves nothing. A reservation (reservedConcurrentExecutions) does take from the
+#   pool: Lambda keeps 100 executions unreserved and new accounts often have a quota of 10, so
+#   PutFunctionConcurrency fails there, and on a 1,000 quota a few dozen stacks that each
+#   reserve 20 exhaust a region. A function may reserve at most maxReservedConcurrency
+#   (default 0: none, unless the account's quota was raised and the pack is configured so).
 # custom:
-#   message: Set reservedConcurrentExecutions to a positive number.
-deny_lambda_reserved_concurrency contains msg if {
+#   message: >-
+#     Set scalingConfig.maximumConcurrency on the queue's event source mapping; remove
+#     reservedConcurrentExecutions, or raise maxReservedConcurrency in the policy
+#     configuration for an account whose quota covers it.
+deny_lambda_unbounded_concurrency contains msg if {
+	input.__type == esm_type
+	not non_queue_source(input)
+	cap := object.get(input, ["scalingConfig", "maximumConcurrency"], 0)
+	not cap >= 2
+	msg := sprintf("%s: the queue trigger sets no scalingConfig.maximumConcurrency, so it may use all of the account's unreserved concurrency", [named(input)])
+}
+
+deny_lambda_unbounded_concurrency contains msg if {
+	input.__type == esm_type
+	cap := object.get(input, ["scalingConfig", "maximumConcurrency"], 0)
+	max := config("deny_lambda_unbounded_concurrency", "maxQueueConcurrency", 1000)
+	cap > max
+	msg := sprintf("%s: scalingConfig.maximumConcurrency %d exceeds the maximum %d", [named(input), cap, max])
+}
+
+deny_lambda_unbounded_concurrency contains msg if {
 	input.__type == function_type
-	object.get(input, "reservedConcurrentExecutions", -1) < 1
-	msg := sprintf("%s has no reserved concurrency", [named(input)])
+	reserved := object.get(input, "reservedConcurrentExecutions", -1)
+	max := config("deny_lambda_unbounded_concurrency", "maxReservedConcurrency", 0)
+	reserved > max
+	msg := sprintf("%s reserves %d concurrent executions of the account's pool; at most %d allowed", [named(input), reserved, max])
+}
+
+# non_queue_source holds for event source mappings that read a stream or broker, where
+# scalingConfig does not apply.
+non_queue_source(m) if object.get(m, "selfManagedEventSource", null) != null
+
+non_queue_source(m) if {
+	arn := object.get(m, "eventSourceArn", "")
+	is_string(arn)
+	some service in [":kinesis:", ":dynamodb:", ":kafka:", ":mq:", ":docdb"]
+	contains(arn, service)
 }
 
 # METADATA

@@ -20,9 +20,28 @@ test_deny_lambda_tracing if {
 	count(deny_lambda_tracing) > 0 with input as data.fixtures.deny_lambda_tracing.fail
 }
 
-test_deny_lambda_reserved_concurrency if {
-	count(deny_lambda_reserved_concurrency) == 0 with input as data.fixtures.deny_lambda_reserved_concurrency.pass
-	count(deny_lambda_reserved_concurrency) > 0 with input as data.fixtures.deny_lambda_reserved_concurrency.fail
+test_deny_lambda_unbounded_concurrency if {
+	count(deny_lambda_unbounded_concurrency) == 0 with input as data.fixtures.deny_lambda_unbounded_concurrency.pass
+	count(deny_lambda_unbounded_concurrency) > 0 with input as data.fixtures.deny_lambda_unbounded_concurrency.fail
+}
+
+test_deny_lambda_unbounded_concurrency_reservations if {
+	fn := {"__type": "aws:lambda/function:Function", "__name": "acme-api-function", "name": "acme-api"}
+	count(deny_lambda_unbounded_concurrency) == 0 with input as fn
+	count(deny_lambda_unbounded_concurrency) == 0 with input as object.union(fn, {"reservedConcurrentExecutions": -1})
+	count(deny_lambda_unbounded_concurrency) > 0 with input as object.union(fn, {"reservedConcurrentExecutions": 5})
+	count(deny_lambda_unbounded_concurrency) == 0 with input as object.union(fn, {"reservedConcurrentExecutions": 5})
+		with data.config as {"deny_lambda_unbounded_concurrency": {"maxReservedConcurrency": 5}}
+}
+
+test_deny_lambda_unbounded_concurrency_sources if {
+	esm := data.fixtures.deny_lambda_unbounded_concurrency.fail
+	stream := object.union(esm, {"eventSourceArn": "arn:aws:kinesis:eu-west-1:123456789012:stream/clicks"})
+	count(deny_lambda_unbounded_concurrency) == 0 with input as stream
+	over := object.union(esm, {"scalingConfig": {"maximumConcurrency": 1001}})
+	count(deny_lambda_unbounded_concurrency) > 0 with input as over
+	one := object.union(esm, {"scalingConfig": {"maximumConcurrency": 1}})
+	count(deny_lambda_unbounded_concurrency) > 0 with input as one
 }
 
 test_deny_lambda_timeout if {

@@ -491,8 +491,21 @@ func TestStackAlerts(t *testing.T) {
 				t.Errorf("alarm %s notifies %v, want the alert topic", a.Name, a.Inputs["alarmActions"])
 			}
 			if n, _ := a.Inputs["name"].(string); !strings.HasPrefix(n, p+"-") {
-				t.Errorf("alarm %q does not start with %s- (the topic policy admits only those)", n, p)
+				t.Errorf("alarm %q does not start with %s-", n, p)
 			}
+		}
+		// The topic admits exactly this stack's alarms, by ARN: a prefix would also admit the
+		// alarms of customer "<customer>-<environment>" in the same account.
+		var want []string
+		for _, a := range alarms {
+			want = append(want, a.Outputs["arn"].(string))
+		}
+		policy := must(t, d, "aws:sns/topicPolicy:TopicPolicy", p+"-alerts-alarms-policy")
+		got := sid(t, policyOf(t, policy.Inputs["policy"]), "CloudWatchAlarmsPublish").cond("ArnEquals", "aws:SourceArn")
+		slices.Sort(want)
+		slices.Sort(got)
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("alarm topic admits\n%v\nwant exactly the stack's alarms\n%v", got, want)
 		}
 		dash := must(t, d, "aws:cloudwatch/dashboard:Dashboard", p+"-dashboard")
 		for _, fn := range manifest.All() {
@@ -879,4 +892,207 @@ func TestPlatformResources(t *testing.T) {
 			t.Errorf("function %s not deployed", fn.Name)
 		}
 	}
+}
+
+// TestStackConcurrency: queue consumers are capped by their event source mappings, which take
+// nothing from the account's pool, and no function reserves concurrency unless the stack sets
+// ottkit:reservedConcurrency, so a stack deploys on an account with a new-account quota.
+func TestStackConcurrency(t *testing.T) {
+	eachStack(t, func(t *testing.T, d *deployed) {
+		mappings := d.res.OfType("aws:lambda/eventSourceMapping:EventSourceMapping")
+		if len(mappings) != 3 {
+			t.Errorf("%d event source mappings, want the three queue triggers", len(mappings))
+		}
+		for _, m := range mappings {
+			if got := at(m.Inputs, "scalingConfig", "maximumConcurrency"); got != float64(d.spec.QueueConcurrency) {
+				t.Errorf("%s maximum concurrency = %v, want ottkit:queueConcurrency %d", m.Name, got, d.spec.QueueConcurrency)
+			}
+		}
+		for _, f := range d.res.OfType("aws:lambda/function:Function") {
+			got, set := f.Inputs["reservedConcurrentExecutions"]
+			switch {
+			case d.spec.ReservedConcurrency == 0 && set && got != nil:
+				t.Errorf("%s reserves %v executions without ottkit:reservedConcurrency", f.Name, got)
+			case d.spec.ReservedConcurrency > 0 && got != float64(d.spec.ReservedConcurrency):
+				t.Errorf("%s reserves %v, want ottkit:reservedConcurrency %d", f.Name, got, d.spec.ReservedConcurrency)
+			}
+		}
+	})
+}
+
+// TestStackCDNLoggingWaitsForACLs: standard logging fails on a bucket whose ACLs are not yet
+// enabled, so the distribution must depend on the logs bucket's ownership controls
+// (BucketOwnerPreferred), not merely on the bucket.
+func TestStackCDNLoggingWaitsForACLs(t *testing.T) {
+	eachStack(t, func(t *testing.T, d *deployed) {
+		p := d.spec.Prefix()
+		own := must(t, d, "aws:s3/bucketOwnershipControls:BucketOwnershipControls", p+"-storage-logs-ownership")
+		if got := at(own.Inputs, "rule", "objectOwnership"); got != "BucketOwnerPreferred" {
+			t.Errorf("logs bucket object ownership %v, want BucketOwnerPreferred (standard logging writes with ACLs)", got)
+		}
+		cdn := must(t, d, "aws:cloudfront/distribution:Distribution", p+"-delivery-cdn")
+		if !slices.Contains(cdn.DependsOn, own.URN) {
+			t.Errorf("distribution depends on %v, want it to include %s", cdn.DependsOn, own.URN)
+		}
+	})
+}
+
+// TestStackSecretRecovery: a stack that destroys its data deletes the signing secret without a
+// recovery window (so it can be brought up again under the same name); one that keeps its data
+// keeps the secret recoverable.
+func TestStackSecretRecovery(t *testing.T) {
+	eachStack(t, func(t *testing.T, d *deployed) {
+		s := must(t, d, "aws:secretsmanager/secret:Secret", d.spec.Prefix()+"-delivery-signing-secret")
+		want := 0.0
+		if d.spec.RetainData {
+			want = 30
+		}
+		if got := s.Inputs["recoveryWindowInDays"]; got != want {
+			t.Errorf("recovery window %v days, want %v (ottkit:retainData %v)", got, want, d.spec.RetainData)
+		}
+	})
+}
+
+// TestStackProvidersInheritSettings: the explicit providers (the customer account's and the
+// us-east-1 one the CDN's web ACL needs) carry the stack's aws:* settings, not only a region:
+// a profile, default tags, retries and credentials reach every provider the program adds.
+func TestStackProvidersInheritSettings(t *testing.T) {
+	settings := map[string]string{
+		"aws:profile":     "deployer",
+		"aws:defaultTags": `{"tags":{"cost-centre":"video"}}`,
+		"aws:maxRetries":  "7",
+		"aws:ignoreTags":  `{"keyPrefixes":["kubernetes.io/"]}`,
+		"aws:accessKey":   "AKIAEXAMPLE",
+	}
+	for _, stack := range []string{"acme-prod", "dev-aws"} {
+		t.Run(stack, func(t *testing.T) {
+			cfg, err := platform.ReadStackConfig(root, stack)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for k, v := range settings {
+				cfg[k] = v
+			}
+			// dev-aws has neither a role nor WAF: turn WAF on so Delivery makes its own us-east-1 provider.
+			cfg["ottkit:waf"] = "true"
+			res, err := offline.Run(platform.Program, offline.Options{Project: "ottkit", Stack: stack, Config: cfg,
+				SecretKeys: []string{"aws:accessKey"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			providers := res.OfType("pulumi:providers:aws")
+			if len(providers) == 0 {
+				t.Fatal("no explicit provider")
+			}
+			var east bool
+			for _, p := range providers {
+				east = east || p.Inputs["region"] == "us-east-1"
+				for _, c := range []struct {
+					what      string
+					got, want any
+				}{
+					{"profile", p.Inputs["profile"], "deployer"},
+					{"default tags", at(p.Inputs, "defaultTags", "tags", "cost-centre"), "video"},
+					{"max retries", p.Inputs["maxRetries"], 7.0},
+					{"ignored tag prefixes", at(p.Inputs, "ignoreTags", "keyPrefixes"), []any{"kubernetes.io/"}},
+					{"access key", p.Inputs["accessKey"], "AKIAEXAMPLE"},
+				} {
+					if !reflect.DeepEqual(c.got, c.want) {
+						t.Errorf("provider %s: %s = %#v, want %#v (the stack's aws: setting)", p.Name, c.what, c.got, c.want)
+					}
+				}
+			}
+			if !east {
+				t.Errorf("no us-east-1 provider among %d", len(providers))
+			}
+		})
+	}
+}
+
+// TestStackProviderConflicts: settings an assumed-role provider cannot honour are refused
+// before anything is registered, naming the keys.
+func TestStackProviderConflicts(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		set  map[string]string
+		want string
+	}{
+		{"two roles", map[string]string{"aws:assumeRole": `{"roleArn":"arn:aws:iam::111111111111:role/hub"}`},
+			"ottkit:assumeRoleArn: the stack also sets aws:assumeRole"},
+		{"account not allowed", map[string]string{"aws:allowedAccountIds": `["111111111111"]`},
+			"is not in aws:allowedAccountIds"},
+		{"undecodable setting", map[string]string{"aws:maxRetries": "many"}, "aws:maxRetries: \"many\" is not a valid"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := platform.ReadStackConfig(root, "acme-prod")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for k, v := range tt.set {
+				cfg[k] = v
+			}
+			res, err := offline.Run(platform.Program, offline.Options{Project: "ottkit", Stack: "acme-prod", Config: cfg})
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error = %v, want it to contain %q", err, tt.want)
+			}
+			if res != nil && len(res.Resources) > 1 {
+				t.Errorf("registered %d resources before refusing", len(res.Resources))
+			}
+		})
+	}
+}
+
+// TestStackPoliciesNameExactResources: the key policy and the alarm topic policy name this
+// stack's resources exactly. No condition holds a name wildcard, which would also match
+// another stack whose prefix begins or ends the same way (acme-prod-* matches the stack of
+// customer acme-prod, environment eu; *acme-prod-* matches bigacme-prod). The one wildcard
+// left is "any distribution of the account" for CloudFront, bounded by the delivery bucket's
+// encryption context and the bucket policy, which names the distribution.
+func TestStackPoliciesNameExactResources(t *testing.T) {
+	eachStack(t, func(t *testing.T, d *deployed) {
+		p := d.spec.Prefix()
+		docs := map[string]any{
+			"key policy":         must(t, d, "aws:kms/key:Key", p+"-key-cmk").Inputs["policy"],
+			"alarm topic policy": must(t, d, "aws:sns/topicPolicy:TopicPolicy", p+"-alerts-alarms-policy").Inputs["policy"],
+		}
+		for what, doc := range docs {
+			for _, st := range policyOf(t, doc) {
+				for test, vars := range st.Condition {
+					for variable := range vars {
+						for _, v := range st.cond(test, variable) {
+							if strings.Contains(v, "*") && !(st.Sid == "CloudFrontReadsDelivery" && strings.HasSuffix(v, ":distribution/*")) {
+								t.Errorf("%s statement %s: %s %s %q is a wildcard", what, st.Sid, test, variable, v)
+							}
+						}
+					}
+				}
+			}
+		}
+		key := policyOf(t, docs["key policy"])
+		logs := sid(t, key, "LogsEncryptLogGroups").cond("ArnEquals", "kms:EncryptionContext:aws:logs:arn")
+		for _, g := range d.res.OfType("aws:cloudwatch/logGroup:LogGroup") {
+			arn := strings.TrimSuffix(g.Outputs["arn"].(string), ":*")
+			if !slices.Contains(logs, arn) {
+				t.Errorf("key policy does not admit log group %s (%v)", arn, logs)
+			}
+		}
+		if n := len(d.res.OfType("aws:cloudwatch/logGroup:LogGroup")); len(logs) != n {
+			t.Errorf("key policy admits %d log groups, the stack has %d", len(logs), n)
+		}
+		queues := sid(t, key, "EventBridgeSendsToEncryptedQueues").cond("ArnEquals", "kms:EncryptionContext:aws:sqs:arn")
+		for _, q := range []string{p + "-ingest-queue", p + "-events-queue"} {
+			arn := must(t, d, "aws:sqs/queue:Queue", q).Outputs["arn"].(string)
+			if !slices.Contains(queues, arn) {
+				t.Errorf("key policy does not let EventBridge send to %s (%v)", arn, queues)
+			}
+		}
+		topic := must(t, d, "aws:sns/topic:Topic", p+"-alerts-alarms").Outputs["arn"].(string)
+		if got := sid(t, key, "CloudWatchAlarmsPublishEncrypted").cond("StringEquals", "kms:EncryptionContext:aws:sns:topicArn"); !reflect.DeepEqual(got, []string{topic}) {
+			t.Errorf("CloudWatch may use the key for %v, want the alarm topic %s alone", got, topic)
+		}
+		bucket := must(t, d, "aws:s3/bucketV2:BucketV2", p+"-storage-delivery").Outputs["arn"].(string)
+		if got := sid(t, key, "CloudFrontReadsDelivery").cond("StringEquals", "kms:EncryptionContext:aws:s3:arn"); !reflect.DeepEqual(got, []string{bucket}) {
+			t.Errorf("CloudFront may decrypt for %v, want the delivery bucket %s alone", got, bucket)
+		}
+	})
 }

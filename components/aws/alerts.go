@@ -18,8 +18,8 @@ const AlertsType = "ottkit:aws:Alerts"
 
 // AlertsArgs configures the stack's topics.
 type AlertsArgs struct {
-	// Prefix is the name every alarm of the stack starts with; the alarm topic accepts
-	// notifications from those alarms only. Required.
+	// Prefix is the name every resource of the stack starts with; the topics' display names
+	// carry it. Which alarms may publish is named exactly with AdmitAlarms. Required.
 	Prefix string
 	// KeyArn encrypts both topics. Required.
 	KeyArn pulumi.StringInput
@@ -44,6 +44,27 @@ type Alerts struct {
 	TopicArn        pulumi.StringOutput `pulumi:"topicArn"`
 	NotifyTopicArn  pulumi.StringOutput `pulumi:"notifyTopicArn"`
 	NotifyTopicName pulumi.StringOutput `pulumi:"notifyTopicName"`
+
+	name, account string
+	admitted      bool
+}
+
+// AdmitAlarms writes the alarm topic's policy: TLS only, and publishing by exactly these
+// CloudWatch alarms of the account. Until it is called the topic accepts no alarm; call it
+// once, after creating every alarm that notifies the topic. Naming the alarms, rather than a
+// name prefix, keeps out another stack's alarms whose names merely start the same way.
+func (al *Alerts) AdmitAlarms(ctx *pulumi.Context, alarmArns pulumi.StringArrayInput) error {
+	if al.admitted {
+		return fmt.Errorf("alerts %s: AdmitAlarms called twice; pass every alarm at once", al.name)
+	}
+	al.admitted = true
+	_, err := sns.NewTopicPolicy(ctx, al.name+"-alarms-policy", &sns.TopicPolicyArgs{
+		Arn: al.Topic.Arn,
+		Policy: pulumi.All(al.Topic.Arn, alarmArns).ApplyT(func(v []any) (string, error) {
+			return AlarmTopicPolicy(v[0].(string), al.account, v[1].([]string)).JSON()
+		}).(pulumi.StringOutput),
+	}, pulumi.Parent(al))
+	return err
 }
 
 // NewAlerts creates the topics, their policies and the optional e-mail subscription.
@@ -77,7 +98,7 @@ func NewAlerts(ctx *pulumi.Context, name string, args *AlertsArgs, opts ...pulum
 	}
 	parent := pulumi.Parent(al)
 	al.Topic, err = sns.NewTopic(ctx, name+"-alarms", &sns.TopicArgs{
-		Name:           pulumi.String(name + "-alarms"),
+		Name:           pulumi.String(AlarmTopicName(name)),
 		DisplayName:    pulumi.Sprintf("ottkit %s alarms", args.Prefix),
 		KmsMasterKeyId: args.KeyArn,
 		Tags:           args.Tags,
@@ -94,15 +115,7 @@ func NewAlerts(ctx *pulumi.Context, name string, args *AlertsArgs, opts ...pulum
 	if err != nil {
 		return nil, err
 	}
-	alarmPattern := acct.arn("cloudwatch", "alarm:"+args.Prefix+"-*")
-	if _, err := sns.NewTopicPolicy(ctx, name+"-alarms-policy", &sns.TopicPolicyArgs{
-		Arn: al.Topic.Arn,
-		Policy: al.Topic.Arn.ApplyT(func(arn string) (string, error) {
-			return AlarmTopicPolicy(arn, acct.ID, alarmPattern).JSON()
-		}).(pulumi.StringOutput),
-	}, parent); err != nil {
-		return nil, err
-	}
+	al.name, al.account = name, acct.ID
 	if _, err := sns.NewTopicPolicy(ctx, name+"-notify-policy", &sns.TopicPolicyArgs{
 		Arn: al.NotifyTopic.Arn,
 		Policy: al.NotifyTopic.Arn.ApplyT(func(arn string) (string, error) {
@@ -127,10 +140,9 @@ func NewAlerts(ctx *pulumi.Context, name string, args *AlertsArgs, opts ...pulum
 	})
 }
 
-// AlarmTopicPolicy lets CloudWatch alarms of this account whose ARN matches alarmPattern
-// publish to the topic, over TLS only. Principals of the account publish through their IAM
-// policies.
-func AlarmTopicPolicy(topicArn, accountID, alarmPattern string) iampolicy.Document {
+// AlarmTopicPolicy lets exactly the CloudWatch alarms alarmArns of this account publish to
+// the topic, over TLS only. Principals of the account publish through their IAM policies.
+func AlarmTopicPolicy(topicArn, accountID string, alarmArns []string) iampolicy.Document {
 	return iampolicy.Document{Statements: []iampolicy.Statement{
 		topicTLSStatement(topicArn),
 		{
@@ -139,7 +151,7 @@ func AlarmTopicPolicy(topicArn, accountID, alarmPattern string) iampolicy.Docume
 			Actions:    []string{"sns:Publish"}, Resources: []string{topicArn},
 			Conditions: []iampolicy.Condition{
 				{Test: "StringEquals", Variable: "aws:SourceAccount", Values: []string{accountID}},
-				{Test: "ArnLike", Variable: "aws:SourceArn", Values: []string{alarmPattern}},
+				{Test: "ArnEquals", Variable: "aws:SourceArn", Values: alarmArns},
 			},
 		},
 	}}

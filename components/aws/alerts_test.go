@@ -9,6 +9,29 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
+// Two alarms of the stack; the topic admits exactly these.
+const (
+	alarmA = "arn:aws:cloudwatch:us-east-1:123456789012:alarm:acme-prod-fn-api-errors"
+	alarmB = "arn:aws:cloudwatch:us-east-1:123456789012:alarm:acme-prod-ingest-age"
+)
+
+// TestAlertsAdmitsAlarmsOnce: a second AdmitAlarms would write a second policy for one topic.
+func TestAlertsAdmitsAlarmsOnce(t *testing.T) {
+	err, _ := platRunFailing(t, func(ctx *pulumi.Context) error {
+		al, err := NewAlerts(ctx, "acme-prod-alerts", &AlertsArgs{Prefix: "acme-prod", KeyArn: pulumi.String(platKeyArn)})
+		if err != nil {
+			return err
+		}
+		if err := al.AdmitAlarms(ctx, pulumi.StringArray{pulumi.String(alarmA)}); err != nil {
+			return err
+		}
+		return al.AdmitAlarms(ctx, pulumi.StringArray{pulumi.String(alarmB)})
+	})
+	if err == nil || !strings.Contains(err.Error(), "AdmitAlarms called twice") {
+		t.Errorf("error %v, want AdmitAlarms called twice", err)
+	}
+}
+
 func TestAlerts(t *testing.T) {
 	tests := []struct {
 		name  string
@@ -17,8 +40,11 @@ func TestAlerts(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			res := platRun(t, func(ctx *pulumi.Context) error {
-				_, err := NewAlerts(ctx, "acme-prod-alerts", &AlertsArgs{Prefix: "acme-prod", KeyArn: pulumi.String(platKeyArn), Email: tt.email})
-				return err
+				al, err := NewAlerts(ctx, "acme-prod-alerts", &AlertsArgs{Prefix: "acme-prod", KeyArn: pulumi.String(platKeyArn), Email: tt.email})
+				if err != nil {
+					return err
+				}
+				return al.AdmitAlarms(ctx, pulumi.StringArray{pulumi.String(alarmA), pulumi.String(alarmB)})
 			})
 			want := []string{
 				"aws:sns/topic:Topic acme-prod-alerts-alarms",
@@ -40,7 +66,7 @@ func TestAlerts(t *testing.T) {
 			pub := platSid(t, stmts, "CloudWatchAlarmsPublish")
 			if !reflect.DeepEqual(pub.Principal, map[string]any{"Service": []any{"cloudwatch.amazonaws.com"}}) ||
 				!reflect.DeepEqual(pub.Action, []string{"sns:Publish"}) ||
-				!reflect.DeepEqual(pub.Condition["ArnLike"]["aws:SourceArn"], []string{"arn:aws:cloudwatch:us-east-1:123456789012:alarm:acme-prod-*"}) ||
+				!reflect.DeepEqual(pub.Condition["ArnEquals"]["aws:SourceArn"], []string{alarmA, alarmB}) ||
 				!reflect.DeepEqual(pub.Condition["StringEquals"]["aws:SourceAccount"], []string{"123456789012"}) {
 				t.Errorf("alarm publish statement %+v", pub)
 			}

@@ -134,7 +134,7 @@ func NewAPI(ctx *pulumi.Context, name string, args *APIArgs, opts ...pulumi.Reso
 	}
 
 	logs, err := cloudwatch.NewLogGroup(ctx, name+"-logs", &cloudwatch.LogGroupArgs{
-		Name:            pulumi.String("/aws/apigateway/" + name + "-access"),
+		Name:            pulumi.String(APIAccessLogGroupName(name)),
 		RetentionInDays: intInputOr(args.LogRetentionDays, DefaultLogRetentionDays),
 		KmsKeyId:        args.KeyArn,
 		Tags:            args.Tags,

@@ -52,7 +52,9 @@ type DeliveryArgs struct {
 	BucketName               pulumi.StringInput
 	BucketArn                pulumi.StringInput
 	BucketRegionalDomainName pulumi.StringInput
-	// LogsBucketName receives the standard access logs under cdn/. Required.
+	// LogsBucketName receives the standard access logs under cdn/. Standard logging needs
+	// the bucket's ACLs enabled before the distribution is created, so pass an output that
+	// resolves only then (MediaStorage.CDNLogsName). Required.
 	LogsBucketName pulumi.StringInput
 	// KeyArn is the stack key: it encrypts the signing secret, and the bucket policy refuses
 	// objects written under any other key. Required.
@@ -83,10 +85,16 @@ type DeliveryArgs struct {
 	// credentials (the signed cookies). Plain so they are checked before anything is
 	// created. Empty allows any origin without credentials.
 	CORSOrigins []string
+	// DestroyData deletes the signing secret at once on `pulumi destroy` (no recovery
+	// window), so a destroyed stack can be brought up again under the same names. By default
+	// Secrets Manager keeps a deleted secret recoverable for 30 days, and its name cannot be
+	// reused until then.
+	DestroyData bool
 	// USEast1 is an AWS provider for us-east-1, where CloudFront's certificates and web ACLs
-	// live. nil creates one (name-us-east-1) when a certificate or web ACL needs it; pass one
-	// when the program uses an explicit provider (an assumed role), so the same credentials
-	// apply.
+	// live. nil creates one (name-us-east-1) when a certificate or web ACL needs it, with the
+	// stack's aws:* settings (StackProviderArgs: profile, assumed role, allowed accounts,
+	// default tags, ...); pass one when the program deploys through an explicit provider (an
+	// assumed role), built with that provider's settings, so the same credentials apply.
 	USEast1 pulumi.ProviderResource
 	// Tags go on every taggable child.
 	Tags pulumi.StringMap
@@ -149,7 +157,11 @@ func NewDelivery(ctx *pulumi.Context, name string, args *DeliveryArgs, opts ...p
 	// us-east-1 for the certificate and the web ACL.
 	usEast1 := args.USEast1
 	if usEast1 == nil && ((args.Domain != "" && args.CertificateArn == nil) || args.WAF != nil) {
-		p, err := aws.NewProvider(ctx, name+"-us-east-1", &aws.ProviderArgs{Region: pulumi.String("us-east-1")}, parent)
+		east, err := StackProviderArgs(ctx, "us-east-1")
+		if err != nil {
+			return nil, fmt.Errorf("delivery %s: us-east-1 provider: %w", name, err)
+		}
+		p, err := aws.NewProvider(ctx, name+"-us-east-1", east, parent)
 		if err != nil {
 			return nil, err
 		}
@@ -338,7 +350,7 @@ func NewDelivery(ctx *pulumi.Context, name string, args *DeliveryArgs, opts ...p
 		Description: pulumi.String(`ottkit ` + name + `: playback cookie signing key, stored by the operator as ` +
 			`{"keyPairId": "<CloudFront public key id>", "privateKey": "<PEM>"}`),
 		KmsKeyId:             args.KeyArn,
-		RecoveryWindowInDays: pulumi.Int(30),
+		RecoveryWindowInDays: pulumi.Int(secretRecoveryDays(args.DestroyData)),
 		Tags:                 args.Tags,
 	}, parent)
 	if err != nil {
@@ -370,6 +382,17 @@ func NewDelivery(ctx *pulumi.Context, name string, args *DeliveryArgs, opts ...p
 		return nil, err
 	}
 	return d, nil
+}
+
+// SecretRecoveryDays is how long a deleted signing secret stays recoverable when the stack
+// keeps its data; a stack that destroys its data deletes the secret without recovery (0).
+const SecretRecoveryDays = 30
+
+func secretRecoveryDays(destroyData bool) int {
+	if destroyData {
+		return 0
+	}
+	return SecretRecoveryDays
 }
 
 // deliveryCertificate creates the certificate for args.Domain in us-east-1 and its DNS

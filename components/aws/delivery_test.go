@@ -421,7 +421,23 @@ func TestDeliverySecurity(t *testing.T) {
 		if s.Inputs["kmsKeyId"] != edgeKeyArn {
 			t.Errorf("secret key = %v, want %s", s.Inputs["kmsKeyId"], edgeKeyArn)
 		}
+		if got := s.Inputs["recoveryWindowInDays"]; got != float64(SecretRecoveryDays) {
+			t.Errorf("kept secret recovery window = %v, want %d days", got, SecretRecoveryDays)
+		}
 	})
+}
+
+// TestDeliverySecretWithoutRecovery: a stack that destroys its data deletes the signing secret
+// without a recovery window, so `pulumi up` after `pulumi destroy` can create it again under
+// the same name.
+func TestDeliverySecretWithoutRecovery(t *testing.T) {
+	args := edgeDeliveryArgs(t)
+	args.DestroyData = true
+	res := edgeDeploy(t, args)
+	s := edgeMust(t, res, "aws:secretsmanager/secret:Secret", "acme-dev-delivery-signing-secret")
+	if got := s.Inputs["recoveryWindowInDays"]; got != 0.0 {
+		t.Errorf("recovery window = %v, want 0 (delete at once)", got)
+	}
 }
 
 func TestDeliveryDefaults(t *testing.T) {

@@ -20,10 +20,17 @@ const GoFunctionType = "ottkit:aws:GoFunction"
 
 // Defaults of GoFunctionArgs.
 const (
-	DefaultReservedConcurrency = 5
-	DefaultLogRetentionDays    = 30
-	DefaultBatchSize           = 10
-	DefaultBatchWindowSeconds  = 1
+	DefaultMaxConcurrency     = 5
+	DefaultLogRetentionDays   = 30
+	DefaultBatchSize          = 10
+	DefaultBatchWindowSeconds = 1
+)
+
+// Bounds of an SQS event source mapping's scalingConfig.maximumConcurrency, as Lambda
+// enforces them.
+const (
+	MinMaxConcurrency = 2
+	MaxMaxConcurrency = 1000
 )
 
 // ResourceRef is the concrete form of one manifest.Resource. Only the attributes a function's
@@ -52,13 +59,20 @@ type GoFunctionArgs struct {
 	KeyArn pulumi.StringInput
 	// AlarmActions receive the Errors and Throttles alarms (the alerts topic). Required.
 	AlarmActions pulumi.StringArrayInput
-	// ReservedConcurrency caps the function's concurrency and, for a queue-triggered
-	// function, the event source mapping's maximum concurrency, so the mapping never invokes
-	// more copies than are reserved (which would throttle). Default DefaultReservedConcurrency.
-	// Lambda refuses a reservation that leaves fewer than 100 of the account's concurrent
-	// executions unreserved, so an account still on a small new-account quota must raise it
-	// first.
-	ReservedConcurrency pulumi.IntInput
+	// MaxConcurrency caps how many copies of a queue-triggered function the event source
+	// mapping runs at once (scalingConfig.maximumConcurrency). It bounds a burst on the queue
+	// without taking anything from the account's concurrency pool. MinMaxConcurrency to
+	// MaxMaxConcurrency; default DefaultMaxConcurrency. Only a function with a Trigger takes
+	// it. Plain so it is checked against ReservedConcurrency before anything is created.
+	MaxConcurrency int
+	// ReservedConcurrency, when above 0, reserves that many of the account's concurrent
+	// executions for the function (which also caps it). 0, the default, reserves nothing.
+	// Lambda refuses a reservation that leaves fewer than 100 of the account's executions
+	// unreserved, so a reservation fails on an account whose quota is still the small
+	// new-account one; only reserve where a function must be guaranteed capacity. A
+	// queue-triggered function's reservation must be at least its MaxConcurrency, or the
+	// mapping's extra invocations are throttled. Plain so it is validated.
+	ReservedConcurrency int
 	// LogRetentionDays is the log group's retention. Default DefaultLogRetentionDays.
 	LogRetentionDays pulumi.IntInput
 	// BatchSize is the most messages one invocation receives. Default DefaultBatchSize.
@@ -75,7 +89,8 @@ type GoFunctionArgs struct {
 
 // GoFunction is a Go Lambda function deployed from its manifest entry: a reproducible arm64
 // archive, its own role granting exactly the manifest's permissions, an encrypted log group,
-// active tracing, reserved concurrency, its queue trigger and alarms on errors and throttles.
+// active tracing, its queue trigger capped by a maximum concurrency, an optional concurrency
+// reservation, and alarms on errors and throttles.
 type GoFunction struct {
 	pulumi.ResourceState
 
@@ -83,6 +98,8 @@ type GoFunction struct {
 	Role               *iam.Role
 	LogGroup           *cloudwatch.LogGroup
 	EventSourceMapping *lambda.EventSourceMapping // nil when the function has no Trigger
+	// Alarms are the errors and throttles alarms.
+	Alarms []*cloudwatch.MetricAlarm
 
 	Arn          pulumi.StringOutput `pulumi:"arn"`
 	Name         pulumi.StringOutput `pulumi:"name"`
@@ -125,7 +142,6 @@ func NewGoFunction(ctx *pulumi.Context, name string, args *GoFunctionArgs, opts 
 		return nil, err
 	}
 	parent := pulumi.Parent(self)
-	reserved := intInputOr(args.ReservedConcurrency, DefaultReservedConcurrency)
 
 	acct, err := lookupAccount(ctx, self)
 	if err != nil {
@@ -146,7 +162,7 @@ func NewGoFunction(ctx *pulumi.Context, name string, args *GoFunctionArgs, opts 
 	}
 
 	self.LogGroup, err = cloudwatch.NewLogGroup(ctx, name+"-logs", &cloudwatch.LogGroupArgs{
-		Name:            pulumi.String("/aws/lambda/" + name),
+		Name:            pulumi.String(FunctionLogGroupName(name)),
 		RetentionInDays: intInputOr(args.LogRetentionDays, DefaultLogRetentionDays),
 		KmsKeyId:        args.KeyArn,
 		Tags:            args.Tags,
@@ -179,7 +195,7 @@ func NewGoFunction(ctx *pulumi.Context, name string, args *GoFunctionArgs, opts 
 		},
 		KmsKeyArn:                    args.KeyArn,
 		TracingConfig:                &lambda.FunctionTracingConfigArgs{Mode: pulumi.String("Active")},
-		ReservedConcurrentExecutions: reserved,
+		ReservedConcurrentExecutions: reservedConcurrency(args.ReservedConcurrency),
 		LoggingConfig: &lambda.FunctionLoggingConfigArgs{
 			LogFormat: pulumi.String("JSON"),
 			LogGroup:  self.LogGroup.Name,
@@ -191,8 +207,6 @@ func NewGoFunction(ctx *pulumi.Context, name string, args *GoFunctionArgs, opts 
 	}
 
 	if fn.Trigger != "" {
-		// The mapping's maximum concurrency must be at least 2; never above what is reserved.
-		maxConcurrency := reserved.ToIntOutput().ApplyT(func(r int) int { return max(r, 2) }).(pulumi.IntOutput)
 		self.EventSourceMapping, err = lambda.NewEventSourceMapping(ctx, name+"-trigger", &lambda.EventSourceMappingArgs{
 			EventSourceArn:                 args.Resources[fn.Trigger].Arn,
 			FunctionName:                   self.Function.Arn,
@@ -200,7 +214,7 @@ func NewGoFunction(ctx *pulumi.Context, name string, args *GoFunctionArgs, opts 
 			MaximumBatchingWindowInSeconds: intInputOr(args.BatchWindowSeconds, DefaultBatchWindowSeconds),
 			FunctionResponseTypes:          pulumi.StringArray{pulumi.String("ReportBatchItemFailures")},
 			ScalingConfig: &lambda.EventSourceMappingScalingConfigArgs{
-				MaximumConcurrency: maxConcurrency,
+				MaximumConcurrency: pulumi.Int(maxConcurrency(args)),
 			},
 			Tags: args.Tags,
 		}, parent, pulumi.DependsOn([]pulumi.Resource{policy}))
@@ -214,7 +228,7 @@ func NewGoFunction(ctx *pulumi.Context, name string, args *GoFunctionArgs, opts 
 		{"errors", "Errors", "invocations failed"},
 		{"throttles", "Throttles", "invocations were throttled"},
 	} {
-		_, err := cloudwatch.NewMetricAlarm(ctx, name+"-"+a.role, &cloudwatch.MetricAlarmArgs{
+		alarm, err := cloudwatch.NewMetricAlarm(ctx, name+"-"+a.role, &cloudwatch.MetricAlarmArgs{
 			Name:               pulumi.String(name + "-" + a.role),
 			AlarmDescription:   pulumi.String(fmt.Sprintf("ottkit %s: %s in the last 5 minutes", name, a.what)),
 			Namespace:          pulumi.String("AWS/Lambda"),
@@ -233,6 +247,7 @@ func NewGoFunction(ctx *pulumi.Context, name string, args *GoFunctionArgs, opts 
 		if err != nil {
 			return nil, err
 		}
+		self.Alarms = append(self.Alarms, alarm)
 	}
 
 	self.Arn = self.Function.Arn
@@ -282,6 +297,18 @@ func validateGoFunction(name string, args *GoFunctionArgs) error {
 	}
 	if args.KeyArn == nil {
 		bad("KeyArn is required")
+	}
+	switch mc := args.MaxConcurrency; {
+	case mc != 0 && fn.Trigger == "":
+		bad("MaxConcurrency %d: only a queue-triggered function has an event source mapping to cap", mc)
+	case mc != 0 && (mc < MinMaxConcurrency || mc > MaxMaxConcurrency):
+		bad("MaxConcurrency %d is outside %d..%d (Lambda's bounds for scalingConfig.maximumConcurrency)", mc, MinMaxConcurrency, MaxMaxConcurrency)
+	}
+	switch r := args.ReservedConcurrency; {
+	case r < 0:
+		bad("ReservedConcurrency %d is negative; 0 reserves nothing", r)
+	case r > 0 && fn.Trigger != "" && r < maxConcurrency(args):
+		bad("ReservedConcurrency %d is below the trigger's MaxConcurrency %d: the mapping's extra invocations would be throttled", r, maxConcurrency(args))
 	}
 	if args.AlarmActions == nil {
 		bad("AlarmActions is required")
@@ -554,6 +581,22 @@ func statementSid(r manifest.Resource, path string) string {
 		}
 	}
 	return b.String()
+}
+
+// maxConcurrency is the trigger's maximum concurrency: MaxConcurrency or its default.
+func maxConcurrency(args *GoFunctionArgs) int {
+	if args.MaxConcurrency == 0 {
+		return DefaultMaxConcurrency
+	}
+	return args.MaxConcurrency
+}
+
+// reservedConcurrency is the function's reservation input: none (Lambda's unreserved) for 0.
+func reservedConcurrency(n int) pulumi.IntPtrInput {
+	if n == 0 {
+		return nil
+	}
+	return pulumi.IntPtr(n)
 }
 
 // intInputOr returns v, or def when v is nil.

@@ -79,7 +79,6 @@ func TestGoFunctionRuntimeAndSecurityInputs(t *testing.T) {
 		{"memory", f["memorySize"], float64(manifest.Ingest.MemoryMB)},
 		{"X-Ray tracing", edgeGet(f, "tracingConfig", "mode"), "Active"},
 		{"environment encryption key", f["kmsKeyArn"], edgeKeyArn},
-		{"reserved concurrency", f["reservedConcurrentExecutions"], float64(DefaultReservedConcurrency)},
 		{"log format", edgeGet(f, "loggingConfig", "logFormat"), "JSON"},
 		{"log group used", edgeGet(f, "loggingConfig", "logGroup"), "/aws/lambda/" + name},
 		{"role", f["role"], "arn:aws:iam::123456789012:role/" + name + "-role"},
@@ -106,7 +105,7 @@ func TestGoFunctionRuntimeAndSecurityInputs(t *testing.T) {
 		{"partial batch failures", m["functionResponseTypes"], []any{"ReportBatchItemFailures"}},
 		{"batch size", m["batchSize"], float64(DefaultBatchSize)},
 		{"batch window", m["maximumBatchingWindowInSeconds"], float64(DefaultBatchWindowSeconds)},
-		{"maximum concurrency", edgeGet(m, "scalingConfig", "maximumConcurrency"), float64(DefaultReservedConcurrency)},
+		{"maximum concurrency", edgeGet(m, "scalingConfig", "maximumConcurrency"), float64(DefaultMaxConcurrency)},
 	}
 	for _, c := range mapping {
 		if !reflect.DeepEqual(c.got, c.want) {
@@ -145,7 +144,8 @@ func TestGoFunctionRuntimeAndSecurityInputs(t *testing.T) {
 // TestGoFunctionArgsOverrideDefaults checks the tunables reach the resources.
 func TestGoFunctionArgsOverrideDefaults(t *testing.T) {
 	args := edgeFunctionArgs(manifest.Complete)
-	args.ReservedConcurrency = pulumi.Int(1)
+	args.MaxConcurrency = 3
+	args.ReservedConcurrency = 4
 	args.BatchSize = pulumi.Int(3)
 	args.BatchWindowSeconds = pulumi.Int(7)
 	args.LogRetentionDays = pulumi.Int(90)
@@ -158,9 +158,8 @@ func TestGoFunctionArgsOverrideDefaults(t *testing.T) {
 		what      string
 		got, want any
 	}{
-		{"reserved concurrency", f["reservedConcurrentExecutions"], 1.0},
-		// The mapping's floor is 2 even when less is reserved.
-		{"maximum concurrency", edgeGet(m, "scalingConfig", "maximumConcurrency"), 2.0},
+		{"reserved concurrency", f["reservedConcurrentExecutions"], 4.0},
+		{"maximum concurrency", edgeGet(m, "scalingConfig", "maximumConcurrency"), 3.0},
 		{"batch size", m["batchSize"], 3.0},
 		{"batch window", m["maximumBatchingWindowInSeconds"], 7.0},
 		{"retention", logs["retentionInDays"], 90.0},
@@ -351,6 +350,18 @@ func TestGoFunctionValidation(t *testing.T) {
 		{"memory", "acme-dev-fn-x", func(a *GoFunctionArgs) { a.Function.MemoryMB = 64 }, "Function.MemoryMB 64"},
 		{"no key", "acme-dev-fn-x", func(a *GoFunctionArgs) { a.KeyArn = nil }, "KeyArn is required"},
 		{"no alarm actions", "acme-dev-fn-x", func(a *GoFunctionArgs) { a.AlarmActions = nil }, "AlarmActions is required"},
+		{"max concurrency below Lambda's floor", "acme-dev-fn-x", func(a *GoFunctionArgs) { a.MaxConcurrency = 1 },
+			"MaxConcurrency 1 is outside 2..1000"},
+		{"max concurrency above Lambda's ceiling", "acme-dev-fn-x", func(a *GoFunctionArgs) { a.MaxConcurrency = 1001 },
+			"MaxConcurrency 1001 is outside 2..1000"},
+		{"max concurrency without a trigger", "acme-dev-fn-x", func(a *GoFunctionArgs) {
+			a.Function.Trigger = ""
+			a.MaxConcurrency = 4
+		}, "MaxConcurrency 4: only a queue-triggered function"},
+		{"negative reservation", "acme-dev-fn-x", func(a *GoFunctionArgs) { a.ReservedConcurrency = -1 },
+			"ReservedConcurrency -1 is negative"},
+		{"reservation below the trigger's cap", "acme-dev-fn-x", func(a *GoFunctionArgs) { a.ReservedConcurrency = 1 },
+			"ReservedConcurrency 1 is below the trigger's MaxConcurrency 5"},
 		{"missing trigger", "acme-dev-fn-x", func(a *GoFunctionArgs) { delete(a.Resources, manifest.IngestQueue) },
 			`Resources["ingest-queue"].Arn is required by Function.Trigger`},
 		{"missing env resource attr", "acme-dev-fn-x", func(a *GoFunctionArgs) {

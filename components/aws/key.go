@@ -15,10 +15,14 @@ const StackKeyType = "ottkit:aws:StackKey"
 
 // StackKeyArgs configures the stack's customer managed key.
 type StackKeyArgs struct {
-	// Prefix is the name every resource of the stack starts with ("<customer>-<env>"). The
-	// key policy lets AWS services use the key only for resources named with it: alarms
-	// "<prefix>-*", queues "<prefix>-*" and log groups containing "<prefix>-". Required.
+	// Prefix is the name every resource of the stack starts with ("<customer>-<env>"); the
+	// key's alias is "alias/<prefix>". Required.
 	Prefix string
+	// Consumers name, exactly, the resources AWS services use the key for on their own
+	// behalf; the key policy admits those and no other. A name prefix would not do: customer
+	// names may hold hyphens, so "acme-prod-*" also matches the stack of customer "acme-prod",
+	// environment "eu".
+	Consumers KeyConsumers
 	// DestroyData lets `pulumi destroy` schedule the key's deletion (after 7 days). By default
 	// the key is retained: deleting it makes every object, message and item it encrypted
 	// unreadable.
@@ -37,6 +41,23 @@ type StackKey struct {
 	// Arn and KeyId identify the key.
 	Arn   pulumi.StringOutput `pulumi:"arn"`
 	KeyId pulumi.StringOutput `pulumi:"keyId"`
+}
+
+// KeyConsumers are the stack's resources that AWS services encrypt or decrypt with the
+// stack key on their own behalf. Empty fields admit nothing.
+type KeyConsumers struct {
+	// AlarmTopic is the name of the encrypted topic CloudWatch alarms publish to
+	// (AlarmTopicName of the Alerts component).
+	AlarmTopic string
+	// EventQueues are the names of the encrypted queues EventBridge sends to (a work queue's
+	// queue and dead-letter queue, QueueName and DeadLetterQueueName).
+	EventQueues []string
+	// LogGroups are the names of the encrypted log groups (FunctionLogGroupName,
+	// APIAccessLogGroupName).
+	LogGroups []string
+	// MediaStorage is the MediaStorage component whose delivery bucket (named with the default
+	// suffix, the account id) CloudFront reads through origin access control.
+	MediaStorage string
 }
 
 // keyAdminActions are what the account root may do with the key: everything IAM policies in
@@ -70,7 +91,7 @@ func NewStackKey(ctx *pulumi.Context, name string, args *StackKeyArgs, opts ...p
 	if err != nil {
 		return nil, fmt.Errorf("stack key %s: %w", name, err)
 	}
-	policy, err := KeyPolicy(acct.ID, acct.Partition, acct.Region, args.Prefix).KeyPolicyJSON()
+	policy, err := KeyPolicy(acct.ID, acct.Partition, acct.Region, args.Consumers).KeyPolicyJSON()
 	if err != nil {
 		return nil, fmt.Errorf("stack key %s: policy: %w", name, err)
 	}
@@ -107,59 +128,77 @@ func NewStackKey(ctx *pulumi.Context, name string, args *StackKeyArgs, opts ...p
 // use through IAM (the functions' roles get kms:Decrypt and kms:GenerateDataKey that way).
 // S3, DynamoDB and Secrets Manager use the key on behalf of their callers, with the callers'
 // IAM permissions, so they need no statement of their own.
-// AWS services that act on their own get only what they need, and only for the stack's
-// resources:
-//   - CloudWatch, to publish alarms to the encrypted alert topic (alarms named prefix-*);
-//   - EventBridge, to send to the encrypted queues (queues named prefix-*; EventBridge
-//     passes no aws:SourceArn to KMS, so the queue's encryption context scopes it);
-//   - CloudWatch Logs, for log groups whose name contains "prefix-";
-//   - CloudFront, to read the SSE-KMS delivery bucket through origin access control. The
-//     distribution cannot be named here without a dependency cycle (distribution -> bucket ->
-//     key); the delivery bucket policy names it, so another distribution of the account still
-//     cannot read the bucket.
-func KeyPolicy(accountID, partition, region, prefix string) iampolicy.Document {
+// AWS services that act on their own get only what they need, and only for the resources c
+// names exactly (no statement for an empty field):
+//   - CloudWatch, to publish alarms to the encrypted alarm topic: SNS passes the topic ARN as
+//     encryption context, so the statement matches that topic alone;
+//   - EventBridge, to send to the encrypted queues (EventBridge passes no aws:SourceArn to
+//     KMS, so the queue's encryption context scopes it);
+//   - CloudWatch Logs, for the stack's log groups, by their encryption context;
+//   - CloudFront, to read the SSE-KMS delivery bucket through origin access control. S3 passes
+//     the bucket ARN as encryption context (bucket keys), which scopes the statement to this
+//     stack's bucket; the distribution itself cannot be named here without a dependency
+//     cycle (distribution -> bucket -> key), and the delivery bucket policy names it.
+func KeyPolicy(accountID, partition, region string, c KeyConsumers) iampolicy.Document {
 	a := account{ID: accountID, Partition: partition, Region: region}
 	root := fmt.Sprintf("arn:%s:iam::%s:root", partition, accountID)
 	service := func(s string) []iampolicy.Principal {
 		return []iampolicy.Principal{{Type: "Service", Identifiers: []string{s}}}
 	}
 	sourceAccount := iampolicy.Condition{Test: "StringEquals", Variable: "aws:SourceAccount", Values: []string{accountID}}
-	return iampolicy.Document{Statements: []iampolicy.Statement{
-		{
-			Sid: "AccountAdministersKey", Effect: iampolicy.Allow,
-			Principals: []iampolicy.Principal{{Type: "AWS", Identifiers: []string{root}}},
-			Actions:    keyAdminActions, Resources: []string{"*"},
-		},
-		{
+	st := []iampolicy.Statement{{
+		Sid: "AccountAdministersKey", Effect: iampolicy.Allow,
+		Principals: []iampolicy.Principal{{Type: "AWS", Identifiers: []string{root}}},
+		Actions:    keyAdminActions, Resources: []string{"*"},
+	}}
+	if c.AlarmTopic != "" {
+		st = append(st, iampolicy.Statement{
 			Sid: "CloudWatchAlarmsPublishEncrypted", Effect: iampolicy.Allow,
 			Principals: service("cloudwatch.amazonaws.com"),
 			Actions:    []string{"kms:Decrypt", "kms:GenerateDataKey"}, Resources: []string{"*"},
 			Conditions: []iampolicy.Condition{sourceAccount,
-				{Test: "ArnLike", Variable: "aws:SourceArn", Values: []string{a.arn("cloudwatch", "alarm:"+prefix+"-*")}}},
-		},
-		{
+				{Test: "StringEquals", Variable: "kms:EncryptionContext:aws:sns:topicArn", Values: []string{a.arn("sns", c.AlarmTopic)}}},
+		})
+	}
+	if len(c.EventQueues) > 0 {
+		var arns []string
+		for _, q := range c.EventQueues {
+			arns = append(arns, a.arn("sqs", q))
+		}
+		st = append(st, iampolicy.Statement{
 			Sid: "EventBridgeSendsToEncryptedQueues", Effect: iampolicy.Allow,
 			Principals: service("events.amazonaws.com"),
 			Actions:    []string{"kms:Decrypt", "kms:GenerateDataKey"}, Resources: []string{"*"},
 			Conditions: []iampolicy.Condition{
-				{Test: "ArnLike", Variable: "kms:EncryptionContext:aws:sqs:arn", Values: []string{a.arn("sqs", prefix+"-*")}}},
-		},
-		{
+				{Test: "ArnEquals", Variable: "kms:EncryptionContext:aws:sqs:arn", Values: arns}},
+		})
+	}
+	if len(c.LogGroups) > 0 {
+		var arns []string
+		for _, g := range c.LogGroups {
+			arns = append(arns, a.arn("logs", "log-group:"+g))
+		}
+		st = append(st, iampolicy.Statement{
 			Sid: "LogsEncryptLogGroups", Effect: iampolicy.Allow,
 			Principals: service(fmt.Sprintf("logs.%s.amazonaws.com", region)),
 			Actions: []string{"kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey",
 				"kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom", "kms:ReEncryptTo"},
 			Resources: []string{"*"},
 			Conditions: []iampolicy.Condition{
-				{Test: "ArnLike", Variable: "kms:EncryptionContext:aws:logs:arn", Values: []string{a.arn("logs", "log-group:*"+prefix+"-*")}}},
-		},
-		{
+				{Test: "ArnEquals", Variable: "kms:EncryptionContext:aws:logs:arn", Values: arns}},
+		})
+	}
+	if c.MediaStorage != "" {
+		st = append(st, iampolicy.Statement{
 			Sid: "CloudFrontReadsDelivery", Effect: iampolicy.Allow,
 			Principals: service("cloudfront.amazonaws.com"),
 			Actions:    []string{"kms:Decrypt"}, Resources: []string{"*"},
 			Conditions: []iampolicy.Condition{sourceAccount,
 				{Test: "ArnLike", Variable: "aws:SourceArn", Values: []string{
-					fmt.Sprintf("arn:%s:cloudfront::%s:distribution/*", partition, accountID)}}},
-		},
-	}}
+					fmt.Sprintf("arn:%s:cloudfront::%s:distribution/*", partition, accountID)}},
+				{Test: "StringEquals", Variable: "kms:EncryptionContext:aws:s3:arn", Values: []string{
+					fmt.Sprintf("arn:%s:s3:::%s", partition, BucketName(c.MediaStorage, "delivery", accountID))}}},
+		})
+	}
+	return iampolicy.Document{Statements: st}
 }

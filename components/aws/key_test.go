@@ -18,6 +18,12 @@ func TestStackKey(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			res := platRun(t, func(ctx *pulumi.Context) error {
 				_, err := NewStackKey(ctx, "acme-prod-key", &StackKeyArgs{Prefix: "acme-prod", DestroyData: tt.destroyData,
+					Consumers: KeyConsumers{
+						AlarmTopic:   "acme-prod-alerts-alarms",
+						EventQueues:  []string{"acme-prod-ingest-queue", "acme-prod-ingest-dlq"},
+						LogGroups:    []string{"/aws/lambda/acme-prod-fn-api"},
+						MediaStorage: "acme-prod-storage",
+					},
 					Tags: pulumi.StringMap{"ottkit:customer": pulumi.String("acme")}})
 				return err
 			})
@@ -67,22 +73,32 @@ func checkKeyPolicy(t *testing.T, stmts []policyStatement) {
 			t.Errorf("service statement %s has no condition", s.Sid)
 		}
 	}
+	// Every service statement names this stack's resources exactly: a prefix such as
+	// acme-prod-* would match the stack of customer acme-prod, environment eu, too.
 	want := map[string]struct {
-		service, test, variable, value string
+		service, test, variable string
+		values                  []string
 	}{
-		"CloudWatchAlarmsPublishEncrypted":  {"cloudwatch.amazonaws.com", "ArnLike", "aws:SourceArn", "arn:aws:cloudwatch:us-east-1:123456789012:alarm:acme-prod-*"},
-		"EventBridgeSendsToEncryptedQueues": {"events.amazonaws.com", "ArnLike", "kms:EncryptionContext:aws:sqs:arn", "arn:aws:sqs:us-east-1:123456789012:acme-prod-*"},
-		"LogsEncryptLogGroups":              {"logs.us-east-1.amazonaws.com", "ArnLike", "kms:EncryptionContext:aws:logs:arn", "arn:aws:logs:us-east-1:123456789012:log-group:*acme-prod-*"},
-		"CloudFrontReadsDelivery":           {"cloudfront.amazonaws.com", "ArnLike", "aws:SourceArn", "arn:aws:cloudfront::123456789012:distribution/*"},
+		"CloudWatchAlarmsPublishEncrypted": {"cloudwatch.amazonaws.com", "StringEquals", "kms:EncryptionContext:aws:sns:topicArn",
+			[]string{"arn:aws:sns:us-east-1:123456789012:acme-prod-alerts-alarms"}},
+		"EventBridgeSendsToEncryptedQueues": {"events.amazonaws.com", "ArnEquals", "kms:EncryptionContext:aws:sqs:arn",
+			[]string{"arn:aws:sqs:us-east-1:123456789012:acme-prod-ingest-dlq", "arn:aws:sqs:us-east-1:123456789012:acme-prod-ingest-queue"}}, // sorted
+		"LogsEncryptLogGroups": {"logs.us-east-1.amazonaws.com", "ArnEquals", "kms:EncryptionContext:aws:logs:arn",
+			[]string{"arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/acme-prod-fn-api"}},
+		"CloudFrontReadsDelivery": {"cloudfront.amazonaws.com", "StringEquals", "kms:EncryptionContext:aws:s3:arn",
+			[]string{"arn:aws:s3:::acme-prod-storage-delivery-123456789012"}},
 	}
 	for sid, w := range want {
 		s := platSid(t, stmts, sid)
 		if !reflect.DeepEqual(s.Principal, map[string]any{"Service": []any{w.service}}) {
 			t.Errorf("%s principal %v, want %s", sid, s.Principal, w.service)
 		}
-		if got := s.Condition[w.test][w.variable]; !reflect.DeepEqual(got, []string{w.value}) {
-			t.Errorf("%s condition %s %s = %v, want %s", sid, w.test, w.variable, got, w.value)
+		if got := s.Condition[w.test][w.variable]; !reflect.DeepEqual(got, w.values) {
+			t.Errorf("%s condition %s %s = %v, want %v", sid, w.test, w.variable, got, w.values)
 		}
+	}
+	if got := platSid(t, stmts, "CloudFrontReadsDelivery").Condition["ArnLike"]["aws:SourceArn"]; !reflect.DeepEqual(got, []string{"arn:aws:cloudfront::123456789012:distribution/*"}) {
+		t.Errorf("CloudFront source %v, want this account's distributions", got)
 	}
 	if got := platSid(t, stmts, "CloudFrontReadsDelivery").Action; !reflect.DeepEqual(got, []string{"kms:Decrypt"}) {
 		t.Errorf("CloudFront may %v, want kms:Decrypt only", got)
@@ -108,5 +124,13 @@ func TestStackKeyValidation(t *testing.T) {
 				t.Errorf("error %v after %d registrations, want %q before any", err, n, tt.want)
 			}
 		})
+	}
+}
+
+// TestKeyPolicyWithoutConsumers: a key no AWS service uses on its own grants services nothing.
+func TestKeyPolicyWithoutConsumers(t *testing.T) {
+	doc := KeyPolicy("123456789012", "aws", "eu-west-1", KeyConsumers{})
+	if len(doc.Statements) != 1 || doc.Statements[0].Sid != "AccountAdministersKey" {
+		t.Errorf("statements %+v, want only the account's", doc.Statements)
 	}
 }

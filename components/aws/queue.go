@@ -66,6 +66,8 @@ type WorkQueue struct {
 	Rule *cloudwatch.EventRule
 	// DeadLetterAlarm and AgeAlarm watch the queues.
 	DeadLetterAlarm, AgeAlarm *cloudwatch.MetricAlarm
+	// Alarms are every alarm of the queue.
+	Alarms []*cloudwatch.MetricAlarm
 
 	Url            pulumi.StringOutput `pulumi:"url"`
 	Arn            pulumi.StringOutput `pulumi:"arn"`
@@ -132,7 +134,7 @@ func NewWorkQueue(ctx *pulumi.Context, name string, args *WorkQueueArgs, opts ..
 	parent := pulumi.Parent(q)
 	var err error
 	q.DeadLetterQueue, err = sqs.NewQueue(ctx, name+"-dlq", &sqs.QueueArgs{
-		Name:                         pulumi.String(name + "-dlq"),
+		Name:                         pulumi.String(DeadLetterQueueName(name)),
 		KmsMasterKeyId:               a.KeyArn,
 		KmsDataKeyReusePeriodSeconds: pulumi.Int(300),
 		MessageRetentionSeconds:      pulumi.Int(dlqRetentionSeconds),
@@ -146,7 +148,7 @@ func NewWorkQueue(ctx *pulumi.Context, name string, args *WorkQueueArgs, opts ..
 		return string(b), err
 	}).(pulumi.StringOutput)
 	q.Queue, err = sqs.NewQueue(ctx, name+"-queue", &sqs.QueueArgs{
-		Name:                         pulumi.String(name + "-queue"),
+		Name:                         pulumi.String(QueueName(name)),
 		KmsMasterKeyId:               a.KeyArn,
 		KmsDataKeyReusePeriodSeconds: pulumi.Int(300),
 		VisibilityTimeoutSeconds:     pulumi.Int(a.VisibilityTimeoutSeconds),
@@ -252,6 +254,7 @@ func NewWorkQueue(ctx *pulumi.Context, name string, args *WorkQueueArgs, opts ..
 		return nil, err
 	}
 
+	q.Alarms = append(q.Alarms, q.DeadLetterAlarm, q.AgeAlarm)
 	q.Url, q.Arn, q.Name = q.Queue.Url, q.Queue.Arn, q.Queue.Name
 	q.DeadLetterUrl, q.DeadLetterArn, q.DeadLetterName = q.DeadLetterQueue.Url, q.DeadLetterQueue.Arn, q.DeadLetterQueue.Name
 	return q, ctx.RegisterResourceOutputs(q, pulumi.Map{

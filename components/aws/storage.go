@@ -80,6 +80,11 @@ type MediaStorage struct {
 	LogsArn      pulumi.StringOutput `pulumi:"logsArn"`
 	// DeliveryRegionalDomainName is the CDN origin's domain.
 	DeliveryRegionalDomainName pulumi.StringOutput `pulumi:"deliveryRegionalDomainName"`
+	// CDNLogsName is the logs bucket's name, resolved only once its object ownership accepts
+	// ACLs (BucketOwnerPreferred). CloudFront standard logging refuses a bucket without ACL
+	// access ("does not enable ACL access"), so a distribution that logs here must take its
+	// bucket name from this output (DeliveryArgs.LogsBucketName), which makes it wait.
+	CDNLogsName pulumi.StringOutput `pulumi:"cdnLogsName"`
 }
 
 func (a *MediaStorageArgs) withDefaults() MediaStorageArgs {
@@ -113,6 +118,18 @@ func (a *MediaStorageArgs) validate(name string) error {
 	}
 	if a.BucketSuffix != "" && !nameRe.MatchString(a.BucketSuffix) {
 		errs = append(errs, fmt.Errorf("media storage: BucketSuffix %q must be lowercase letters, digits and hyphens", a.BucketSuffix))
+	} else {
+		// The account id stands in for the default suffix: digits, so only the name can clash.
+		sfx := a.BucketSuffix
+		if sfx == "" {
+			sfx = "000000000000"
+		}
+		for _, role := range bucketRoles {
+			if err := CheckBucketName(BucketName(name, role, sfx)); err != nil {
+				errs = append(errs, fmt.Errorf("media storage %s: %w", name, err))
+				break
+			}
+		}
 	}
 	for _, f := range []struct {
 		field string
@@ -184,9 +201,12 @@ func NewMediaStorage(ctx *pulumi.Context, name string, args *MediaStorageArgs, o
 	return m, ctx.RegisterResourceOutputs(m, pulumi.Map{
 		"ingestName": m.IngestName, "mastersName": m.MastersName, "deliveryName": m.DeliveryName, "logsName": m.LogsName,
 		"ingestArn": m.IngestArn, "mastersArn": m.MastersArn, "deliveryArn": m.DeliveryArn, "logsArn": m.LogsArn,
-		"deliveryRegionalDomainName": m.DeliveryRegionalDomainName,
+		"deliveryRegionalDomainName": m.DeliveryRegionalDomainName, "cdnLogsName": m.CDNLogsName,
 	})
 }
+
+// bucketRoles are the four buckets, named "<name>-<role>-<suffix>".
+var bucketRoles = []string{"logs", "ingest", "masters", "delivery"}
 
 type bucketMaker struct {
 	ctx     *pulumi.Context
@@ -207,7 +227,7 @@ func (b *bucketMaker) bucket(role string, retain bool) (*s3.BucketV2, error) {
 		opts = append(opts, pulumi.RetainOnDelete(true))
 	}
 	return s3.NewBucketV2(b.ctx, b.name+"-"+role, &s3.BucketV2Args{
-		Bucket: pulumi.String(fmt.Sprintf("%s-%s-%s", b.name, role, b.suffix)),
+		Bucket: pulumi.String(BucketName(b.name, role, b.suffix)),
 		// Only transient uploads may be deleted with their contents unless the stack opts in.
 		ForceDestroy: pulumi.Bool(role == "ingest" || b.args.DestroyData),
 		Tags:         b.args.Tags,
@@ -284,11 +304,15 @@ func (b *bucketMaker) configure(m *MediaStorage) error {
 		if err != nil {
 			return err
 		}
-		if _, err := s3.NewBucketOwnershipControls(b.ctx, n+"-ownership", &s3.BucketOwnershipControlsArgs{
+		ownership, err := s3.NewBucketOwnershipControls(b.ctx, n+"-ownership", &s3.BucketOwnershipControlsArgs{
 			Bucket: c.bucket.ID(),
 			Rule:   &s3.BucketOwnershipControlsRuleArgs{ObjectOwnership: pulumi.String(c.ownership)},
-		}, b.opts()...); err != nil {
+		}, b.opts()...)
+		if err != nil {
 			return err
+		}
+		if c.role == "logs" {
+			m.CDNLogsName = ownership.Bucket
 		}
 		// Server access logs can only be delivered to a target bucket whose default
 		// encryption is SSE-S3 (AES256), so the logs bucket uses it; the others use the key.

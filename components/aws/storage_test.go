@@ -259,6 +259,8 @@ func TestMediaStorageValidation(t *testing.T) {
 		{"name too long", strings.Repeat("a", 42), &MediaStorageArgs{KeyArn: pulumi.String(platKeyArn)}, "at most 41"},
 		{"name charset", "Acme_Storage", &MediaStorageArgs{KeyArn: pulumi.String(platKeyArn)}, `name "Acme_Storage" must be lowercase`},
 		{"suffix", "acme", &MediaStorageArgs{KeyArn: pulumi.String(platKeyArn), BucketSuffix: "X"}, `BucketSuffix "X"`},
+		{"reserved suffix", "acme", &MediaStorageArgs{KeyArn: pulumi.String(platKeyArn), BucketSuffix: "x-s3alias"}, `ends with "-s3alias", which S3 reserves`},
+		{"reserved prefix", "amzn-s3-demo", &MediaStorageArgs{KeyArn: pulumi.String(platKeyArn)}, `starts with "amzn-s3-demo-", which S3 reserves`},
 		{"negative days", "acme", &MediaStorageArgs{KeyArn: pulumi.String(platKeyArn), IngestExpirationDays: -3}, "IngestExpirationDays -3 is negative"},
 		{"deep before archive", "acme", &MediaStorageArgs{KeyArn: pulumi.String(platKeyArn), ArchiveAfterDays: 90, DeepArchiveAfterDays: 60}, "DeepArchiveAfterDays 60 must come after ArchiveAfterDays 90"},
 		{"wildcard origin", "acme", &MediaStorageArgs{KeyArn: pulumi.String(platKeyArn), UploadOrigins: []string{"*"}}, `UploadOrigins[0] "*" must name one origin`},

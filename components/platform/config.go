@@ -12,7 +12,9 @@ import (
 	"strconv"
 	"strings"
 
-	"gopkg.in/yaml.v3"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/encoding"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/config"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
 
 	"github.com/ottkit/ottkit/functions/pipeline"
 )
@@ -72,6 +74,8 @@ var Keys = []Key{
 	strs("uploadOrigins", []any{}, "Browser origins allowed to upload (CORS PUT on the ingest bucket).", func(s *Spec) *[]string { return &s.UploadOrigins }),
 	strs("playerOrigins", []any{}, "Web player origins allowed to fetch media with signed cookies and to call the API.", func(s *Spec) *[]string { return &s.PlayerOrigins }),
 	integer("maxRetries", 2, "Resubmissions of a retryable transcode error.", func(s *Spec) *int { return &s.MaxRetries }),
+	integer("queueConcurrency", 5, "Most copies of each queue-triggered function running at once (the event source mapping's maximum concurrency, 2 to 1000); takes nothing from the account's concurrency pool.", func(s *Spec) *int { return &s.QueueConcurrency }),
+	integer("reservedConcurrency", 0, "Concurrent executions reserved for each of the four functions; 0 reserves none. Lambda keeps 100 of the account's quota unreserved, so a reservation of N needs a quota of at least 100 + 4N.", func(s *Spec) *int { return &s.ReservedConcurrency }),
 	str("alertEmail", "", "E-mail address subscribed to alarms; empty for none.", func(s *Spec) *string { return &s.AlertEmail }),
 	{Name: "tags", Type: "object", Default: map[string]any{}, Description: "Extra tags for every resource.",
 		get: func(s *Spec) any { return tagsValue(s.Tags) }, set: setTags},
@@ -386,20 +390,25 @@ func (s *Spec) StackConfig() map[string]string {
 }
 
 // WriteStackFile writes the spec as a stack file (Pulumi.<stack>.yaml): aws:region and every
-// ottkit:* key that is required or differs from its default. Reading it back with
-// ReadStackConfig and ParseSpec gives an equal Spec.
+// ottkit:* key that is required or differs from its default. It writes the file the way the
+// Pulumi CLI does (Pulumi's own config values and encoder): top-level numbers and booleans as
+// strings, lists and objects as YAML with their own types, keys sorted, two-space indent. So
+// `pulumi config set` or `pulumi stack select` rewriting it afterwards leaves no diff. Reading
+// it back with ReadStackConfig and ParseSpec gives an equal Spec.
 func (s *Spec) WriteStackFile(w io.Writer) error {
-	cfg := &yaml.Node{Kind: yaml.MappingNode}
+	ps := &workspace.ProjectStack{Config: config.Map{}}
 	add := func(name string, v any) error {
-		var n yaml.Node
-		if err := n.Encode(v); err != nil {
-			return fmt.Errorf("platform: encode %s: %w", name, err)
+		key, err := config.ParseKey(name)
+		if err != nil {
+			return fmt.Errorf("platform: %s: %w", name, err)
 		}
-		if n.Kind == yaml.ScalarNode && strings.Contains(n.Value, "\n") {
-			n.Style = yaml.LiteralStyle
+		switch v.(type) {
+		case []any, map[string]any:
+			ps.Config[key] = config.NewObjectValue(encode(v))
+		default:
+			// What `pulumi config set` stores: the value's text.
+			ps.Config[key] = config.NewValue(encode(v))
 		}
-		literalMultiline(&n)
-		cfg.Content = append(cfg.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: name}, &n)
 		return nil
 	}
 	if err := add(RegionKey, s.Region); err != nil {
@@ -414,29 +423,12 @@ func (s *Spec) WriteStackFile(w io.Writer) error {
 			return err
 		}
 	}
-	doc := &yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{{Kind: yaml.MappingNode,
-		Content: []*yaml.Node{{Kind: yaml.ScalarNode, Value: "config"}, cfg}}}}
-	var buf bytes.Buffer
-	enc := yaml.NewEncoder(&buf)
-	enc.SetIndent(2)
-	if err := enc.Encode(doc); err != nil {
+	b, err := encoding.YAML.Marshal(ps)
+	if err != nil {
 		return fmt.Errorf("platform: write stack file: %w", err)
 	}
-	if err := enc.Close(); err != nil {
-		return fmt.Errorf("platform: write stack file: %w", err)
-	}
-	_, err := w.Write(buf.Bytes())
+	_, err = w.Write(b)
 	return err
-}
-
-// literalMultiline writes PEM keys and other multi-line strings as YAML block literals.
-func literalMultiline(n *yaml.Node) {
-	if n.Kind == yaml.ScalarNode && strings.Contains(n.Value, "\n") {
-		n.Style = yaml.LiteralStyle
-	}
-	for _, c := range n.Content {
-		literalMultiline(c)
-	}
 }
 
 // sameValue compares two typed config values by their JSON form, so int and int64 of the same

@@ -2,12 +2,16 @@ package platform
 
 import (
 	"bytes"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/common/diag"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/config"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
 	"gopkg.in/yaml.v3"
 
 	"github.com/ottkit/ottkit/functions/pipeline"
@@ -227,4 +231,89 @@ func TestLoadSpecNamesEveryMissingKey(t *testing.T) {
 			t.Errorf("error lacks %q:\n%v", want, err)
 		}
 	}
+}
+
+// TestStackFileAsPulumiWritesIt: the Pulumi CLI loads a stack file and saves it again on
+// `pulumi config set` and `pulumi stack select`. A file WriteStackFile wrote comes back from
+// that byte for byte, and setting one key with Pulumi's own code changes only that key's line.
+func TestStackFileAsPulumiWritesIt(t *testing.T) {
+	for _, stack := range []string{"dev-aws", "acme-prod"} {
+		t.Run(stack, func(t *testing.T) {
+			spec, err := LoadSpec(projectDir, stack)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// An int, a bool and another int off their defaults; alertEmail left for `config set`.
+			spec.MaxRetries, spec.WAF, spec.PlaybackTTL, spec.AlertEmail = 4, true, 300, ""
+			var buf bytes.Buffer
+			if err := spec.WriteStackFile(&buf); err != nil {
+				t.Fatal(err)
+			}
+			written := buf.String()
+			for _, line := range []string{`ottkit:maxRetries: "4"`, `ottkit:waf: "true"`, `ottkit:playbackTtl: "300"`} {
+				if !strings.Contains(written, line) {
+					t.Errorf("stack file lacks %s, as Pulumi writes it:\n%s", line, written)
+				}
+			}
+			path := filepath.Join(t.TempDir(), "Pulumi."+stack+".yaml")
+			mustWrite(t, path, buf.Bytes())
+			proj, err := workspace.LoadProject(filepath.Join(projectDir, "Pulumi.yaml"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			sink := diag.DefaultSink(io.Discard, io.Discard, diag.FormatOptions{Color: "never"})
+			ps, err := workspace.LoadProjectStack(sink, proj, path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := ps.Save(path); err != nil {
+				t.Fatal(err)
+			}
+			if saved := string(mustRead(t, path)); saved != written {
+				t.Errorf("Pulumi rewrote the stack file:\n%s", lineDiffText(written, saved))
+			}
+			if err := ps.Config.Set(config.MustParseKey("ottkit:alertEmail"), config.NewValue("ops@example.com"), false); err != nil {
+				t.Fatal(err)
+			}
+			if err := ps.Save(path); err != nil {
+				t.Fatal(err)
+			}
+			if d := lineDiffText(written, string(mustRead(t, path))); d != "+   ottkit:alertEmail: ops@example.com\n" {
+				t.Errorf("setting ottkit:alertEmail changed, beyond adding its line:\n%s", d)
+			}
+		})
+	}
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// lineDiffText lists the lines only in want (-) and only in got (+).
+func lineDiffText(want, got string) string {
+	in := func(s string) map[string]bool {
+		m := map[string]bool{}
+		for _, l := range strings.Split(s, "\n") {
+			m[l] = true
+		}
+		return m
+	}
+	w, g := in(want), in(got)
+	var b strings.Builder
+	for _, l := range strings.Split(want, "\n") {
+		if !g[l] {
+			b.WriteString("- " + l + "\n")
+		}
+	}
+	for _, l := range strings.Split(got, "\n") {
+		if !w[l] {
+			b.WriteString("+ " + l + "\n")
+		}
+	}
+	return b.String()
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -125,6 +126,17 @@ func New(ctx *pulumi.Context, name string, spec *Spec, opts ...pulumi.ResourceOp
 	if len(name) > 31 || !nameRe.MatchString(name) {
 		return nil, fmt.Errorf("platform: name %q must be a lowercase DNS label of at most 31 characters: it prefixes every physical name (Program uses spec.Prefix())", name)
 	}
+	// Explicit providers carry the stack's aws:* settings; decide them before registering.
+	var home, east *aws.ProviderArgs
+	if spec.AssumeRoleArn != "" {
+		var err error
+		if home, err = accountProviderArgs(ctx, spec, spec.Region); err != nil {
+			return nil, err
+		}
+		if east, err = accountProviderArgs(ctx, spec, "us-east-1"); err != nil {
+			return nil, err
+		}
+	}
 	timeouts := map[manifest.Resource]int{}
 	for _, q := range []manifest.Resource{manifest.IngestQueue, manifest.TranscodeQueue, manifest.EventsQueue} {
 		t, err := consumerTimeout(q)
@@ -141,28 +153,20 @@ func New(ctx *pulumi.Context, name string, spec *Spec, opts ...pulumi.ResourceOp
 	child := []pulumi.ResourceOption{pulumi.Parent(p)}
 	if spec.AssumeRoleArn != "" {
 		var err error
-		p.Provider, err = aws.NewProvider(ctx, name+"-provider", &aws.ProviderArgs{
-			Region: pulumi.String(spec.Region),
-			AssumeRole: &aws.ProviderAssumeRoleArgs{
-				RoleArn:     pulumi.String(spec.AssumeRoleArn),
-				SessionName: pulumi.String("ottkit-" + spec.Prefix()),
-			},
-			// A role ARN names its account: refuse to deploy anywhere else.
-			AllowedAccountIds: pulumi.StringArray{pulumi.String(accountOfRole(spec.AssumeRoleArn))},
-		}, pulumi.Parent(p))
+		p.Provider, err = aws.NewProvider(ctx, name+"-provider", home, pulumi.Parent(p))
 		if err != nil {
 			return nil, err
 		}
 		child = append(child, pulumi.Provider(p.Provider))
 	}
 	tags := pulumi.ToStringMap(spec.ResourceTags())
-	// Every physical name starts with name, and the key and topic policies admit the
-	// stack's resources by that prefix.
+	// Every physical name starts with name; the key and topic policies name the stack's
+	// resources exactly.
 	prefix := name
 
 	var err error
 	p.Key, err = ottaws.NewStackKey(ctx, name+"-key", &ottaws.StackKeyArgs{
-		Prefix: prefix, DestroyData: !spec.RetainData, Tags: tags,
+		Prefix: prefix, Consumers: keyConsumers(name), DestroyData: !spec.RetainData, Tags: tags,
 	}, child...)
 	if err != nil {
 		return nil, err
@@ -235,13 +239,14 @@ func New(ctx *pulumi.Context, name string, spec *Spec, opts ...pulumi.ResourceOp
 		BucketName:               p.Storage.DeliveryName,
 		BucketArn:                p.Storage.DeliveryArn,
 		BucketRegionalDomainName: p.Storage.DeliveryRegionalDomainName,
-		LogsBucketName:           p.Storage.LogsName,
+		LogsBucketName:           p.Storage.CDNLogsName, // waits for ACLs on the logs bucket
 		KeyArn:                   p.Key.Arn,
 		PublicKeys:               spec.SigningPublicKeys,
 		Domain:                   spec.Domain,
 		PriceClass:               pulumi.String(spec.PriceClass),
 		GeoAllowList:             spec.GeoAllowList,
 		CORSOrigins:              spec.PlayerOrigins,
+		DestroyData:              !spec.RetainData,
 		Tags:                     tags,
 	}
 	if spec.CertificateArn != "" {
@@ -252,18 +257,11 @@ func New(ctx *pulumi.Context, name string, spec *Spec, opts ...pulumi.ResourceOp
 	}
 	if p.Provider != nil && spec.WAF {
 		// CloudFront's web ACLs live in us-east-1; reach it with the same assumed role.
-		east, err := aws.NewProvider(ctx, name+"-us-east-1", &aws.ProviderArgs{
-			Region: pulumi.String("us-east-1"),
-			AssumeRole: &aws.ProviderAssumeRoleArgs{
-				RoleArn:     pulumi.String(spec.AssumeRoleArn),
-				SessionName: pulumi.String("ottkit-" + spec.Prefix()),
-			},
-			AllowedAccountIds: pulumi.StringArray{pulumi.String(accountOfRole(spec.AssumeRoleArn))},
-		}, pulumi.Parent(p))
+		usEast1, err := aws.NewProvider(ctx, name+"-us-east-1", east, pulumi.Parent(p))
 		if err != nil {
 			return nil, err
 		}
-		deliveryArgs.USEast1 = east
+		deliveryArgs.USEast1 = usEast1
 	}
 	p.Delivery, err = ottaws.NewDelivery(ctx, name+"-delivery", deliveryArgs, child...)
 	if err != nil {
@@ -295,13 +293,15 @@ func New(ctx *pulumi.Context, name string, spec *Spec, opts ...pulumi.ResourceOp
 	var fnNames []pulumi.StringInput
 	for _, fn := range manifest.All() {
 		f, err := ottaws.NewGoFunction(ctx, name+"-fn-"+fn.Name, &ottaws.GoFunctionArgs{
-			Function:         fn,
-			Resources:        refsFor(fn, refs),
-			Settings:         settingsFor(fn, settings),
-			KeyArn:           p.Key.Arn,
-			AlarmActions:     alarms,
-			LogRetentionDays: pulumi.Int(spec.LogRetentionDays),
-			Tags:             tags,
+			Function:            fn,
+			Resources:           refsFor(fn, refs),
+			Settings:            settingsFor(fn, settings),
+			KeyArn:              p.Key.Arn,
+			AlarmActions:        alarms,
+			LogRetentionDays:    pulumi.Int(spec.LogRetentionDays),
+			MaxConcurrency:      queueConcurrency(fn, spec),
+			ReservedConcurrency: spec.ReservedConcurrency,
+			Tags:                tags,
 		}, child...)
 		if err != nil {
 			return nil, err
@@ -339,6 +339,10 @@ func New(ctx *pulumi.Context, name string, spec *Spec, opts ...pulumi.ResourceOp
 		return nil, err
 	}
 
+	if err := p.Alerts.AdmitAlarms(ctx, p.alarmArns()); err != nil {
+		return nil, err
+	}
+
 	p.IngestBucket, p.MastersBucket = p.Storage.IngestName, p.Storage.MastersName
 	p.DeliveryBucket, p.LogsBucket = p.Storage.DeliveryName, p.Storage.LogsName
 	p.IngestQueueUrl, p.TranscodeQueueUrl, p.EventsQueueUrl = p.IngestQueue.Url, p.TranscodeQueue.Url, p.EventsQueue.Url
@@ -351,6 +355,45 @@ func New(ctx *pulumi.Context, name string, spec *Spec, opts ...pulumi.ResourceOp
 	p.SigningSecretArn = p.Delivery.SigningSecretArn
 	p.DashboardName = p.Dashboard.DashboardName
 	return p, ctx.RegisterResourceOutputs(p, p.outputs())
+}
+
+// queueConcurrency is the maximum concurrency of fn's queue trigger; 0 (none) without one.
+func queueConcurrency(fn manifest.Function, spec *Spec) int {
+	if fn.Trigger == "" {
+		return 0
+	}
+	return spec.QueueConcurrency
+}
+
+// keyConsumers names the resources of platform name that AWS services use the stack key for
+// on their own: the alarm topic, the queues EventBridge sends to (and their dead-letter
+// queues), every encrypted log group and the delivery bucket.
+func keyConsumers(name string) ottaws.KeyConsumers {
+	c := ottaws.KeyConsumers{AlarmTopic: ottaws.AlarmTopicName(name + "-alerts"), MediaStorage: name + "-storage"}
+	for _, q := range []string{name + "-ingest", name + "-events"} {
+		c.EventQueues = append(c.EventQueues, ottaws.QueueName(q), ottaws.DeadLetterQueueName(q))
+	}
+	for _, fn := range manifest.All() {
+		c.LogGroups = append(c.LogGroups, ottaws.FunctionLogGroupName(name+"-fn-"+fn.Name))
+	}
+	c.LogGroups = append(c.LogGroups, ottaws.APIAccessLogGroupName(name+"-api"))
+	return c
+}
+
+// alarmArns are the ARNs of every alarm the platform created: the ones the alarm topic admits.
+func (p *Platform) alarmArns() pulumi.StringArray {
+	var out pulumi.StringArray
+	for _, q := range []*ottaws.WorkQueue{p.IngestQueue, p.TranscodeQueue, p.EventsQueue} {
+		for _, a := range q.Alarms {
+			out = append(out, a.Arn)
+		}
+	}
+	for _, fn := range manifest.All() {
+		for _, a := range p.Functions[fn.Name].Alarms {
+			out = append(out, a.Arn)
+		}
+	}
+	return out
 }
 
 // refsFor narrows refs to the resources fn's environment, permissions and trigger name.
@@ -407,6 +450,36 @@ func (p *Platform) outputs() pulumi.Map {
 		"catalogTable": p.CatalogTable, "alertTopicArn": p.AlertTopicArn,
 		"notifyTopicArn": p.NotifyTopicArn, "keyArn": p.KeyArn,
 	}
+}
+
+// accountProviderArgs are the settings of a provider for region in the customer's account:
+// the stack's aws:* settings (credentials, profile, default tags, ...), assuming
+// ottkit:assumeRoleArn, and refusing any account but the role's.
+func accountProviderArgs(ctx *pulumi.Context, spec *Spec, region string) (*aws.ProviderArgs, error) {
+	args, err := ottaws.StackProviderArgs(ctx, region)
+	if err != nil {
+		return nil, fmt.Errorf("platform: %w", err)
+	}
+	if _, set := ctx.GetConfig("aws:assumeRole"); set {
+		return nil, fmt.Errorf("platform: %s: the stack also sets aws:assumeRole, and a provider assumes one role; "+
+			"give the deploying credentials (environment or aws:profile) the right to assume %s and drop aws:assumeRole",
+			k("assumeRoleArn"), spec.AssumeRoleArn)
+	}
+	acct := accountOfRole(spec.AssumeRoleArn)
+	if raw, set := ctx.GetConfig("aws:allowedAccountIds"); set {
+		var allowed []string
+		if err := json.Unmarshal([]byte(raw), &allowed); err != nil || !slices.Contains(allowed, acct) {
+			return nil, fmt.Errorf("platform: %s: account %s of %s is not in aws:allowedAccountIds %s",
+				k("assumeRoleArn"), acct, spec.AssumeRoleArn, raw)
+		}
+	}
+	args.AssumeRole = &aws.ProviderAssumeRoleArgs{
+		RoleArn:     pulumi.String(spec.AssumeRoleArn),
+		SessionName: pulumi.String("ottkit-" + spec.Prefix()),
+	}
+	// A role ARN names its account: refuse to deploy anywhere else.
+	args.AllowedAccountIds = pulumi.StringArray{pulumi.String(acct)}
+	return args, nil
 }
 
 // accountOfRole returns the account id of a validated role ARN

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 
+	ottaws "github.com/ottkit/ottkit/components/aws"
 	"github.com/ottkit/ottkit/functions/pipeline"
 )
 
@@ -87,6 +88,12 @@ type Spec struct {
 	PlayerOrigins []string
 	// MaxRetries is how often a retryable transcode error is resubmitted.
 	MaxRetries int
+	// QueueConcurrency caps each queue-triggered function's event source mapping
+	// (scalingConfig.maximumConcurrency): what bounds the pipeline's share of the account
+	// without reserving any of it. ReservedConcurrency, when above 0, reserves that many
+	// executions for each function; it must cover QueueConcurrency.
+	QueueConcurrency    int
+	ReservedConcurrency int
 
 	// AlertEmail, when set, is subscribed to the alarm topic.
 	AlertEmail string
@@ -124,6 +131,9 @@ const (
 	MaxRungs = 10
 	// MaxUserTags leaves room under AWS's 50 tags per resource for ottkit's own.
 	MaxUserTags = 40
+	// MaxReservedConcurrency keeps the four functions' reservations (4 x 225) within the
+	// default regional quota of 1,000 less the 100 Lambda keeps unreserved.
+	MaxReservedConcurrency = 225
 )
 
 // logRetentions are the values CloudWatch Logs accepts for a retention in days.
@@ -192,8 +202,12 @@ func (s *Spec) validate(p *problems) {
 		p.add(k("customer"), "%q must be 2 to 20 characters long", s.Customer)
 	case !customerRe.MatchString(s.Customer):
 		p.add(k("customer"), "%q must be lowercase letters, digits and single hyphens, starting with a letter", s.Customer)
-	case strings.HasPrefix(s.Customer, "sthree"):
-		p.add(k("customer"), "%q starts with a prefix S3 reserves for bucket names", s.Customer)
+	}
+	if s.Customer != "" && envRe.MatchString(s.Environment) {
+		// Bucket names are "<customer>-<environment>-<role>-<account id>".
+		if err := ottaws.CheckBucketName(s.Prefix() + "-ingest-000000000000"); err != nil {
+			p.add(k("customer"), "%q with ottkit:environment %q names buckets S3 refuses: %v", s.Customer, s.Environment, err)
+		}
 	}
 	switch {
 	case s.Environment == "":
@@ -207,6 +221,8 @@ func (s *Spec) validate(p *problems) {
 		p.add(RegionKey, "required, e.g. eu-west-1")
 	case !regionRe.MatchString(s.Region):
 		p.add(RegionKey, "%q is not an AWS region name", s.Region)
+	case ottaws.CheckRegion(s.Region) != nil:
+		p.add(RegionKey, "%v", ottaws.CheckRegion(s.Region))
 	case len(s.AllowedRegions) > 0 && !slices.Contains(s.AllowedRegions, s.Region):
 		p.add(RegionKey, "%q is not in ottkit:allowedRegions %v", s.Region, s.AllowedRegions)
 	}
@@ -259,6 +275,14 @@ func (s *Spec) validate(p *problems) {
 	}
 	between(p, k("maxDuration"), s.MaxDurationSeconds, 1, 86400)
 	between(p, k("maxRetries"), s.MaxRetries, 0, 10)
+	between(p, k("queueConcurrency"), s.QueueConcurrency, ottaws.MinMaxConcurrency, ottaws.MaxMaxConcurrency)
+	switch r := s.ReservedConcurrency; {
+	case r < 0 || r > MaxReservedConcurrency:
+		p.add(k("reservedConcurrency"), "%d is outside 0..%d (0 reserves nothing)", r, MaxReservedConcurrency)
+	case r > 0 && r < s.QueueConcurrency:
+		p.add(k("reservedConcurrency"), "%d is below ottkit:queueConcurrency %d: the queue triggers would be throttled; reserve at least %d or 0",
+			r, s.QueueConcurrency, s.QueueConcurrency)
+	}
 	for i, o := range s.UploadOrigins {
 		if err := checkOrigin(o); err != nil {
 			p.add(fmt.Sprintf("%s[%d]", k("uploadOrigins"), i), "%v", err)
@@ -374,16 +398,10 @@ func (s *Spec) validateTags(p *problems) {
 	for _, name := range sortedKeys(s.Tags) {
 		v := s.Tags[name]
 		key := fmt.Sprintf("%s.%s", k("tags"), name)
-		switch {
-		case name == "" || len(name) > 128:
-			p.add(key, "tag keys must be 1 to 128 characters")
-		case strings.HasPrefix(strings.ToLower(name), "aws:"):
-			p.add(key, "the aws: prefix is reserved by AWS")
-		case strings.HasPrefix(name, "ottkit:"):
+		if strings.HasPrefix(name, "ottkit:") {
 			p.add(key, "the ottkit: prefix is reserved for the tags ottkit sets")
-		}
-		if len(v) > 256 {
-			p.add(key, "value is %d characters; at most 256", len(v))
+		} else if err := ottaws.CheckTag(name, v); err != nil {
+			p.add(key, "%v", err)
 		}
 	}
 }

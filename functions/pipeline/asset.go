@@ -36,6 +36,13 @@ type Asset struct {
 	JobID string `json:"jobId,omitempty" dynamodbav:"jobId,omitempty"`
 	// Attempts counts the transcoding jobs submitted for the asset.
 	Attempts int `json:"attempts,omitempty" dynamodbav:"attempts,omitempty"`
+	// PendingAttempt is the attempt (Attempts+1) the transcode stage recorded just before
+	// submitting its job, so that a redelivered request, however late, looks the job up
+	// instead of submitting a second one. It equals Attempts once the job is recorded.
+	PendingAttempt int `json:"pendingAttempt,omitempty" dynamodbav:"pendingAttempt,omitempty"`
+	// BilledMinutes is what the transcode of the current plan bills, in MediaConvert output
+	// minutes by tier and resolution class (see BilledMinutes).
+	BilledMinutes *Minutes `json:"billedMinutes,omitempty" dynamodbav:"billedMinutes,omitempty"`
 	// FailureCode is machine readable: a Reason for rejected assets, the transcoder's error
 	// code for failed ones.
 	FailureCode string `json:"failureCode,omitempty" dynamodbav:"failureCode,omitempty"`
@@ -65,15 +72,33 @@ type ProbeSummary struct {
 	// stored items needs no unit conversion; DurationSeconds is there for people.
 	Duration        time.Duration `json:"duration" dynamodbav:"duration"`
 	DurationSeconds float64       `json:"durationSeconds" dynamodbav:"durationSeconds"`
-	// Width and Height are the coded size of the video track.
+	// Width and Height are the picture size of the video track, as stored (cropping applied).
 	Width  int `json:"width" dynamodbav:"width"`
 	Height int `json:"height" dynamodbav:"height"`
+	// DisplayWidth and DisplayHeight are the size shown once the pixel aspect ratio is
+	// applied (anamorphic 720x576 PAL 16:9 shows 1024x576), before rotation; omitted when the
+	// pixels are square.
+	DisplayWidth  int `json:"displayWidth,omitempty" dynamodbav:"displayWidth,omitempty"`
+	DisplayHeight int `json:"displayHeight,omitempty" dynamodbav:"displayHeight,omitempty"`
+	// HDR is "hdr10", "hlg" or empty for SDR; BitDepth the luma bit depth when known.
+	HDR      string `json:"hdr,omitempty" dynamodbav:"hdr,omitempty"`
+	BitDepth int    `json:"bitDepth,omitempty" dynamodbav:"bitDepth,omitempty"`
 	// Rotation is the display rotation in degrees clockwise: 0, 90, 180 or 270.
-	Rotation    int       `json:"rotation,omitempty" dynamodbav:"rotation,omitempty"`
-	Codec       string    `json:"codec" dynamodbav:"codec"`
-	FrameRate   float64   `json:"frameRate,omitempty" dynamodbav:"frameRate,omitempty"`
-	AudioTracks int       `json:"audioTracks" dynamodbav:"audioTracks"`
-	Captions    []Caption `json:"captions,omitempty" dynamodbav:"captions,omitempty"`
+	Rotation    int     `json:"rotation,omitempty" dynamodbav:"rotation,omitempty"`
+	Codec       string  `json:"codec" dynamodbav:"codec"`
+	FrameRate   float64 `json:"frameRate,omitempty" dynamodbav:"frameRate,omitempty"`
+	AudioTracks int     `json:"audioTracks" dynamodbav:"audioTracks"`
+	// Audio describes each audio track, in file order.
+	Audio    []AudioTrack `json:"audio,omitempty" dynamodbav:"audio,omitempty"`
+	Captions []Caption    `json:"captions,omitempty" dynamodbav:"captions,omitempty"`
+}
+
+// AudioTrack is one audio track found in the source.
+type AudioTrack struct {
+	Codec string `json:"codec,omitempty" dynamodbav:"codec,omitempty"`
+	// Channels is the channel count (6 for 5.1), 0 when the container does not say.
+	Channels int    `json:"channels,omitempty" dynamodbav:"channels,omitempty"`
+	Language string `json:"language,omitempty" dynamodbav:"language,omitempty"`
 }
 
 // Caption is one caption or subtitle track found in the source.
@@ -110,6 +135,24 @@ func AssetID(bucket, key, versionID string) string {
 	}
 	sum := h.Sum(nil)
 	return idEncoding.EncodeToString(sum[:20])
+}
+
+// Progress orders an asset's states along its life: Attempts*10 plus the status's phase,
+// where the phase is the state machine's Rank with retrying placed after transcoding (its
+// attempt has ended) and the final statuses after both. Every move CanMoveTo allows increases
+// it, including transcoding → retrying (same attempt, later phase) and retrying → transcoding
+// (next attempt), which Rank alone does not order. A Catalog refuses an Update whose asset's
+// Progress is below the stored one's, so even a writer holding a stale copy cannot move an
+// asset backwards.
+func (a *Asset) Progress() int {
+	phase := a.Status.Rank()
+	switch {
+	case a.Status == StatusRetrying:
+		phase = 3
+	case a.Status.Final():
+		phase = 4
+	}
+	return a.Attempts*10 + phase
 }
 
 // IndexKey is the value of the catalog's byTenant index range key (manifest.CatalogIndexRangeKey):

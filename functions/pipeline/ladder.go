@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 )
@@ -29,10 +30,11 @@ const (
 
 // Rung is one configured step of the ladder.
 type Rung struct {
-	// Height is the output's SHORTER side in pixels, whatever its orientation: a 720 rung is
-	// 1280x720 for a landscape source and 720x1280 for a portrait one.
+	// Height names the rung's box: a 16:9 frame whose SHORTER side is Height, 1280x720 for a
+	// 720 rung, turned upright (720x1280) for a portrait source. Each rendition is the source
+	// picture fitted inside its rung's box.
 	Height int `json:"height"`
-	// MaxBitrate is the peak bitrate in bits per second for a 16:9 output of this height; other
+	// MaxBitrate is the peak bitrate in bits per second for an output filling the box; other
 	// shapes are scaled by pixel count (see PlanLadder).
 	MaxBitrate int `json:"maxBitrate"`
 }
@@ -48,15 +50,23 @@ type LadderConfig struct {
 
 // Source is what PlanLadder needs to know about a source video.
 type Source struct {
-	// Width and Height are the video track's CODED size, as the probe reports it.
+	// Width and Height are the video track's DISPLAY size before rotation: the picture with
+	// its pixel aspect ratio applied (SourceOf does this), so anamorphic sources keep their shape.
 	Width, Height int
 	// Rotation is the display rotation in degrees (0, 90, 180, 270); at 90 and 270 the
 	// displayed picture is Height wide and Width tall.
 	Rotation int
-	// FrameRate is the source's frame rate (0 when unknown); renditions keep it.
+	// FrameRate is the source's frame rate (0 when unknown); renditions keep it up to 60.
 	FrameRate float64
 	// Audio reports whether the source has at least one audio track.
 	Audio bool
+	// AudioTracks describes the audio tracks, when known; each becomes a rendition.
+	AudioTracks []AudioTrack
+	// HDR is "hdr10", "hlg" or "" (SDR), as the probe found it.
+	HDR string
+	// Container is the probe's container name; the job rotates explicitly where the
+	// transcoder's automatic rotation does not apply.
+	Container string
 }
 
 // DisplaySize is the source's size as shown, after rotation.
@@ -77,9 +87,50 @@ type Plan struct {
 	Audio bool `json:"audio"`
 	// FrameRate is the source's frame rate, kept by every rendition (0 when unknown).
 	FrameRate float64 `json:"frameRate,omitempty"`
+	// OutputFrameRate is the rate the renditions are encoded at when it is not the source's
+	// (a source above MaxFrameRate), 0 when they keep the source's.
+	OutputFrameRate float64 `json:"outputFrameRate,omitempty"`
 	// SourceWidth and SourceHeight are the source's display size.
 	SourceWidth  int `json:"sourceWidth"`
 	SourceHeight int `json:"sourceHeight"`
+	// Rotation and Container are the source's, for the job's input rotation.
+	Rotation  int    `json:"rotation,omitempty"`
+	Container string `json:"container,omitempty"`
+	// HDR is the dynamic range the outputs keep: "hdr10" or "hlg" for an HDR source encoded
+	// with HEVC (Main10 with its colour metadata), "" otherwise. SourceHDR is the source's;
+	// an HDR source planned for H.264 is tone-mapped to SDR.
+	HDR       string `json:"hdr,omitempty"`
+	SourceHDR string `json:"sourceHdr,omitempty"`
+	// AudioTracks are the audio renditions, the source's tracks in order (the first is the
+	// default), at most MaxAudioRenditions.
+	AudioTracks []AudioRendition `json:"audioTracks,omitempty"`
+}
+
+// AudioRendition is one audio output: a source track encoded as stereo AAC.
+type AudioRendition struct {
+	// Track is the 1-based track number in the source.
+	Track int `json:"track"`
+	// Language is the source track's language ("und" when unknown).
+	Language string `json:"language"`
+	// Channels is the source track's channel count, 0 when unknown; Downmix reports that the
+	// job folds it to stereo with an explicit matrix (5.1 and 7.1).
+	Channels int  `json:"channels,omitempty"`
+	Downmix  bool `json:"downmix,omitempty"`
+}
+
+// MaxAudioRenditions caps the audio renditions of one title.
+const MaxAudioRenditions = 8
+
+// MaxFrameRate is the highest output frame rate: both codec levels' limits hold up to 60 fps,
+// so faster sources are encoded at half their rate (120 → 60, 100 → 50).
+const MaxFrameRate = 60
+
+// codecLimit is the largest frame the codec level players support holds: H.264 High 4.2
+// (MaxFS 8,704 macroblocks; Apple's HLS authoring specification tops H.264 at 1920x1080) and
+// HEVC Main/Main10 5.1 (MaxLumaPs 8,912,896; 3840x2160). The box is turned for portrait.
+var codecLimit = map[string]struct{ long, short, pixels int }{
+	CodecH264: {1920, 1080, 8704 * 256},
+	CodecHEVC: {3840, 2160, 8912896},
 }
 
 // Validate checks the configuration, naming the offending field.
@@ -158,17 +209,21 @@ func ParseLadder(jsonText string) ([]Rung, error) {
 //
 //   - the source's display size (after rotation) sets the orientation and aspect ratio, which
 //     every rendition keeps: portrait sources get portrait renditions, square ones square, and
-//     nothing is letterboxed;
-//   - a rung's Height is the rendition's shorter side; the longer side follows from the aspect
-//     ratio, and both are rounded to even numbers without exceeding the source;
-//   - rungs taller than the source's shorter side or than cfg.MaxHeight are dropped (no
-//     upscaling); if that drops them all, one rendition at the source's own size (capped by
-//     MaxHeight) remains, with the lowest rung's bitrate;
-//   - a rung's MaxBitrate is meant for 16:9 at that height, so it is scaled by the rendition's
-//     pixel count over the 16:9 pixel count (height × height·16/9, rounded to even) and
-//     rounded to the nearest 1000 bit/s: a square 720 rung gets 9/16 of the 1280x720 figure,
-//     a 2.39:1 one about 4/3 of it, a 9:16 portrait one the same;
-//   - a source without audio gives video-only outputs (Plan.Audio false).
+//     nothing is letterboxed or padded;
+//   - each rung is a 16:9 box (turned upright for portrait sources) whose shorter side is the
+//     rung's Height; the rendition is the source fitted inside the box, both sides rounded to
+//     even numbers, never larger than the source (no upscaling) nor than the codec level's
+//     frame (see codecLimit): a 1.85:1 1920x1038 film is 1920x1038 in the 1080 box and
+//     1280x692 in the 720 one;
+//   - rungs above cfg.MaxHeight are left out; rungs that come out the same size (a small
+//     source fits several boxes whole) give one rendition, with the smallest such rung's
+//     bitrate; if no rung is left, one rendition fits the MaxHeight box, with the lowest rung's
+//     bitrate;
+//   - a rung's MaxBitrate is meant for an output filling its box, so it is scaled by the
+//     rendition's pixel count over the box's and rounded to the nearest 1000 bit/s: a square
+//     720 rendition gets 9/16 of the 1280x720 figure;
+//   - HDR (HDR10, HLG) is kept when the codec is HEVC; every audio track becomes a rendition
+//     (5.1 and 7.1 folded to stereo explicitly); a source without audio gives video-only outputs.
 func PlanLadder(src Source, cfg LadderConfig) (Plan, error) {
 	if err := cfg.Validate(); err != nil {
 		return Plan{}, err
@@ -182,43 +237,102 @@ func PlanLadder(src Source, cfg LadderConfig) (Plan, error) {
 		return Plan{}, fmt.Errorf("source size %dx%d is too small to encode", src.Width, src.Height)
 	}
 	dw, dh := src.DisplaySize()
-	short, long := min(dw, dh), max(dw, dh)
-	ceiling := short
-	if cfg.MaxHeight > 0 {
-		ceiling = min(ceiling, cfg.MaxHeight)
-	}
+	landscape := dw >= dh
 
 	rungs := slices.Clone(cfg.Rungs)
 	slices.SortFunc(rungs, func(a, b Rung) int { return b.Height - a.Height })
-	plan := Plan{Codec: cfg.Codec, Audio: src.Audio, FrameRate: src.FrameRate, SourceWidth: dw, SourceHeight: dh}
+	plan := Plan{Codec: cfg.Codec, Audio: src.Audio, FrameRate: src.FrameRate, SourceWidth: dw, SourceHeight: dh,
+		Rotation: src.Rotation, Container: src.Container, SourceHDR: src.HDR}
+	if src.FrameRate > MaxFrameRate {
+		plan.OutputFrameRate = outputFrameRate(src.FrameRate)
+	}
+	if cfg.Codec == CodecHEVC {
+		plan.HDR = src.HDR
+	}
+	limit := codecLimit[cfg.Codec]
+	var claims []Rung // the rung each rendition's bitrate comes from
+	add := func(boxShort int, r Rung) {
+		w, h := fit(dw, dh, boxShort, landscape, limit)
+		if n := len(plan.Renditions); n > 0 && plan.Renditions[n-1].Width == w && plan.Renditions[n-1].Height == h {
+			claims[n-1] = r // the smaller box claims the size, and sets its bitrate
+			return
+		}
+		plan.Renditions = append(plan.Renditions, Rendition{Width: w, Height: h})
+		claims = append(claims, r)
+	}
 	for _, r := range rungs {
-		if r.Height <= ceiling {
-			plan.Renditions = append(plan.Renditions, rendition(r.Height, r.MaxBitrate, r.Height, short, long, dw >= dh))
+		if cfg.MaxHeight == 0 || r.Height <= cfg.MaxHeight {
+			add(r.Height, r)
 		}
 	}
 	if len(plan.Renditions) == 0 {
-		lowest := rungs[len(rungs)-1]
-		plan.Renditions = append(plan.Renditions, rendition(floorEven(ceiling), lowest.MaxBitrate, lowest.Height, short, long, dw >= dh))
+		add(floorEven(cfg.MaxHeight), rungs[len(rungs)-1])
 	}
+	for i, r := range claims {
+		boxW, boxH := boxSize(r.Height)
+		rd := &plan.Renditions[i]
+		scaled := float64(r.MaxBitrate) * float64(rd.Width) * float64(rd.Height) / (float64(boxW) * float64(boxH))
+		rd.MaxBitrate = max(int(scaled/1000+0.5)*1000, 1000)
+	}
+	plan.AudioTracks = audioRenditions(src)
 	return plan, nil
 }
 
-// rendition sizes one output whose shorter side is outShort, for a source of the given sides,
-// and scales bitrate (meant for a 16:9 output with shorter side refShort) by pixel count.
-func rendition(outShort, bitrate, refShort, short, long int, landscape bool) Rendition {
-	outLong := roundEven(float64(outShort) * float64(long) / float64(short))
-	// Rounding may push the long side past the source's by one pixel; never upscale.
-	outLong = min(outLong, floorEven(long))
-	outLong = max(outLong, 2)
-	outShort = max(outShort, 2)
-	refPixels := float64(refShort) * float64(roundEven(float64(refShort)*16/9))
-	scaled := float64(bitrate) * float64(outShort) * float64(outLong) / refPixels
-	maxBitrate := int(scaled/1000+0.5) * 1000
-	maxBitrate = max(maxBitrate, 1000)
-	if landscape {
-		return Rendition{Width: outLong, Height: outShort, MaxBitrate: maxBitrate}
+// boxSize is the landscape 16:9 box whose shorter side is short: 854x480 for 480.
+func boxSize(short int) (w, h int) { return roundEven(float64(short) * 16 / 9), short }
+
+// fit scales the display size dw x dh to fit in the box of short side boxShort (turned
+// upright when the source is portrait) and in the codec limit, never up, both sides even and
+// at least 2.
+func fit(dw, dh, boxShort int, landscape bool, limit struct{ long, short, pixels int }) (w, h int) {
+	bw, bh := boxSize(boxShort)
+	lw, lh := limit.long, limit.short
+	if !landscape {
+		bw, bh = bh, bw
+		lw, lh = lh, lw
 	}
-	return Rendition{Width: outShort, Height: outLong, MaxBitrate: maxBitrate}
+	scale := min(1, float64(bw)/float64(dw), float64(bh)/float64(dh))
+	if lw > 0 {
+		scale = min(scale, float64(lw)/float64(dw), float64(lh)/float64(dh), math.Sqrt(float64(limit.pixels)/(float64(dw)*float64(dh))))
+	}
+	w = min(roundEven(float64(dw)*scale), floorEven(dw), floorEven(bw))
+	h = min(roundEven(float64(dh)*scale), floorEven(dh), floorEven(bh))
+	if lw > 0 {
+		w, h = min(w, floorEven(lw)), min(h, floorEven(lh))
+	}
+	return max(w, 2), max(h, 2)
+}
+
+// outputFrameRate halves a rate above MaxFrameRate until it fits.
+func outputFrameRate(fps float64) float64 {
+	for fps > MaxFrameRate {
+		fps /= 2
+	}
+	return fps
+}
+
+// audioRenditions turns the source's audio tracks into renditions: one per track, at most
+// MaxAudioRenditions; a source whose tracks are not described gets one rendition of its
+// first track.
+func audioRenditions(src Source) []AudioRendition {
+	if !src.Audio {
+		return nil
+	}
+	if len(src.AudioTracks) == 0 {
+		return []AudioRendition{{Track: 1, Language: "und"}}
+	}
+	var out []AudioRendition
+	for i, a := range src.AudioTracks {
+		if i == MaxAudioRenditions {
+			break
+		}
+		lang := a.Language
+		if lang == "" {
+			lang = "und"
+		}
+		out = append(out, AudioRendition{Track: i + 1, Language: lang, Channels: a.Channels, Downmix: a.Channels == 6 || a.Channels == 8})
+	}
+	return out
 }
 
 func roundEven(x float64) int { return 2 * int(x/2+0.5) }

@@ -37,9 +37,23 @@ func TestPlanLadder(t *testing.T) {
 		// against 854x480, so slightly under 9/16).
 		{"square", Source{Width: 1080, Height: 1080}, h264, []Rendition{
 			{1080, 1080, 3_375_000}, {720, 720, 1_969_000}, {480, 480, 1_012_000}, {360, 360, 506_000}}},
-		// 2560x1080 has 4/3 of 1920x1080's pixels.
+		// 2560x1080 fits the 1920x1080 box at 1920x810: 3/4 of the box's pixels.
 		{"ultra-wide", Source{Width: 2560, Height: 1080}, LadderConfig{Rungs: testRungs[1:2], Codec: CodecHEVC}, []Rendition{
-			{2560, 1080, 8_000_000}}},
+			{1920, 810, 4_500_000}}},
+		// A 1.85:1 "1080p" film is 1920x1038: it fills the 1080 box's width, not its height.
+		{"flat 1.85 film", Source{Width: 1920, Height: 1038}, h264, []Rendition{
+			{1920, 1038, 5_767_000}, {1280, 692, 3_364_000}, {854, 462, 1_733_000}, {640, 346, 865_000}}},
+		// 2.39:1 UHD scope: H.264 never passes High 4.2's 1920x1080, whatever the rungs.
+		{"scope UHD, h264", Source{Width: 3840, Height: 1606}, LadderConfig{Rungs: []Rung{{2160, 16_000_000}, {1080, 6_000_000}}, Codec: CodecH264}, []Rendition{
+			{1920, 804, 4_467_000}}},
+		{"scope UHD, hevc", Source{Width: 3840, Height: 1606}, LadderConfig{Rungs: []Rung{{2160, 16_000_000}, {1080, 6_000_000}}, Codec: CodecHEVC}, []Rendition{
+			{3840, 1606, 11_896_000}, {1920, 804, 4_467_000}}},
+		// 4:3 keeps its shape: 1440x1080 in the 1080 box, 960x720 in the 720 one.
+		{"4:3", Source{Width: 1440, Height: 1080}, h264, []Rendition{
+			{1440, 1080, 4_500_000}, {960, 720, 2_625_000}, {640, 480, 1_349_000}, {480, 360, 675_000}}},
+		// Anamorphic PAL 16:9 arrives as its display size (SourceOf applies the pixel aspect).
+		{"anamorphic PAL as displayed", Source{Width: 1024, Height: 576}, h264, []Rendition{
+			{1024, 576, 2_240_000}, {854, 480, 1_800_000}, {640, 360, 900_000}}},
 		{"no upscaling of a 720p source", Source{Width: 1280, Height: 720}, h264, []Rendition{
 			{1280, 720, 3_500_000}, {854, 480, 1_800_000}, {640, 360, 900_000}}},
 		{"max height caps a 4K source", Source{Width: 3840, Height: 2160}, LadderConfig{Rungs: testRungs, MaxHeight: 720, Codec: CodecH264}, []Rendition{
@@ -145,8 +159,11 @@ func TestPlanLadderProperties(t *testing.T) {
 			if rd.Height > 8 && rd.Width > 8 && (srcAspect < lo || srcAspect > hi) {
 				t.Fatalf("case %d: %dx%d distorts aspect %.4f", i, rd.Width, rd.Height, srcAspect)
 			}
-			if j > 0 && min(rd.Width, rd.Height) >= min(plan.Renditions[j-1].Width, plan.Renditions[j-1].Height) {
+			if prev := plan.Renditions[max(j-1, 0)]; j > 0 && (rd.Width > prev.Width || rd.Height > prev.Height || rd == prev) {
 				t.Fatalf("case %d: renditions not largest first: %s", i, where())
+			}
+			if limit := codecLimit[cfg.Codec]; max(rd.Width, rd.Height) > limit.long || min(rd.Width, rd.Height) > limit.short {
+				t.Fatalf("case %d: %dx%d is beyond the %s level", i, rd.Width, rd.Height, cfg.Codec)
 			}
 			if rd.MaxBitrate < 1000 || rd.MaxBitrate%1000 != 0 {
 				t.Fatalf("case %d: bitrate %d not a positive multiple of 1000", i, rd.MaxBitrate)

@@ -29,7 +29,7 @@ func TestJudge(t *testing.T) {
 	}{
 		{"accepted", h264, nil, 1 << 20, rules, "", ""},
 		{"accepted without limits", h264, nil, 1 << 40, Rules{}, "", ""},
-		{"hevc, case-insensitive", &probe.Info{Video: &probe.VideoTrack{Codec: "hevc"}}, nil, 1, rules, "", ""},
+		{"hevc, case-insensitive", &probe.Info{Duration: time.Minute, Video: &probe.VideoTrack{Codec: "hevc", Width: 640, Height: 360}}, nil, 1, rules, "", ""},
 		{"zero bytes before probing", nil, nil, 0, rules, ReasonEmpty, "the upload is empty"},
 		{"too large wins over a probe error", nil, wrapped(probe.ErrTruncated), 11 << 30, rules, ReasonTooLarge,
 			"size 11811160064 bytes is above the limit 10737418240 bytes"},
@@ -45,8 +45,20 @@ func TestJudge(t *testing.T) {
 		{"nil info", nil, nil, 5, rules, ReasonCorrupt, "the probe returned no information"},
 		{"too long", &probe.Info{Duration: 2*time.Hour + 400*time.Millisecond, Video: &probe.VideoTrack{Codec: "h264"}}, nil, 5, rules, ReasonTooLong,
 			"duration 2h0m0s is above the limit 1h0m0s"},
-		{"exactly the limit", &probe.Info{Duration: time.Hour, Video: &probe.VideoTrack{Codec: "h264"}}, nil, 5, rules, "", ""},
-		{"codec", &probe.Info{Video: &probe.VideoTrack{Codec: "prores"}}, nil, 5, rules, ReasonUnsupportedCodec, `video codec "prores" is not one of h264, HEVC`},
+		{"exactly the limit", &probe.Info{Duration: time.Hour, Video: &probe.VideoTrack{Codec: "h264", Width: 640, Height: 360}}, nil, 5, rules, "", ""},
+		{"codec", &probe.Info{Duration: time.Minute, Video: &probe.VideoTrack{Codec: "prores"}}, nil, 5, rules, ReasonUnsupportedCodec, `video codec "prores" is not one of h264, HEVC`},
+		{"unknown duration is a decision", &probe.Info{Container: probe.MP4, Video: &probe.VideoTrack{Codec: "h264", Width: 640, Height: 360}}, nil, 5, rules, ReasonDurationUnknown, "states no duration"},
+		{"codec the container cannot carry", &probe.Info{Container: probe.WebM, Duration: time.Minute, Video: &probe.VideoTrack{Codec: "h264", Width: 640, Height: 360}}, nil, 5, Rules{}, ReasonUnsupportedCodec, "in webm"},
+		{"dnxhd in mov", &probe.Info{Container: probe.MOV, Duration: time.Minute, Video: &probe.VideoTrack{Codec: "dnxhd", Width: 1920, Height: 1080}}, nil, 5, Rules{}, "", ""},
+		{"0x0", sized(0, 0, 0, 0), nil, 5, Rules{}, ReasonUnsupportedSize, "no picture size"},
+		{"16x16", sized(16, 16, 16, 16), nil, 5, Rules{}, ReasonUnsupportedSize, "smaller than 64x64"},
+		{"2x65535", sized(2, 65535, 0, 0), nil, 5, Rules{}, ReasonUnsupportedSize, "smaller than"},
+		{"8K is the largest", sized(7680, 4320, 7680, 4320), nil, 5, Rules{}, "", ""},
+		{"past 8K", sized(8200, 4320, 0, 0), nil, 5, Rules{}, ReasonUnsupportedSize, "larger than"},
+		{"absurd aspect", sized(4000, 200, 0, 0), nil, 5, Rules{}, ReasonUnsupportedSize, "aspect ratio of 20.00:1"},
+		{"container claims 65535x65535 over 640x360", sized(65535, 65535, 640, 360), nil, 5, Rules{}, ReasonSizeMismatch, "states 65535x65535 but the h264 stream's own header says 640x360"},
+		{"1088 stored over a 1080 header is padding", &probe.Info{Duration: time.Minute, Video: &probe.VideoTrack{Codec: "h264", Width: 1920, Height: 1080, CodedWidth: 1920, CodedHeight: 1088, HeaderWidth: 1920, HeaderHeight: 1080}}, nil, 5, Rules{}, "", ""},
+		{"non-right-angle matrix", &probe.Info{Duration: time.Minute, Video: &probe.VideoTrack{Codec: "h264", Width: 640, Height: 360, Transform: "a display matrix rotating by 30.0°"}}, nil, 5, Rules{}, ReasonUnsupportedTransform, "rotating by 30.0°"},
 		{"exactly max bytes", h264, nil, 10 << 30, rules, "", ""},
 	}
 	for _, tt := range tests {
@@ -60,6 +72,11 @@ func TestJudge(t *testing.T) {
 			}
 		})
 	}
+}
+
+// sized is an accepted-looking H.264 track of the given picture and codec-header sizes.
+func sized(w, h, hw, hh int) *probe.Info {
+	return &probe.Info{Duration: time.Minute, Video: &probe.VideoTrack{Codec: "h264", Width: w, Height: h, HeaderWidth: hw, HeaderHeight: hh}}
 }
 
 func TestIsContentError(t *testing.T) {
@@ -79,7 +96,7 @@ func TestIsContentError(t *testing.T) {
 // TestJudgeRealMedia runs the probe on real files of every kind and checks the verdict, the
 // summary and the planned ladder end to end.
 func TestJudgeRealMedia(t *testing.T) {
-	rules := Rules{MaxDuration: time.Hour, Codecs: []string{"h264", "hevc", "vp9", "prores", "mpeg2"}}
+	rules := Rules{MaxDuration: time.Hour} // any codec the transcoder decodes
 	cfg := LadderConfig{Rungs: []Rung{{1080, 6_000_000}, {720, 3_500_000}, {360, 900_000}}, Codec: CodecH264}
 	tests := []struct {
 		kind     testmedia.Kind
@@ -102,6 +119,20 @@ func TestJudgeRealMedia(t *testing.T) {
 		{testmedia.PNGAsMP4, ReasonNotVideo, Rendition{}, false, 0},
 		{testmedia.AudioOnly, ReasonNoVideoTrack, Rendition{}, false, 0},
 		{testmedia.AVI, ReasonUnsupportedContainer, Rendition{}, false, 0},
+		{testmedia.FragmentedStock, "", Rendition{320, 240, 0}, true, 0},
+		{testmedia.FiveHourFragmented, ReasonTooLong, Rendition{}, false, 0},
+		{testmedia.FiveHourLiveMKV, ReasonTooLong, Rendition{}, false, 0},
+		{testmedia.FiveHourTS, ReasonTooLong, Rendition{}, false, 0},
+		{testmedia.FiveHourMP4, ReasonTooLong, Rendition{}, false, 0},
+		{testmedia.TSRestart, "", Rendition{320, 240, 0}, true, 0},
+		{testmedia.PAL169, "", Rendition{1024, 576, 0}, false, 0},
+		{testmedia.AnamorphicMP4, "", Rendition{1024, 576, 0}, false, 0},
+		{testmedia.AnamorphicMKV, "", Rendition{1024, 576, 0}, false, 0},
+		{testmedia.HDV, "", Rendition{1920, 1080, 6_000_000}, false, 0},
+		{testmedia.MPEG2HD, "", Rendition{1920, 1080, 6_000_000}, false, 0},
+		{testmedia.DNxHR, "", Rendition{320, 240, 0}, false, 0},
+		{testmedia.DV, "", Rendition{720, 576, 0}, false, 0},
+		{testmedia.Tiny, ReasonUnsupportedSize, Rendition{}, false, 0},
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.kind), func(t *testing.T) {

@@ -441,14 +441,22 @@ func mutations() []mutation {
 				}
 				return err
 			}, nil, "deny_lambda_tracing"},
-		{"unreserved concurrency", "aws:lambda/function:Function", fn("api") + "-function",
+		{"uncapped queue trigger", "aws:lambda/eventSourceMapping:EventSourceMapping", fn("ingest") + "-trigger",
+			func(a *pulumi.ResourceTransformationArgs) error {
+				p, err := props[lambda.EventSourceMappingArgs](a)
+				if err == nil {
+					p.ScalingConfig = nil
+				}
+				return err
+			}, nil, "deny_lambda_unbounded_concurrency"},
+		{"concurrency reserved from the account's pool", "aws:lambda/function:Function", fn("api") + "-function",
 			func(a *pulumi.ResourceTransformationArgs) error {
 				p, err := props[lambda.FunctionArgs](a)
 				if err == nil {
-					p.ReservedConcurrentExecutions = nil
+					p.ReservedConcurrentExecutions = pulumi.IntPtr(20)
 				}
 				return err
-			}, nil, "deny_lambda_reserved_concurrency"},
+			}, nil, "deny_lambda_unbounded_concurrency"},
 		{"15 minute timeout", "aws:lambda/function:Function", fn("api") + "-function",
 			func(a *pulumi.ResourceTransformationArgs) error {
 				p, err := props[lambda.FunctionArgs](a)

@@ -36,8 +36,7 @@ func ExampleBuild() {
 	fmt.Println(aws.ToString(job.ClientRequestToken))
 	// Output:
 	// HLS and DASH: 3 outputs
-	// Poster: 1 outputs
-	// Thumbnails: 1 outputs
+	// Thumbnails and poster: 1 outputs
 	// s3://delivery/assets/k5m2/index
 	// k5m2-1
 }

@@ -4,12 +4,21 @@
 // pipeline.LayoutFor(assetID):
 //
 //   - one CMAF output group whose segments serve both HLS (index.m3u8) and DASH (index.mpd):
-//     one video output per rendition, QVBR-encoded with the rendition's MaxBitrate as the peak,
-//     2 s closed GOPs and 6 s segments so every rendition switches on the same boundaries; one
-//     AAC audio output when the source has audio; one WebVTT output per caption track
-//     MediaConvert can read from the source file;
-//   - a poster frame (file group, frame capture) at the top rendition's size;
-//   - thumbnails every ThumbnailInterval seconds (file group, frame capture).
+//     one video output per rendition, single-pass QVBR (multi-pass only when Input.MultiPass
+//     asks) with the rendition's MaxBitrate as the peak, 2 s closed GOPs and 6 s segments so
+//     every rendition switches on the same boundaries; one stereo AAC output per audio
+//     rendition, each an alternate audio track of the manifests (5.1 and 7.1 folded down with
+//     an explicit matrix); one WebVTT output per caption track MediaConvert can read from the
+//     source file;
+//   - one small frame-capture output (file group) that writes the thumbnails every
+//     ThumbnailInterval seconds, the second of which is the poster (pipeline.Layout.PosterKey):
+//     nothing is encoded twice, and nothing at the top rendition's size.
+//
+// The input is clipped to the judged duration (pipeline.ClipDuration), so a file whose
+// headers understate its length never bills past what ingest accepted; its rotation is
+// applied explicitly where MediaConvert's automatic rotation does not reach (it reads only
+// MOV and MP4 display matrices). HDR10 and HLG sources planned for HEVC stay HDR (Main10,
+// colour metadata inserted); planned for H.264 they are tone-mapped to BT.709.
 //
 // Every value comes from the SDK's types and enums, and the request carries the asset id and
 // tenant as user metadata so the job state change event leads back to the asset.
@@ -18,6 +27,7 @@ package mcjob
 import (
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -47,10 +57,7 @@ const (
 )
 
 // Names MediaConvert uses to tie outputs to inputs.
-const (
-	audioSelector   = "Audio Selector 1"
-	captionSelector = "Captions Selector %d"
-)
+const captionSelector = "Captions Selector %d"
 
 // Keys of the job's user metadata.
 const (
@@ -78,8 +85,13 @@ type Input struct {
 	KMSKeyARN string
 	// Plan is the ladder to encode.
 	Plan pipeline.Plan
-	// Duration is the source's duration; it places the poster frame (pipeline.PosterSecond).
+	// Duration is the source's judged duration: the input is clipped to
+	// pipeline.ClipDuration(Duration), and short titles space their thumbnails so the poster
+	// (the second capture) exists.
 	Duration time.Duration
+	// MultiPass selects MULTI_PASS_HQ encoding, which MediaConvert bills at the professional
+	// tier; the default is single-pass QVBR.
+	MultiPass bool
 	// Captions are the source's caption tracks. Those MediaConvert can read from inside the
 	// source and turn into WebVTT (SupportedCaption) become WebVTT outputs; others are left out.
 	Captions []pipeline.Caption
@@ -102,22 +114,39 @@ func Build(in Input) (*mediaconvert.CreateJobInput, error) {
 	input := types.Input{
 		FileInput:      aws.String(in.SourceURI),
 		TimecodeSource: types.InputTimecodeSourceZerobased,
-		// AUTO applies the source's rotation metadata, so the planned display-oriented sizes
-		// come out upright.
-		VideoSelector: &types.VideoSelector{Rotate: types.InputRotateAuto},
+		VideoSelector:  videoSelector(in.Plan),
+		InputClippings: []types.InputClipping{{EndTimecode: aws.String(timecode(pipeline.ClipDuration(in.Duration)))}},
 	}
-	if in.Plan.Audio {
-		input.AudioSelectors = map[string]types.AudioSelector{
-			audioSelector: {DefaultSelection: types.AudioDefaultSelectionDefault},
+	audio := in.Plan.AudioTracks
+	if in.Plan.Audio && len(audio) == 0 {
+		audio = []pipeline.AudioRendition{{Track: 1, Language: "und"}}
+	}
+	if in.Plan.Container == "mpegts" && len(audio) > 1 {
+		// Transport streams number audio by PID, which the summary does not keep: the
+		// default track only.
+		audio = audio[:1]
+	}
+	if len(audio) > 0 {
+		input.AudioSelectors = map[string]types.AudioSelector{}
+	}
+	for i, a := range audio {
+		sel := types.AudioSelector{DefaultSelection: types.AudioDefaultSelectionDefault}
+		if len(audio) > 1 {
+			// Tracks are numbered among the source's audio tracks, from 1.
+			sel.SelectorType, sel.Tracks = types.AudioSelectorTypeTrack, []int32{int32(a.Track)}
+			if i > 0 {
+				sel.DefaultSelection = types.AudioDefaultSelectionNotDefault
+			}
 		}
+		input.AudioSelectors[audioSelectorName(i)] = sel
 	}
 
 	var outputs []types.Output
 	for _, r := range in.Plan.Renditions {
-		outputs = append(outputs, videoOutput(in.Plan.Codec, r))
+		outputs = append(outputs, videoOutput(in.Plan, r, in.MultiPass))
 	}
-	if in.Plan.Audio {
-		outputs = append(outputs, audioOutput())
+	for i, a := range audio {
+		outputs = append(outputs, audioOutput(i, a))
 	}
 	selectors, captionOutputs := captions(in.Captions)
 	if len(selectors) > 0 {
@@ -125,12 +154,12 @@ func Build(in Input) (*mediaconvert.CreateJobInput, error) {
 		outputs = append(outputs, captionOutputs...)
 	}
 
-	top := in.Plan.Renditions[0]
 	thumbW, thumbH := thumbnailSize(in.Plan.SourceWidth, in.Plan.SourceHeight)
-	posterAt := pipeline.PosterSecond(in.Duration)
-	posterCaptures := 2 // the first frame, then the one posterAt seconds in
-	if posterAt == 0 {
-		posterAt, posterCaptures = 1, 1
+	// The poster is the second capture: a title shorter than two intervals captures more
+	// often, so that there is one.
+	interval := in.ThumbnailInterval
+	if secs := int(in.Duration / time.Second); secs >= 2 {
+		interval = min(interval, secs/2)
 	}
 
 	settings := &types.JobSettings{
@@ -159,8 +188,7 @@ func Build(in Input) (*mediaconvert.CreateJobInput, error) {
 				},
 				Outputs: outputs,
 			},
-			frameCaptureGroup("Poster", dest(layout.PosterBase), in.destinationSettings(), top.Width, top.Height, 1, int32(posterAt), int32(posterCaptures)),
-			frameCaptureGroup("Thumbnails", dest(layout.ThumbnailBase), in.destinationSettings(), thumbW, thumbH, 1, int32(in.ThumbnailInterval), MaxCaptures),
+			frameCaptureGroup("Thumbnails and poster", dest(layout.ThumbnailBase), in.destinationSettings(), thumbW, thumbH, 1, int32(interval), MaxCaptures),
 		},
 	}
 
@@ -203,6 +231,10 @@ func (in Input) validate() error {
 		return fmt.Errorf("mcjob: Role %q is not an ARN", in.Role)
 	case in.ThumbnailInterval < 1:
 		return fmt.Errorf("mcjob: ThumbnailInterval %d is below 1 second", in.ThumbnailInterval)
+	case in.Duration <= 0:
+		return fmt.Errorf("mcjob: Duration %v is not positive: ingest rejects uploads of unknown duration", in.Duration)
+	case in.Duration > 24*time.Hour:
+		return fmt.Errorf("mcjob: Duration %v is above the 24-hour clip a timecode can state", in.Duration)
 	case in.Plan.Codec != pipeline.CodecH264 && in.Plan.Codec != pipeline.CodecHEVC:
 		return fmt.Errorf("mcjob: Plan.Codec %q is not %q or %q", in.Plan.Codec, pipeline.CodecH264, pipeline.CodecHEVC)
 	case len(in.Plan.Renditions) == 0:
@@ -250,11 +282,47 @@ func qvbrLevel(r pipeline.Rendition) int32 {
 	return 7
 }
 
-func videoOutput(codec string, r pipeline.Rendition) types.Output {
+// videoSelector applies the source's rotation: AUTO where MediaConvert reads the display
+// matrix itself (MOV and MP4), the planned angle everywhere else (Matroska's projection roll,
+// for one), and tags HDR sources with their colour space.
+func videoSelector(plan pipeline.Plan) *types.VideoSelector {
+	vs := &types.VideoSelector{Rotate: types.InputRotateAuto}
+	switch plan.Container {
+	case "", "mp4", "mov":
+	default:
+		vs.Rotate = map[int]types.InputRotate{0: types.InputRotateDegree0, 90: types.InputRotateDegrees90,
+			180: types.InputRotateDegrees180, 270: types.InputRotateDegrees270}[plan.Rotation]
+	}
+	switch plan.SourceHDR {
+	case "hdr10":
+		vs.ColorSpace, vs.ColorSpaceUsage = types.ColorSpaceHdr10, types.ColorSpaceUsageFallback
+	case "hlg":
+		vs.ColorSpace, vs.ColorSpaceUsage = types.ColorSpaceHlg2020, types.ColorSpaceUsageFallback
+	}
+	return vs
+}
+
+// timecode renders d as the zero-based HH:MM:SS:FF timecode input clipping takes.
+func timecode(d time.Duration) string {
+	s := int(d / time.Second)
+	return fmt.Sprintf("%02d:%02d:%02d:00", s/3600, s/60%60, s%60)
+}
+
+func videoOutput(plan pipeline.Plan, r pipeline.Rendition, multiPass bool) types.Output {
 	maxBitrate := int32(r.MaxBitrate)
 	hrd := int32(min(2*r.MaxBitrate, maxHRDBuffer))
 	cs := &types.VideoCodecSettings{}
-	if codec == pipeline.CodecHEVC {
+	if plan.Codec == pipeline.CodecHEVC {
+		tuning, profile, sei := types.H265QualityTuningLevelSinglePassHq, types.H265CodecProfileMainMain, types.H265AlternateTransferFunctionSeiDisabled
+		if multiPass {
+			tuning = types.H265QualityTuningLevelMultiPassHq
+		}
+		if plan.HDR != "" {
+			profile = types.H265CodecProfileMain10Main
+		}
+		if plan.HDR == "hlg" {
+			sei = types.H265AlternateTransferFunctionSeiEnabled // HLG's SDR-compatible signalling
+		}
 		cs.Codec = types.VideoCodecH265
 		cs.H265Settings = &types.H265Settings{
 			RateControlMode:              types.H265RateControlModeQvbr,
@@ -266,18 +334,22 @@ func videoOutput(codec string, r pipeline.Rendition) types.Output {
 			GopClosedCadence:             aws.Int32(1),
 			MinIInterval:                 aws.Int32(0),
 			SceneChangeDetect:            types.H265SceneChangeDetectDisabled,
-			QualityTuningLevel:           types.H265QualityTuningLevelMultiPassHq,
-			CodecProfile:                 types.H265CodecProfileMainMain,
+			QualityTuningLevel:           tuning,
+			CodecProfile:                 profile,
 			CodecLevel:                   types.H265CodecLevelAuto,
-			FramerateControl:             types.H265FramerateControlInitializeFromSource,
 			ParControl:                   types.H265ParControlSpecified,
 			ParNumerator:                 aws.Int32(1),
 			ParDenominator:               aws.Int32(1),
 			AdaptiveQuantization:         types.H265AdaptiveQuantizationAuto,
 			WriteMp4PackagingType:        types.H265WriteMp4PackagingTypeHvc1, // hvc1 is what Apple players require
-			AlternateTransferFunctionSei: types.H265AlternateTransferFunctionSeiDisabled,
+			AlternateTransferFunctionSei: sei,
 		}
+		cs.H265Settings.FramerateControl, cs.H265Settings.FramerateNumerator, cs.H265Settings.FramerateDenominator = h265Rate(plan.OutputFrameRate)
 	} else {
+		tuning := types.H264QualityTuningLevelSinglePassHq
+		if multiPass {
+			tuning = types.H264QualityTuningLevelMultiPassHq
+		}
 		cs.Codec = types.VideoCodecH264
 		cs.H264Settings = &types.H264Settings{
 			RateControlMode:      types.H264RateControlModeQvbr,
@@ -289,47 +361,118 @@ func videoOutput(codec string, r pipeline.Rendition) types.Output {
 			GopClosedCadence:     aws.Int32(1),
 			MinIInterval:         aws.Int32(0),
 			SceneChangeDetect:    types.H264SceneChangeDetectDisabled,
-			QualityTuningLevel:   types.H264QualityTuningLevelMultiPassHq,
+			QualityTuningLevel:   tuning,
 			CodecProfile:         types.H264CodecProfileHigh,
 			CodecLevel:           types.H264CodecLevelAuto,
-			FramerateControl:     types.H264FramerateControlInitializeFromSource,
 			ParControl:           types.H264ParControlSpecified,
 			ParNumerator:         aws.Int32(1),
 			ParDenominator:       aws.Int32(1),
 			AdaptiveQuantization: types.H264AdaptiveQuantizationAuto,
 		}
+		cs.H264Settings.FramerateControl, cs.H264Settings.FramerateNumerator, cs.H264Settings.FramerateDenominator = h264Rate(plan.OutputFrameRate)
+	}
+	vd := &types.VideoDescription{
+		Width:  aws.Int32(int32(r.Width)),
+		Height: aws.Int32(int32(r.Height)),
+		// The planned size has the source's display aspect ratio up to even rounding and the
+		// outputs have square pixels, so stretching moves the picture by under a pixel and an
+		// anamorphic source comes out at its display shape, where DEFAULT would pad.
+		ScalingBehavior: types.ScalingBehaviorStretchToOutput,
+		CodecSettings:   cs,
+	}
+	switch {
+	case plan.HDR == "hdr10":
+		vd.ColorMetadata = types.ColorMetadataInsert
+		vd.VideoPreprocessors = &types.VideoPreprocessor{ColorCorrector: &types.ColorCorrector{ColorSpaceConversion: types.ColorSpaceConversionForceHdr10}}
+	case plan.HDR == "hlg":
+		vd.ColorMetadata = types.ColorMetadataInsert
+		vd.VideoPreprocessors = &types.VideoPreprocessor{ColorCorrector: &types.ColorCorrector{ColorSpaceConversion: types.ColorSpaceConversionForceHlg2020}}
+	case plan.SourceHDR != "":
+		// An HDR source in an SDR codec: map it to BT.709 rather than show washed-out PQ.
+		vd.VideoPreprocessors = &types.VideoPreprocessor{ColorCorrector: &types.ColorCorrector{
+			ColorSpaceConversion: types.ColorSpaceConversionForce709, HdrToSdrToneMapper: types.HDRToSDRToneMapperPreserveDetails}}
 	}
 	return types.Output{
 		NameModifier:      aws.String(fmt.Sprintf("_%dx%d", r.Width, r.Height)),
 		ContainerSettings: &types.ContainerSettings{Container: types.ContainerTypeCmfc, CmfcSettings: &types.CmfcSettings{}},
-		VideoDescription: &types.VideoDescription{
-			Width:  aws.Int32(int32(r.Width)),
-			Height: aws.Int32(int32(r.Height)),
-			// The planned size has the source's aspect ratio up to even rounding, so stretching
-			// moves the picture by under a pixel, where DEFAULT would pad a 1-pixel black bar.
-			ScalingBehavior: types.ScalingBehaviorStretchToOutput,
-			CodecSettings:   cs,
-		},
+		VideoDescription:  vd,
 	}
 }
 
-func audioOutput() types.Output {
-	return types.Output{
-		NameModifier:      aws.String("_audio"),
-		ContainerSettings: &types.ContainerSettings{Container: types.ContainerTypeCmfc, CmfcSettings: &types.CmfcSettings{}},
-		AudioDescriptions: []types.AudioDescription{{
-			AudioSourceName: aws.String(audioSelector),
-			CodecSettings: &types.AudioCodecSettings{
-				Codec: types.AudioCodecAac,
-				AacSettings: &types.AacSettings{
-					Bitrate:         aws.Int32(AudioBitrate),
-					CodingMode:      types.AacCodingModeCodingMode20,
-					SampleRate:      aws.Int32(48000),
-					CodecProfile:    types.AacCodecProfileLc,
-					RateControlMode: types.AacRateControlModeCbr,
-				},
+// frameRate is the plan's output rate as MediaConvert's rational: none (follow the source)
+// when the plan keeps the source's rate, else whole frames per second, or over 1001 for
+// NTSC-style rates (59.94).
+func frameRate(fps float64) (specified bool, num, den int32) {
+	if fps <= 0 {
+		return false, 0, 0
+	}
+	if n := math.Round(fps); math.Abs(fps-n) < 0.001 {
+		return true, int32(n), 1
+	}
+	return true, int32(math.Round(fps * 1001)), 1001
+}
+
+func h264Rate(fps float64) (types.H264FramerateControl, *int32, *int32) {
+	if ok, n, d := frameRate(fps); ok {
+		return types.H264FramerateControlSpecified, aws.Int32(n), aws.Int32(d)
+	}
+	return types.H264FramerateControlInitializeFromSource, nil, nil
+}
+
+func h265Rate(fps float64) (types.H265FramerateControl, *int32, *int32) {
+	if ok, n, d := frameRate(fps); ok {
+		return types.H265FramerateControlSpecified, aws.Int32(n), aws.Int32(d)
+	}
+	return types.H265FramerateControlInitializeFromSource, nil, nil
+}
+
+// audioSelectorName names the selector of the i-th audio rendition.
+func audioSelectorName(i int) string { return fmt.Sprintf("Audio Selector %d", i+1) }
+
+// downmix is the matrix, in dB per input channel, folding 5.1 (L R C LFE Ls Rs) and 7.1
+// (L R C LFE Ls Rs Lb Rb) to stereo as ITU-R BS.775 does: centre and surrounds at -3 dB, LFE
+// dropped (-60 dB is MediaConvert's silence).
+var downmix = map[int][2][]int32{
+	6: {{0, -60, -3, -60, -3, -60}, {-60, 0, -3, -60, -60, -3}},
+	8: {{0, -60, -3, -60, -3, -60, -3, -60}, {-60, 0, -3, -60, -60, -3, -60, -3}},
+}
+
+func audioOutput(i int, a pipeline.AudioRendition) types.Output {
+	desc := types.AudioDescription{
+		AudioSourceName: aws.String(audioSelectorName(i)),
+		CodecSettings: &types.AudioCodecSettings{
+			Codec: types.AudioCodecAac,
+			AacSettings: &types.AacSettings{
+				Bitrate:         aws.Int32(AudioBitrate),
+				CodingMode:      types.AacCodingModeCodingMode20,
+				SampleRate:      aws.Int32(48000),
+				CodecProfile:    types.AacCodecProfileLc,
+				RateControlMode: types.AacRateControlModeCbr,
 			},
+		},
+	}
+	if lang := languageCode(a.Language); lang != "" {
+		desc.LanguageCode, desc.LanguageCodeControl = lang, types.AudioLanguageCodeControlUseConfigured
+	}
+	if m, ok := downmix[a.Channels]; ok && a.Downmix {
+		desc.RemixSettings = &types.RemixSettings{
+			ChannelsIn:  aws.Int32(int32(a.Channels)),
+			ChannelsOut: aws.Int32(2),
+			ChannelMapping: &types.ChannelMapping{OutputChannels: []types.OutputChannelMapping{
+				{InputChannels: m[0]}, {InputChannels: m[1]},
+			}},
+		}
+	}
+	track := types.CmfcAudioTrackTypeAlternateAudioAutoSelect
+	if i == 0 {
+		track = types.CmfcAudioTrackTypeAlternateAudioAutoSelectDefault
+	}
+	return types.Output{
+		NameModifier: aws.String(fmt.Sprintf("_audio_%d", i+1)),
+		ContainerSettings: &types.ContainerSettings{Container: types.ContainerTypeCmfc, CmfcSettings: &types.CmfcSettings{
+			AudioGroupId: aws.String("audio"), AudioTrackType: track,
 		}},
+		AudioDescriptions: []types.AudioDescription{desc},
 	}
 }
 

@@ -189,8 +189,12 @@ func TestBuildSpecifics(t *testing.T) {
 			if got := len(s.Inputs[0].AudioSelectors); got != boolInt(c.src.Audio) {
 				t.Errorf("%d audio selectors for audio=%v", got, c.src.Audio)
 			}
-			if len(s.OutputGroups) != 3 {
-				t.Fatalf("%d output groups, want CMAF, poster, thumbnails", len(s.OutputGroups))
+			if len(s.OutputGroups) != 2 {
+				t.Fatalf("%d output groups, want CMAF and one frame capture for thumbnails and poster", len(s.OutputGroups))
+			}
+			clip := s.Inputs[0].InputClippings
+			if len(clip) != 1 || aws.ToString(clip[0].EndTimecode) != timecode(pipeline.ClipDuration(in.Duration)) || aws.ToString(clip[0].EndTimecode) == "" {
+				t.Errorf("input clippings %+v, want one ending at the judged duration %v", clip, in.Duration)
 			}
 
 			cmaf := s.OutputGroups[0].OutputGroupSettings
@@ -251,19 +255,24 @@ func TestBuildSpecifics(t *testing.T) {
 				t.Errorf("%d caption outputs, %d selectors; want %d of each", caps, len(s.Inputs[0].CaptionSelectors), supported)
 			}
 
-			poster := s.OutputGroups[1]
-			pf := poster.Outputs[0].VideoDescription.CodecSettings.FrameCaptureSettings
-			if got, want := aws.ToString(poster.OutputGroupSettings.FileGroupSettings.Destination), "s3://ottkit-dev-delivery/assets/"+in.AssetID+"/poster"; got != want {
-				t.Errorf("poster destination %q, want %q", got, want)
+			captures := s.OutputGroups[1]
+			if got, want := aws.ToString(captures.OutputGroupSettings.FileGroupSettings.Destination), "s3://ottkit-dev-delivery/"+pipeline.LayoutFor(in.AssetID).ThumbnailBase; got != want {
+				t.Errorf("frame capture destination %q, want %q", got, want)
 			}
-			if sec := pipeline.PosterSecond(in.Duration); sec > 0 && (aws.ToInt32(pf.FramerateDenominator) != int32(sec) || aws.ToInt32(pf.MaxCaptures) != 2) {
-				t.Errorf("poster capture 1/%d max %d, want 1/%d max 2", aws.ToInt32(pf.FramerateDenominator), aws.ToInt32(pf.MaxCaptures), sec)
+			if len(captures.Outputs) != 1 {
+				t.Fatalf("%d frame capture outputs, want one", len(captures.Outputs))
 			}
-			thumbs := s.OutputGroups[2].Outputs[0].VideoDescription
+			// The poster is the second capture, so it must exist: a title shorter than two
+			// intervals captures more often.
+			interval := int32(min(in.ThumbnailInterval, max(int(in.Duration/time.Second)/2, 1)))
+			if in.Duration < 2*time.Second {
+				interval = int32(in.ThumbnailInterval)
+			}
+			thumbs := captures.Outputs[0].VideoDescription
 			tf := thumbs.CodecSettings.FrameCaptureSettings
-			if thumbs.CodecSettings.Codec != types.VideoCodecFrameCapture || aws.ToInt32(tf.FramerateNumerator) != 1 || aws.ToInt32(tf.FramerateDenominator) != 10 || aws.ToInt32(tf.MaxCaptures) != MaxCaptures {
-				t.Errorf("thumbnails %s %d/%d max %d, want FRAME_CAPTURE 1/10 max %d", thumbs.CodecSettings.Codec,
-					aws.ToInt32(tf.FramerateNumerator), aws.ToInt32(tf.FramerateDenominator), aws.ToInt32(tf.MaxCaptures), MaxCaptures)
+			if thumbs.CodecSettings.Codec != types.VideoCodecFrameCapture || aws.ToInt32(tf.FramerateNumerator) != 1 || aws.ToInt32(tf.FramerateDenominator) != interval || aws.ToInt32(tf.MaxCaptures) != MaxCaptures {
+				t.Errorf("thumbnails %s %d/%d max %d, want FRAME_CAPTURE 1/%d max %d", thumbs.CodecSettings.Codec,
+					aws.ToInt32(tf.FramerateNumerator), aws.ToInt32(tf.FramerateDenominator), aws.ToInt32(tf.MaxCaptures), interval, MaxCaptures)
 			}
 			if tw, th := aws.ToInt32(thumbs.Width), aws.ToInt32(thumbs.Height); min(tw, th) != ThumbnailShortSide || (tw > th) != (in.Plan.SourceWidth > in.Plan.SourceHeight) {
 				t.Errorf("thumbnail %dx%d for a %dx%d source", tw, th, in.Plan.SourceWidth, in.Plan.SourceHeight)
@@ -286,6 +295,9 @@ func checkCodec(t *testing.T, codec string, cs *types.VideoCodecSettings, maxBit
 		if aws.ToFloat64(h.GopSize) != GOPSeconds || h.GopSizeUnits != types.H264GopSizeUnitsSeconds || aws.ToInt32(h.GopClosedCadence) != 1 {
 			t.Errorf("GOP %v %s closed %d, want %d s closed", aws.ToFloat64(h.GopSize), h.GopSizeUnits, aws.ToInt32(h.GopClosedCadence), GOPSeconds)
 		}
+		if h.QualityTuningLevel != types.H264QualityTuningLevelSinglePassHq {
+			t.Errorf("quality tuning %s, want SINGLE_PASS_HQ: multi-pass bills at the professional tier", h.QualityTuningLevel)
+		}
 		if h.SceneChangeDetect != types.H264SceneChangeDetectDisabled {
 			t.Errorf("scene change detect %s, want DISABLED so GOPs stay aligned", h.SceneChangeDetect)
 		}
@@ -300,6 +312,9 @@ func checkCodec(t *testing.T, codec string, cs *types.VideoCodecSettings, maxBit
 		if aws.ToFloat64(h.GopSize) != GOPSeconds || h.GopSizeUnits != types.H265GopSizeUnitsSeconds || aws.ToInt32(h.GopClosedCadence) != 1 {
 			t.Errorf("GOP %v %s closed %d, want %d s closed", aws.ToFloat64(h.GopSize), h.GopSizeUnits, aws.ToInt32(h.GopClosedCadence), GOPSeconds)
 		}
+		if h.QualityTuningLevel != types.H265QualityTuningLevelSinglePassHq {
+			t.Errorf("quality tuning %s, want SINGLE_PASS_HQ", h.QualityTuningLevel)
+		}
 		if h.WriteMp4PackagingType != types.H265WriteMp4PackagingTypeHvc1 {
 			t.Errorf("packaging %s, want HVC1", h.WriteMp4PackagingType)
 		}
@@ -311,6 +326,95 @@ func boolInt(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// TestBuildSourceTruth checks what the job does with what the probe found: an explicit
+// rotation where MediaConvert does not rotate by itself, HDR kept in HEVC and tone-mapped in
+// H.264, every audio track a rendition with 5.1 folded down by an explicit matrix, and
+// multi-pass only on request.
+func TestBuildSourceTruth(t *testing.T) {
+	build := func(t *testing.T, src pipeline.Source, codec string, multiPass bool) *mediaconvert.CreateJobInput {
+		t.Helper()
+		in := input(t, buildCase{name: "truth", src: src, codec: codec, duration: time.Minute})
+		in.MultiPass = multiPass
+		job, err := Build(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return job
+	}
+	t.Run("matroska rotation is explicit", func(t *testing.T) {
+		for container, want := range map[string]types.InputRotate{"matroska": types.InputRotateDegrees90, "webm": types.InputRotateDegrees90, "mov": types.InputRotateAuto, "mp4": types.InputRotateAuto} {
+			job := build(t, pipeline.Source{Width: 1280, Height: 720, Rotation: 90, Container: container}, pipeline.CodecH264, false)
+			if got := job.Settings.Inputs[0].VideoSelector.Rotate; got != want {
+				t.Errorf("%s: Rotate %s, want %s", container, got, want)
+			}
+		}
+		job := build(t, pipeline.Source{Width: 1280, Height: 720, Container: "matroska"}, pipeline.CodecH264, false)
+		if got := job.Settings.Inputs[0].VideoSelector.Rotate; got != types.InputRotateDegree0 {
+			t.Errorf("unrotated matroska: Rotate %s, want DEGREE_0", got)
+		}
+	})
+	t.Run("hdr10 in hevc", func(t *testing.T) {
+		job := build(t, pipeline.Source{Width: 3840, Height: 2160, HDR: "hdr10", Container: "mp4"}, pipeline.CodecHEVC, false)
+		if vs := job.Settings.Inputs[0].VideoSelector; vs.ColorSpace != types.ColorSpaceHdr10 {
+			t.Errorf("input colour space %s, want HDR10", vs.ColorSpace)
+		}
+		vd := job.Settings.OutputGroups[0].Outputs[0].VideoDescription
+		if vd.CodecSettings.H265Settings.CodecProfile != types.H265CodecProfileMain10Main || vd.ColorMetadata != types.ColorMetadataInsert ||
+			vd.VideoPreprocessors.ColorCorrector.ColorSpaceConversion != types.ColorSpaceConversionForceHdr10 {
+			t.Errorf("output %s %s %+v, want MAIN10 with HDR10 metadata", vd.CodecSettings.H265Settings.CodecProfile, vd.ColorMetadata, vd.VideoPreprocessors.ColorCorrector)
+		}
+	})
+	t.Run("hlg in h264 is tone-mapped", func(t *testing.T) {
+		job := build(t, pipeline.Source{Width: 1920, Height: 1080, HDR: "hlg", Container: "mpegts"}, pipeline.CodecH264, false)
+		cc := job.Settings.OutputGroups[0].Outputs[0].VideoDescription.VideoPreprocessors.ColorCorrector
+		if cc.ColorSpaceConversion != types.ColorSpaceConversionForce709 || cc.HdrToSdrToneMapper != types.HDRToSDRToneMapperPreserveDetails {
+			t.Errorf("colour corrector %+v, want FORCE_709 with tone mapping", cc)
+		}
+	})
+	t.Run("surround and a second language", func(t *testing.T) {
+		job := build(t, pipeline.Source{Width: 1920, Height: 1080, Audio: true, Container: "mp4",
+			AudioTracks: []pipeline.AudioTrack{{Codec: "aac", Channels: 6, Language: "eng"}, {Codec: "aac", Channels: 2, Language: "spa"}}}, pipeline.CodecH264, false)
+		sels := job.Settings.Inputs[0].AudioSelectors
+		if len(sels) != 2 || sels["Audio Selector 2"].Tracks[0] != 2 || sels["Audio Selector 1"].DefaultSelection != types.AudioDefaultSelectionDefault {
+			t.Fatalf("audio selectors %+v, want tracks 1 (default) and 2", sels)
+		}
+		var audio []types.Output
+		for _, o := range job.Settings.OutputGroups[0].Outputs {
+			if len(o.AudioDescriptions) > 0 {
+				audio = append(audio, o)
+			}
+		}
+		if len(audio) != 2 {
+			t.Fatalf("%d audio outputs, want 2 renditions", len(audio))
+		}
+		first, second := audio[0].AudioDescriptions[0], audio[1].AudioDescriptions[0]
+		if rm := first.RemixSettings; rm == nil || aws.ToInt32(rm.ChannelsIn) != 6 || aws.ToInt32(rm.ChannelsOut) != 2 || len(rm.ChannelMapping.OutputChannels) != 2 ||
+			rm.ChannelMapping.OutputChannels[0].InputChannels[2] != -3 {
+			t.Errorf("5.1 remix %+v, want an explicit 6-to-2 matrix with the centre at -3 dB", rm)
+		}
+		if second.RemixSettings != nil || second.LanguageCode != types.LanguageCodeSpa {
+			t.Errorf("second track remix %+v language %s, want none and SPA", second.RemixSettings, second.LanguageCode)
+		}
+		if audio[0].ContainerSettings.CmfcSettings.AudioTrackType != types.CmfcAudioTrackTypeAlternateAudioAutoSelectDefault ||
+			audio[1].ContainerSettings.CmfcSettings.AudioTrackType != types.CmfcAudioTrackTypeAlternateAudioAutoSelect {
+			t.Errorf("track types %s, %s; want the first the default alternate", audio[0].ContainerSettings.CmfcSettings.AudioTrackType, audio[1].ContainerSettings.CmfcSettings.AudioTrackType)
+		}
+	})
+	t.Run("multi-pass on request", func(t *testing.T) {
+		job := build(t, pipeline.Source{Width: 1920, Height: 1080}, pipeline.CodecH264, true)
+		if got := job.Settings.OutputGroups[0].Outputs[0].VideoDescription.CodecSettings.H264Settings.QualityTuningLevel; got != types.H264QualityTuningLevelMultiPassHq {
+			t.Errorf("quality tuning %s, want MULTI_PASS_HQ", got)
+		}
+	})
+	t.Run("120 fps is encoded at 60", func(t *testing.T) {
+		job := build(t, pipeline.Source{Width: 1920, Height: 1080, FrameRate: 119.88}, pipeline.CodecH264, false)
+		h := job.Settings.OutputGroups[0].Outputs[0].VideoDescription.CodecSettings.H264Settings
+		if h.FramerateControl != types.H264FramerateControlSpecified || aws.ToInt32(h.FramerateNumerator) != 60000 || aws.ToInt32(h.FramerateDenominator) != 1001 {
+			t.Errorf("frame rate %s %d/%d, want 60000/1001", h.FramerateControl, aws.ToInt32(h.FramerateNumerator), aws.ToInt32(h.FramerateDenominator))
+		}
+	})
 }
 
 func TestBuildWithoutKMSKeyLeavesBucketDefault(t *testing.T) {

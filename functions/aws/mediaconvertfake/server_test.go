@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"reflect"
@@ -168,6 +169,69 @@ func TestClientRequestTokenIsIdempotent(t *testing.T) {
 	}
 }
 
+func TestClientRequestTokenIsForgottenAfterAMinute(t *testing.T) {
+	fake := newFake(t)
+	now := time.Date(2026, 2, 3, 4, 5, 6, 0, time.UTC)
+	fake.SetNow(func() time.Time { return now })
+	client := fake.Client(noRetry)
+	ctx := context.Background()
+	first, err := client.CreateJob(ctx, validJob(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(mediaconvertfake.TokenTTL - time.Second)
+	if again, err := client.CreateJob(ctx, validJob(t)); err != nil || aws.ToString(again.Job.Id) != aws.ToString(first.Job.Id) {
+		t.Errorf("the token 59 s later gave %v, %v; want the first job", again, err)
+	}
+	now = now.Add(time.Second)
+	later, err := client.CreateJob(ctx, validJob(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if aws.ToString(later.Job.Id) == aws.ToString(first.Job.Id) || len(fake.Jobs()) != 2 {
+		t.Errorf("the token a minute later reused job %s (%d jobs); MediaConvert creates a second one", aws.ToString(later.Job.Id), len(fake.Jobs()))
+	}
+}
+
+func TestListJobs(t *testing.T) {
+	fake := newFake(t)
+	client := fake.Client(noRetry)
+	ctx := context.Background()
+	var ids []string
+	for i := range 25 {
+		job := validJob(t)
+		job.ClientRequestToken = aws.String(fmt.Sprintf("tok-%d", i))
+		out, err := client.CreateJob(ctx, job)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, aws.ToString(out.Job.Id))
+	}
+	queue := aws.ToString(validJob(t).Queue)
+	name := queue[strings.LastIndex(queue, "/")+1:]
+	var got []string
+	in := &mediaconvert.ListJobsInput{Queue: aws.String(name), Order: types.OrderDescending}
+	for pages := 0; ; pages++ {
+		out, err := client.ListJobs(ctx, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, j := range out.Jobs {
+			got = append(got, aws.ToString(j.Id))
+		}
+		if aws.ToString(out.NextToken) == "" || pages > 3 {
+			break
+		}
+		in.NextToken = out.NextToken
+	}
+	if len(got) != 25 || got[0] != ids[24] || got[24] != ids[0] {
+		t.Errorf("ListJobs newest first over pages = %d jobs starting %v, want the 25 in reverse order", len(got), got[:min(len(got), 2)])
+	}
+	if out, err := client.ListJobs(ctx, &mediaconvert.ListJobsInput{Queue: aws.String("other")}); err != nil || len(out.Jobs) != 0 {
+		t.Errorf("ListJobs of another queue = %v, %v; want none", out, err)
+	}
+}
+
 func TestCreateJobRejects(t *testing.T) {
 	cmafOut := func(j *mediaconvert.CreateJobInput, i int) *types.Output {
 		return &j.Settings.OutputGroups[0].Outputs[i]
@@ -191,8 +255,24 @@ func TestCreateJobRejects(t *testing.T) {
 			j.Settings.OutputGroups[0].OutputGroupSettings.Type = types.OutputGroupTypeHlsGroupSettings
 		}, "/settings/outputGroups/0/outputGroupSettings/hlsGroupSettings: required when type is HLS_GROUP_SETTINGS"},
 		{"no destination", func(j *mediaconvert.CreateJobInput) {
-			j.Settings.OutputGroups[2].OutputGroupSettings.FileGroupSettings.Destination = nil
-		}, "/settings/outputGroups/2/outputGroupSettings/fileGroupSettings/destination: required"},
+			j.Settings.OutputGroups[1].OutputGroupSettings.FileGroupSettings.Destination = nil
+		}, "/settings/outputGroups/1/outputGroupSettings/fileGroupSettings/destination: required"},
+		{"clipping timecode not HH:MM:SS:FF", func(j *mediaconvert.CreateJobInput) {
+			j.Settings.Inputs[0].InputClippings = []types.InputClipping{{EndTimecode: aws.String("1:00")}}
+		}, `/settings/inputs/0/inputClippings/0/endTimecode: "1:00" is not HH:MM:SS:FF`},
+		{"track selector without tracks", func(j *mediaconvert.CreateJobInput) {
+			j.Settings.Inputs[0].AudioSelectors = map[string]types.AudioSelector{"Audio Selector 1": {SelectorType: types.AudioSelectorTypeTrack}}
+		}, "/settings/inputs/0/audioSelectors/Audio Selector 1/tracks: required when selectorType is TRACK"},
+		{"remix with a row missing", func(j *mediaconvert.CreateJobInput) {
+			for i, o := range j.Settings.OutputGroups[0].Outputs {
+				if len(o.AudioDescriptions) > 0 {
+					cmafOut(j, i).AudioDescriptions[0].RemixSettings = &types.RemixSettings{ChannelsIn: aws.Int32(6), ChannelsOut: aws.Int32(2),
+						ChannelMapping: &types.ChannelMapping{OutputChannels: []types.OutputChannelMapping{{InputChannels: []int32{0, -60, -3, -60, -3, -60}}}}}
+					return
+				}
+			}
+			t.Fatal("test fixture: no audio output")
+		}, "/settings/outputGroups/0/outputs/2/audioDescriptions/0/remixSettings/channelMapping/outputChannels: 1 rows for channelsOut 2"},
 		{"group without outputs", func(j *mediaconvert.CreateJobInput) { j.Settings.OutputGroups[1].Outputs = nil },
 			"/settings/outputGroups/1/outputs: should have at least 1 item"},
 		{"output without container settings", func(j *mediaconvert.CreateJobInput) { cmafOut(j, 1).ContainerSettings = nil },

@@ -3,11 +3,13 @@ package mediaconvertfake
 import (
 	"fmt"
 	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/mediaconvert"
 	"github.com/aws/aws-sdk-go-v2/service/mediaconvert/types"
 )
@@ -28,6 +30,11 @@ func validate(req *mediaconvert.CreateJobInput) string {
 	}
 	if msg := checkEnums(reflect.ValueOf(req).Elem(), ""); msg != "" {
 		return msg
+	}
+	for i, in := range req.Settings.Inputs {
+		if msg := checkInput(in, fmt.Sprintf("/settings/inputs/%d", i)); msg != "" {
+			return msg
+		}
 	}
 	for i, g := range req.Settings.OutputGroups {
 		if msg := checkGroup(g, fmt.Sprintf("/settings/outputGroups/%d", i)); msg != "" {
@@ -145,6 +152,9 @@ func checkOutput(o types.Output, path string) string {
 		if name, ok := audioBlocks[cs.Codec]; ok && reflect.ValueOf(cs).Elem().FieldByName(name).IsNil() {
 			return fmt.Sprintf("%s/%s: required when codec is %s", p, wireName(name), cs.Codec)
 		}
+		if msg := checkRemix(ad.RemixSettings, fmt.Sprintf("%s/audioDescriptions/%d/remixSettings", path, i)); msg != "" {
+			return msg
+		}
 	}
 	for i, cd := range o.CaptionDescriptions {
 		p := fmt.Sprintf("%s/captionDescriptions/%d", path, i)
@@ -243,4 +253,64 @@ func checkEnumValue(v reflect.Value, path string) string {
 func wireName(goName string) string {
 	r, n := utf8.DecodeRuneInString(goName)
 	return string(unicode.ToLower(r)) + goName[n:]
+}
+
+// timecodePattern is the HH:MM:SS:FF (or HH:MM:SS;FF, drop frame) form clipping takes.
+var timecodePattern = regexp.MustCompile(`^[0-9]{2}:[0-5][0-9]:[0-5][0-9][:;][0-9]{2}$`)
+
+// checkInput checks an input's clippings and track selectors as MediaConvert does.
+func checkInput(in types.Input, path string) string {
+	for i, c := range in.InputClippings {
+		for _, tc := range []struct {
+			name string
+			v    *string
+		}{{"startTimecode", c.StartTimecode}, {"endTimecode", c.EndTimecode}} {
+			if tc.v != nil && !timecodePattern.MatchString(*tc.v) {
+				return fmt.Sprintf("%s/inputClippings/%d/%s: %q is not HH:MM:SS:FF", path, i, tc.name, *tc.v)
+			}
+		}
+	}
+	names := make([]string, 0, len(in.AudioSelectors))
+	for name := range in.AudioSelectors {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		sel := in.AudioSelectors[name]
+		if sel.SelectorType == types.AudioSelectorTypeTrack && len(sel.Tracks) == 0 {
+			return fmt.Sprintf("%s/audioSelectors/%s/tracks: required when selectorType is TRACK", path, name)
+		}
+		for j, tr := range sel.Tracks {
+			if tr < 1 {
+				return fmt.Sprintf("%s/audioSelectors/%s/tracks/%d: %d is below the minimum 1", path, name, j, tr)
+			}
+		}
+	}
+	return ""
+}
+
+// checkRemix checks a channel mapping: channelsOut rows of channelsIn gains in -60..6 dB.
+func checkRemix(rm *types.RemixSettings, path string) string {
+	if rm == nil || rm.ChannelMapping == nil {
+		return ""
+	}
+	in, out := aws.ToInt32(rm.ChannelsIn), aws.ToInt32(rm.ChannelsOut)
+	rows := rm.ChannelMapping.OutputChannels
+	if in < 1 || in > 64 || out < 1 || out > 64 {
+		return fmt.Sprintf("%s: channelsIn %d and channelsOut %d must be 1 to 64", path, in, out)
+	}
+	if len(rows) != int(out) {
+		return fmt.Sprintf("%s/channelMapping/outputChannels: %d rows for channelsOut %d", path, len(rows), out)
+	}
+	for i, row := range rows {
+		if len(row.InputChannels) != int(in) {
+			return fmt.Sprintf("%s/channelMapping/outputChannels/%d/inputChannels: %d gains for channelsIn %d", path, i, len(row.InputChannels), in)
+		}
+		for j, g := range row.InputChannels {
+			if g < -60 || g > 6 {
+				return fmt.Sprintf("%s/channelMapping/outputChannels/%d/inputChannels/%d: %d dB is outside -60..6", path, i, j, g)
+			}
+		}
+	}
+	return ""
 }

@@ -52,13 +52,13 @@ func TestSubmit(t *testing.T) {
 	})
 	t.Run("400 from MediaConvert is rejected", func(t *testing.T) {
 		mc.FailNext(1, mediaconvertfake.Error{Status: http.StatusBadRequest, Type: "BadRequestException", Message: "/settings: invalid"})
-		if _, err := tc.Submit(ctx, &pipeline.Asset{ID: "a2", Tenant: "acme", Source: a.Source}, plan(t)); !errors.Is(err, transcoder.ErrRejected) {
+		if _, err := tc.Submit(ctx, &pipeline.Asset{ID: "a2", Tenant: "acme", Source: a.Source, Probe: a.Probe}, plan(t)); !errors.Is(err, transcoder.ErrRejected) {
 			t.Errorf("Submit: %v, want ErrRejected", err)
 		}
 	})
 	t.Run("throttling is not a rejection", func(t *testing.T) {
 		mc.FailNext(3, mediaconvertfake.TooManyRequests)
-		_, err := tc.Submit(ctx, &pipeline.Asset{ID: "a3", Tenant: "acme", Source: a.Source}, plan(t))
+		_, err := tc.Submit(ctx, &pipeline.Asset{ID: "a3", Tenant: "acme", Source: a.Source, Probe: a.Probe}, plan(t))
 		if err == nil || errors.Is(err, transcoder.ErrRejected) {
 			t.Errorf("Submit: %v, want a retryable error", err)
 		}

@@ -85,13 +85,55 @@ const (
 	// LiveWebM is 320x240 VP9 + Opus in WebM written as a live stream: unknown element sizes
 	// and no Duration, like Chrome's MediaRecorder output; 2 s at 10 fps.
 	LiveWebM Kind = "live-webm"
+	// FragmentedStock is 320x240 H.264 + AAC fragmented by ffmpeg's stock
+	// "-movflags frag_keyframe+empty_moov": one fragment per 10-second GOP, so the single
+	// fragment is larger than any fixed tail read, and an mfra index at the end; 4 s at 25 fps.
+	FragmentedStock Kind = "fragmented-stock"
+	// FragmentedDASH is 320x240 H.264 + AAC fragmented with "-movflags +dash": segment
+	// indexes (sidx) after moov; 4 s at 25 fps.
+	FragmentedDASH Kind = "fragmented-dash"
+	// FiveHourFragmented, FiveHourLiveMKV, FiveHourTS and FiveHourMP4 are 160x90 grey H.264,
+	// 5 hours at 1 fps with a keyframe a minute: fragmented MP4 (frag_keyframe+empty_moov),
+	// live-mode Matroska (no Duration, no Cues), an MPEG transport stream and a fast-start MP4.
+	FiveHourFragmented Kind = "five-hour-fragmented"
+	FiveHourLiveMKV    Kind = "five-hour-live-mkv"
+	FiveHourTS         Kind = "five-hour-ts"
+	FiveHourMP4        Kind = "five-hour-mp4"
+	// TSRestart is two 3.5-second 320x240 H.264 + AAC transport streams joined byte for byte,
+	// so timestamps restart halfway, as in a DVR recording or two files concatenated.
+	TSRestart Kind = "ts-restart"
+	// PAL169 is 720x576 MPEG-2 in an MPEG transport stream whose sequence header says 16:9
+	// (anamorphic PAL widescreen), 1 s at 25 fps.
+	PAL169 Kind = "pal-16x9"
+	// HDV is 1440x1080 MPEG-2 16:9 in MXF (pixel aspect 4:3, stored 1088 high), 1 s at 25 fps.
+	HDV Kind = "hdv-mxf"
+	// MPEG2HD is 1920x1080 MPEG-2 in MXF, which stores it 1920x1088; 1 s at 25 fps.
+	MPEG2HD Kind = "mpeg2-hd-mxf"
+	// AnamorphicMP4 and AnamorphicMKV are 720x576 H.264 with a 64:45 sample aspect ratio
+	// (16:9 PAL) in the SPS and the container (pasp, DisplayWidth), 1 s at 25 fps.
+	AnamorphicMP4 Kind = "anamorphic-mp4"
+	AnamorphicMKV Kind = "anamorphic-mkv"
+	// HDR10 is 320x240 10-bit HEVC in MP4 with BT.2020 primaries and the PQ transfer; HLG is
+	// the same in an MPEG transport stream with the HLG transfer. 1 s at 25 fps.
+	HDR10 Kind = "hdr10"
+	HLG   Kind = "hlg-ts"
+	// Surround is 320x240 H.264 with two AAC tracks: 5.1 (6 channels) and a Spanish (spa)
+	// mono one; 1 s at 25 fps.
+	Surround Kind = "surround"
+	// DNxHR is 320x240 DNxHR LB in QuickTime; DV is 720x576 DV (PAL) in QuickTime; 1 s at 25 fps.
+	DNxHR Kind = "dnxhr"
+	DV    Kind = "dv"
+	// Tiny is 16x16 H.264 in MP4, 1 s at 10 fps: a size no ladder can use.
+	Tiny Kind = "tiny"
 )
 
 // Kinds returns every kind Path makes, in a stable order.
 func Kinds() []Kind {
 	return []Kind{Landscape1080p, Portrait1080x1920, Square, UHD4K, NoAudio, Rotated90, MKV, WebM,
 		MPEGTS, MoovAtEnd, Truncated, Empty, PNGAsMP4, AudioOnly, WithCaptions, MXF, HEVC, ProResMOV, AVI,
-		FragmentedMP4, LiveWebM, MPEGTSHEVC}
+		FragmentedMP4, LiveWebM, MPEGTSHEVC, FragmentedStock, FragmentedDASH, FiveHourFragmented, FiveHourLiveMKV,
+		FiveHourTS, FiveHourMP4, TSRestart, PAL169, HDV, MPEG2HD, AnamorphicMP4, AnamorphicMKV, HDR10, HLG, Surround,
+		DNxHR, DV, Tiny}
 }
 
 // recipe says how to make a kind and what ffprobe must then report.
@@ -196,6 +238,87 @@ var recipes = map[Kind]recipe{
 			"-map", "0:v", "-map", "1:a", "-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8", "-b:v", "200k",
 			"-c:a", "libopus", "-b:a", "32k", "-live", "1", "-f", "webm", out)
 	}, check: all(videoSize(320, 240, 0), audioCount(1), formatName("webm"), noDuration)},
+	FragmentedStock: {ext: ".mp4", make: func(g *generator, out string) error {
+		return g.ffmpeg(append(lavfi("320x240", 25, "4", true), "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-b:a", "32k",
+			"-movflags", "frag_keyframe+empty_moov", out)...)
+	}, check: all(videoSize(320, 240, 0), audioCount(1), hasTopBox("moof"), hasTopBox("mfra"))},
+	FragmentedDASH: {ext: ".mp4", make: func(g *generator, out string) error {
+		return g.ffmpeg(append(lavfi("320x240", 25, "4", true), "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-b:a", "32k",
+			"-movflags", "+dash", out)...)
+	}, check: all(videoSize(320, 240, 0), audioCount(1), hasTopBox("sidx"))},
+	FiveHourFragmented: {ext: ".mp4", make: fiveHours("-movflags", "frag_keyframe+empty_moov"),
+		check: all(videoSize(160, 90, 0), hasTopBox("moof"))},
+	FiveHourLiveMKV: {ext: ".mkv", make: fiveHours("-live", "1", "-f", "matroska"),
+		check: all(videoSize(160, 90, 0), formatName("matroska"), noDuration)},
+	FiveHourTS:  {ext: ".ts", make: fiveHours("-f", "mpegts"), check: all(videoSize(160, 90, 0), formatName("mpegts"), durationAbout(18000))},
+	FiveHourMP4: {ext: ".mp4", make: fiveHours("-movflags", "+faststart"), check: all(videoSize(160, 90, 0), moovFirst(true), durationAbout(18000))},
+	TSRestart: {ext: ".ts", make: func(g *generator, out string) error {
+		part := filepath.Join(g.dir, "part.ts")
+		if err := g.ffmpeg(append(lavfi("320x240", 10, "3.5", true), "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-b:a", "32k", "-f", "mpegts", part)...); err != nil {
+			return err
+		}
+		b, err := os.ReadFile(part)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(out, append(b, b...), 0o644)
+	}, check: all(videoSize(320, 240, 0), formatName("mpegts"))},
+	PAL169: {ext: ".ts", make: func(g *generator, out string) error {
+		return g.ffmpeg(append(lavfi("720x576", 25, "1", false), "-c:v", "mpeg2video", "-aspect", "16:9", "-f", "mpegts", out)...)
+	}, check: all(videoSize(720, 576, 0), videoCodec("mpeg2video"), displayAspect("16:9"))},
+	HDV: {ext: ".mxf", make: func(g *generator, out string) error {
+		return g.ffmpeg(append(lavfi("1440x1080", 25, "1", false), "-c:v", "mpeg2video", "-b:v", "8M", "-aspect", "16:9", out)...)
+	}, check: all(videoSize(1440, 1080, 0), formatName("mxf"), displayAspect("16:9"))},
+	MPEG2HD: {ext: ".mxf", make: func(g *generator, out string) error {
+		return g.ffmpeg(append(lavfi("1920x1080", 25, "1", false), "-c:v", "mpeg2video", "-b:v", "8M", out)...)
+	}, check: all(videoSize(1920, 1080, 0), formatName("mxf"))},
+	AnamorphicMP4: {ext: ".mp4", make: func(g *generator, out string) error {
+		return g.ffmpeg(append(lavfi("720x576", 25, "1", false), "-vf", "setsar=64/45", "-c:v", "libx264", "-preset", "ultrafast", out)...)
+	}, check: all(videoSize(720, 576, 0), displayAspect("16:9"))},
+	AnamorphicMKV: {ext: ".mkv", make: func(g *generator, out string) error {
+		return g.ffmpeg(append(lavfi("720x576", 25, "1", false), "-vf", "setsar=64/45", "-c:v", "libx264", "-preset", "ultrafast", out)...)
+	}, check: all(videoSize(720, 576, 0), formatName("matroska"), displayAspect("16:9"))},
+	HDR10: {ext: ".mp4", make: func(g *generator, out string) error {
+		return g.ffmpeg(append(lavfi("320x240", 25, "1", false), "-c:v", "libx265", "-preset", "ultrafast", "-pix_fmt", "yuv420p10le",
+			"-x265-params", "log-level=error:colorprim=bt2020:transfer=smpte2084:colormatrix=bt2020nc", "-tag:v", "hvc1", out)...)
+	}, check: all(videoSize(320, 240, 0), videoCodec("hevc"), colorTransfer("smpte2084"))},
+	HLG: {ext: ".ts", make: func(g *generator, out string) error {
+		return g.ffmpeg(append(lavfi("320x240", 25, "1", false), "-c:v", "libx265", "-preset", "ultrafast", "-pix_fmt", "yuv420p10le",
+			"-x265-params", "log-level=error:colorprim=bt2020:transfer=arib-std-b67:colormatrix=bt2020nc", "-f", "mpegts", out)...)
+	}, check: all(videoSize(320, 240, 0), videoCodec("hevc"), colorTransfer("arib-std-b67"))},
+	Surround: {ext: ".mp4", make: func(g *generator, out string) error {
+		return g.ffmpeg(append(lavfi("320x240", 25, "1", true), "-filter_complex", "[1:a]pan=5.1|c0=c0|c1=c0|c2=c0|c3=c0|c4=c0|c5=c0[s]",
+			"-map", "0:v", "-map", "[s]", "-map", "1:a", "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-b:a", "64k",
+			"-metadata:s:a:1", "language=spa", "-movflags", "+faststart", out)...)
+	}, check: all(videoSize(320, 240, 0), audioCount(2))},
+	DNxHR: {ext: ".mov", make: func(g *generator, out string) error {
+		return g.ffmpeg(append(lavfi("320x240", 25, "1", false), "-c:v", "dnxhd", "-profile:v", "dnxhr_lb", "-pix_fmt", "yuv422p", out)...)
+	}, check: all(videoSize(320, 240, 0), videoCodec("dnxhd"))},
+	DV: {ext: ".mov", make: func(g *generator, out string) error {
+		return g.ffmpeg(append(lavfi("720x576", 25, "1", false), "-c:v", "dvvideo", "-pix_fmt", "yuv420p", out)...)
+	}, check: all(videoSize(720, 576, 0), videoCodec("dvvideo"))},
+	Tiny: {ext: ".mp4", make: func(g *generator, out string) error {
+		return g.ffmpeg(append(lavfi("16x16", 10, "1", false), "-c:v", "libx264", "-preset", "ultrafast", out)...)
+	}, check: all(videoSize(16, 16, 0))},
+}
+
+// lavfi returns the input options of a test pattern of the given size, rate and length,
+// with a sine tone as the second input when audio is set.
+func lavfi(size string, fps int, secs string, audio bool) []string {
+	in := []string{"-f", "lavfi", "-i", fmt.Sprintf("testsrc2=s=%s:r=%d:d=%s", size, fps, secs)}
+	if audio {
+		in = append(in, "-f", "lavfi", "-i", "sine=f=440:r=48000:d="+secs)
+	}
+	return in
+}
+
+// fiveHours encodes 5 hours of 160x90 grey at 1 fps, a keyframe a minute, with the output
+// options given: a second of CPU, some hundred kilobytes.
+func fiveHours(opts ...string) func(g *generator, out string) error {
+	return func(g *generator, out string) error {
+		args := []string{"-f", "lavfi", "-i", "color=c=gray:s=160x90:r=1:d=18000", "-c:v", "libx264", "-preset", "ultrafast", "-g", "60"}
+		return g.ffmpeg(append(append(args, opts...), out)...)
+	}
 }
 
 // recipeVersion changes whenever a recipe changes, so stale cached files are not reused.
@@ -421,11 +544,13 @@ func makeMXF(g *generator, out string) error {
 // probeResult is the part of ffprobe's JSON the checks read.
 type probeResult struct {
 	Streams []struct {
-		CodecType    string `json:"codec_type"`
-		CodecName    string `json:"codec_name"`
-		Width        int    `json:"width"`
-		Height       int    `json:"height"`
-		SideDataList []struct {
+		CodecType          string `json:"codec_type"`
+		CodecName          string `json:"codec_name"`
+		Width              int    `json:"width"`
+		Height             int    `json:"height"`
+		DisplayAspectRatio string `json:"display_aspect_ratio"`
+		ColorTransfer      string `json:"color_transfer"`
+		SideDataList       []struct {
 			Rotation *float64 `json:"rotation"`
 		} `json:"side_data_list"`
 		Tags map[string]string `json:"tags"`
@@ -568,6 +693,47 @@ func subtitle(codec, lang string) check {
 			return nil
 		}
 		return errors.New("no subtitle stream")
+	}
+}
+
+// durationAbout checks that ffprobe reports a duration within 1 % of secs.
+func durationAbout(secs float64) check {
+	return func(p probeResult, _ string) error {
+		d, err := strconv.ParseFloat(p.Format.Duration, 64)
+		if err != nil || d < secs*0.99 || d > secs*1.01 {
+			return fmt.Errorf("format duration is %q, want about %v s", p.Format.Duration, secs)
+		}
+		return nil
+	}
+}
+
+// displayAspect checks the first video stream's display aspect ratio, e.g. "16:9".
+func displayAspect(dar string) check {
+	return func(p probeResult, _ string) error {
+		for _, s := range p.Streams {
+			if s.CodecType == "video" {
+				if s.DisplayAspectRatio != dar {
+					return fmt.Errorf("display aspect ratio is %q, want %q", s.DisplayAspectRatio, dar)
+				}
+				return nil
+			}
+		}
+		return errors.New("no video stream")
+	}
+}
+
+// colorTransfer checks the first video stream's transfer characteristics.
+func colorTransfer(name string) check {
+	return func(p probeResult, _ string) error {
+		for _, s := range p.Streams {
+			if s.CodecType == "video" {
+				if s.ColorTransfer != name {
+					return fmt.Errorf("color transfer is %q, want %q", s.ColorTransfer, name)
+				}
+				return nil
+			}
+		}
+		return errors.New("no video stream")
 	}
 }
 

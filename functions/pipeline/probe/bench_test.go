@@ -25,8 +25,12 @@ func BenchmarkProbeSparse10GiB(b *testing.B) {
 }
 
 func benchmarkKind(b *testing.B, k testmedia.Kind) {
-	data := readFile(b, testmedia.Path(b, k))
-	src := BytesSource(data)
+	benchmarkBytes(b, readFile(b, testmedia.Path(b, k)))
+}
+
+// benchmarkBytes probes data held in memory, reporting the bytes and reads each probe costs.
+func benchmarkBytes(b *testing.B, data []byte) {
+	src := &countingSource{Source: BytesSource(data)}
 	b.ReportAllocs()
 	b.ResetTimer()
 	var read int64
@@ -38,7 +42,20 @@ func benchmarkKind(b *testing.B, k testmedia.Kind) {
 		read = info.BytesRead
 	}
 	b.ReportMetric(float64(read), "bytes-read/op")
+	b.ReportMetric(float64(src.reads)/float64(b.N), "reads/op")
 }
+
+// BenchmarkProbeWorstCase is the most a probe reads: a fragmented MP4 with no index whose last
+// fragment lies beyond the whole read budget, so the stepped tail search spends all of it.
+func BenchmarkProbeWorstCase(b *testing.B) { benchmarkBytes(b, unindexedFragments(b, 6<<20)) }
+
+func BenchmarkProbeFiveHourFragmented(b *testing.B) { benchmarkKind(b, testmedia.FiveHourFragmented) }
+
+func BenchmarkProbeFiveHourLiveMKV(b *testing.B) { benchmarkKind(b, testmedia.FiveHourLiveMKV) }
+
+func BenchmarkProbeFiveHourTS(b *testing.B) { benchmarkKind(b, testmedia.FiveHourTS) }
+
+func BenchmarkProbeTSRestart(b *testing.B) { benchmarkKind(b, testmedia.TSRestart) }
 
 // BenchmarkProbeMP4 probes a fast-start 1080p MP4 held in memory: parsing cost without I/O.
 func BenchmarkProbeMP4(b *testing.B) { benchmarkKind(b, testmedia.Landscape1080p) }

@@ -52,7 +52,8 @@ func head(t testing.TB, k testmedia.Kind, n int) []byte {
 }
 
 func mp4Seeds(f *testing.F) {
-	for _, k := range []testmedia.Kind{testmedia.Rotated90, testmedia.MoovAtEnd, testmedia.WithCaptions, testmedia.AudioOnly, testmedia.HEVC, testmedia.ProResMOV} {
+	for _, k := range []testmedia.Kind{testmedia.Rotated90, testmedia.MoovAtEnd, testmedia.WithCaptions, testmedia.AudioOnly, testmedia.HEVC, testmedia.ProResMOV,
+		testmedia.FragmentedStock, testmedia.FragmentedDASH, testmedia.HDR10, testmedia.AnamorphicMP4, testmedia.Surround} {
 		f.Add(compactMP4(f, k))
 	}
 	f.Add(head(f, testmedia.Truncated, 4096))
@@ -67,6 +68,7 @@ func matroskaSeeds(f *testing.F) {
 	f.Add(compactMatroska(f, testmedia.MKV))
 	f.Add(compactMatroska(f, testmedia.WebM))
 	f.Add(compactMatroska(f, testmedia.LiveWebM))
+	f.Add(compactMatroska(f, testmedia.AnamorphicMKV))
 	f.Add(append(ebml(ebmlHeader, ebml(ebmlDocType, []byte("webm"))), ebml(mkvSegment,
 		ebml(mkvInfo, ebml(mkvDuration, []byte{0x40, 0x9f, 0x40, 0, 0, 0, 0, 0})),
 		ebml(mkvTracks, ebml(mkvTrackEntry, ebml(mkvTrackNumber, []byte{1}), ebml(mkvTrackType, []byte{1}), ebml(mkvCodecID, []byte("V_VP9")),
@@ -114,6 +116,12 @@ func fuzzProbe(t *testing.T, data []byte) {
 		if v.Width < 0 || v.Height < 0 || v.FrameRate < 0 || math.IsNaN(v.FrameRate) || math.IsInf(v.FrameRate, 0) {
 			t.Fatalf("Video = %+v", v)
 		}
+		if v.Rotation != 0 && v.Transform != "" {
+			t.Fatalf("Rotation %d with Transform %q: a transform is never rounded to a rotation", v.Rotation, v.Transform)
+		}
+		if dw, dh := v.DisplaySize(); dw < 0 || dh < 0 || v.PixelAspect[0] < 0 || v.PixelAspect[1] < 0 {
+			t.Fatalf("display %dx%d, pixel aspect %v", dw, dh, v.PixelAspect)
+		}
 	}
 }
 
@@ -132,6 +140,9 @@ func FuzzProbe(f *testing.F) {
 	matroskaSeeds(f)
 	f.Add(head(f, testmedia.MPEGTS, 40*tsPacket))
 	f.Add(head(f, testmedia.MXF, 8<<10))
+	f.Add(head(f, testmedia.HDV, 8<<10))
+	f.Add(head(f, testmedia.HLG, 40*tsPacket))
+	f.Add(head(f, testmedia.PAL169, 40*tsPacket))
 	f.Add(head(f, testmedia.PNGAsMP4, 4096))
 	f.Add(head(f, testmedia.AVI, 4096))
 	f.Add([]byte{})
@@ -150,6 +161,8 @@ func TestSeedsProbe(t *testing.T) {
 		{"moov at end", compactMP4(t, testmedia.MoovAtEnd), nil},
 		{"prores mov", compactMP4(t, testmedia.ProResMOV), nil},
 		{"audio only", compactMP4(t, testmedia.AudioOnly), ErrNoVideoTrack},
+		{"fragmented, stock ffmpeg", compactMP4(t, testmedia.FragmentedStock), nil},
+		{"fragmented, dash", compactMP4(t, testmedia.FragmentedDASH), nil},
 		{"mkv", compactMatroska(t, testmedia.MKV), nil},
 		{"webm", compactMatroska(t, testmedia.WebM), nil},
 		{"ts head", head(t, testmedia.MPEGTS, 40*tsPacket), nil},

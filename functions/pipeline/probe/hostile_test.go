@@ -527,6 +527,8 @@ func TestProbeSyntheticMatroska(t *testing.T) {
 	}{
 		{"disabled video first", file(entry(1, false, 320, 240, "V_VP9", 0), entry(2, true, 1280, 720, "V_AV1", 0)), "av1", 1280, 720, 0},
 		{"rotated by projection roll", file(entry(1, true, 1920, 1080, "V_MPEGH/ISO/HEVC", -90)), "hevc", 1920, 1080, 90},
+		{"rolled upside down", file(entry(1, true, 1920, 1080, "V_MPEG4/ISO/AVC", 180)), "h264", 1920, 1080, 180},
+		{"rolled by 30 degrees: a transform, not 0", file(entry(1, true, 1920, 1080, "V_MPEG4/ISO/AVC", -30)), "h264", 1920, 1080, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -540,6 +542,9 @@ func TestProbeSyntheticMatroska(t *testing.T) {
 			}
 			if info.Duration != 2*time.Second {
 				t.Errorf("Duration = %v, want 2s", info.Duration)
+			}
+			if wantTransform := strings.Contains(tt.name, "transform"); (v.Transform != "") != wantTransform {
+				t.Errorf("Transform = %q, want one: %v", v.Transform, wantTransform)
 			}
 		})
 	}

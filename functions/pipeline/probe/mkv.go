@@ -39,6 +39,17 @@ const (
 	mkvPosePitch      = 0x7674
 	mkvPoseRoll       = 0x7675
 	mkvCluster        = 0x1F43B675
+	mkvCodecPrivate   = 0x63A2
+	mkvDisplayWidth   = 0x54B0
+	mkvDisplayHeight  = 0x54BA
+	mkvDisplayUnit    = 0x54B2
+	mkvColour         = 0x55B0
+	mkvColourMatrix   = 0x55B1
+	mkvColourBits     = 0x55B2
+	mkvColourTransfer = 0x55BA
+	mkvColourPrimary  = 0x55BB
+	mkvAudio          = 0xE1
+	mkvChannels       = 0x9F
 )
 
 // Matroska track types.
@@ -214,6 +225,12 @@ type mkvTrack struct {
 	yaw, pitch  float64
 	roll        float64
 	hasRotation bool
+	displayW    uint64
+	displayH    uint64
+	displayUnit uint64
+	private     []byte
+	colour      picture
+	channels    int
 }
 
 func probeMatroska(r *reader, info *Info) error {
@@ -276,6 +293,7 @@ func probeMatroska(r *reader, info *Info) error {
 		duration  float64
 		seekInfo  int64 = -1
 		seekTrack int64 = -1
+		seekCues  int64 = -1
 	)
 	readInfo := func(e ebmlElement) error {
 		b, err := r.masterData(e, mkvMaxInfo)
@@ -342,6 +360,8 @@ func probeMatroska(r *reader, info *Info) error {
 				seekInfo = pos
 			case id == mkvTracks && seekTrack < 0:
 				seekTrack = pos
+			case id == mkvCues && seekCues < 0:
+				seekCues = pos
 			}
 			return nil
 		})
@@ -396,9 +416,12 @@ func probeMatroska(r *reader, info *Info) error {
 	}
 
 	info.Duration = nanosToDuration(duration * float64(scale))
-	if info.Duration == 0 {
-		// Live recordings (browser MediaRecorder, streaming muxers) write no Duration: take
-		// the last block's timestamp from the tail instead.
+	if info.Duration > 0 {
+		info.DurationFrom = "header"
+	} else {
+		// Live recordings (browser MediaRecorder, streaming muxers) write no Duration, and an
+		// edited or overflowing one is no better: take the last block's timestamp from the
+		// tail, else the last cue point.
 		v := firstVideo(tracks)
 		var videoNum uint64
 		if v != nil {
@@ -409,9 +432,18 @@ func probeMatroska(r *reader, info *Info) error {
 			return fmt.Errorf("matroska: %w", err)
 		}
 		if last > 0 {
-			info.Duration = nanosToDuration(float64(last) * float64(scale))
+			info.Duration, info.DurationFrom = nanosToDuration(float64(last)*float64(scale)), "clusters"
 			if isVideo && v.defaultDur > 0 && v.defaultDur < uint64(time.Second) {
 				info.Duration += time.Duration(v.defaultDur) // the last frame's own duration
+			}
+		} else if seekCues >= 0 {
+			last, err := r.mkvLastCue(seekCues, segEnd, seg.size < 0 || segEnd == r.size)
+			if err != nil {
+				return fmt.Errorf("matroska: %w", err)
+			}
+			if last > 0 {
+				// The last cue is the last keyframe: at most a GOP short of the end.
+				info.Duration, info.DurationFrom = nanosToDuration(float64(last)*float64(scale)), "cues"
 			}
 		}
 	}
@@ -422,6 +454,11 @@ func probeMatroska(r *reader, info *Info) error {
 		switch t.typ {
 		case mkvTrackAudio:
 			info.AudioTracks++
+			lang := t.language
+			if t.bcp47 != "" {
+				lang = t.bcp47
+			}
+			info.Audio = append(info.Audio, AudioTrack{Codec: mkvAudioCodec(t.codecID), Channels: t.channels, Language: lang})
 		case mkvTrackSubtitle:
 			lang := t.language
 			if t.bcp47 != "" {
@@ -453,50 +490,98 @@ func firstVideo(tracks []mkvTrack) *mkvTrack {
 	return v
 }
 
+// Cues elements.
+const (
+	mkvCues     = 0x1C53BB6B
+	mkvCuePoint = 0xBB
+	mkvCueTime  = 0xB3
+	mkvMaxCues  = 1 << 20
+)
+
+// mkvLastCue reads the Cues element at off and returns its largest CueTime, in
+// TimecodeScale units; 0 when there is none.
+func (r *reader) mkvLastCue(off, end int64, fileLevel bool) (int64, error) {
+	e, err := r.elementAt(off, end, fileLevel)
+	if err != nil {
+		return 0, fmt.Errorf("cues at offset %d: %w", off, err)
+	}
+	if e.id != mkvCues {
+		return 0, fmt.Errorf("%w: seekhead points to element %#x at offset %d, want cues", ErrCorrupt, e.id, off)
+	}
+	b, err := r.masterData(e, mkvMaxCues)
+	if err != nil {
+		return 0, fmt.Errorf("cues at offset %d: %w", off, err)
+	}
+	var last uint64
+	err = ebmlChildren(b, e.dataOff(), r, func(c ebmlElement, data []byte) error {
+		if c.id != mkvCuePoint {
+			return nil
+		}
+		return ebmlChildren(data, c.dataOff(), r, func(t ebmlElement, td []byte) error {
+			if t.id == mkvCueTime {
+				last = max(last, ebmlUint(td))
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return 0, fmt.Errorf("cues at offset %d: %w", off, err)
+	}
+	if last > 1<<53 {
+		return 0, nil
+	}
+	return int64(last), nil
+}
+
 // Cluster children read for the tail timestamp.
 const (
 	mkvClusterTimestamp = 0xE7
+	mkvCRC32            = 0xBF
+	mkvVoid             = 0xEC
 	mkvSimpleBlock      = 0xA3
 	mkvBlockGroup       = 0xA0
 	mkvBlock            = 0xA1
-	mkvTailBytes        = 256 << 10
+	mkvTailStep         = 512 << 10
 )
 
-// mkvLastTimestamp finds the last Cluster in the object's tail and returns the largest
-// block timestamp in it, in TimecodeScale units, of track videoNum when the cluster holds
-// any of its blocks (isVideo), else of any track; 0 when there is none or the read budget
-// is spent. The tail is searched for the Cluster ID, and a candidate counts only when its
-// first child is its Timestamp, as muxers write it, so a match inside media data is rejected.
+// mkvLastTimestamp finds the last Cluster and returns the largest block timestamp in it, in
+// TimecodeScale units, of track videoNum when the cluster holds any of its blocks (isVideo),
+// else of any track; 0 when there is none within the read budget. It reads backwards from
+// the end in mkvTailStep steps, so a cluster of many megabytes (a live recording at a high
+// bitrate) is found as long as its start lies within the budget. The bytes are searched for
+// the Cluster ID, and a candidate counts only when its first child is its Timestamp, as
+// muxers write it, so a match inside media data is rejected.
 func (r *reader) mkvLastTimestamp(segStart int64, videoNum uint64) (last int64, isVideo bool, err error) {
-	start := r.size - mkvTailBytes
-	if start < segStart {
-		start = segStart
+	t := newTail(r, segStart)
+	for {
+		fresh, more, err := t.step(mkvTailStep)
+		if err != nil || !more {
+			return 0, false, err
+		}
+		// Only a cluster starting in the fresh bytes is new: later ones were tried.
+		if last, isVideo, ok := mkvTailTimestamp(t.b, fresh+4, r.size-int64(len(t.b)), videoNum); ok {
+			return last, isVideo, nil
+		}
 	}
-	if left := r.budget - r.read; r.size-start > left {
-		start = r.size - left
-	}
-	if r.size-start < 16 {
-		return 0, false, nil
-	}
-	b, err := r.at(start, r.size-start)
-	if err != nil {
-		return 0, false, fmt.Errorf("tail at offset %d: %w", start, err)
-	}
+}
+
+// mkvTailTimestamp finds the last Cluster starting before limit in b, read from offset start.
+func mkvTailTimestamp(b []byte, limit int, start int64, videoNum uint64) (last int64, isVideo bool, ok bool) {
 	id := []byte{0x1F, 0x43, 0xB6, 0x75}
-	for end := len(b); end > 0; {
+	for end := min(limit, len(b)); end > 0; {
 		i := bytes.LastIndex(b[:end], id)
 		if i < 0 {
-			return 0, false, nil
+			return 0, false, false
 		}
 		end = i
 		if c, ok := mkvClusterLast(b[i:], start+int64(i), videoNum); ok {
 			if c.video >= 0 {
-				return c.base + c.video, true, nil
+				return c.base + c.video, true, true
 			}
-			return c.base + c.any, false, nil
+			return c.base + c.any, false, true
 		}
 	}
-	return 0, false, nil
+	return 0, false, false
 }
 
 // clusterTimes are a Cluster's timestamp and the largest relative block timestamps in it,
@@ -540,6 +625,8 @@ func mkvClusterLast(b []byte, off int64, videoNum uint64) (clusterTimes, bool) {
 			data = data[:e.size]
 		}
 		switch {
+		case !haveTS && (e.id == mkvCRC32 || e.id == mkvVoid) && e.size >= 0 && e.size <= 16:
+			// Matroska muxers put a CRC-32 first in every cluster by default.
 		case !haveTS && e.id != mkvClusterTimestamp:
 			return ct, false
 		case e.id == mkvClusterTimestamp:
@@ -609,6 +696,15 @@ func parseTrackEntry(r *reader, entry ebmlElement, b []byte) (mkvTrack, error) {
 			t.bcp47 = ebmlString(data)
 		case mkvDefaultDur:
 			t.defaultDur = ebmlUint(data)
+		case mkvCodecPrivate:
+			t.private = data
+		case mkvAudio:
+			return ebmlChildren(data, e.dataOff(), r, func(a ebmlElement, ad []byte) error {
+				if a.id == mkvChannels {
+					t.channels = min(clampInt(ebmlUint(ad)), 255)
+				}
+				return nil
+			})
 		case mkvVideo:
 			return ebmlChildren(data, e.dataOff(), r, func(v ebmlElement, vd []byte) error {
 				switch v.id {
@@ -616,6 +712,26 @@ func parseTrackEntry(r *reader, entry ebmlElement, b []byte) (mkvTrack, error) {
 					t.width = clampInt(ebmlUint(vd))
 				case mkvPixelHeight:
 					t.height = clampInt(ebmlUint(vd))
+				case mkvDisplayWidth:
+					t.displayW = ebmlUint(vd)
+				case mkvDisplayHeight:
+					t.displayH = ebmlUint(vd)
+				case mkvDisplayUnit:
+					t.displayUnit = ebmlUint(vd)
+				case mkvColour:
+					return ebmlChildren(vd, v.dataOff(), r, func(c ebmlElement, cd []byte) error {
+						switch v := clampInt(ebmlUint(cd)); c.id {
+						case mkvColourMatrix:
+							t.colour.matrx = v
+						case mkvColourBits:
+							t.colour.bitDepth = v
+						case mkvColourTransfer:
+							t.colour.transfer = v
+						case mkvColourPrimary:
+							t.colour.primaries = v
+						}
+						return nil
+					})
 				case mkvProjection:
 					return ebmlChildren(vd, v.dataOff(), r, func(p ebmlElement, pd []byte) error {
 						switch p.id {
@@ -650,16 +766,51 @@ func clampInt(v uint64) int {
 }
 
 func (t mkvTrack) videoTrack() *VideoTrack {
-	v := &VideoTrack{Codec: mkvVideoCodec(t.codecID), Width: t.width, Height: t.height}
+	v := &VideoTrack{Codec: mkvVideoCodec(t.codecID), Width: t.width, Height: t.height, CodedWidth: t.width, CodedHeight: t.height}
 	if t.defaultDur > 0 {
 		v.FrameRate = round3(1e9 / float64(t.defaultDur))
 	}
 	// ProjectionPoseRoll turns a rectangular picture counter-clockwise; only a pure roll
-	// (no yaw, no pitch) is a display rotation.
+	// (no yaw, no pitch) is a display rotation, and only a right angle is one the
+	// transcoder can apply.
 	if t.hasRotation && t.projType == 0 && t.yaw == 0 && t.pitch == 0 && !math.IsNaN(t.roll) && !math.IsInf(t.roll, 0) {
-		rot := int(math.Round(-t.roll/90)) * 90
-		v.Rotation = ((rot % 360) + 360) % 360
+		deg := math.Mod(math.Mod(-t.roll, 360)+360, 360)
+		if rot := math.Round(deg/90) * 90; math.Abs(deg-rot) < 0.01 {
+			v.Rotation = int(rot) % 360
+		} else {
+			v.Transform = fmt.Sprintf("a projection roll of %.1f°", -deg)
+		}
 	}
+	var pic picture
+	var ok bool
+	switch v.Codec {
+	case "h264":
+		if sps := avcCSPS(t.private); sps != nil {
+			pic, ok = h264SPS(rbsp(sps[1:]))
+		}
+	case "hevc":
+		if sps := hvcCSPS(t.private); sps != nil {
+			pic, ok = hevcSPS(rbsp(sps[2:]))
+		}
+	case "mpeg2", "mpeg1":
+		pic, ok = mpeg2Picture(t.private)
+	}
+	if ok {
+		v.HeaderWidth, v.HeaderHeight = pic.w, pic.h
+	}
+	// The container's colour description, when present, is what players use.
+	if t.colour.transfer != 0 {
+		pic.primaries, pic.transfer, pic.matrx = t.colour.primaries, t.colour.transfer, t.colour.matrx
+	}
+	if t.colour.bitDepth > 0 && pic.bitDepth == 0 {
+		pic.bitDepth = t.colour.bitDepth
+	}
+	// DisplayWidth and DisplayHeight in pixels (unit 0) or as a ratio (unit 3) give the
+	// shape the picture is shown at; the pixel aspect is that over the stored shape.
+	if (t.displayUnit == 0 || t.displayUnit == 3) && t.displayW > 0 && t.displayH > 0 && t.displayW < 1<<20 && t.displayH < 1<<20 && t.width > 0 && t.height > 0 {
+		pic.par = reduce(int(t.displayW)*t.height, int(t.displayH)*t.width)
+	}
+	v.setPicture(pic)
 	return v
 }
 
@@ -694,6 +845,35 @@ func mkvVideoCodec(id string) string {
 		return "vvc"
 	}
 	return strings.ToLower(strings.TrimPrefix(id, "V_"))
+}
+
+// mkvAudioCodec names the codec of a Matroska audio CodecID.
+func mkvAudioCodec(id string) string {
+	switch {
+	case strings.HasPrefix(id, "A_AAC"):
+		return "aac"
+	case id == "A_AC3":
+		return "ac3"
+	case id == "A_EAC3":
+		return "eac3"
+	case id == "A_OPUS":
+		return "opus"
+	case id == "A_VORBIS":
+		return "vorbis"
+	case id == "A_FLAC":
+		return "flac"
+	case id == "A_MPEG/L3":
+		return "mp3"
+	case id == "A_MPEG/L2":
+		return "mp2"
+	case strings.HasPrefix(id, "A_PCM"):
+		return "pcm"
+	case strings.HasPrefix(id, "A_DTS"):
+		return "dts"
+	case id == "A_TRUEHD":
+		return "truehd"
+	}
+	return strings.ToLower(strings.TrimPrefix(id, "A_"))
 }
 
 // mkvCaptionCodec names the format of a Matroska subtitle CodecID.

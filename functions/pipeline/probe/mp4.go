@@ -4,7 +4,9 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"math/bits"
 	"strings"
+	"time"
 
 	"github.com/gabriel-vasile/mimetype"
 )
@@ -16,7 +18,7 @@ const (
 	mp4MoovWhole  = 1 << 20  // a moov up to this size is fetched in one read
 	mp4MaxLeaf    = 4 << 10  // header-like leaf boxes: mvhd, tkhd, mdhd, hdlr, ftyp
 	mp4MaxStsd    = 64 << 10 // sample descriptions, codec configuration included
-	mp4MaxStts    = 8192     // time-to-sample entries read for the frame rate
+	mp4MaxStts    = 131072   // time-to-sample entries read (1 MiB): a 5-hour VFR phone clip
 	mp4HeaderSize = 8
 )
 
@@ -145,7 +147,16 @@ type mp4Track struct {
 	duration  uint64
 	samples   uint64 // from stts
 	sampleDur uint64 // sum of stts deltas
+	sttsWhole bool   // every stts entry was read and the sums did not overflow
+	modeDelta uint64 // the stts delta covering the most samples
+	modeCount uint64
 	stszCount uint32
+	transform string // a display matrix that is not a right-angle rotation
+	codedW    int
+	codedH    int
+	pic       picture // from the codec configuration (avcC, hvcC) and pasp/colr
+	havePic   bool
+	channels  int
 	language  string
 	elng      string
 	chapters  []uint32 // track IDs this track names as its chapter list
@@ -158,12 +169,19 @@ type mp4Movie struct {
 	fragDuration uint64
 	tracks       []*mp4Track
 	trex         map[uint32]uint32 // track ID to default sample duration, for fragments
+	sidx         []sidxSpan        // segment indexes before the first fragment
+	firstMoof    int64             // offset of the first moof; 0 when none was seen
 }
 
 func probeMP4(r *reader, head []byte, info *Info) error {
 	info.Container = MOV
-	var moov *box
-	sawMdat, fragmented := false, false
+	var (
+		moov       *box
+		sidx       []sidxSpan
+		firstMoof  int64
+		sawMdat    bool
+		fragmented bool
+	)
 	for off := int64(0); off < r.size; {
 		b, err := r.boxAt(off, r.size, true)
 		if err != nil {
@@ -191,11 +209,24 @@ func probeMP4(r *reader, head []byte, info *Info) error {
 		case "mdat":
 			sawMdat = true
 		case "moof":
+			if !fragmented {
+				firstMoof = b.off
+			}
 			fragmented = true
+		case "sidx":
+			if len(sidx) < mp4MaxSidx {
+				p, err := r.payload(b, mp4MaxLeaf+12*4096)
+				if err != nil {
+					return fmt.Errorf("mp4: sidx at offset %d: %w", b.off, err)
+				}
+				if sp, ok := parseSidx(p); ok {
+					sidx = append(sidx, sp)
+				}
+			}
 		}
 		// Walking on after moov and mdat would only visit media (moof/mdat pairs of a
 		// fragmented file) and cost a read per fragment.
-		if moov != nil && sawMdat {
+		if moov != nil && (sawMdat || fragmented) {
 			break
 		}
 		off = b.end()
@@ -209,12 +240,12 @@ func probeMP4(r *reader, head []byte, info *Info) error {
 			return fmt.Errorf("mp4: moov at offset %d: %w", moov.off, err)
 		}
 	}
-	var mv mp4Movie
+	mv := mp4Movie{sidx: sidx, firstMoof: firstMoof}
 	if err := r.parseMoov(*moov, &mv); err != nil {
 		return fmt.Errorf("mp4: %w", err)
 	}
 	mv.fill(info)
-	if fragmented || mv.trex != nil {
+	if fragmented || len(mv.sidx) > 0 || (mv.trex != nil && info.Duration == 0) {
 		if err := r.fillFromFragments(&mv, info); err != nil {
 			return fmt.Errorf("mp4: %w", err)
 		}
@@ -364,12 +395,40 @@ func (t *mp4Track) parseTkhd(p []byte) bool {
 	m := p[matrixOff:]
 	a := int32(binary.BigEndian.Uint32(m[0:]))
 	b := int32(binary.BigEndian.Uint32(m[4:]))
-	t.rotation = matrixRotation(a, b)
+	c := int32(binary.BigEndian.Uint32(m[12:]))
+	d := int32(binary.BigEndian.Uint32(m[16:]))
+	t.rotation, t.transform = matrixTransform(a, b, c, d)
 	// The presentation size follows the matrix; it only stands in for the coded size when the
 	// sample entry has none.
 	t.width = int(binary.BigEndian.Uint32(m[36:]) >> 16)
 	t.height = int(binary.BigEndian.Uint32(m[40:]) >> 16)
 	return true
+}
+
+// matrixTransform returns the clockwise right-angle rotation of the display matrix
+// {a, b, c, d} (16.16 fixed point), or, when the matrix is anything else (another angle, a
+// shear, a mirror), rotation 0 and a description. Rounding such a matrix to the nearest right
+// angle would show the picture turned by an angle its author never chose.
+func matrixTransform(a, b, c, d int32) (rotation int, transform string) {
+	if a == 0 && b == 0 && c == 0 && d == 0 {
+		return 0, "" // an unset matrix: writers that leave it zero mean identity
+	}
+	// A pure rotation by a right angle has one non-zero entry per row, equal in size, and
+	// c = -b, d = a. The scale (the entries' magnitude) is the presentation size's business.
+	switch {
+	case b == 0 && c == 0 && a == d && a > 0:
+		return 0, ""
+	case b == 0 && c == 0 && a == d && a < 0:
+		return 180, ""
+	case a == 0 && d == 0 && c == -b && b > 0:
+		return 90, ""
+	case a == 0 && d == 0 && c == -b && b < 0:
+		return 270, ""
+	case int64(a)*int64(d)-int64(b)*int64(c) < 0:
+		return 0, "a mirrored display matrix"
+	}
+	deg := math.Atan2(float64(b), float64(a)) * 180 / math.Pi
+	return 0, fmt.Sprintf("a display matrix rotating by %.1f°", math.Mod(deg+360, 360))
 }
 
 // matrixRotation returns the clockwise rotation of a display matrix whose first row is (a, b).
@@ -471,18 +530,7 @@ func (r *reader) parseStbl(stbl box, t *mp4Track) error {
 			if len(p) < 8 {
 				return fmt.Errorf("%w: stts at offset %d is %d bytes", ErrCorrupt, b.off, len(p))
 			}
-			n := int(binary.BigEndian.Uint32(p[4:]))
-			if n > (len(p)-8)/8 {
-				// Too many entries to read cheaply: leave the frame rate to stsz.
-				return nil
-			}
-			for i := 0; i < n; i++ {
-				e := p[8+8*i:]
-				count := uint64(binary.BigEndian.Uint32(e))
-				delta := uint64(binary.BigEndian.Uint32(e[4:]))
-				t.samples += count
-				t.sampleDur += count * delta
-			}
+			t.parseStts(p)
 		case "stsz", "stz2":
 			p, err := r.payload(b, 12)
 			if err != nil {
@@ -494,6 +542,32 @@ func (r *reader) parseStbl(stbl box, t *mp4Track) error {
 		}
 		return nil
 	})
+}
+
+// parseStts adds up the time-to-sample table: the sample count and the media duration it
+// holds, which no edited header can change. Past mp4MaxStts entries the sums cover only the
+// entries read, a lower bound (sttsWhole false).
+func (t *mp4Track) parseStts(p []byte) {
+	n := uint64(binary.BigEndian.Uint32(p[4:]))
+	have := uint64(len(p)-8) / 8
+	t.sttsWhole = n <= have
+	n = min(n, have)
+	for i := uint64(0); i < n; i++ {
+		e := p[8+8*i:]
+		count := uint64(binary.BigEndian.Uint32(e))
+		delta := uint64(binary.BigEndian.Uint32(e[4:]))
+		hi, dur := bits.Mul64(count, delta)
+		var c1, c2 uint64
+		t.samples, c1 = bits.Add64(t.samples, count, 0)
+		t.sampleDur, c2 = bits.Add64(t.sampleDur, dur, 0)
+		if hi|c1|c2 != 0 {
+			t.samples, t.sampleDur, t.sttsWhole = 0, 0, false
+			return
+		}
+		if count > t.modeCount {
+			t.modeDelta, t.modeCount = delta, count
+		}
+	}
 }
 
 // parseStsd reads the first sample entry: its format, and for video its coded size and codec.
@@ -509,11 +583,32 @@ func (t *mp4Track) parseStsd(p []byte) {
 	e = e[:size]
 	t.format = string(e[4:8])
 	t.codec = printable(strings.TrimSpace(t.format))
+	if t.handler == "soun" && len(e) >= 28 {
+		t.channels = int(binary.BigEndian.Uint16(e[24:]))
+		format := t.format
+		var kids []byte
+		if len(e) > 36 {
+			kids = e[36:]
+		}
+		if format == "enca" {
+			if frma := findBox(findBox(kids, "sinf"), "frma"); len(frma) >= 4 {
+				format = string(frma[:4])
+			}
+		}
+		t.codec = audioCodec(format)
+		if format == "mp4a" {
+			if ch := aacChannels(findBox(kids, "esds")); ch > 0 {
+				t.channels = ch
+			}
+		}
+		return
+	}
 	if t.handler != "vide" || len(e) < 8+78 {
 		return
 	}
 	t.width = int(binary.BigEndian.Uint16(e[32:]))
 	t.height = int(binary.BigEndian.Uint16(e[34:]))
+	t.codedW, t.codedH = t.width, t.height
 	format := t.format
 	kids := e[86:]
 	if format == "encv" {
@@ -522,6 +617,86 @@ func (t *mp4Track) parseStsd(p []byte) {
 		}
 	}
 	t.codec = videoCodec(format, kids)
+	switch t.codec {
+	case "h264":
+		if sps := avcCSPS(findBox(kids, "avcC")); sps != nil {
+			t.pic, t.havePic = h264SPS(rbsp(sps[1:]))
+		}
+	case "hevc":
+		if sps := hvcCSPS(findBox(kids, "hvcC")); sps != nil {
+			t.pic, t.havePic = hevcSPS(rbsp(sps[2:]))
+		}
+	}
+	if pasp := findBox(kids, "pasp"); len(pasp) >= 8 {
+		if h, v := binary.BigEndian.Uint32(pasp), binary.BigEndian.Uint32(pasp[4:]); h > 0 && v > 0 && h < 1<<16 && v < 1<<16 {
+			t.pic.par = reduce(int(h), int(v))
+		}
+	}
+	if colr := findBox(kids, "colr"); len(colr) >= 10 && (string(colr[:4]) == "nclx" || string(colr[:4]) == "nclc") {
+		t.pic.primaries = int(binary.BigEndian.Uint16(colr[4:]))
+		t.pic.transfer = int(binary.BigEndian.Uint16(colr[6:]))
+		t.pic.matrx = int(binary.BigEndian.Uint16(colr[8:]))
+	}
+}
+
+// avcCSPS returns the first sequence parameter set NAL unit of an avcC payload, or nil.
+func avcCSPS(p []byte) []byte {
+	if len(p) < 8 || p[5]&0x1f == 0 {
+		return nil
+	}
+	n := int(binary.BigEndian.Uint16(p[6:]))
+	if n < 4 || 8+n > len(p) {
+		return nil
+	}
+	return p[8 : 8+n]
+}
+
+// hvcCSPS returns the first sequence parameter set NAL unit of an hvcC payload, or nil.
+func hvcCSPS(p []byte) []byte {
+	if len(p) < 23 {
+		return nil
+	}
+	arrays := int(p[22])
+	for at, i := 23, 0; i < arrays && at+3 <= len(p); i++ {
+		typ := p[at] & 0x3f
+		count := int(binary.BigEndian.Uint16(p[at+1:]))
+		at += 3
+		for j := 0; j < count && at+2 <= len(p); j++ {
+			n := int(binary.BigEndian.Uint16(p[at:]))
+			at += 2
+			if at+n > len(p) {
+				return nil
+			}
+			if typ == 33 && n >= 4 {
+				return p[at : at+n]
+			}
+			at += n
+		}
+	}
+	return nil
+}
+
+// audioCodec names the codec of a sound sample entry.
+func audioCodec(format string) string {
+	switch format {
+	case "mp4a":
+		return "aac"
+	case "ac-3":
+		return "ac3"
+	case "ec-3":
+		return "eac3"
+	case "Opus":
+		return "opus"
+	case "fLaC":
+		return "flac"
+	case ".mp3":
+		return "mp3"
+	case "lpcm", "sowt", "twos", "ipcm", "in24", "in32", "fl32", "fl64", "raw ":
+		return "pcm"
+	case "alac":
+		return "alac"
+	}
+	return printable(strings.ToLower(strings.TrimSpace(format)))
 }
 
 // findBox returns the payload of the first child box of type typ in p, or nil.
@@ -614,6 +789,55 @@ func mpeg4VisualCodec(esds []byte) string {
 	return "mpeg4"
 }
 
+// aacChannels reads the channel count from the AudioSpecificConfig in an esds payload:
+// the sample entry's channelcount says 2 for 5.1 AAC in files ffmpeg and others write.
+func aacChannels(esds []byte) int {
+	if len(esds) < 4 {
+		return 0
+	}
+	tag, body := descriptor(esds[4:])
+	if tag != 0x03 || len(body) < 3 {
+		return 0
+	}
+	flags := body[2]
+	body = body[3:]
+	if flags&0x80 != 0 {
+		body = skip(body, 2)
+	}
+	if flags&0x40 != 0 && len(body) > 0 {
+		body = skip(body, 1+int(body[0]))
+	}
+	if flags&0x20 != 0 {
+		body = skip(body, 2)
+	}
+	tag, dcd := descriptor(body)
+	if tag != 0x04 || len(dcd) < 13 || dcd[0] != 0x40 { // 0x40: MPEG-4 audio
+		return 0
+	}
+	tag, asc := descriptor(dcd[13:])
+	if tag != 0x05 || len(asc) < 2 {
+		return 0
+	}
+	br := &bitReader{b: asc}
+	if br.u(5) == 31 { // audioObjectType escape
+		br.u(6)
+	}
+	if br.u(4) == 15 { // samplingFrequencyIndex escape
+		br.u(24)
+	}
+	cfg := br.u(4)
+	if br.err != nil {
+		return 0
+	}
+	switch {
+	case cfg >= 1 && cfg <= 6:
+		return int(cfg)
+	case cfg == 7:
+		return 8
+	}
+	return 0
+}
+
 func skip(b []byte, n int) []byte {
 	if n > len(b) {
 		return nil
@@ -645,17 +869,47 @@ func descriptor(b []byte) (tag byte, body []byte) {
 // captionHandlers are the hdlr types of subtitle and closed-caption tracks.
 var captionHandlers = map[string]bool{"text": true, "sbtl": true, "subt": true, "clcp": true}
 
-// fill copies what moov said into info.
+// fill copies what moov said into info. The duration is the longest track's media time from
+// its sample tables, which are what the transcoder reads and bills, so no edited or overflowing
+// header field (mvhd, mdhd, mehd) can shorten it; the stated durations stand in only when no
+// sample table could be read whole.
 func (mv *mp4Movie) fill(info *Info) {
-	if d, ok := scaleDuration(mv.duration, uint64(mv.timescale)); ok && d > 0 {
-		info.Duration = d
-	} else if d, ok := scaleDuration(mv.fragDuration, uint64(mv.timescale)); ok && d > 0 {
-		info.Duration = d
-	} else {
-		for _, t := range mv.tracks {
-			if d, ok := scaleDuration(t.duration, uint64(t.timescale)); ok && d > info.Duration {
-				info.Duration = d
+	var fromSamples, lowerBound time.Duration
+	for _, t := range mv.tracks {
+		if t.handler != "vide" && t.handler != "soun" {
+			continue
+		}
+		d, ok := scaleDuration(t.sampleDur, uint64(t.timescale))
+		if !ok {
+			continue
+		}
+		if t.sttsWhole {
+			fromSamples = max(fromSamples, d)
+		} else {
+			lowerBound = max(lowerBound, d)
+		}
+	}
+	switch {
+	case fromSamples > 0:
+		info.Duration, info.DurationFrom = fromSamples, "samples"
+	default:
+		var stated time.Duration
+		if d, ok := scaleDuration(mv.duration, uint64(mv.timescale)); ok && d > 0 {
+			stated = d
+		} else if d, ok := scaleDuration(mv.fragDuration, uint64(mv.timescale)); ok && d > 0 {
+			stated = d
+		} else {
+			for _, t := range mv.tracks {
+				if d, ok := scaleDuration(t.duration, uint64(t.timescale)); ok && d > stated {
+					stated = d
+				}
 			}
+		}
+		// A header claiming less than the samples read so far is a lie; the samples win.
+		if stated > 0 && stated >= lowerBound {
+			info.Duration, info.DurationFrom = stated, "header"
+		} else if lowerBound > 0 {
+			info.Duration, info.DurationFrom = lowerBound, "samples"
 		}
 	}
 	chapters := map[uint32]bool{}
@@ -675,6 +929,11 @@ func (mv *mp4Movie) fill(info *Info) {
 			}
 		case t.handler == "soun":
 			info.AudioTracks++
+			lang := t.language
+			if t.elng != "" {
+				lang = t.elng
+			}
+			info.Audio = append(info.Audio, AudioTrack{Codec: t.codec, Channels: t.channels, Language: lang})
 		case captionHandlers[t.handler] && !chapters[t.id]:
 			lang := t.language
 			if t.elng != "" {
@@ -684,16 +943,40 @@ func (mv *mp4Movie) fill(info *Info) {
 		}
 	}
 	if video != nil {
-		info.Video = &VideoTrack{Codec: video.codec, Width: video.width, Height: video.height, Rotation: video.rotation, FrameRate: video.frameRate()}
+		v := &VideoTrack{Codec: video.codec, Width: video.width, Height: video.height, Rotation: video.rotation,
+			Transform: video.transform, FrameRate: video.frameRate(), CodedWidth: video.codedW, CodedHeight: video.codedH}
+		if video.havePic {
+			v.HeaderWidth, v.HeaderHeight = video.pic.w, video.pic.h
+			// The SPS's cropped size is the picture; the sample entry may state the coded one.
+			if video.pic.w <= v.Width && video.pic.h <= v.Height && v.Width-video.pic.w < 16 && v.Height-video.pic.h < 16 {
+				v.Width, v.Height = video.pic.w, video.pic.h
+			}
+		}
+		v.setPicture(video.pic)
+		info.Video = v
 	}
 }
 
-// fillFromFragments takes the duration, and the frame rate, of a fragmented file whose moov
-// has neither from the last fragment of its first video (else audio) track.
-func (r *reader) fillFromFragments(mv *mp4Movie, info *Info) error {
-	if info.Duration > 0 && (info.Video == nil || info.Video.FrameRate > 0) {
-		return nil
+// setPicture copies a codec header's aspect ratio, bit depth and colour description.
+func (v *VideoTrack) setPicture(pic picture) {
+	v.PixelAspect = [2]int{1, 1}
+	if pic.par[0] > 0 && pic.par[1] > 0 {
+		v.PixelAspect = reduce(pic.par[0], pic.par[1])
 	}
+	v.BitDepth = pic.bitDepth
+	v.Primaries, v.Transfer, v.Matrix = pic.primaries, pic.transfer, pic.matrx
+	switch pic.transfer {
+	case 16: // SMPTE ST 2084, PQ
+		v.HDR = "hdr10"
+	case 18: // ARIB STD-B67, HLG
+		v.HDR = "hlg"
+	}
+}
+
+// fillFromFragments takes the duration, and the frame rate when moov has none, of a
+// fragmented file from its fragments: a segment index, else the last fragment of its first
+// video (else audio) track. The fragments are the media; mehd and mvhd are only claims.
+func (r *reader) fillFromFragments(mv *mp4Movie, info *Info) error {
 	var t *mp4Track
 	for _, c := range mv.tracks {
 		if c.handler == "vide" || (t == nil && c.handler == "soun") {
@@ -706,15 +989,33 @@ func (r *reader) fillFromFragments(mv *mp4Movie, info *Info) error {
 	if t == nil || t.timescale == 0 {
 		return nil
 	}
-	run, ok, err := r.mp4LastFragment(t.id, mv.trex[t.id])
-	if err != nil || !ok {
+	var fromIndex time.Duration
+	for _, sp := range mv.sidx {
+		if d, ok := scaleDuration(sp.end, uint64(sp.timescale)); ok && (sp.id == t.id || len(mv.sidx) == 1) {
+			fromIndex = max(fromIndex, d)
+		}
+	}
+	needRate := info.Video != nil && info.Video.FrameRate == 0
+	if fromIndex > 0 && !needRate {
+		info.Duration, info.DurationFrom = fromIndex, "fragment-index"
+		return nil
+	}
+	run, ok, err := r.mp4LastFragment(t.id, mv.trex[t.id], mv.firstMoof)
+	if err != nil {
 		return err
 	}
-	if d, ok := scaleDuration(run.end, uint64(t.timescale)); ok && info.Duration == 0 {
-		info.Duration = d
+	switch {
+	case fromIndex > 0:
+		info.Duration, info.DurationFrom = fromIndex, "fragment-index"
+	case ok:
+		if d, ok := scaleDuration(run.end, uint64(t.timescale)); ok && d > 0 {
+			// Decode times are absolute: samples in moov (a file fragmented after its first
+			// part) come before them, so the last fragment's end is the track's end.
+			info.Duration, info.DurationFrom = d, "fragments"
+		}
 	}
-	if info.Video != nil && info.Video.FrameRate == 0 && t.handler == "vide" && run.duration > 0 {
-		info.Video.FrameRate = round3(float64(run.samples) * float64(t.timescale) / float64(run.duration))
+	if ok && needRate && t.handler == "vide" && run.duration > 0 {
+		info.Video.FrameRate = run.frameRate(t.timescale)
 	}
 	return nil
 }
@@ -724,6 +1025,11 @@ func (r *reader) fillFromFragments(mv *mp4Movie, info *Info) error {
 func (t *mp4Track) frameRate() float64 {
 	if t.timescale == 0 {
 		return 0
+	}
+	// A constant-rate track has one delta for almost every sample: its rate is exact, where
+	// the average is pulled down by a short last frame.
+	if t.modeCount > 0 && t.modeDelta > 0 && t.modeCount*10 >= t.samples*9 {
+		return round3(float64(t.timescale) / float64(t.modeDelta))
 	}
 	if t.samples > 0 && t.sampleDur > 0 {
 		return round3(float64(t.samples) * float64(t.timescale) / float64(t.sampleDur))

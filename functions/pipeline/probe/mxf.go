@@ -19,6 +19,7 @@ const (
 	mxfMaxRunIn    = 64 << 10
 	mxfMaxMetadata = 1 << 20
 	mxfPackMin     = 88 // fixed fields of a partition pack, up to the essence container batch
+	mxfEssenceScan = 64 << 10
 )
 
 // Header metadata set kinds (bytes 13 and 14 of the set key) the probe reads.
@@ -42,6 +43,9 @@ const (
 	mxfTagStoredHeight = 0x3202
 	mxfTagStoredWidth  = 0x3203
 	mxfTagFrameLayout  = 0x320C
+	mxfTagDisplayH     = 0x3208
+	mxfTagDisplayW     = 0x3209
+	mxfTagAspect       = 0x320E
 	mxfTagInstanceUID  = 0x3C0A
 	mxfTagEditRate     = 0x4B01
 	mxfTagSequenceRef  = 0x4803
@@ -172,6 +176,8 @@ type mxfDescriptor struct {
 	rateDen        uint32
 	duration       uint64
 	width, height  uint32
+	dispW, dispH   uint32
+	aspect         [2]uint32
 	frameLayout    byte
 	coding         []byte
 	hasDuration    bool
@@ -222,11 +228,25 @@ func probeMXF(r *reader, head []byte, info *Info) error {
 			if info.Video != nil {
 				continue
 			}
-			h := d.height
-			if d.frameLayout == 1 { // separate fields: StoredHeight counts one field
-				h *= 2
+			// Separate fields: the stored and display heights count one field.
+			fields := uint32(1)
+			if d.frameLayout == 1 {
+				fields = 2
 			}
-			info.Video = &VideoTrack{Codec: mxfCodec(d.coding), Width: clampInt(uint64(d.width)), Height: clampInt(uint64(h))}
+			v := &VideoTrack{Codec: mxfCodec(d.coding), Width: clampInt(uint64(d.width)), Height: clampInt(uint64(d.height) * uint64(fields))}
+			v.CodedWidth, v.CodedHeight = v.Width, v.Height
+			// The display rectangle leaves out the rows a codec pads to whole macroblocks:
+			// 1080-line MPEG-2 is stored 1088 high and displayed 1080.
+			if d.dispW > 0 && d.dispH > 0 && d.dispW <= d.width && d.dispH <= d.height {
+				v.Width, v.Height = clampInt(uint64(d.dispW)), clampInt(uint64(d.dispH)*uint64(fields))
+			}
+			var pic picture
+			if d.aspect[0] > 0 && d.aspect[1] > 0 && d.aspect[0] < 1<<16 && d.aspect[1] < 1<<16 && v.Width > 0 && v.Height > 0 {
+				// AspectRatio is the display aspect ratio of the display rectangle.
+				pic.par = reduce(int(d.aspect[0])*v.Height, int(d.aspect[1])*v.Width)
+			}
+			v.setPicture(pic)
+			info.Video = v
 			if d.rateNum > 0 && d.rateDen > 0 {
 				info.Video.FrameRate = round3(float64(d.rateNum) / float64(d.rateDen))
 				if d.hasDuration {
@@ -235,6 +255,7 @@ func probeMXF(r *reader, head []byte, info *Info) error {
 			}
 		case mxfGenericSound, mxfAES3Audio, mxfWaveAudio:
 			info.AudioTracks++
+			info.Audio = append(info.Audio, AudioTrack{Codec: "pcm", Language: "und"})
 			if info.Duration == 0 && d.hasDuration && d.rateNum > 0 && d.rateDen > 0 {
 				info.Duration = nanosToDuration(float64(d.duration) * float64(d.rateDen) / float64(d.rateNum) * 1e9)
 			}
@@ -244,6 +265,26 @@ func probeMXF(r *reader, head []byte, info *Info) error {
 		// Writers that leave ContainerDuration out (ffmpeg among them) give each track's
 		// length as its sequence's duration in edit units.
 		info.Duration = mxfTrackDuration(descs)
+	}
+	if info.Duration > 0 {
+		info.DurationFrom = "descriptor"
+	}
+	if v := info.Video; v != nil && (v.Codec == "mpeg2" || v.Codec == "mpeg1") {
+		// The first frame follows the header metadata; its sequence header states the
+		// picture size the stored size can be checked against. Where the metadata ends
+		// within the head read, only the rest of the head is searched.
+		from := meta.metaOff + n
+		scan := int64(mxfEssenceScan)
+		if from < headSize {
+			scan = headSize - from // what the head read holds: no extra round trip
+		}
+		if b, err := r.upTo(from, min(scan, r.size-from)); err == nil {
+			if pic, ok := mpeg2Picture(b); ok {
+				v.HeaderWidth, v.HeaderHeight = pic.w, pic.h
+			}
+		} else if !isContentErr(err) {
+			return fmt.Errorf("mxf: essence at offset %d: %w", from, err)
+		}
 	}
 	if info.Video == nil {
 		return fmt.Errorf("%w: mxf has %d audio tracks and no video", ErrNoVideoTrack, info.AudioTracks)
@@ -329,6 +370,12 @@ func mxfDescriptors(r *reader, b []byte, off int64) ([]mxfDescriptor, error) {
 				d.width = binary.BigEndian.Uint32(x)
 			case tag == mxfTagStoredHeight && n == 4:
 				d.height = binary.BigEndian.Uint32(x)
+			case tag == mxfTagDisplayW && n == 4:
+				d.dispW = binary.BigEndian.Uint32(x)
+			case tag == mxfTagDisplayH && n == 4:
+				d.dispH = binary.BigEndian.Uint32(x)
+			case tag == mxfTagAspect && n == 8:
+				d.aspect = [2]uint32{binary.BigEndian.Uint32(x), binary.BigEndian.Uint32(x[4:])}
 			case tag == mxfTagFrameLayout && n == 1:
 				d.frameLayout = x[0]
 			}

@@ -42,8 +42,15 @@ type Info struct {
 	// Video is the first enabled video track (the one players show); nil when there is no
 	// video track.
 	Video *VideoTrack
+	// DurationFrom says where Duration came from: "samples" (the sample tables), "header"
+	// (a stated duration), "fragment-index" (sidx), "fragments" (the last movie fragment),
+	// "clusters" (Matroska block timestamps), "cues", "timestamps" (MPEG-TS PTS) or
+	// "descriptor" (MXF); empty when Duration is 0, unknown.
+	DurationFrom string
 	// AudioTracks counts the audio tracks (MPEG-TS: audio streams of the first program).
 	AudioTracks int
+	// Audio describes the audio tracks in file order; len(Audio) == AudioTracks.
+	Audio []AudioTrack
 	// Captions lists the subtitle and closed-caption tracks; chapter lists are not captions.
 	Captions []CaptionTrack
 	// BytesRead is how many bytes the probe read from the Source, read-ahead included.
@@ -59,8 +66,53 @@ type VideoTrack struct {
 	// Rotation is the clockwise rotation, 0, 90, 180 or 270 degrees, a player applies
 	// for display. A phone held upright records a landscape picture with Rotation 90.
 	Rotation int
+	// Transform is non-empty when the display matrix or projection asks for more than a
+	// right-angle rotation (another angle, a shear, a mirror), e.g. "rotation by 30.0°";
+	// Rotation is then 0. The transcoder applies right angles only.
+	Transform string
 	// FrameRate is the average frame rate in frames per second; 0 when unknown.
 	FrameRate float64
+	// CodedWidth and CodedHeight are the size the container stores (MXF StoredWidth and
+	// StoredHeight, the sample entry's width and height), which may include padding rows a
+	// codec adds: 1920x1088 for 1080-line MPEG-2. Width and Height are the picture without it.
+	CodedWidth, CodedHeight int
+	// HeaderWidth and HeaderHeight are the picture size the codec's own header states (H.264
+	// or HEVC SPS, MPEG-2 sequence header), 0 when the probe did not read one. A container
+	// size this contradicts is a lie.
+	HeaderWidth, HeaderHeight int
+	// PixelAspect is the pixel aspect ratio, width over height of one pixel, as the codec
+	// header or the container states it (pasp, Matroska DisplayWidth/DisplayHeight, MXF
+	// AspectRatio, MPEG-2 display aspect); {1, 1} when square or unknown.
+	PixelAspect [2]int
+	// BitDepth is the luma bit depth when the codec header states it (8, 10, 12); 0 unknown.
+	BitDepth int
+	// HDR is "hdr10" (PQ transfer), "hlg" (HLG transfer) or "" (SDR or unknown), from the
+	// codec header's VUI or the container's colour description.
+	HDR string
+	// Primaries, Transfer and Matrix are the colour description codes of ITU-T H.273 (9, 16
+	// and 9 for BT.2020 PQ), 0 when not stated.
+	Primaries, Transfer, Matrix int
+}
+
+// DisplaySize is the picture size as shown before rotation: Width and Height with the pixel
+// aspect applied to the width: anamorphic PAL 16:9 720x576 shows as 1024x576.
+func (v *VideoTrack) DisplaySize() (width, height int) {
+	w, h := v.Width, v.Height
+	n, d := v.PixelAspect[0], v.PixelAspect[1]
+	if n > 0 && d > 0 && n != d {
+		w = int((int64(w)*int64(n) + int64(d)/2) / int64(d))
+	}
+	return w, h
+}
+
+// AudioTrack describes an audio track.
+type AudioTrack struct {
+	// Codec is a short lowercase name: aac, ac3, eac3, opus, pcm, mp3, ...; "" when unknown.
+	Codec string
+	// Channels is the channel count, 6 for 5.1; 0 when unknown.
+	Channels int
+	// Language is an ISO 639-2 code or BCP 47 tag; "und" when the file does not say.
+	Language string
 }
 
 // CaptionTrack describes a subtitle or closed-caption track.

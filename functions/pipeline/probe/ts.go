@@ -71,10 +71,12 @@ func tsSync(b []byte, size int) int {
 
 // tsStream is one elementary stream from the PMT.
 type tsStream struct {
-	pid   uint16
-	video string // codec name for video streams
-	audio bool
-	capt  []CaptionTrack
+	pid        uint16
+	video      string // codec name for video streams
+	audio      bool
+	audioCodec string
+	language   string
+	capt       []CaptionTrack
 }
 
 func probeTS(r *reader, head []byte, info *Info) error {
@@ -119,40 +121,49 @@ func probeTS(r *reader, head []byte, info *Info) error {
 	}
 	if info.Video != nil {
 		es := tsFirstPayload(packets, timing.pid, 4096)
+		var pic picture
+		var ok bool
 		switch timing.video {
 		case "h264":
-			if w, h, ok := h264Size(es); ok {
-				info.Video.Width, info.Video.Height = w, h
-			}
+			pic, ok = h264Picture(es)
 		case "hevc":
-			if w, h, ok := hevcSize(es); ok {
-				info.Video.Width, info.Video.Height = w, h
-			}
+			pic, ok = hevcPicture(es)
 		case "mpeg2", "mpeg1":
-			if w, h, ok := mpeg2Size(es); ok {
-				info.Video.Width, info.Video.Height = w, h
-			}
+			pic, ok = mpeg2Picture(es)
+		}
+		if ok {
+			v := info.Video
+			v.Width, v.Height, v.CodedWidth, v.CodedHeight, v.HeaderWidth, v.HeaderHeight = pic.w, pic.h, pic.w, pic.h, pic.w, pic.h
+		}
+		info.Video.setPicture(pic)
+	}
+	for _, s := range streams {
+		if s.audio {
+			info.Audio = append(info.Audio, AudioTrack{Codec: s.audioCodec, Language: s.language})
 		}
 	}
 	frame := tsFrameDuration(first)
 	if info.Video != nil && frame > 0 {
 		info.Video.FrameRate = round3(tsClock / float64(frame))
 	}
-	last, err := r.tsTailPTS(size, timing.pid, int64(len(head)))
+	chunks := []tsChunk{{start: 0, end: int64(len(head)), pts: tsPTS(packets, timing.pid, -1)}}
+	tail, err := r.tsTailPTS(size, timing.pid, int64(len(head)))
 	if err != nil {
 		return fmt.Errorf("mpegts: %w", err)
 	}
-	if len(last) == 0 {
-		last = first
+	if len(tail.pts) > 0 {
+		middle, err := r.tsMiddlePTS(size, timing.pid, chunks[0].end, tail.start)
+		if err != nil {
+			return fmt.Errorf("mpegts: %w", err)
+		}
+		chunks = append(append(chunks, middle...), tail)
 	}
-	lo := slices.Min(first)
-	hi := slices.Max(last)
-	span := (hi - lo + tsPTSWrap) % tsPTSWrap
-	// The last frame lasts one frame duration past its timestamp.
+	// The last frame of each continuous run lasts one frame duration past its timestamp.
 	if frame > tsClock {
 		frame = 0
 	}
-	info.Duration = time.Duration((span + frame) * uint64(time.Second) / tsClock)
+	ticks := tsDuration(chunks, frame)
+	info.Duration, info.DurationFrom = time.Duration(ticks*uint64(time.Second)/tsClock), "timestamps"
 	if info.Video == nil {
 		return fmt.Errorf("%w: mpegts has %d audio tracks and no video", ErrNoVideoTrack, info.AudioTracks)
 	}
@@ -248,12 +259,30 @@ func tsStreams(pmt *astits.PMTData) []tsStream {
 			s.video = "vvc"
 		default:
 			s.audio = es.StreamType.IsAudio()
+			switch es.StreamType {
+			case astits.StreamTypeAACAudio, astits.StreamTypeAACLATMAudio:
+				s.audioCodec = "aac"
+			case astits.StreamTypeMPEG1Audio, astits.StreamTypeMPEG2HalvedSampleRateAudio:
+				s.audioCodec = "mp2"
+			case astits.StreamTypeAC3Audio:
+				s.audioCodec = "ac3"
+			case astits.StreamTypeEAC3Audio:
+				s.audioCodec = "eac3"
+			}
+		}
+		s.language = "und"
+		for _, d := range es.ElementaryStreamDescriptors {
+			if d.ISO639LanguageAndAudioType != nil {
+				s.language = tsLanguage(d.ISO639LanguageAndAudioType.Language)
+			}
 		}
 		if es.StreamType == astits.StreamTypePrivateData {
 			for _, d := range es.ElementaryStreamDescriptors {
 				switch {
-				case d.AC3 != nil || d.EnhancedAC3 != nil:
-					s.audio = true
+				case d.AC3 != nil:
+					s.audio, s.audioCodec = true, "ac3"
+				case d.EnhancedAC3 != nil:
+					s.audio, s.audioCodec = true, "eac3"
 				case d.Registration != nil:
 					switch d.Registration.FormatIdentifier {
 					case 0x4F707573, 0x41432D33, 0x45414333, 0x44545331, 0x44545332, 0x44545333: // Opus, AC-3, EAC3, DTS1-3
@@ -380,9 +409,152 @@ func tsFrameDuration(pts []uint64) uint64 {
 	return best
 }
 
+// tsChunk is a byte range of the stream that was read, and the PTS of the timed stream's PES
+// packets in it, in file order.
+type tsChunk struct {
+	start, end int64
+	pts        []uint64
+}
+
+// tsMiddleSamples is how many evenly spaced chunks of tsMiddleChunk bytes the probe reads
+// between the head and the tail, to see timestamps restart (two recordings joined, a DVR
+// capture across a channel change) instead of taking the head-to-tail span as the length.
+const (
+	tsMiddleSamples = 6
+	tsMiddleChunk   = 64 << 10
+)
+
+// tsMiddlePTS reads the middle samples between from and to.
+func (r *reader) tsMiddlePTS(size int, pid uint16, from, to int64) ([]tsChunk, error) {
+	gap := to - from
+	if gap < int64(tsMiddleSamples)*tsMiddleChunk*2 {
+		if gap <= 0 || gap > r.budget-r.read {
+			return nil, nil
+		}
+		// Small enough to read whole: every timestamp, every restart.
+		b, err := r.at(from, gap)
+		if err != nil {
+			return nil, fmt.Errorf("middle at offset %d: %w", from, err)
+		}
+		if o := tsSync(b, size); o >= 0 {
+			return []tsChunk{{start: from, end: to, pts: tsPTS(tsPackets(b, o, size), pid, -1)}}, nil
+		}
+		return nil, nil
+	}
+	var out []tsChunk
+	for i := 1; i <= tsMiddleSamples; i++ {
+		off := from + gap*int64(i)/(tsMiddleSamples+1)
+		if r.budget-r.read < tsMiddleChunk {
+			break
+		}
+		b, err := r.at(off, tsMiddleChunk)
+		if err != nil {
+			return nil, fmt.Errorf("middle at offset %d: %w", off, err)
+		}
+		if o := tsSync(b, size); o >= 0 {
+			if pts := tsPTS(tsPackets(b, o, size), pid, -1); len(pts) > 0 {
+				out = append(out, tsChunk{start: off, end: off + tsMiddleChunk, pts: pts})
+			}
+		}
+	}
+	return out, nil
+}
+
+// tsRunBreak is how far consecutive timestamps of one stream may move, backwards (B-frames
+// arrive before the frames they sit between) or forwards, before they count as a restart.
+const (
+	tsRunBack    = tsClock
+	tsRunForward = 10 * tsClock
+)
+
+// tsDuration adds up the presentation time the chunks show. Within a chunk timestamps form
+// runs; a jump backwards or far forwards starts a new run, and each run counts its own span
+// plus one frame. Between two chunks the stream was not read: the step between them counts
+// unless it goes backwards or exceeds twice (plus 2 s) what the byte distance takes at the
+// rate the chunks themselves show; then that estimate stands in for it, so a restart the
+// probe did not see can neither add 26 hours (a backwards jump taken modulo 2^33) nor take
+// the time away.
+func tsDuration(chunks []tsChunk, frame uint64) uint64 {
+	var (
+		total     uint64
+		spanTicks uint64
+		spanBytes int64
+	)
+	type edge struct {
+		first, last uint64
+		ok          bool
+	}
+	edges := make([]edge, len(chunks))
+	for i, c := range chunks {
+		var runs uint64
+		var chunkSpan uint64
+		var lo, hi int64 // relative to the run's first PTS
+		var base uint64
+		for j, p := range c.pts {
+			if j == 0 {
+				base, lo, hi, runs = p, 0, 0, 1
+				continue
+			}
+			d := tsSigned(p, c.pts[j-1])
+			if d < -tsRunBack || d > tsRunForward {
+				chunkSpan += uint64(hi - lo)
+				base, lo, hi = p, 0, 0
+				runs++
+				continue
+			}
+			rel := tsSigned(p, base)
+			lo, hi = min(lo, rel), max(hi, rel)
+		}
+		if len(c.pts) == 0 {
+			continue
+		}
+		chunkSpan += uint64(hi - lo)
+		edges[i] = edge{first: c.pts[0], last: c.pts[len(c.pts)-1], ok: true}
+		total += chunkSpan + runs*frame
+		spanTicks += chunkSpan
+		spanBytes += c.end - c.start
+	}
+	prev := -1
+	for i := range chunks {
+		if !edges[i].ok {
+			continue
+		}
+		if prev >= 0 {
+			bytes := chunks[i].start - chunks[prev].end
+			step := tsSigned(edges[i].first, edges[prev].last)
+			var expected int64
+			if spanTicks > 0 && spanBytes > 0 {
+				expected = int64(float64(bytes) * float64(spanTicks) / float64(spanBytes))
+			}
+			switch {
+			case expected == 0 && step >= 0 && step <= tsRunForward:
+				total += uint64(step)
+			case expected > 0 && step >= 0 && step <= 2*expected+2*tsClock:
+				// Shorter than the bytes suggest is plausible (null packets pad a constant
+				// bitrate stream); longer by far, or backwards, is a restart.
+				total += uint64(step)
+			case expected > 0:
+				total += uint64(expected)
+			}
+		}
+		prev = i
+	}
+	return total
+}
+
+// tsSigned returns a - b for 33-bit timestamps, in (-2^32, 2^32].
+func tsSigned(a, b uint64) int64 {
+	d := int64((a - b + tsPTSWrap) % tsPTSWrap)
+	if d > tsPTSWrap/2 {
+		d -= tsPTSWrap
+	}
+	return d
+}
+
 // tsTailPTS reads backwards from the end in chunks until it finds PES packets of pid, and
-// returns their PTS. It stops at headEnd, which the head read already covered.
-func (r *reader) tsTailPTS(size int, pid uint16, headEnd int64) ([]uint64, error) {
+// returns them with the range that held them. It stops at headEnd, which the head read
+// already covered.
+func (r *reader) tsTailPTS(size int, pid uint16, headEnd int64) (tsChunk, error) {
 	for end := r.size; end > headEnd; {
 		start := end - tsTailChunk
 		if start < headEnd {
@@ -392,23 +564,23 @@ func (r *reader) tsTailPTS(size int, pid uint16, headEnd int64) ([]uint64, error
 			start = end - left
 		}
 		if end-start < int64(3*size) {
-			return nil, nil
+			return tsChunk{}, nil
 		}
 		b, err := r.at(start, end-start)
 		if err != nil {
-			return nil, fmt.Errorf("tail at offset %d: %w", start, err)
+			return tsChunk{}, fmt.Errorf("tail at offset %d: %w", start, err)
 		}
 		o := tsSync(b, size)
 		if o < 0 {
-			return nil, fmt.Errorf("%w: no packet sync in %d bytes at offset %d", ErrCorrupt, len(b), start)
+			return tsChunk{}, fmt.Errorf("%w: no packet sync in %d bytes at offset %d", ErrCorrupt, len(b), start)
 		}
 		if pts := tsPTS(tsPackets(b, o, size), pid, -1); len(pts) > 0 {
-			return pts, nil
+			return tsChunk{start: start, end: end, pts: pts}, nil
 		}
 		end = start + int64(o) + int64(size) // keep the packet the chunk cut
 		if r.read >= r.budget {
-			return nil, nil
+			return tsChunk{}, nil
 		}
 	}
-	return nil, nil
+	return tsChunk{}, nil
 }
