@@ -1096,3 +1096,49 @@ func TestStackPoliciesNameExactResources(t *testing.T) {
 		}
 	})
 }
+
+// TestStackAPIThroughCDN: the API is served by the playback distribution under /api/*, so a
+// browser player calls it on the host its cookies are for. The dependency cycle this could
+// make (the api function's environment names the distribution's domain; the distribution's
+// origin is the API; the API routes to the function) is broken by order: the API resource
+// depends on no function, the distribution on the API, the function on the distribution, and
+// only the integration on the function.
+func TestStackAPIThroughCDN(t *testing.T) {
+	eachStack(t, func(t *testing.T, d *deployed) {
+		p := d.spec.Prefix()
+		api := must(t, d, "aws:apigatewayv2/api:Api", p+"-api-api")
+		cdn := must(t, d, "aws:cloudfront/distribution:Distribution", p+"-delivery-cdn")
+		fn := must(t, d, "aws:lambda/function:Function", p+"-fn-api-function")
+		integ := must(t, d, "aws:apigatewayv2/integration:Integration", p+"-api-integration")
+		host := strings.TrimPrefix(api.Outputs["apiEndpoint"].(string), "https://")
+		var origins []string
+		for _, o := range cdn.Inputs["origins"].([]any) {
+			origins = append(origins, o.(map[string]any)["domainName"].(string))
+		}
+		if !slices.Contains(origins, host) {
+			t.Errorf("distribution origins %v lack the API host %s", origins, host)
+		}
+		if first := at(cdn.Inputs, "orderedCacheBehaviors", 0, "pathPattern"); first != "/api/*" {
+			t.Errorf("first behaviour %v, want /api/*", first)
+		}
+		for _, c := range []struct {
+			what       string
+			r          offline.Resource
+			dependency string
+			want       bool
+		}{
+			{"API on the function", api, fn.URN, false},
+			{"distribution on the API", cdn, api.URN, true},
+			// With ottkit:domain the function names that domain and need not wait.
+			{"function on the distribution", fn, cdn.URN, d.spec.Domain == ""},
+			{"integration on the function", integ, fn.URN, true},
+		} {
+			if got := slices.Contains(c.r.DependsOn, c.dependency); got != c.want {
+				t.Errorf("%s: depends = %v, want %v", c.what, got, c.want)
+			}
+		}
+		if got := d.res.Outputs["uploadApiUrl"]; got != "https://"+cdn.Outputs["domainName"].(string)+"/api" && got != "https://"+d.spec.Domain+"/api" {
+			t.Errorf("uploadApiUrl = %v, want the playback host's /api", got)
+		}
+	})
+}
