@@ -1142,3 +1142,51 @@ func TestStackAPIThroughCDN(t *testing.T) {
 		}
 	})
 }
+
+// TestStackEventDelivery: both EventBridge rules (uploads, MediaConvert job states) send what
+// they cannot deliver to their queue's dead-letter queue, and an alarm fires when one loses
+// an event.
+func TestStackEventDelivery(t *testing.T) {
+	eachStack(t, func(t *testing.T, d *deployed) {
+		p := d.spec.Prefix()
+		rules := d.res.OfType("aws:cloudwatch/eventTarget:EventTarget")
+		if len(rules) != 2 {
+			t.Fatalf("%d event targets, want the ingest and events rules'", len(rules))
+		}
+		for _, q := range []string{p + "-ingest", p + "-events"} {
+			target := must(t, d, "aws:cloudwatch/eventTarget:EventTarget", q+"-target")
+			dlq := must(t, d, "aws:sqs/queue:Queue", q+"-dlq")
+			if got := at(target.Inputs, "deadLetterConfig", "arn"); got != dlq.Outputs["arn"] {
+				t.Errorf("%s-target dead-letter queue %v, want %v", q, got, dlq.Outputs["arn"])
+			}
+			alarm := must(t, d, "aws:cloudwatch/metricAlarm:MetricAlarm", q+"-delivery-failed")
+			if !strings.Contains(fmt.Sprint(alarm.Inputs["metricQueries"]), "FailedInvocations") {
+				t.Errorf("%s-delivery-failed does not watch FailedInvocations: %v", q, alarm.Inputs["metricQueries"])
+			}
+		}
+	})
+}
+
+// TestStackWAFLimits: with WAF, the API and the media paths are limited separately, with the
+// stack's limits.
+func TestStackWAFLimits(t *testing.T) {
+	eachStack(t, func(t *testing.T, d *deployed) {
+		acls := d.res.OfType("aws:wafv2/webAcl:WebAcl")
+		if !d.spec.WAF {
+			if len(acls) != 0 {
+				t.Errorf("web ACLs %v without ottkit:waf", acls)
+			}
+			return
+		}
+		if len(acls) != 1 {
+			t.Fatalf("%d web ACLs, want 1", len(acls))
+		}
+		limits := map[string]any{}
+		for _, r := range acls[0].Inputs["rules"].([]any) {
+			limits[at(r, "name").(string)] = at(r, "statement", "rateBasedStatement", "limit")
+		}
+		if limits["api-rate-limit"] != float64(d.spec.WAFAPIRateLimit) || limits["media-rate-limit"] != float64(d.spec.WAFRateLimit) {
+			t.Errorf("rate limits %v, want api %d and media %d", limits, d.spec.WAFAPIRateLimit, d.spec.WAFRateLimit)
+		}
+	})
+}

@@ -28,8 +28,25 @@ const DeliveryType = "ottkit:aws:Delivery"
 
 // Defaults of DeliveryArgs.
 const (
-	DefaultPriceClass   = "PriceClass_100"
-	DefaultWAFRateLimit = 2000
+	DefaultPriceClass = "PriceClass_100"
+	// DefaultWAFMediaRateLimit allows 100 viewers behind one address (a household, an
+	// office or a carrier's NAT) at MediaRequestsPerViewer each.
+	DefaultWAFMediaRateLimit = 100 * MediaRequestsPerViewer
+	// DefaultWAFAPIRateLimit allows 30 viewers behind one address at APIRequestsPerViewer
+	// each: the API is where abuse costs (signing, catalog reads, presigned uploads).
+	DefaultWAFAPIRateLimit = 30 * APIRequestsPerViewer
+)
+
+// What one viewer requests in WAF's five-minute window, the unit the rate limits are set in
+// (docs/ARCHITECTURE.md shows the arithmetic).
+const (
+	// MediaRequestsPerViewer: 300 s of 6-second segments is 50 video and 50 audio segment
+	// requests; 20 playlist fetches (start, a rendition switch every 30 s, each loading the
+	// media playlists again) and 30 thumbnails while seeking bring it to 150.
+	MediaRequestsPerViewer = 150
+	// APIRequestsPerViewer: a playback start and its cookie refreshes, catalog pages while
+	// browsing and an occasional upload: 20.
+	APIRequestsPerViewer = 20
 )
 
 // TTLs of the two cache policies, in seconds. Manifests may be rewritten when a title is
@@ -143,12 +160,16 @@ type DeliveryAPIArgs struct {
 	Domain pulumi.StringInput
 }
 
-// DeliveryWAFArgs configures the web ACL in front of the distribution: a per-IP rate limit
-// and AWS's managed common rule set.
+// DeliveryWAFArgs configures the web ACL in front of the distribution: two per-IP rate
+// limits, a strict one on the API (APIPathPattern) and one sized for playback on everything
+// else, and AWS's managed common rule set.
 type DeliveryWAFArgs struct {
-	// RateLimit is the most requests one IP may make in 5 minutes before it is blocked.
-	// Default DefaultWAFRateLimit.
-	RateLimit pulumi.IntInput
+	// MediaRateLimit is the most media requests (anything outside APIPathPattern) one IP may
+	// make in 5 minutes before it is blocked. Default DefaultWAFMediaRateLimit.
+	MediaRateLimit pulumi.IntInput
+	// APIRateLimit is the most API requests one IP may make in 5 minutes. Default
+	// DefaultWAFAPIRateLimit.
+	APIRateLimit pulumi.IntInput
 }
 
 // Delivery is the CDN in front of the private delivery bucket: a CloudFront distribution that
@@ -673,12 +694,63 @@ func securityHeaders() *cloudfront.ResponseHeadersPolicySecurityHeadersConfigArg
 	}
 }
 
-// webACLArgs is a CloudFront-scope web ACL: block an IP past the rate limit, and AWS's
-// common rule set against the usual exploits.
+// webACLArgs is a CloudFront-scope web ACL: block an IP past the API's rate limit on the API,
+// past the media rate limit elsewhere, and AWS's common rule set against the usual exploits.
 func webACLArgs(name string, w *DeliveryWAFArgs, tags pulumi.StringMap) *wafv2.WebAclArgs {
-	limit := w.RateLimit
-	if limit == nil {
-		limit = pulumi.Int(DefaultWAFRateLimit)
+	// apiPath matches the paths the distribution sends to the API.
+	apiPath := func() *wafv2.WebAclRuleStatementRateBasedStatementScopeDownStatementByteMatchStatementArgs {
+		return &wafv2.WebAclRuleStatementRateBasedStatementScopeDownStatementByteMatchStatementArgs{
+			SearchString:         pulumi.String(APIPathPrefix + "/"),
+			PositionalConstraint: pulumi.String("STARTS_WITH"),
+			FieldToMatch: &wafv2.WebAclRuleStatementRateBasedStatementScopeDownStatementByteMatchStatementFieldToMatchArgs{
+				UriPath: &wafv2.WebAclRuleStatementRateBasedStatementScopeDownStatementByteMatchStatementFieldToMatchUriPathArgs{},
+			},
+			TextTransformations: wafv2.WebAclRuleStatementRateBasedStatementScopeDownStatementByteMatchStatementTextTransformationArray{
+				&wafv2.WebAclRuleStatementRateBasedStatementScopeDownStatementByteMatchStatementTextTransformationArgs{
+					Priority: pulumi.Int(0), Type: pulumi.String("NONE"),
+				},
+			},
+		}
+	}
+	notAPIPath := &wafv2.WebAclRuleStatementRateBasedStatementScopeDownStatementArgs{
+		NotStatement: &wafv2.WebAclRuleStatementRateBasedStatementScopeDownStatementNotStatementArgs{
+			Statements: wafv2.WebAclRuleStatementArray{&wafv2.WebAclRuleStatementArgs{
+				ByteMatchStatement: &wafv2.WebAclRuleStatementByteMatchStatementArgs{
+					SearchString:         pulumi.String(APIPathPrefix + "/"),
+					PositionalConstraint: pulumi.String("STARTS_WITH"),
+					FieldToMatch: &wafv2.WebAclRuleStatementByteMatchStatementFieldToMatchArgs{
+						UriPath: &wafv2.WebAclRuleStatementByteMatchStatementFieldToMatchUriPathArgs{},
+					},
+					TextTransformations: wafv2.WebAclRuleStatementByteMatchStatementTextTransformationArray{
+						&wafv2.WebAclRuleStatementByteMatchStatementTextTransformationArgs{
+							Priority: pulumi.Int(0), Type: pulumi.String("NONE"),
+						},
+					},
+				},
+			}},
+		},
+	}
+	rate := func(rule string, priority int, limit pulumi.IntInput, def int, scope *wafv2.WebAclRuleStatementRateBasedStatementScopeDownStatementArgs) *wafv2.WebAclRuleArgs {
+		if limit == nil {
+			limit = pulumi.Int(def)
+		}
+		return &wafv2.WebAclRuleArgs{
+			Name:     pulumi.String(rule),
+			Priority: pulumi.Int(priority),
+			Action:   &wafv2.WebAclRuleActionArgs{Block: &wafv2.WebAclRuleActionBlockArgs{}},
+			Statement: &wafv2.WebAclRuleStatementArgs{
+				RateBasedStatement: &wafv2.WebAclRuleStatementRateBasedStatementArgs{
+					Limit:              limit,
+					AggregateKeyType:   pulumi.String("IP"),
+					ScopeDownStatement: scope,
+				},
+			},
+			VisibilityConfig: &wafv2.WebAclRuleVisibilityConfigArgs{
+				CloudwatchMetricsEnabled: pulumi.Bool(true),
+				SampledRequestsEnabled:   pulumi.Bool(true),
+				MetricName:               pulumi.String(name + "-" + rule),
+			},
+		}
 	}
 	visibility := func(metric string) *wafv2.WebAclRuleVisibilityConfigArgs {
 		return &wafv2.WebAclRuleVisibilityConfigArgs{
@@ -689,25 +761,16 @@ func webACLArgs(name string, w *DeliveryWAFArgs, tags pulumi.StringMap) *wafv2.W
 	}
 	return &wafv2.WebAclArgs{
 		Name:          pulumi.String(name + "-waf"),
-		Description:   pulumi.String("ottkit " + name + ": rate limit and AWS common rules"),
+		Description:   pulumi.String("ottkit " + name + ": API and media rate limits, AWS common rules"),
 		Scope:         pulumi.String("CLOUDFRONT"),
 		DefaultAction: &wafv2.WebAclDefaultActionArgs{Allow: &wafv2.WebAclDefaultActionAllowArgs{}},
 		Rules: wafv2.WebAclRuleArray{
-			&wafv2.WebAclRuleArgs{
-				Name:     pulumi.String("rate-limit"),
-				Priority: pulumi.Int(0),
-				Action:   &wafv2.WebAclRuleActionArgs{Block: &wafv2.WebAclRuleActionBlockArgs{}},
-				Statement: &wafv2.WebAclRuleStatementArgs{
-					RateBasedStatement: &wafv2.WebAclRuleStatementRateBasedStatementArgs{
-						Limit:            limit,
-						AggregateKeyType: pulumi.String("IP"),
-					},
-				},
-				VisibilityConfig: visibility(name + "-rate-limit"),
-			},
+			rate("api-rate-limit", 0, w.APIRateLimit, DefaultWAFAPIRateLimit,
+				&wafv2.WebAclRuleStatementRateBasedStatementScopeDownStatementArgs{ByteMatchStatement: apiPath()}),
+			rate("media-rate-limit", 1, w.MediaRateLimit, DefaultWAFMediaRateLimit, notAPIPath),
 			&wafv2.WebAclRuleArgs{
 				Name:           pulumi.String("aws-common"),
-				Priority:       pulumi.Int(1),
+				Priority:       pulumi.Int(2),
 				OverrideAction: &wafv2.WebAclRuleOverrideActionArgs{None: &wafv2.WebAclRuleOverrideActionNoneArgs{}},
 				Statement: &wafv2.WebAclRuleStatementArgs{
 					ManagedRuleGroupStatement: &wafv2.WebAclRuleStatementManagedRuleGroupStatementArgs{

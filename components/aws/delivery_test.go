@@ -73,7 +73,7 @@ func edgeFullDelivery(t *testing.T) *DeliveryArgs {
 	a.PublicKeys = edgePublicKeys(t)
 	a.Domain = edgeDomain
 	a.ZoneId = edgeZone
-	a.WAF = &DeliveryWAFArgs{RateLimit: pulumi.Int(500)}
+	a.WAF = &DeliveryWAFArgs{MediaRateLimit: pulumi.Int(500), APIRateLimit: pulumi.Int(200)}
 	a.GeoAllowList = []string{"DE", "AT", "CH"}
 	a.CORSOrigins = []string{"https://player.example.com"}
 	a.PriceClass = pulumi.String("PriceClass_200")
@@ -357,16 +357,37 @@ func TestDeliverySecurity(t *testing.T) {
 			t.Errorf("web ACL scope = %v, want CLOUDFRONT", waf.Inputs["scope"])
 		}
 		rules := waf.Inputs["rules"].([]any)
-		if len(rules) != 2 {
-			t.Fatalf("%d rules, want 2", len(rules))
+		if len(rules) != 3 {
+			t.Fatalf("%d rules, want 3", len(rules))
 		}
-		if got := edgeGet(rules[0], "statement", "rateBasedStatement", "limit"); got != 500.0 {
-			t.Errorf("rate limit = %v, want 500", got)
+		apiMatch := map[string]any{
+			"searchString": "/api/", "positionalConstraint": "STARTS_WITH",
+			"fieldToMatch":        map[string]any{"uriPath": map[string]any{}},
+			"textTransformations": []any{map[string]any{"priority": 0.0, "type": "NONE"}},
 		}
-		if edgeGet(rules[0], "action", "block") == nil {
-			t.Error("rate rule does not block")
+		for _, c := range []struct {
+			what      string
+			got, want any
+		}{
+			{"API rule", edgeGet(rules[0], "name"), "api-rate-limit"},
+			{"API limit", edgeGet(rules[0], "statement", "rateBasedStatement", "limit"), 200.0},
+			{"API rule counts only the API", edgeGet(rules[0], "statement", "rateBasedStatement", "scopeDownStatement", "byteMatchStatement"), apiMatch},
+			{"media rule", edgeGet(rules[1], "name"), "media-rate-limit"},
+			{"media limit", edgeGet(rules[1], "statement", "rateBasedStatement", "limit"), 500.0},
+			{"media rule counts all but the API", edgeGet(rules[1], "statement", "rateBasedStatement", "scopeDownStatement", "notStatement", "statements"),
+				[]any{map[string]any{"byteMatchStatement": apiMatch}}},
+			{"per IP", edgeGet(rules[1], "statement", "rateBasedStatement", "aggregateKeyType"), "IP"},
+		} {
+			if !reflect.DeepEqual(c.got, c.want) {
+				t.Errorf("%s = %#v, want %#v", c.what, c.got, c.want)
+			}
 		}
-		if got := edgeGet(rules[1], "statement", "managedRuleGroupStatement", "name"); got != "AWSManagedRulesCommonRuleSet" {
+		for _, r := range rules[:2] {
+			if edgeGet(r, "action", "block") == nil {
+				t.Errorf("rate rule %v does not block", edgeGet(r, "name"))
+			}
+		}
+		if got := edgeGet(rules[2], "statement", "managedRuleGroupStatement", "name"); got != "AWSManagedRulesCommonRuleSet" {
 			t.Errorf("managed rule group = %v, want AWSManagedRulesCommonRuleSet", got)
 		}
 	})

@@ -269,7 +269,10 @@ func New(ctx *pulumi.Context, name string, spec *Spec, opts ...pulumi.ResourceOp
 		deliveryArgs.CertificateArn = pulumi.String(spec.CertificateArn)
 	}
 	if spec.WAF {
-		deliveryArgs.WAF = &ottaws.DeliveryWAFArgs{RateLimit: pulumi.Int(spec.WAFRateLimit)}
+		deliveryArgs.WAF = &ottaws.DeliveryWAFArgs{
+			MediaRateLimit: pulumi.Int(spec.WAFRateLimit),
+			APIRateLimit:   pulumi.Int(spec.WAFAPIRateLimit),
+		}
 	}
 	if p.Provider != nil && spec.WAF {
 		// CloudFront's web ACLs live in us-east-1; reach it with the same assumed role.
