@@ -36,6 +36,10 @@ type Asset struct {
 	JobID string `json:"jobId,omitempty" dynamodbav:"jobId,omitempty"`
 	// Attempts counts the transcoding jobs submitted for the asset.
 	Attempts int `json:"attempts,omitempty" dynamodbav:"attempts,omitempty"`
+	// PendingAttempt is the attempt (Attempts+1) the transcode stage recorded just before
+	// submitting its job, so that a redelivered request, however late, looks the job up
+	// instead of submitting a second one. It equals Attempts once the job is recorded.
+	PendingAttempt int `json:"pendingAttempt,omitempty" dynamodbav:"pendingAttempt,omitempty"`
 	// FailureCode is machine readable: a Reason for rejected assets, the transcoder's error
 	// code for failed ones.
 	FailureCode string `json:"failureCode,omitempty" dynamodbav:"failureCode,omitempty"`
@@ -110,6 +114,24 @@ func AssetID(bucket, key, versionID string) string {
 	}
 	sum := h.Sum(nil)
 	return idEncoding.EncodeToString(sum[:20])
+}
+
+// Progress orders an asset's states along its life: Attempts*10 plus the status's phase,
+// where the phase is the state machine's Rank with retrying placed after transcoding (its
+// attempt has ended) and the final statuses after both. Every move CanMoveTo allows increases
+// it, including transcoding → retrying (same attempt, later phase) and retrying → transcoding
+// (next attempt), which Rank alone does not order. A Catalog refuses an Update whose asset's
+// Progress is below the stored one's, so even a writer holding a stale copy cannot move an
+// asset backwards.
+func (a *Asset) Progress() int {
+	phase := a.Status.Rank()
+	switch {
+	case a.Status == StatusRetrying:
+		phase = 3
+	case a.Status.Final():
+		phase = 4
+	}
+	return a.Attempts*10 + phase
 }
 
 // IndexKey is the value of the catalog's byTenant index range key (manifest.CatalogIndexRangeKey):

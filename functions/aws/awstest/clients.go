@@ -62,8 +62,9 @@ func NewS3Env(t testing.TB, rec *Recorder) *Env {
 }
 
 func newEnv(t testing.TB, rec *Recorder, moto string) *Env {
-	faker := gofakes3.New(s3mem.New(), gofakes3.WithAutoBucket(false))
-	srv := httptest.NewServer(faker.Server())
+	backend := s3mem.New()
+	faker := gofakes3.New(backend, gofakes3.WithAutoBucket(false))
+	srv := httptest.NewServer(copyShim(backend, faker.Server()))
 	t.Cleanup(srv.Close)
 
 	env := &Env{Recorder: rec, S3Endpoint: srv.URL}
@@ -73,13 +74,14 @@ func newEnv(t testing.TB, rec *Recorder, moto string) *Env {
 	return env
 }
 
-// Config returns a static-credential, single-attempt aws.Config that records with rec when rec
-// is not nil.
+// Config returns a static-credential, single-attempt aws.Config over HTTPClient that records
+// with rec when rec is not nil.
 func Config(rec *Recorder) aws.Config {
 	cfg := aws.Config{
 		Region:           Region,
 		Credentials:      credentials.NewStaticCredentialsProvider("testing", "testing", ""),
 		RetryMaxAttempts: 1,
+		HTTPClient:       HTTPClient,
 	}
 	if rec != nil {
 		cfg.APIOptions = append(cfg.APIOptions, rec.APIOption)
