@@ -187,6 +187,23 @@ func TestPlayback(t *testing.T) {
 	if err := f.signer.Verify(resp.Cookies, "/assets/ready1/index.m3u8", f.now); err != nil {
 		t.Errorf("the cookies do not grant the asset's playlist: %v", err)
 	}
+	// A native player without a cookie jar gets the same cookies in the body.
+	var inBody []*http.Cookie
+	for _, c := range body["cookies"].([]any) {
+		c := c.(map[string]any)
+		inBody = append(inBody, &http.Cookie{Name: c["name"].(string), Value: c["value"].(string), Path: c["path"].(string)})
+	}
+	if len(inBody) != len(resp.Cookies) || len(inBody) == 0 {
+		t.Fatalf("body cookies %v, want the %d Set-Cookie cookies", body["cookies"], len(resp.Cookies))
+	}
+	for i, c := range resp.Cookies {
+		if inBody[i].Name != c.Name || inBody[i].Value != c.Value || inBody[i].Path != c.Path {
+			t.Errorf("body cookie %d = %+v, want %s=%s for %s", i, inBody[i], c.Name, c.Value, c.Path)
+		}
+	}
+	if err := f.signer.Verify(inBody, "/assets/ready1/index.m3u8", f.now); err != nil {
+		t.Errorf("the body's cookies do not grant the asset's playlist: %v", err)
+	}
 	if err := f.signer.Verify(resp.Cookies, "/assets/other/index.m3u8", f.now); err == nil {
 		t.Error("the cookies grant another asset")
 	}
