@@ -325,3 +325,27 @@ func TestPolicyCheckStdin(t *testing.T) {
 		t.Errorf("got %+v (%v), want the preview's violations", doc, err)
 	}
 }
+
+// TestPlanRejectsUnknownKey: the program reads only the keys it knows, so plan must check the
+// whole file first, or a misspelled key would plan as if it were absent.
+func TestPlanRejectsUnknownKey(t *testing.T) {
+	dir := t.TempDir()
+	project, err := os.ReadFile(filepath.Join(projectDir, "Pulumi.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stack, err := os.ReadFile(filepath.Join(projectDir, "stacks", "Pulumi.dev-aws.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "Pulumi.yaml"), project, 0o644)
+	os.MkdirAll(filepath.Join(dir, "stacks"), 0o755)
+	os.WriteFile(filepath.Join(dir, "stacks", "Pulumi.typo.yaml"), append(stack, "  ottkit:thumbnailIntervall: 5\n"...), 0o644)
+	code, out, errOut := ottkit(t, "plan", "--stack", "typo", "--project-dir", dir)
+	if code != exitUsage || !strings.Contains(errOut, "ottkit:thumbnailIntervall: unknown key") {
+		t.Errorf("plan with a misspelled key: exit %d, stderr %q, want 2 naming ottkit:thumbnailIntervall", code, errOut)
+	}
+	if strings.Contains(out, "Result:") {
+		t.Errorf("plan reported a verdict for an invalid stack:\n%s", out)
+	}
+}
