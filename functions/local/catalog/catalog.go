@@ -22,8 +22,8 @@ import (
 // MaxPageSize caps List's page size, as the DynamoDB catalog does.
 const MaxPageSize = 100
 
-// ErrBadPageToken reports a page token that this catalog did not issue for this tenant.
-var ErrBadPageToken = errors.New("catalog: invalid page token")
+// ErrBadPageToken is pipeline.ErrBadPageToken: a page token this catalog did not issue for this tenant.
+var ErrBadPageToken = pipeline.ErrBadPageToken
 
 var (
 	assetsBucket = []byte("catalog/assets")
