@@ -44,9 +44,8 @@ func New(client *dynamodb.Client, name string) *Table {
 // compare so that the database itself refuses a write that would move an asset backwards.
 const ProgressAttribute = "progress"
 
-// Progress is pipeline.Progress, the value the conditional updates compare so that the
-// database itself refuses a write that would move an asset backwards.
-func Progress(a *pipeline.Asset) int { return pipeline.Progress(a) }
+// Progress is a.Progress(), the value stored in ProgressAttribute.
+func Progress(a *pipeline.Asset) int { return a.Progress() }
 
 // item renders an asset as a DynamoDB item, adding the GSI's sort key and the progress.
 func item(a *pipeline.Asset) (map[string]types.AttributeValue, error) {

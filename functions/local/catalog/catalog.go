@@ -142,7 +142,7 @@ func (c *Catalog) Update(ctx context.Context, from pipeline.Status, a *pipeline.
 		if err != nil {
 			return err
 		}
-		if stored.Status != from || pipeline.Progress(stored) > pipeline.Progress(a) {
+		if stored.Status != from || stored.Progress() > a.Progress() {
 			return fmt.Errorf("from %s (stored %s): %w", from, stored.Status, pipeline.ErrConflict)
 		}
 		if stored.Tenant != "" {
