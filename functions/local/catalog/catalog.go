@@ -1,7 +1,7 @@
 // Package catalog is ottkit dev's asset catalog: a pipeline.Catalog in an embedded bbolt
 // database, with the conditional-write semantics of the DynamoDB catalog. Create fails on a
 // taken id; Update is a compare-and-swap on the stored status that also refuses to lower
-// pipeline.Progress, so a duplicate or late event can neither create an asset twice nor move
+// Asset.Progress, so a duplicate or late event can neither create an asset twice nor move
 // one backwards. Writes are bbolt transactions, fsynced on commit, so the catalog survives a
 // restart or a crash.
 package catalog

@@ -7,8 +7,8 @@
 //   - an object's ETag and Version change on every write of its key and are derived from the
 //     file itself (inode, size, modification time), so files written into a bucket directory
 //     by another program (the local transcoder) have them too;
-//   - Open reads the object Head described, through an open file, with ranged reads counted
-//     like S3 GETs; a later write of the key does not change what it reads;
+//   - Open reads the object Head described, with ranged reads counted like S3 GETs; a read
+//     after the key was deleted or rewritten fails, as a GET with If-Match would;
 //   - Copy honours IfMatch; content type, storage class and user metadata live beside the
 //     data in DATA/.meta/<bucket>/<key>.json.
 //
@@ -291,16 +291,21 @@ func (s *Store) Open(ctx context.Context, bucket, key string, info pipeline.Obje
 		f.Close()
 		return nil, fmt.Errorf("dirstore: open %s/%s: %w", bucket, key, ErrPreconditionFailed)
 	}
-	r := &reader{f: f, size: fi.Size()}
+	r := &reader{f: f, size: fi.Size(), path: p, gen: generation(fi), name: bucket + "/" + key}
 	// The file closes when the caller's context ends, as an S3 reader's connections do.
 	context.AfterFunc(ctx, func() { r.close() })
 	return r, nil
 }
 
-// reader is an ObjectReader over one open file.
+// reader is an ObjectReader over one open file. Like a ranged GET with If-Match, every read
+// checks that the key still holds the object that was opened, so a read of a deleted or
+// replaced object fails instead of quietly reading the old file.
 type reader struct {
 	mu     sync.Mutex
 	f      *os.File
+	path   string
+	gen    string
+	name   string
 	size   int64
 	err    error
 	stats  pipeline.ReadStats
@@ -314,6 +319,19 @@ func (r *reader) ReadAt(p []byte, off int64) (int, error) {
 		return 0, errors.New("dirstore: reader used after its context ended")
 	}
 	r.stats.Requests++
+	fi, err := os.Stat(r.path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		err = fmt.Errorf("dirstore: read %s: %w", r.name, pipeline.ErrObjectNotFound)
+	case err == nil && generation(fi) != r.gen:
+		err = fmt.Errorf("dirstore: read %s: %w", r.name, ErrPreconditionFailed)
+	}
+	if err != nil {
+		if r.err == nil {
+			r.err = err
+		}
+		return 0, err
+	}
 	n, err := r.f.ReadAt(p, off)
 	r.stats.BytesRead += int64(n)
 	if err != nil && !errors.Is(err, io.EOF) && r.err == nil {

@@ -53,11 +53,6 @@ func TestPutHeadOpenRangedReads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// A new write of the key does not change what an open reader reads.
-	second := put(t, s, "ingest", "uploads/acme/u1/clip.mp4", "abcdefghijXYZ")
-	if second.ETag == head.ETag || second.Version == head.Version {
-		t.Errorf("a rewrite kept ETag %s / version %s", second.ETag, second.Version)
-	}
 	buf := make([]byte, 4)
 	if n, err := r.ReadAt(buf, 6); n != 4 || string(buf) != "6789" || err != nil {
 		t.Errorf("ReadAt(6) = %d %q %v", n, buf, err)
@@ -67,6 +62,14 @@ func TestPutHeadOpenRangedReads(t *testing.T) {
 	}
 	if st := r.Stats(); st.Requests != 2 || st.BytesRead != 6 || r.Err() != nil || r.Size() != 10 {
 		t.Errorf("stats %+v, err %v, size %d", st, r.Err(), r.Size())
+	}
+	// A new write of the key: the open reader refuses to read on, Open with the old info too.
+	second := put(t, s, "ingest", "uploads/acme/u1/clip.mp4", "abcdefghijXYZ")
+	if second.ETag == head.ETag || second.Version == head.Version {
+		t.Errorf("a rewrite kept ETag %s / version %s", second.ETag, second.Version)
+	}
+	if _, err := r.ReadAt(buf, 0); !errors.Is(err, dirstore.ErrPreconditionFailed) || !errors.Is(r.Err(), dirstore.ErrPreconditionFailed) {
+		t.Errorf("ReadAt after a rewrite = %v (Err %v), want ErrPreconditionFailed", err, r.Err())
 	}
 	cancel()
 	if _, err := s.Open(ctx, "ingest", "uploads/acme/u1/clip.mp4", head); !errors.Is(err, dirstore.ErrPreconditionFailed) {
