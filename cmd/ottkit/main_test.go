@@ -349,3 +349,23 @@ func TestPlanRejectsUnknownKey(t *testing.T) {
 		t.Errorf("plan reported a verdict for an invalid stack:\n%s", out)
 	}
 }
+
+// TestPolicyCheckMissingFile: the README's sample exists, and a missing file says how to make
+// one and where the sample is.
+func TestPolicyCheckMissingFile(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join(projectDir, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(readme), "\n") {
+		if f := strings.Fields(line); len(f) > 5 && f[3] == "policy" && f[4] == "check" {
+			if _, err := os.Stat(filepath.Join(projectDir, f[5])); err != nil {
+				t.Errorf("the README's %q names a file that does not exist: %v", strings.Join(f[:6], " "), err)
+			}
+		}
+	}
+	code, _, errOut := ottkit(t, "policy", "check", filepath.Join(t.TempDir(), "preview.json"))
+	if code != exitUsage || !strings.Contains(errOut, "pulumi preview --stack NAME --json >") || !strings.Contains(errOut, "policies/testdata/preview.json") {
+		t.Errorf("policy check of a missing file: exit %d, %q", code, errOut)
+	}
+}
