@@ -2,7 +2,7 @@
 GO ?= go
 STACK ?= dev-aws
 
-.PHONY: demo test deps lint unit functions bench
+.PHONY: demo test deps lint unit functions bench web
 
 ## demo: plan the dev-aws stack offline (no cloud account, no Pulumi CLI) and run the policy pack
 demo:
@@ -20,6 +20,10 @@ lint:
 
 unit:
 	$(GO) test -count=1 ./...
+
+## web: install the dev page's players (hls.js, dash.js) from npm at their pinned versions
+web:
+	bash .ci/web
 
 ## functions: cross-compile every Lambda for linux/arm64 as deployed
 functions:
