@@ -18,11 +18,12 @@ import (
 )
 
 // encode runs the spec's ffmpeg command and finishes the manifests, calling progress with the
-// fraction of the source encoded so far. A source ffmpeg cannot decode gives a decodeError.
-func encode(ctx context.Context, ffmpeg string, s spec, progress func(done float64)) error {
+// fraction of the source encoded so far; it returns the CPU time ffmpeg used. A source ffmpeg
+// cannot decode gives a decodeError.
+func encode(ctx context.Context, ffmpeg string, s spec, progress func(done float64)) (cpu time.Duration, err error) {
 	for _, dir := range []string{s.Dir, filepath.Dir(s.path(s.Layout.ThumbnailBase)), filepath.Dir(s.path(s.Layout.PosterBase))} {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return fmt.Errorf("ffmpeg: output directory: %w", err)
+			return 0, fmt.Errorf("ffmpeg: output directory: %w", err)
 		}
 	}
 	cmd := exec.CommandContext(ctx, ffmpeg, s.args()...)
@@ -30,24 +31,28 @@ func encode(ctx context.Context, ffmpeg string, s spec, progress func(done float
 	cmd.Stderr = &stderr
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
-		return fmt.Errorf("ffmpeg: %w", err)
+		return 0, fmt.Errorf("ffmpeg: %w", err)
 	}
 	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("ffmpeg: start %s: %w", ffmpeg, err)
+		return 0, fmt.Errorf("ffmpeg: start %s: %w", ffmpeg, err)
 	}
 	readProgress(stdout, s.Src.Duration, progress)
-	if err := cmd.Wait(); err != nil {
+	err = cmd.Wait()
+	if cmd.ProcessState != nil {
+		cpu = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+	}
+	if err != nil {
 		if ctx.Err() != nil {
-			return ctx.Err()
+			return cpu, ctx.Err()
 		}
 		r := reason(stderr.String(), err)
 		if strings.Contains(r, "No space left on device") {
 			// The source is fine; the disk is not. Another attempt may succeed.
-			return fmt.Errorf("ffmpeg: writing outputs: %s", r)
+			return cpu, fmt.Errorf("ffmpeg: writing outputs: %s", r)
 		}
-		return &decodeError{Tool: "ffmpeg", Reason: r}
+		return cpu, &decodeError{Tool: "ffmpeg", Reason: r}
 	}
-	return s.addCaptions()
+	return cpu, s.addCaptions()
 }
 
 // readProgress reads ffmpeg's -progress key=value lines until ffmpeg closes its stdout.

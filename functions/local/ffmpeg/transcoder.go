@@ -126,6 +126,9 @@ type record struct {
 	Submitted time.Time          `json:"submitted"`
 	State     pipeline.JobState  `json:"state"`
 	Result    pipeline.JobResult `json:"result"`
+	// CPU is the processor time ffmpeg spent on the job; Wall the time from start to result.
+	CPU  time.Duration `json:"cpu"`
+	Wall time.Duration `json:"wall"`
 }
 
 // New checks the configuration and the tools, and resumes the jobs an earlier process left
@@ -299,12 +302,13 @@ func (t *Transcoder) start(r *record) {
 			return
 		}
 		defer func() { <-t.slots }()
-		res, ok := t.run(t.ctx, r)
+		started := time.Now()
+		res, cpu, ok := t.run(t.ctx, r)
 		if !ok {
 			return // stopped by Close
 		}
 		t.mu.Lock()
-		r.State, r.Result = res.State, res
+		r.State, r.Result, r.CPU, r.Wall = res.State, res, cpu, time.Since(started)
 		err := t.save(r)
 		t.mu.Unlock()
 		if err != nil {
@@ -314,14 +318,15 @@ func (t *Transcoder) start(r *record) {
 	}()
 }
 
-// run encodes one job and returns its final result; ok is false when ctx ended first.
-func (t *Transcoder) run(ctx context.Context, r *record) (res pipeline.JobResult, ok bool) {
+// run encodes one job and returns its final result and ffmpeg's CPU time; ok is false when
+// ctx ended first.
+func (t *Transcoder) run(ctx context.Context, r *record) (res pipeline.JobResult, cpu time.Duration, ok bool) {
 	log := t.cfg.Log.With("jobId", r.JobID, "assetId", r.AssetID)
 	res = pipeline.JobResult{JobID: r.JobID, AssetID: r.AssetID, Attempt: r.Attempt}
-	fail := func(code string, retryable bool, err error) (pipeline.JobResult, bool) {
+	fail := func(code string, retryable bool, err error) (pipeline.JobResult, time.Duration, bool) {
 		res.State, res.ErrorCode, res.ErrorMessage, res.Retryable = pipeline.JobError, code, err.Error(), retryable
 		log.Warn("transcoding job failed", "code", code, "retryable", retryable, "error", err.Error())
-		return res, true
+		return res, cpu, true
 	}
 	started := time.Now()
 	log.Info("transcoding job started", "plan", r.Plan.String())
@@ -329,7 +334,7 @@ func (t *Transcoder) run(ctx context.Context, r *record) (res pipeline.JobResult
 
 	src, err := inspect(ctx, t.cfg.FFprobe, r.Source)
 	if ctx.Err() != nil {
-		return res, false
+		return res, 0, false
 	}
 	var bad *decodeError
 	if errors.As(err, &bad) {
@@ -352,7 +357,7 @@ func (t *Transcoder) run(ctx context.Context, r *record) (res pipeline.JobResult
 		ThumbnailInterval: t.cfg.ThumbnailInterval, Preset: t.cfg.Preset, Threads: t.cfg.Threads,
 	}
 	next := 0.1
-	err = encode(ctx, t.cfg.FFmpeg, s, func(done float64) {
+	cpu, err = encode(ctx, t.cfg.FFmpeg, s, func(done float64) {
 		if done >= next {
 			log.Info("transcoding", "percent", int(done*100+0.5))
 			for next <= done {
@@ -361,7 +366,7 @@ func (t *Transcoder) run(ctx context.Context, r *record) (res pipeline.JobResult
 		}
 	})
 	if ctx.Err() != nil {
-		return res, false
+		return res, 0, false
 	}
 	if errors.As(err, &bad) {
 		return fail(CodeEncodeFailed, false, err)
@@ -385,8 +390,8 @@ func (t *Transcoder) run(ctx context.Context, r *record) (res pipeline.JobResult
 		res.Videos = append(res.Videos, pipeline.Rendition{Width: v.Width, Height: v.Height})
 	}
 	res.State, res.Duration = pipeline.JobComplete, src.Duration
-	log.Info("transcoding job complete", "outputs", len(keys), "seconds", time.Since(started).Seconds())
-	return res, true
+	log.Info("transcoding job complete", "outputs", len(keys), "seconds", time.Since(started).Seconds(), "ffmpegCpuSeconds", cpu.Seconds())
+	return res, cpu, true
 }
 
 // deliver moves a finished job's output directory to the asset's prefix in the delivery

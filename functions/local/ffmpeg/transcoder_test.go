@@ -716,3 +716,66 @@ func imageSize(t *testing.T, path string) (int, int) {
 	}
 	return p.Streams[0].Width, p.Streams[0].Height
 }
+
+// gatedFFmpeg is an ffmpeg that records whether another instance was running when it started,
+// then runs the real one.
+func gatedFFmpeg(t *testing.T) (path, overlap string) {
+	t.Helper()
+	real, err := exec.LookPath("ffmpeg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	overlap = filepath.Join(dir, "overlap")
+	script := fmt.Sprintf(`#!/bin/sh
+if ! mkdir %[1]q/running 2>/dev/null; then touch %[2]q; fi
+sleep 0.5
+"%[3]s" "$@"
+status=$?
+rmdir %[1]q/running 2>/dev/null
+exit $status
+`, dir, overlap, real)
+	path = filepath.Join(dir, "ffmpeg")
+	if err := os.WriteFile(path, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return path, overlap
+}
+
+// TestConcurrencyIsBounded: with Concurrency 1 two jobs never encode at once; with 2 they do
+// (which shows the check can see an overlap).
+func TestConcurrencyIsBounded(t *testing.T) {
+	for _, tt := range []struct {
+		concurrency int
+		overlap     bool
+	}{{1, false}, {2, true}} {
+		t.Run(fmt.Sprint(tt.concurrency), func(t *testing.T) {
+			f := newFixture(t)
+			f.tc.Close()
+			cfg := f.config()
+			var overlap string
+			cfg.FFmpeg, overlap = gatedFFmpeg(t)
+			cfg.Concurrency = tt.concurrency
+			tc, err := New(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { tc.Close() })
+			for _, kind := range []testmedia.Kind{testmedia.NoAudio, testmedia.MoovAtEnd} {
+				a, plan := f.asset(kind, pipeline.Source{Width: 640, Height: 360, FrameRate: 10}, []pipeline.Rung{{Height: 360, MaxBitrate: 300_000}})
+				if _, err := tc.Submit(context.Background(), a, plan); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for range 2 {
+				if res := f.results.final(t); res.State != pipeline.JobComplete {
+					t.Fatalf("job ended %s: %s", res.State, res.ErrorMessage)
+				}
+			}
+			_, err = os.Stat(overlap)
+			if got := err == nil; got != tt.overlap {
+				t.Errorf("two encodes overlapped: %t, want %t", got, tt.overlap)
+			}
+		})
+	}
+}
