@@ -7,7 +7,7 @@ FUNCTIONS := $(notdir $(wildcard functions/cmd/*))
 # DEV_ARGS are passed to `ottkit dev`, e.g. make dev DEV_ARGS="--ingest clip.mp4".
 DEV_ARGS ?=
 
-.PHONY: dev demo test deps lint unit functions bench
+.PHONY: dev demo test deps lint unit functions bench web
 
 ## demo: plan the dev-aws stack offline (no cloud account, no Pulumi CLI) and run the policy pack
 demo:
@@ -27,10 +27,14 @@ unit:
 	$(GO) test -count=1 ./...
 
 ## dev: build ottkit and run the whole platform on this machine (ottkit dev)
-dev:
+dev: web
 	@echo "building ottkit into bin/ottkit: the first build compiles the Pulumi and AWS SDKs and takes 3 to 5 minutes; later builds take seconds"
 	@$(GO) build -o bin/ottkit ./cmd/ottkit
 	bin/ottkit dev $(DEV_ARGS)
+
+## web: install the dev page's players (hls.js, dash.js) from npm at their pinned versions
+web:
+	bash .ci/web
 
 ## functions: cross-compile every Lambda for linux/arm64 exactly as `pulumi up` packages it,
 ## into $(DIST)/<function>/bootstrap
