@@ -35,6 +35,9 @@ type Options struct {
 	// DeadLetter receives messages delivered MaxReceives times without being deleted; nil
 	// drops them, so every queue a stage consumes should have one.
 	DeadLetter *Queue
+	// OnDeadLetter, when set, is called with the body of each message moved to DeadLetter
+	// (after the move is committed): the local counterpart of a DLQ depth alarm.
+	OnDeadLetter func(body string)
 	// Now is the clock; time.Now when nil. Tests set it to step through timeouts.
 	Now func() time.Time
 }
@@ -148,9 +151,9 @@ func (q *Queue) Receive(ctx context.Context, max int, visibility time.Duration) 
 	}
 	now := q.opts.Now()
 	var out []Message
-	dead := false
+	var dead []string
 	err := q.db.Update(func(tx *bolt.Tx) error {
-		out = out[:0]
+		out, dead = out[:0], dead[:0]
 		b := tx.Bucket(q.bucket)
 		c := b.Cursor()
 		for k, v := c.First(); k != nil && len(out) < max; k, v = c.Next() {
@@ -168,7 +171,7 @@ func (q *Queue) Receive(ctx context.Context, max int, visibility time.Duration) 
 				if err := c.Delete(); err != nil {
 					return err
 				}
-				dead = true
+				dead = append(dead, r.Body)
 				continue
 			}
 			r.Receives++
@@ -188,8 +191,13 @@ func (q *Queue) Receive(ctx context.Context, max int, visibility time.Duration) 
 	if err != nil {
 		return nil, fmt.Errorf("queue %s: receive: %w", q.name, err)
 	}
-	if dead && q.opts.DeadLetter != nil {
+	if len(dead) > 0 && q.opts.DeadLetter != nil {
 		q.opts.DeadLetter.signal()
+	}
+	for _, body := range dead {
+		if q.opts.OnDeadLetter != nil {
+			q.opts.OnDeadLetter(body)
+		}
 	}
 	return out, nil
 }

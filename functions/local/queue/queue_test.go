@@ -104,7 +104,10 @@ func TestVisibilityTimeoutRedeliversAndStaleReceiptsDeleteNothing(t *testing.T) 
 
 func TestDeadLetterAfterMaxReceives(t *testing.T) {
 	clk := &clock{t: time.Now()}
-	q, dlq := queues(t, openDB(t, filepath.Join(t.TempDir(), "db")), clk, 3)
+	db := openDB(t, filepath.Join(t.TempDir(), "db"))
+	dlq, _ := queue.New(db, "jobs-dlq", queue.Options{Now: clk.Now})
+	var alarms []string
+	q, _ := queue.New(db, "jobs", queue.Options{MaxReceives: 3, DeadLetter: dlq, Now: clk.Now, OnDeadLetter: func(b string) { alarms = append(alarms, b) }})
 	q.Send(context.Background(), "poison")
 	for i := 1; i <= 3; i++ {
 		m, ok := receiveOne(t, q, time.Second)
@@ -119,6 +122,9 @@ func TestDeadLetterAfterMaxReceives(t *testing.T) {
 	d, ok := receiveOne(t, dlq, time.Second)
 	if !ok || d.Body != "poison" || d.ReceiveCount != 1 {
 		t.Fatalf("DLQ has %+v, %v; want the poison message", d, ok)
+	}
+	if len(alarms) != 1 || alarms[0] != "poison" {
+		t.Errorf("OnDeadLetter got %v", alarms)
 	}
 	if v, h, _ := q.Depth(); v+h != 0 {
 		t.Errorf("source queue still holds %d messages", v+h)
