@@ -142,7 +142,7 @@ type Platform struct {
 // Start opens the data directory, starts the stages on their queues and serves the platform.
 // It fails, before touching any data, when Addr cannot be listened on, and names the
 // directory or file when the data directory is unwritable or its database is corrupt.
-func Start(cfg Config) (p *Platform, err error) {
+func Start(cfg Config) (_ *Platform, err error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
@@ -153,7 +153,7 @@ func Start(cfg Config) (p *Platform, err error) {
 	if err != nil {
 		return nil, err
 	}
-	p = &Platform{cfg: cfg, log: cfg.Log, URL: "http://" + ln.Addr().String(), queues: map[string]*queue.Queue{}}
+	p := &Platform{cfg: cfg, log: cfg.Log, URL: "http://" + ln.Addr().String(), queues: map[string]*queue.Queue{}}
 	defer func() {
 		if err != nil {
 			ln.Close()
@@ -417,3 +417,6 @@ func (p *Platform) Close() error {
 	})
 	return p.closeErr
 }
+
+// Queue returns the named queue ("ingest", "transcode", "events", or one of their "-dlq"s).
+func (p *Platform) Queue(name string) *queue.Queue { return p.queues[name] }
