@@ -24,7 +24,7 @@ import (
 var small = home.Settings{
 	Ladder:            pipeline.LadderConfig{Codec: pipeline.CodecH264, MaxHeight: 360, Rungs: []pipeline.Rung{{Height: 360, MaxBitrate: 800_000}}},
 	ThumbnailInterval: 10, MaxUploadBytes: 1 << 30, MaxDuration: time.Hour,
-	UploadTTL: 15 * time.Minute, PlaybackTTL: 10 * time.Minute, MaxRetries: 2,
+	UploadTTL: 15 * time.Minute, PlaybackTTL: 10 * time.Minute, MaxRetries: 2, ArchiveClass: "GLACIER_IR",
 }
 
 // jobStages runs the real transcode and complete stages; ingest and the API must not be
@@ -33,7 +33,7 @@ func jobStages(t *testing.T) func(home.Ports) (home.Stages, error) {
 	return func(p home.Ports) (home.Stages, error) {
 		tr := transcode.New(transcode.Config{Ladder: p.Settings.Ladder}, p.Catalog, p.Transcoder, p.Notifier, p.Log)
 		co := complete.New(complete.Config{DeliveryBucket: home.DeliveryBucket, MastersBucket: home.MastersBucket,
-			ArchiveStorageClass: "GLACIER_IR", MaxRetries: p.Settings.MaxRetries}, p.Catalog, p.Store, p.Retry, p.Notifier, p.Log)
+			ArchiveStorageClass: p.Settings.ArchiveClass, MaxRetries: p.Settings.MaxRetries}, p.Catalog, p.Store, p.Retry, p.Notifier, p.Log)
 		return home.Stages{
 			Ingest:    func(context.Context, pipeline.ObjectCreated) error { t.Error("ingest was called"); return nil },
 			Transcode: tr.HandleMessage,

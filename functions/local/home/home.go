@@ -68,6 +68,8 @@ type Settings struct {
 	UploadTTL         time.Duration
 	PlaybackTTL       time.Duration
 	MaxRetries        int
+	// ArchiveClass is the storage class masters move to once transcoded.
+	ArchiveClass string
 }
 
 // Ports are the adapters the stages talk to.
