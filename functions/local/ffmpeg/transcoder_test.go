@@ -779,3 +779,49 @@ func TestConcurrencyIsBounded(t *testing.T) {
 		})
 	}
 }
+
+// TestTranscodeRotatedAndHEVC: a phone clip coded 640x360 with a 90° display matrix comes out
+// upright at the plan's portrait sizes, and an HEVC plan gives hvc1 renditions.
+func TestTranscodeRotatedAndHEVC(t *testing.T) {
+	f := newFixture(t)
+	key := "masters/rotated.mp4"
+	f.sources["masters/"+key] = testmedia.Path(t, testmedia.Rotated90)
+	plan, err := pipeline.PlanLadder(pipeline.Source{Width: 640, Height: 360, Rotation: 90, FrameRate: 10, Audio: true},
+		pipeline.LadderConfig{Rungs: []pipeline.Rung{{Height: 360, MaxBitrate: 400_000}, {Height: 240, MaxBitrate: 200_000}}, Codec: pipeline.CodecHEVC})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &pipeline.Asset{ID: pipeline.AssetID("ingest", key, "v1"), Tenant: "acme", Source: pipeline.Object{Bucket: "masters", Key: key}}
+	if _, err := f.tc.Submit(context.Background(), a, plan); err != nil {
+		t.Fatal(err)
+	}
+	res := f.results.final(t)
+	if res.State != pipeline.JobComplete {
+		t.Fatalf("job ended %s: %s %s", res.State, res.ErrorCode, res.ErrorMessage)
+	}
+	dir := f.assetDir(a.ID)
+	mpd := readMPD(t, dir)
+	if got, want := mpd.resolutions(), []string{"360x640", "240x426"}; !slices.Equal(got, want) {
+		t.Errorf("renditions %v, want upright %v", got, want)
+	}
+	for _, rep := range mpd.video() {
+		out, err := exec.Command("ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries", "stream=codec_name,codec_tag_string",
+			"-of", "csv=p=0", filepath.Join(dir, mpd.files(rep)[0])).Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.TrimSpace(string(out)); got != "hevc,hvc1" {
+			t.Errorf("rendition %dx%d codec %q, want hevc,hvc1", rep.Width, rep.Height, got)
+		}
+		// The rotation is applied to the pictures, so no display matrix asks players to turn
+		// them again.
+		side, err := exec.Command("ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries", "stream_side_data=rotation",
+			"-of", "csv=p=0", filepath.Join(dir, mpd.files(rep)[0])).Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.TrimSpace(string(side)); got != "" {
+			t.Errorf("rendition %dx%d carries a rotation %q", rep.Width, rep.Height, got)
+		}
+	}
+}
