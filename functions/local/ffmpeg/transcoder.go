@@ -301,9 +301,9 @@ func (t *Transcoder) start(r *record) {
 		case <-t.ctx.Done():
 			return
 		}
-		defer func() { <-t.slots }()
 		started := time.Now()
 		res, cpu, ok := t.run(t.ctx, r)
+		<-t.slots // the encode is over: the next job may start while this one reports
 		if !ok {
 			return // stopped by Close
 		}
