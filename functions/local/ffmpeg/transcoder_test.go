@@ -231,6 +231,14 @@ func TestTranscodePlan(t *testing.T) {
 			t.Errorf("segment %s: %v", name, err)
 		}
 	}
+	for _, name := range dashFiles {
+		if !strings.HasSuffix(name, "_init.mp4") {
+			continue
+		}
+		if init, err := os.ReadFile(filepath.Join(dir, name)); err != nil || !strings.Contains(string(init[:min(len(init), 64)]), "cmfc") {
+			t.Errorf("init segment %s has no cmfc brand (CMAF): %v", name, err)
+		}
+	}
 	if !hls.audio || !mpd.hasAudio() {
 		t.Errorf("audio in HLS %t, in DASH %t; want both", hls.audio, mpd.hasAudio())
 	}
