@@ -492,3 +492,26 @@ func (t *Transcoder) loadRecords() ([]*record, error) {
 	}
 	return out, nil
 }
+
+// Stats is what a finished job cost.
+type Stats struct {
+	// CPU is the processor time ffmpeg spent; Wall the time from the job's start to its result.
+	CPU, Wall time.Duration
+}
+
+// JobStats reads the cost of a finished job from the records in workDir (Config.WorkDir), for
+// measurements of a platform that owns its transcoder.
+func JobStats(workDir, jobID string) (Stats, error) {
+	b, err := os.ReadFile(filepath.Join(workDir, "jobs", jobID+".json"))
+	if err != nil {
+		return Stats{}, fmt.Errorf("ffmpeg: job %s: %w", jobID, err)
+	}
+	var r record
+	if err := json.Unmarshal(b, &r); err != nil {
+		return Stats{}, fmt.Errorf("ffmpeg: job record of %s: %w", jobID, err)
+	}
+	if !r.State.Final() {
+		return Stats{}, fmt.Errorf("ffmpeg: job %s has not finished", jobID)
+	}
+	return Stats{CPU: r.CPU, Wall: r.Wall}, nil
+}

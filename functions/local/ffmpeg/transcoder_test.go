@@ -381,6 +381,9 @@ func TestSubmitIsIdempotent(t *testing.T) {
 		t.Fatalf("job ended %s: %s", res.State, res.ErrorMessage)
 	}
 
+	if st, err := JobStats(f.work, first); err != nil || st.CPU <= 0 || st.Wall <= 0 {
+		t.Errorf("JobStats = %+v, %v; want the job's CPU and wall time", st, err)
+	}
 	f.tc.Close()
 	f.open() // a restarted process with the same work directory
 	third, err := f.tc.Submit(ctx, a, plan)
