@@ -36,7 +36,7 @@ var (
 	trusted, other *rsa.PrivateKey
 )
 
-func keys(t *testing.T) (*rsa.PrivateKey, *rsa.PrivateKey) {
+func keys(t testing.TB) (*rsa.PrivateKey, *rsa.PrivateKey) {
 	t.Helper()
 	keysOnce.Do(func() {
 		var err error
@@ -96,7 +96,7 @@ func server(t *testing.T, clock *time.Time) *Server {
 }
 
 // signed returns the cookies the api function's signer issues for asset id.
-func signed(t *testing.T, key *rsa.PrivateKey, kid, id string, ttl time.Duration) []*http.Cookie {
+func signed(t testing.TB, key *rsa.PrivateKey, kid, id string, ttl time.Duration) []*http.Cookie {
 	t.Helper()
 	c, err := playback.Sign(playback.Key{KeyPairID: kid, PrivateKey: key}, domain, id, now, ttl)
 	if err != nil {

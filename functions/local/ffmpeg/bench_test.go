@@ -51,12 +51,13 @@ func BenchmarkTranscode1080p10s(b *testing.B) {
 			}
 		}
 		b.StopTimer()
-		tc.mu.Lock()
-		rec := tc.jobs[id]
-		cpu += rec.CPU.Seconds()
-		wall += rec.Wall.Seconds()
-		tc.mu.Unlock()
 		tc.Close()
+		st, err := JobStats(dir+"/work", id)
+		if err != nil {
+			b.Fatal(err)
+		}
+		cpu += st.CPU.Seconds()
+		wall += st.Wall.Seconds()
 	}
 	b.ReportMetric(cpu/float64(b.N), "ffmpeg-cpu-s/op")
 	b.ReportMetric(10*float64(b.N)/wall, "x-realtime")

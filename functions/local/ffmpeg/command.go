@@ -92,6 +92,8 @@ func (s spec) args() []string {
 	}
 	a = append(a,
 		"-f", "dash", "-dash_segment_type", "mp4",
+		// The mp4 muxer's CMAF mode: cmfc brand and CMAF's constraints on every segment.
+		"-format_options", "movflags=+cmaf",
 		"-seg_duration", strconv.Itoa(SegmentSeconds),
 		"-use_template", "1", "-use_timeline", "1",
 		"-adaptation_sets", sets,

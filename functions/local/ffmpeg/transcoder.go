@@ -301,9 +301,9 @@ func (t *Transcoder) start(r *record) {
 		case <-t.ctx.Done():
 			return
 		}
-		defer func() { <-t.slots }()
 		started := time.Now()
 		res, cpu, ok := t.run(t.ctx, r)
+		<-t.slots // the encode is over: the next job may start while this one reports
 		if !ok {
 			return // stopped by Close
 		}
@@ -491,4 +491,27 @@ func (t *Transcoder) loadRecords() ([]*record, error) {
 		out = append(out, &r)
 	}
 	return out, nil
+}
+
+// Stats is what a finished job cost.
+type Stats struct {
+	// CPU is the processor time ffmpeg spent; Wall the time from the job's start to its result.
+	CPU, Wall time.Duration
+}
+
+// JobStats reads the cost of a finished job from the records in workDir (Config.WorkDir), for
+// measurements of a platform that owns its transcoder.
+func JobStats(workDir, jobID string) (Stats, error) {
+	b, err := os.ReadFile(filepath.Join(workDir, "jobs", jobID+".json"))
+	if err != nil {
+		return Stats{}, fmt.Errorf("ffmpeg: job %s: %w", jobID, err)
+	}
+	var r record
+	if err := json.Unmarshal(b, &r); err != nil {
+		return Stats{}, fmt.Errorf("ffmpeg: job record of %s: %w", jobID, err)
+	}
+	if !r.State.Final() {
+		return Stats{}, fmt.Errorf("ffmpeg: job %s has not finished", jobID)
+	}
+	return Stats{CPU: r.CPU, Wall: r.Wall}, nil
 }

@@ -231,6 +231,14 @@ func TestTranscodePlan(t *testing.T) {
 			t.Errorf("segment %s: %v", name, err)
 		}
 	}
+	for _, name := range dashFiles {
+		if !strings.HasSuffix(name, "_init.mp4") {
+			continue
+		}
+		if init, err := os.ReadFile(filepath.Join(dir, name)); err != nil || !strings.Contains(string(init[:min(len(init), 64)]), "cmfc") {
+			t.Errorf("init segment %s has no cmfc brand (CMAF): %v", name, err)
+		}
+	}
 	if !hls.audio || !mpd.hasAudio() {
 		t.Errorf("audio in HLS %t, in DASH %t; want both", hls.audio, mpd.hasAudio())
 	}
@@ -373,6 +381,9 @@ func TestSubmitIsIdempotent(t *testing.T) {
 		t.Fatalf("job ended %s: %s", res.State, res.ErrorMessage)
 	}
 
+	if st, err := JobStats(f.work, first); err != nil || st.CPU <= 0 || st.Wall <= 0 {
+		t.Errorf("JobStats = %+v, %v; want the job's CPU and wall time", st, err)
+	}
 	f.tc.Close()
 	f.open() // a restarted process with the same work directory
 	third, err := f.tc.Submit(ctx, a, plan)
@@ -777,5 +788,51 @@ func TestConcurrencyIsBounded(t *testing.T) {
 				t.Errorf("two encodes overlapped: %t, want %t", got, tt.overlap)
 			}
 		})
+	}
+}
+
+// TestTranscodeRotatedAndHEVC: a phone clip coded 640x360 with a 90° display matrix comes out
+// upright at the plan's portrait sizes, and an HEVC plan gives hvc1 renditions.
+func TestTranscodeRotatedAndHEVC(t *testing.T) {
+	f := newFixture(t)
+	key := "masters/rotated.mp4"
+	f.sources["masters/"+key] = testmedia.Path(t, testmedia.Rotated90)
+	plan, err := pipeline.PlanLadder(pipeline.Source{Width: 640, Height: 360, Rotation: 90, FrameRate: 10, Audio: true},
+		pipeline.LadderConfig{Rungs: []pipeline.Rung{{Height: 360, MaxBitrate: 400_000}, {Height: 240, MaxBitrate: 200_000}}, Codec: pipeline.CodecHEVC})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &pipeline.Asset{ID: pipeline.AssetID("ingest", key, "v1"), Tenant: "acme", Source: pipeline.Object{Bucket: "masters", Key: key}}
+	if _, err := f.tc.Submit(context.Background(), a, plan); err != nil {
+		t.Fatal(err)
+	}
+	res := f.results.final(t)
+	if res.State != pipeline.JobComplete {
+		t.Fatalf("job ended %s: %s %s", res.State, res.ErrorCode, res.ErrorMessage)
+	}
+	dir := f.assetDir(a.ID)
+	mpd := readMPD(t, dir)
+	if got, want := mpd.resolutions(), []string{"360x640", "240x426"}; !slices.Equal(got, want) {
+		t.Errorf("renditions %v, want upright %v", got, want)
+	}
+	for _, rep := range mpd.video() {
+		out, err := exec.Command("ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries", "stream=codec_name,codec_tag_string",
+			"-of", "csv=p=0", filepath.Join(dir, mpd.files(rep)[0])).Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.TrimSpace(string(out)); got != "hevc,hvc1" {
+			t.Errorf("rendition %dx%d codec %q, want hevc,hvc1", rep.Width, rep.Height, got)
+		}
+		// The rotation is applied to the pictures, so no display matrix asks players to turn
+		// them again.
+		side, err := exec.Command("ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries", "stream_side_data=rotation",
+			"-of", "csv=p=0", filepath.Join(dir, mpd.files(rep)[0])).Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.TrimSpace(string(side)); got != "" {
+			t.Errorf("rendition %dx%d carries a rotation %q", rep.Width, rep.Height, got)
+		}
 	}
 }

@@ -189,6 +189,7 @@ function stop() {
   if (dash) { dash.reset(); dash = null; }
   const v = $('video');
   v.removeAttribute('src');
+  v.removeAttribute('poster');
   v.load();
 }
 
@@ -232,6 +233,8 @@ async function play(id, kind) {
   log(`play ${kind} ${url} (cookies until ${pb.expiresAt})`);
   const video = $('video');
   video.muted = true;
+  const asset = state.assets.find((a) => a.id === id);
+  if (asset && asset.poster) video.poster = mediaURL(asset.poster); // the cookies cover it too
   if (kind === 'hls') {
     if (!window.Hls || !Hls.isSupported()) { playerError('hls.js is not supported in this browser'); return; }
     hls = new Hls({ xhrSetup: (xhr) => { xhr.withCredentials = credentials; } });
