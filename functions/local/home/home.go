@@ -29,6 +29,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/ottkit/ottkit/functions/aws/playback"
 	"github.com/ottkit/ottkit/functions/local/boltfile"
 	"github.com/ottkit/ottkit/functions/local/catalog"
 	"github.com/ottkit/ottkit/functions/local/cdn"
@@ -48,10 +49,6 @@ const (
 	MastersBucket  = "masters"
 	DeliveryBucket = "delivery"
 )
-
-// UploadPrefix is where uploads land in the ingest bucket; only objects under it are ingested,
-// as the stack's EventBridge rule matches only them.
-const UploadPrefix = "uploads/"
 
 // Queue names, and how long a delivered message stays hidden (extended while its stage runs).
 const (
@@ -278,14 +275,15 @@ func (p *Platform) ports(host string) (Ports, error) {
 		Settings: p.cfg.Settings, Catalog: p.catalog, Store: p.store,
 		Transcode: p.queues["transcode"], Retry: p.queues["transcode"],
 		Notifier: p.topic, Transcoder: p.tc, Uploads: signer,
-		Playback:       &cookieSigner{key: priv, keyID: keyID, domain: host},
+		Playback:       playback.NewSigner(staticKey{playback.Key{KeyPairID: keyID, PrivateKey: priv}}, host),
 		PlaybackDomain: host, Log: p.log,
 	}, nil
 }
 
-// objectCreated is the ingest bucket's event notification: uploads go to the ingest queue.
+// objectCreated is the ingest bucket's event notification: objects under pipeline.UploadPrefix
+// go to the ingest queue, as the stack's EventBridge rule sends only them.
 func (p *Platform) objectCreated(ctx context.Context, ev pipeline.ObjectCreated) {
-	if ev.Bucket != IngestBucket || !strings.HasPrefix(ev.Key, UploadPrefix) {
+	if ev.Bucket != IngestBucket || !strings.HasPrefix(ev.Key, pipeline.UploadPrefix) {
 		return
 	}
 	p.log.Info("upload received", "key", ev.Key, "bytes", ev.Size)
@@ -422,3 +420,9 @@ func (p *Platform) Close() error {
 
 // Queue returns the named queue ("ingest", "transcode", "events", or one of their "-dlq"s).
 func (p *Platform) Queue(name string) *queue.Queue { return p.queues[name] }
+
+// staticKey is the dev platform's one playback signing key: it never rotates, so the
+// CloudFront cookie signer needs no secret store.
+type staticKey struct{ key playback.Key }
+
+func (s staticKey) Key(context.Context) (playback.Key, error) { return s.key, nil }
