@@ -1,12 +1,19 @@
 package main
 
 import (
+	"bytes"
+	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
+
+	"github.com/ottkit/ottkit/functions/local/devjwt"
 )
 
 // clip makes a one-second 320x240 MP4 with audio with ffmpeg, and a copy cut off after its
@@ -113,5 +120,120 @@ func TestDevRefusesBadInput(t *testing.T) {
 				t.Errorf("exit %d, stderr %q; want 2 naming %s\n%s", code, errOut, tc.want, out)
 			}
 		})
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the command writing while the test reads.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
+func (s *syncBuffer) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+// TestDevServesAndStops runs `ottkit dev` as a user does: it prints where the page, API,
+// uploads and media listen, the page loads, the API refuses a request without a token and
+// answers one with the printed token, a segment without cookies is refused, and Ctrl-C stops
+// it with exit 0, releasing the data directory for the next start.
+func TestDevServesAndStops(t *testing.T) {
+	project, data := devProject(t), t.TempDir()
+	sigs := make(chan os.Signal, 1)
+	saved := devSignals
+	devSignals = func() (<-chan os.Signal, func()) { return sigs, func() {} }
+	t.Cleanup(func() { devSignals = saved })
+
+	for round := range 2 { // the second start is warm and finds the first one's data
+		var out, errOut syncBuffer
+		done := make(chan int, 1)
+		go func() {
+			done <- run([]string{"dev", "--addr", "127.0.0.1:0", "--project-dir", project, "--stack", "dev-small", "--data-dir", data}, &out, &errOut)
+		}()
+		page := waitForLine(t, &out, "  page     ", done)
+		base, token, ok := strings.Cut(page, "/#token=")
+		if !ok {
+			t.Fatalf("page line %q has no token", page)
+		}
+		for _, want := range []string{"  api      " + base + "/api/", "  uploads  " + base + "/upload/", "  media    " + base + "/assets/", "Ctrl-C stops it"} {
+			if !strings.Contains(out.String(), want) {
+				t.Errorf("round %d: output lacks %q:\n%s", round, want, out.String())
+			}
+		}
+		if code, body := get(t, base+"/", ""); code != 200 || !strings.Contains(body, "<html") {
+			t.Errorf("page: %d %.200s", code, body)
+		}
+		if code, _ := get(t, base+"/api/assets", ""); code != 401 {
+			t.Errorf("API without a token: %d, want 401", code)
+		}
+		if code, body := get(t, base+"/api/assets", token); code != 200 || !strings.Contains(body, "assets") {
+			t.Errorf("API with the printed token: %d %s", code, body)
+		}
+		if code, _ := get(t, base+"/assets/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/index.m3u8", ""); code != 403 {
+			t.Errorf("media without cookies: %d, want 403", code)
+		}
+		sigs <- os.Interrupt
+		select {
+		case code := <-done:
+			if code != exitOK || !strings.Contains(out.String(), "stopping") {
+				t.Fatalf("round %d: exit %d after Ctrl-C\n%s\n%s", round, code, out.String(), errOut.String())
+			}
+		case <-time.After(20 * time.Second):
+			t.Fatalf("round %d: ottkit dev did not stop after Ctrl-C", round)
+		}
+	}
+}
+
+func waitForLine(t *testing.T, out *syncBuffer, prefix string, done <-chan int) string {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		for _, l := range strings.Split(out.String(), "\n") {
+			if strings.HasPrefix(l, prefix) {
+				return strings.TrimSpace(strings.TrimPrefix(l, prefix))
+			}
+		}
+		select {
+		case code := <-done:
+			t.Fatalf("ottkit dev exited %d before printing %q:\n%s", code, prefix, out.String())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	t.Fatalf("no line %q in:\n%s", prefix, out.String())
+	return ""
+}
+
+func get(t *testing.T, url, token string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func TestDevToken(t *testing.T) {
+	data := t.TempDir()
+	code, out, errOut := runCLI(t, "dev", "token", "--tenant", "acme", "--role", "uploader", "--data-dir", data)
+	if code != exitOK || strings.Count(strings.TrimSpace(out), ".") != 2 {
+		t.Fatalf("dev token: exit %d, %q %q", code, out, errOut)
+	}
+	key, err := devjwt.LoadOrCreate(jwtKeyPath(data)) // what ottkit dev will verify with
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := key.Verify(strings.TrimSpace(out))
+	if err != nil || c.Tenant != "acme" || len(c.Roles) != 1 || c.Roles[0] != "uploader" {
+		t.Errorf("minted token verifies as %+v, %v", c, err)
+	}
+	for _, bad := range [][]string{{"--tenant", "../x"}, {}} {
+		if code, _, _ := runCLI(t, append([]string{"dev", "token", "--data-dir", data}, bad...)...); code != exitUsage {
+			t.Errorf("dev token %v: exit %d, want 2", bad, code)
+		}
 	}
 }

@@ -3,6 +3,8 @@ package home_test
 import (
 	"bytes"
 	"errors"
+	"io"
+	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
@@ -76,5 +78,26 @@ func TestRestartKeepsCatalog(t *testing.T) {
 	p = start(t, dir, jobStages(t))
 	if _, err := p.Catalog().Get(t.Context(), a.ID); err != nil {
 		t.Errorf("after a restart: %v", err)
+	}
+}
+
+// BenchmarkWarmStart is `ottkit dev`'s start and stop on a data directory that exists: keys,
+// database, queues, transcoder, stages, listener.
+func BenchmarkWarmStart(b *testing.B) {
+	dir := b.TempDir()
+	cfg := home.Config{DataDir: dir, Addr: "127.0.0.1:0", Settings: small, NewStages: home.DefaultStages,
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	p, err := home.Start(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	p.Close()
+	b.ReportAllocs()
+	for b.Loop() {
+		p, err := home.Start(cfg)
+		if err != nil {
+			b.Fatal(err)
+		}
+		p.Close()
 	}
 }
