@@ -16,6 +16,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/ottkit/ottkit/functions/internal/testmedia"
+	"github.com/ottkit/ottkit/functions/local/ffmpeg"
+	"github.com/ottkit/ottkit/functions/pipeline"
 )
 
 // chromium finds the browser, failing (not skipping) with what to install.
@@ -133,36 +135,39 @@ func plays(t *testing.T, ctx context.Context, id, kind string) []string {
 	return seen
 }
 
-// TestPlaysInChromium uploads a 10 s 1080p file and a portrait one without audio through the
-// web page, and plays each with hls.js and dash.js.
+// TestPlaysInChromium runs `ottkit dev`'s platform, uploads a 10 s 1080p file and a portrait
+// one without audio through its web page, and plays each with hls.js and dash.js.
 func TestPlaysInChromium(t *testing.T) {
 	landscape := testmedia.Path(t, testmedia.Landscape1080p10s)
 	portrait := testmedia.Path(t, testmedia.PortraitNoAudio)
 	p := startPlatform(t)
 	ctx := browse(t)
-	if err := chromedp.Do(ctx, chromedp.Navigate(p.url+"/#token=dev")); err != nil {
+	if err := chromedp.Do(ctx, chromedp.Navigate(p.URL+"/#token="+p.token(t))); err != nil {
 		t.Fatal(err)
 	}
 
 	start := time.Now()
 	id := uploaded(t, ctx, landscape, 0)
-	t.Logf("10 s 1080p source: upload to ready in %s (encode %s)", time.Since(start).Round(100*time.Millisecond), p.encodeTime(id).Round(100*time.Millisecond))
-	want := sizes(p.plan(id).Renditions)
-	if !slices.Equal(want, []string{"1920x1080", "1280x720", "854x480", "640x360"}) {
-		t.Fatalf("plan for the 1080p source: %v", want)
+	a := p.asset(t, id)
+	st, err := ffmpeg.JobStats(p.ffmpegWorkDir(), a.JobID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("10 s 1080p source: upload to ready in %s; ffmpeg %s wall, %s CPU", time.Since(start).Round(100*time.Millisecond),
+		st.Wall.Round(100*time.Millisecond), st.CPU.Round(100*time.Millisecond))
+	want := planned(t, pipeline.Source{Width: 1920, Height: 1080, FrameRate: 24, Audio: true})
+	if got := sizes(a.Renditions); !slices.Equal(got, want) {
+		t.Errorf("catalog renditions %v, want the plan's %v", got, want)
 	}
 	for _, kind := range []string{"hls", "dash"} {
-		seen := plays(t, ctx, id, kind)
-		slices.Sort(seen)
-		sorted := slices.Clone(want)
-		slices.Sort(sorted)
-		if !slices.Equal(seen, sorted) {
+		if seen := plays(t, ctx, id, kind); !sameSet(seen, want) {
 			t.Errorf("%s player sees renditions %v, want the plan's %v", kind, seen, want)
 		}
 	}
 
-	// The media server refuses a segment request that carries no cookies.
-	seg := p.url + "/assets/" + id + "/index_0_00001.m4s"
+	// The media server refuses a segment request that carries no cookies, from Go and from
+	// the page.
+	seg := p.URL + "/assets/" + id + "/index_0_00001.m4s"
 	resp, err := http.Get(seg)
 	if err != nil {
 		t.Fatal(err)
@@ -180,18 +185,65 @@ func TestPlaysInChromium(t *testing.T) {
 	}
 
 	pid := uploaded(t, ctx, portrait, 1)
-	pplan := p.plan(pid)
-	pwant := sizes(pplan.Renditions)
-	if pplan.Audio || len(pplan.Renditions) < 2 || pplan.Renditions[0].Width >= pplan.Renditions[0].Height {
-		t.Fatalf("plan for the portrait source without audio: %s", pplan)
+	pwant := planned(t, pipeline.Source{Width: 540, Height: 960, FrameRate: 24})
+	if got := sizes(p.asset(t, pid).Renditions); !slices.Equal(got, pwant) {
+		t.Errorf("catalog renditions %v, want the plan's %v", got, pwant)
 	}
 	for _, kind := range []string{"hls", "dash"} {
-		seen := plays(t, ctx, pid, kind)
-		slices.Sort(seen)
-		sorted := slices.Clone(pwant)
-		slices.Sort(sorted)
-		if !slices.Equal(seen, sorted) {
+		if seen := plays(t, ctx, pid, kind); !sameSet(seen, pwant) {
 			t.Errorf("%s player sees renditions %v, want the plan's %v", kind, seen, pwant)
 		}
 	}
+}
+
+// planned is the sizes of the renditions the stack's ladder plans for src.
+func planned(t *testing.T, src pipeline.Source) []string {
+	t.Helper()
+	plan, err := pipeline.PlanLadder(src, settings.Ladder)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sizes(plan.Renditions)
+}
+
+func sizes(rs []pipeline.Rendition) []string {
+	var out []string
+	for _, r := range rs {
+		out = append(out, fmt.Sprintf("%dx%d", r.Width, r.Height))
+	}
+	return out
+}
+
+func sameSet(a, b []string) bool {
+	a, b = slices.Clone(a), slices.Clone(b)
+	slices.Sort(a)
+	slices.Sort(b)
+	return slices.Equal(a, b)
+}
+
+// BenchmarkUploadToPlayable is upload to ready of the 10 s 1080p source through the platform's
+// API (upload, ingest, plan, ffmpeg, complete), with ffmpeg's CPU time for it.
+//
+//	go test -run '^$' -bench UploadToPlayable -benchtime 1x ./functions/local/browser
+func BenchmarkUploadToPlayable(b *testing.B) {
+	src := testmedia.Path(b, testmedia.Landscape1080p10s)
+	p := startPlatform(b)
+	var cpu float64
+	for b.Loop() {
+		a, err := p.IngestFile(context.Background(), src, "acme")
+		if err != nil {
+			b.Fatal(err)
+		}
+		if a.Status != pipeline.StatusReady {
+			b.Fatalf("asset %s ended %s: %s", a.ID, a.Status, a.FailureMessage)
+		}
+		b.StopTimer()
+		st, err := ffmpeg.JobStats(p.ffmpegWorkDir(), a.JobID)
+		if err != nil {
+			b.Fatal(err)
+		}
+		cpu += st.CPU.Seconds()
+		b.StartTimer()
+	}
+	b.ReportMetric(cpu/float64(b.N), "ffmpeg-cpu-s/op")
 }

@@ -129,6 +129,9 @@ type record struct {
 	// CPU is the processor time ffmpeg spent on the job; Wall the time from start to result.
 	CPU  time.Duration `json:"cpu"`
 	Wall time.Duration `json:"wall"`
+	// Reported is set once Results took the final result; a final job a stopped process
+	// had not reported yet is reported by the next one.
+	Reported bool `json:"reported,omitempty"`
 }
 
 // New checks the configuration and the tools, and resumes the jobs an earlier process left
@@ -151,9 +154,16 @@ func New(cfg Config) (*Transcoder, error) {
 	}
 	for _, r := range records {
 		t.jobs[r.JobID] = r
-		if !r.State.Final() {
+		switch {
+		case !r.State.Final():
 			t.cfg.Log.Info("resuming an unfinished transcoding job", "jobId", r.JobID, "assetId", r.AssetID)
 			t.start(r)
+		case !r.Reported:
+			t.wg.Add(1)
+			go func(r *record) {
+				defer t.wg.Done()
+				t.reportFinal(r)
+			}(r)
 		}
 	}
 	return t, nil
@@ -314,7 +324,7 @@ func (t *Transcoder) start(r *record) {
 		if err != nil {
 			t.cfg.Log.Error("cannot record a finished job", "jobId", r.JobID, "error", err.Error())
 		}
-		t.report(res)
+		t.reportFinal(r)
 	}()
 }
 
@@ -437,20 +447,40 @@ func copyTree(src, dst string) error {
 	return os.Rename(tmp, dst)
 }
 
-// report hands r to Results, retrying for about a minute: the local queue behind it only
-// fails when its database does.
-func (t *Transcoder) report(r pipeline.JobResult) {
+// reportFinal reports a finished job's result and records that it did.
+func (t *Transcoder) reportFinal(r *record) {
+	t.mu.Lock()
+	res := r.Result
+	t.mu.Unlock()
+	if !t.report(res) {
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	r.Reported = true
+	if err := t.save(r); err != nil {
+		t.cfg.Log.Error("cannot record a reported job", "jobId", r.JobID, "error", err.Error())
+	}
+}
+
+// report hands r to Results, retrying for about a minute (the local queue behind it only fails
+// when its database does) or until Close; it reports whether Results took it.
+func (t *Transcoder) report(r pipeline.JobResult) bool {
 	delay := 100 * time.Millisecond
 	for try := 1; ; try++ {
 		err := t.cfg.Results.Report(context.WithoutCancel(t.ctx), r)
 		if err == nil {
-			return
+			return true
 		}
 		if try == 10 {
 			t.cfg.Log.Error("cannot report a job result", "jobId", r.JobID, "state", string(r.State), "error", err.Error())
-			return
+			return false
 		}
-		time.Sleep(delay)
+		select {
+		case <-time.After(delay):
+		case <-t.ctx.Done():
+			return false // the next process reports it (Reported is still false)
+		}
 		delay = min(2*delay, 10*time.Second)
 	}
 }

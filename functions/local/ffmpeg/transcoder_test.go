@@ -836,3 +836,46 @@ func TestTranscodeRotatedAndHEVC(t *testing.T) {
 		}
 	}
 }
+
+// TestUnreportedResultIsReportedAfterRestart: a result Results refused until the process
+// stopped is reported by the next process, and one that was taken is not reported again.
+func TestUnreportedResultIsReportedAfterRestart(t *testing.T) {
+	f := newFixture(t)
+	a, plan := f.asset(testmedia.NoAudio, pipeline.Source{Width: 640, Height: 360, FrameRate: 10},
+		[]pipeline.Rung{{Height: 360, MaxBitrate: 300_000}})
+	f.tc.Close()
+	refused := make(chan pipeline.JobResult, 10)
+	cfg := f.config()
+	cfg.Results = ResultsFunc(func(_ context.Context, r pipeline.JobResult) error {
+		if r.State.Final() {
+			refused <- r
+			return errors.New("queue unavailable")
+		}
+		return nil
+	})
+	tc, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tc.Submit(context.Background(), a, plan); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-refused:
+	case <-time.After(time.Minute):
+		t.Fatal("the job never reported")
+	}
+	tc.Close()
+
+	f.open()
+	if res := f.results.final(t); res.State != pipeline.JobComplete || res.AssetID != a.ID {
+		t.Fatalf("after a restart: %s for %s, want the complete result of %s", res.State, res.AssetID, a.ID)
+	}
+	f.tc.Close()
+	f.open()
+	select {
+	case res := <-f.results.ch:
+		t.Errorf("a reported result was reported again after a restart: %+v", res)
+	case <-time.After(500 * time.Millisecond):
+	}
+}
