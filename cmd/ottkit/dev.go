@@ -129,16 +129,24 @@ func runDev(cmd *cobra.Command, f devFlags) error {
 	abs, _ := filepath.Abs(f.dataDir)
 	fmt.Fprintf(out, `ottkit dev: the platform is running on this machine (started in %s)
   page     %s/#token=%s
-  api      %s/api/       (Authorization: Bearer $(ottkit dev token --tenant %s --role uploader))
+  api      %s/api/       (Authorization: Bearer $(go run ./cmd/ottkit dev token --tenant %s --role uploader%s))
   uploads  %s/upload/    (signed URLs from POST /api/uploads)
   media    %s/assets/    (CloudFront signed cookies from POST /api/assets/{id}/playback)
   data     %s (buckets ingest, masters, delivery; catalog and queues in ottkit.db; keys in keys/)
   stack    %s (ladder %s)
 Ctrl-C stops it.
-`, time.Since(began).Round(time.Millisecond), p.URL, tok, p.URL, f.tenant, p.URL, p.URL, abs, f.stack, ladderText(settings.Ladder))
+`, time.Since(began).Round(time.Millisecond), p.URL, tok, p.URL, f.tenant, dataDirFlag(f.dataDir), p.URL, p.URL, abs, f.stack, ladderText(settings.Ladder))
 	<-sigs
 	fmt.Fprintln(out, "ottkit dev: stopping (an interrupted transcoding job resumes at the next start)")
 	return p.Close()
+}
+
+// dataDirFlag is the --data-dir a follow-up command needs to reach the same platform.
+func dataDirFlag(dir string) string {
+	if dir == DefaultDataDir {
+		return ""
+	}
+	return " --data-dir " + dir
 }
 
 func ladderText(l pipeline.LadderConfig) string {
