@@ -342,7 +342,7 @@ func TestPlanRejectsUnknownKey(t *testing.T) {
 	os.MkdirAll(filepath.Join(dir, "stacks"), 0o755)
 	os.WriteFile(filepath.Join(dir, "stacks", "Pulumi.typo.yaml"), append(stack, "  ottkit:thumbnailIntervall: 5\n"...), 0o644)
 	code, out, errOut := ottkit(t, "plan", "--stack", "typo", "--project-dir", dir)
-	if code != exitUsage || !strings.Contains(errOut, "ottkit:thumbnailIntervall: unknown key") {
+	if code != exitUsage || !strings.Contains(errOut, "ottkit:thumbnailIntervall: unknown key; did you mean ottkit:thumbnailInterval?") {
 		t.Errorf("plan with a misspelled key: exit %d, stderr %q, want 2 naming ottkit:thumbnailIntervall", code, errOut)
 	}
 	if strings.Contains(out, "Result:") {
