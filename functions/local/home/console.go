@@ -13,9 +13,10 @@ import (
 // Console is a slog.Handler for a person watching `ottkit dev`: one short line per record,
 // "15:04:05 message key=value ...", warnings and errors marked, debug records dropped.
 type Console struct {
-	mu    *sync.Mutex
-	w     io.Writer
-	attrs []slog.Attr
+	mu *sync.Mutex
+	w  io.Writer
+	// attrs are the With attributes, rendered with the group they were added in.
+	attrs string
 	group string
 }
 
@@ -40,24 +41,8 @@ func (c *Console) Handle(_ context.Context, r slog.Record) error {
 		b.WriteString("WARN ")
 	}
 	b.WriteString(r.Message)
-	write := func(a slog.Attr) {
-		if a.Equal(slog.Attr{}) {
-			return
-		}
-		v := a.Value.Resolve().String()
-		if strings.ContainsAny(v, " \t\"=") || v == "" {
-			v = fmt.Sprintf("%q", v)
-		}
-		b.WriteString(" ")
-		if c.group != "" {
-			b.WriteString(c.group + ".")
-		}
-		b.WriteString(a.Key + "=" + v)
-	}
-	for _, a := range c.attrs {
-		write(a)
-	}
-	r.Attrs(func(a slog.Attr) bool { write(a); return true })
+	b.WriteString(c.attrs)
+	r.Attrs(func(a slog.Attr) bool { render(&b, c.group, a); return true })
 	b.WriteString("\n")
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -65,10 +50,31 @@ func (c *Console) Handle(_ context.Context, r slog.Record) error {
 	return err
 }
 
+// render writes " group.key=value", quoting a value that needs it.
+func render(b *strings.Builder, group string, a slog.Attr) {
+	if a.Equal(slog.Attr{}) {
+		return
+	}
+	v := a.Value.Resolve().String()
+	if strings.ContainsAny(v, " \t\"=") || v == "" {
+		v = fmt.Sprintf("%q", v)
+	}
+	b.WriteString(" ")
+	if group != "" {
+		b.WriteString(group + ".")
+	}
+	b.WriteString(a.Key + "=" + v)
+}
+
 // WithAttrs returns a console that adds attrs to every line.
 func (c *Console) WithAttrs(attrs []slog.Attr) slog.Handler {
 	n := *c
-	n.attrs = append(append([]slog.Attr(nil), c.attrs...), attrs...)
+	var b strings.Builder
+	b.WriteString(c.attrs)
+	for _, a := range attrs {
+		render(&b, c.group, a)
+	}
+	n.attrs = b.String()
 	return &n
 }
 
