@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -38,6 +39,33 @@ func TestMakeFunctions(t *testing.T) {
 		f.Close()
 		if fi, err := os.Stat(path); err != nil || fi.Mode()&0o100 == 0 {
 			t.Errorf("%s is not executable: %v", path, err)
+		}
+	}
+}
+
+// TestMakeDevWarnsBeforeTheSlowBuild: the quick start's `make dev` says that the first build
+// takes minutes before it starts that build, and then runs `ottkit dev`.
+func TestMakeDevWarnsBeforeTheSlowBuild(t *testing.T) {
+	cmd := exec.Command("make", "-n", "dev")
+	cmd.Dir = root
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("make -n dev: %v\n%s", err, out)
+	}
+	text := string(out)
+	warn, build, run := strings.Index(text, "takes 3 to 5 minutes"), strings.Index(text, "build -o bin/ottkit ./cmd/ottkit"), strings.Index(text, "bin/ottkit dev")
+	if warn < 0 || build < 0 || run < 0 || !(warn < build && build < run) {
+		t.Errorf("make dev must warn, then build, then run ottkit dev; it runs:\n%s", text)
+	}
+	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	quick := string(readme)[strings.Index(string(readme), "## Quick start"):]
+	quick = quick[:strings.Index(quick[3:], "\n## ")+3]
+	for _, want := range []string{"make dev ", "make test "} {
+		if !strings.Contains(quick, "\n"+want) {
+			t.Errorf("the quick start does not give %q", want)
 		}
 	}
 }

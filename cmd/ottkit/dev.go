@@ -165,7 +165,9 @@ func devIngest(ctx context.Context, out io.Writer, p *home.Platform, f devFlags,
 		case <-ctx.Done():
 		}
 	}()
+	began := time.Now()
 	a, err := p.IngestFile(ctx, f.ingest, f.tenant)
+	took := time.Since(began).Round(100 * time.Millisecond)
 	if errors.Is(err, context.DeadlineExceeded) {
 		return &verdictError{fmt.Sprintf("dev: %s did not finish within --timeout %s", f.ingest, f.timeout)}
 	}
@@ -174,7 +176,12 @@ func devIngest(ctx context.Context, out io.Writer, p *home.Platform, f devFlags,
 	}
 	switch a.Status {
 	case pipeline.StatusReady:
-		fmt.Fprintf(out, "%s: ready as asset %s: %d renditions, HLS %s, DASH %s\n", f.ingest, a.ID, len(a.Renditions), a.HLS, a.DASH)
+		encode := ""
+		if st, err := p.JobStats(a.JobID); err == nil {
+			encode = fmt.Sprintf(" (ffmpeg %s CPU, %s wall)", st.CPU.Round(100*time.Millisecond), st.Wall.Round(100*time.Millisecond))
+		}
+		fmt.Fprintf(out, "%s: ready as asset %s in %s%s: %d renditions, HLS %s, DASH %s\n",
+			f.ingest, a.ID, took, encode, len(a.Renditions), a.HLS, a.DASH)
 		return nil
 	default:
 		return &verdictError{fmt.Sprintf("dev: %s: %s (%s: %s)", f.ingest, a.Status, a.FailureCode, a.FailureMessage)}

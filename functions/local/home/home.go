@@ -426,3 +426,8 @@ func (p *Platform) Queue(name string) *queue.Queue { return p.queues[name] }
 type staticKey struct{ key playback.Key }
 
 func (s staticKey) Key(context.Context) (playback.Key, error) { return s.key, nil }
+
+// JobStats returns the ffmpeg CPU and wall time of a finished transcoding job.
+func (p *Platform) JobStats(jobID string) (ffmpeg.Stats, error) {
+	return ffmpeg.JobStats(filepath.Join(p.cfg.DataDir, ".ffmpeg"), jobID)
+}
