@@ -157,10 +157,7 @@ func Build(in Input) (*mediaconvert.CreateJobInput, error) {
 	thumbW, thumbH := thumbnailSize(in.Plan.SourceWidth, in.Plan.SourceHeight)
 	// The poster is the second capture: a title shorter than two intervals captures more
 	// often, so that there is one.
-	interval := in.ThumbnailInterval
-	if secs := int(in.Duration / time.Second); secs >= 2 {
-		interval = min(interval, secs/2)
-	}
+	interval := pipeline.CaptureInterval(in.ThumbnailInterval, in.Duration)
 
 	settings := &types.JobSettings{
 		TimecodeConfig: &types.TimecodeConfig{Source: types.TimecodeSourceZerobased},

@@ -55,7 +55,7 @@ func (s spec) rel(key string) string { return strings.TrimPrefix(key, s.Layout.P
 func (s spec) path(key string) string { return s.Dir + "/" + s.rel(key) }
 
 // args is ffmpeg's command line for the spec: one decode of the source, split into every
-// rendition, the poster and the thumbnails; the renditions and the audio go to ffmpeg's dash
+// rendition and the thumbnails; the renditions and the audio go to ffmpeg's dash
 // muxer, which writes one set of fMP4 (CMAF) segments with a DASH manifest and HLS playlists
 // over the same files.
 func (s spec) args() []string {
@@ -101,41 +101,32 @@ func (s spec) args() []string {
 		"-hls_playlist", "1", "-hls_master_name", s.rel(s.Layout.HLS),
 		s.path(s.Layout.DASH))
 
-	// Poster: the first frame, and the one pipeline.PosterSecond in when that is not 0, at
-	// the top rendition's size (pipeline.Layout.PosterKey picks which one the asset shows).
-	a = append(a, "-map", "[poster]", "-fps_mode", "vfr", "-c:v", "mjpeg", "-q:v", "3",
-		"-start_number", "0", "-f", "image2", s.path(s.Layout.PosterBase+".%07d.jpg"))
-
-	// Thumbnails: the first frame of every ThumbnailInterval seconds.
+	// Thumbnails: the first frame of every pipeline.CaptureInterval seconds; the poster is one
+	// of them (pipeline.Layout.PosterKey), as in the MediaConvert job, so nothing is encoded
+	// for it alone.
 	a = append(a, "-map", "[thumbs]", "-fps_mode", "vfr", "-frames:v", strconv.Itoa(MaxCaptures),
 		"-c:v", "mjpeg", "-q:v", "4", "-start_number", "0", "-f", "image2", s.path(s.Layout.ThumbnailBase+".%07d.jpg"))
 	return append(a, s.captionArgs()...)
 }
 
-// filterGraph splits the decoded video into every rendition, the poster and the thumbnails.
+// filterGraph splits the decoded video into every rendition and the thumbnails.
 // Sizes come from the plan (already in display orientation: ffmpeg applies the source's
 // rotation before the graph) and are scaled to exactly, as the MediaConvert job does.
 func (s spec) filterGraph() string {
 	p := s.Plan
 	n := len(p.Renditions)
 	var g strings.Builder
-	fmt.Fprintf(&g, "[0:v:0]split=%d", n+2)
+	fmt.Fprintf(&g, "[0:v:0]split=%d", n+1)
 	for i := 0; i < n; i++ {
 		fmt.Fprintf(&g, "[s%d]", i)
 	}
-	g.WriteString("[sp][st]")
+	g.WriteString("[st]")
 	for i, r := range p.Renditions {
 		num, den := sampleAspect(p, r)
 		fmt.Fprintf(&g, ";[s%d]scale=%d:%d,setsar=r=%d/%d:max=1000000,format=yuv420p[v%d]", i, r.Width, r.Height, num, den, i)
 	}
-	top := p.Renditions[0]
-	poster := "eq(n,0)"
-	if at := pipeline.PosterSecond(s.Src.Duration); at > 0 {
-		poster = fmt.Sprintf("eq(n,0)+gte(t,%d)*lt(prev_selected_t,%d)", at, at)
-	}
-	fmt.Fprintf(&g, ";[sp]select='%s',scale=%d:%d,setsar=1,format=yuvj420p[poster]", poster, top.Width, top.Height)
 	tw, th := pipeline.ThumbnailSize(p.SourceWidth, p.SourceHeight)
-	iv := s.ThumbnailInterval
+	iv := pipeline.CaptureInterval(s.ThumbnailInterval, s.Src.Duration)
 	fmt.Fprintf(&g, ";[st]select='isnan(prev_selected_t)+gte(floor(t/%d)-floor(prev_selected_t/%d),1)',scale=%d:%d,setsar=1,format=yuvj420p[thumbs]", iv, iv, tw, th)
 	return g.String()
 }

@@ -8,9 +8,9 @@
 //   - one set of fMP4 (CMAF) segments, 6 s long, with the DASH manifest index.mpd and the
 //     HLS multivariant playlist index.m3u8 over the same segment files;
 //   - AAC stereo audio when the plan has audio;
-//   - the poster frames (poster.0000000.jpg, and poster.0000001.jpg when the title is long
-//     enough) at the top rendition's size and thumbnails every ThumbnailInterval seconds
-//     (thumbs/thumb.NNNNNNN.jpg) at pipeline.ThumbnailSize;
+//   - thumbnails every pipeline.CaptureInterval seconds (thumbs/thumb.NNNNNNN.jpg) at
+//     pipeline.ThumbnailSize, one of which is the poster (pipeline.Layout.PosterKey), as in
+//     the MediaConvert job;
 //   - a WebVTT file per text subtitle track of the source, listed in both manifests.
 //
 // Jobs run in the background, Concurrency at a time, and report to Config.Results what

@@ -71,15 +71,14 @@ func (p *Platform) IngestFile(ctx context.Context, path, tenant string) (*pipeli
 	if err != nil {
 		return nil, fmt.Errorf("home: ingest %s: %w", path, err)
 	}
-	info, err := p.store.Head(ctx, IngestBucket, up.Key)
-	if err != nil {
-		return nil, fmt.Errorf("home: ingest %s: %w", path, err)
-	}
-	id := pipeline.AssetID(IngestBucket, up.Key, info.Version)
-	p.log.Info("waiting for the asset to finish", "assetId", id)
+	p.log.Info("waiting for the asset to finish", "key", up.Key)
 	for {
 		// The catalog, not only the notification: it may have been published before.
-		if a, err := p.catalog.Get(ctx, id); err == nil && a.Status.Final() {
+		a, err := p.assetOf(ctx, tenant, up.Key)
+		if err != nil {
+			return nil, fmt.Errorf("home: ingest %s: %w", path, err)
+		}
+		if a != nil && a.Status.Final() {
 			return a, nil
 		}
 		select {
@@ -88,6 +87,41 @@ func (p *Platform) IngestFile(ctx context.Context, path, tenant string) (*pipeli
 		case <-final:
 		case <-time.After(time.Second):
 		}
+	}
+}
+
+// assetOf finds the tenant's asset made from the upload at key, or nil while there is none.
+// It looks in the catalog rather than at the upload, which ingest may already have moved to
+// quarantine (or deleted) by the time the client asks: every upload has a key of its own.
+func (p *Platform) assetOf(ctx context.Context, tenant, key string) (*pipeline.Asset, error) {
+	if info, err := p.store.Head(ctx, IngestBucket, key); err == nil {
+		a, err := p.catalog.Get(ctx, pipeline.AssetID(IngestBucket, key, info.Version))
+		if err == nil {
+			return a, nil
+		}
+		if !errors.Is(err, pipeline.ErrNotFound) {
+			return nil, err
+		}
+	} else if !errors.Is(err, pipeline.ErrObjectNotFound) {
+		return nil, err
+	}
+	// A rejected asset's source is where ingest moved the upload.
+	quarantined := pipeline.QuarantinePrefix + strings.TrimPrefix(key, pipeline.UploadPrefix)
+	token := ""
+	for {
+		page, next, err := p.catalog.List(ctx, tenant, 100, token)
+		if err != nil {
+			return nil, err
+		}
+		for i := range page {
+			if src := page[i].Source; src.Bucket == IngestBucket && (src.Key == key || src.Key == quarantined) {
+				return &page[i], nil
+			}
+		}
+		if next == "" {
+			return nil, nil
+		}
+		token = next
 	}
 }
 
