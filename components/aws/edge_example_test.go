@@ -41,6 +41,8 @@ func ExampleNewGoFunction() {
 				manifest.PlaybackDomain: pulumi.String("media.example.com"),
 				manifest.PlaybackTTL:    pulumi.String("3600"),
 				manifest.UploadTTL:      pulumi.String("900"),
+				manifest.TenantClaim:    pulumi.String("tenant"),
+				manifest.RolesClaim:     pulumi.String("roles"),
 				manifest.MaxUploadBytes: pulumi.String("5368709120"),
 			},
 			KeyArn:       pulumi.String("arn:aws:kms:eu-west-1:123456789012:key/mrk-acme"),

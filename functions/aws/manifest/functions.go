@@ -102,6 +102,8 @@ var (
 			{Name: "PLAYBACK_TTL", Setting: PlaybackTTL},
 			{Name: "UPLOAD_TTL", Setting: UploadTTL},
 			{Name: "MAX_UPLOAD_BYTES", Setting: MaxUploadBytes},
+			{Name: "TENANT_CLAIM", Setting: TenantClaim},
+			{Name: "ROLES_CLAIM", Setting: RolesClaim},
 		},
 		Permissions: []Permission{
 			{Action: "s3:PutObject", On: IngestBucket, Path: UploadPrefix + "*", Why: "presign upload PUTs and parts, create multipart uploads"},
