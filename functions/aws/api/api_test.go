@@ -3,10 +3,10 @@ package api_test
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
+	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
 	"io"
@@ -149,7 +149,7 @@ func tokenFor(t testing.TB, payload map[string]any) string {
 }
 
 var (
-	uploader = map[string]string{}                                                  // the fixture's claims: acme, [uploader viewer]
+	uploader = map[string]string{}                                                                 // the fixture's claims: acme, [uploader viewer]
 	viewer   = map[string]string{"sub": "v1", "custom:tenant": "acme", "cognito:groups": "viewer"} // acme, no uploader role
 	stranger = map[string]string{"sub": "s1", "custom:tenant": "globex", "cognito:groups": "[uploader]"}
 )
