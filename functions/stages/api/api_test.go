@@ -219,6 +219,40 @@ func TestPlayback(t *testing.T) {
 	}
 }
 
+// TestRedactLocations: every form in which a transcoder's or a store's error text names the
+// platform's insides is gone from what clients see; the explanation stays.
+func TestRedactLocations(t *testing.T) {
+	for _, leak := range []string{
+		"s3://ottkit-masters/a1/clip.mp4",
+		"https://acme-prod-storage-masters-123456789012.s3.eu-west-1.amazonaws.com/a1/clip.mp4",
+		"https://s3.eu-west-1.amazonaws.com/acme-prod-storage-delivery-123456789012/assets/a1/",
+		"acme-prod-storage-ingest-123456789012.s3.amazonaws.com",
+		"arn:aws:iam::123456789012:role/acme-prod-transcoder-role",
+		"arn:aws-cn:s3:::bucket/key",
+		"arn:aws-us-gov:kms:us-gov-west-1:123456789012:key/1234",
+		"assumed-role/acme-prod-fn-api-role/session",
+		"role/acme-prod-transcoder-role",
+		"account 123456789012",
+		"gs://bucket/obj",
+		"projects/p/locations/l/jobs/j",
+		"https://storage.googleapis.com/bucket/obj",
+	} {
+		msg := "Access denied for " + leak + " while reading the input"
+		got := api.RedactForTest(msg)
+		for _, secret := range []string{"123456789012", "ottkit-masters", "acme-prod", "bucket/", "amazonaws", "googleapis", "projects/p"} {
+			if strings.Contains(got, secret) {
+				t.Errorf("redact(%q) = %q still holds %q", msg, got, secret)
+			}
+		}
+		if !strings.HasPrefix(got, "Access denied for ") || !strings.HasSuffix(got, " while reading the input") {
+			t.Errorf("redact(%q) = %q lost the explanation", msg, got)
+		}
+	}
+	if got := api.RedactForTest("The input has 2 audio tracks; 1080 px is the limit"); got != "The input has 2 audio tracks; 1080 px is the limit" {
+		t.Errorf("an explanation without locations changed: %q", got)
+	}
+}
+
 func TestFailedAssetHidesStorageLocations(t *testing.T) {
 	f := newFixture(t)
 	f.seed("bad1", "acme", pipeline.StatusFailed)
