@@ -67,7 +67,7 @@ func ExampleNewGoFunction() {
 		fmt.Println(s.Sid, s.Action, s.Resource)
 	}
 	// Output:
-	// IngestBucketUploads [s3:PutObject] [arn:aws:s3:::acme-prod-ingest/uploads/*]
+	// IngestBucketUploads [s3:ListMultipartUploadParts s3:PutObject] [arn:aws:s3:::acme-prod-ingest/uploads/*]
 	// CatalogTable [dynamodb:GetItem] [arn:aws:dynamodb:eu-west-1:123456789012:table/acme-prod-catalog]
 	// CatalogTableIndex [dynamodb:Query] [arn:aws:dynamodb:eu-west-1:123456789012:table/acme-prod-catalog/index/*]
 	// SigningSecret [secretsmanager:GetSecretValue] [arn:aws:secretsmanager:eu-west-1:123456789012:secret:acme-prod-signing-AbCdEf]
