@@ -12,7 +12,7 @@ import (
 )
 
 // token reads a real identity provider's token payload from testdata/tokens.
-func token(t *testing.T, name string) map[string]any {
+func token(t testing.TB, name string) map[string]any {
 	t.Helper()
 	b, err := os.ReadFile("testdata/tokens/" + name + ".json")
 	if err != nil {
@@ -28,7 +28,7 @@ func token(t *testing.T, name string) map[string]any {
 // gatewayRequest is the request API Gateway passes on for payload: the bearer token in the
 // Authorization header and its claims rendered as the JWT authorizer renders them (strings;
 // numbers and booleans as text; arrays as "[a b]").
-func gatewayRequest(t *testing.T, payload map[string]any) events.APIGatewayV2HTTPRequest {
+func gatewayRequest(t testing.TB, payload map[string]any) events.APIGatewayV2HTTPRequest {
 	t.Helper()
 	b, err := json.Marshal(payload)
 	if err != nil {
@@ -58,7 +58,7 @@ func gatewayRequest(t *testing.T, payload map[string]any) events.APIGatewayV2HTT
 	return req
 }
 
-func mustJSON(t *testing.T, v any) string {
+func mustJSON(t testing.TB, v any) string {
 	b, err := json.Marshal(v)
 	if err != nil {
 		t.Fatal(err)
@@ -166,6 +166,19 @@ func TestCallerRoleListsExactly(t *testing.T) {
 		}
 		if !reflect.DeepEqual(c.Roles, tt.want) {
 			t.Errorf("roles %#v read as %q, want %q", tt.roles, c.Roles, tt.want)
+		}
+	}
+}
+
+// BenchmarkCallerOf measures reading the caller from a real Cognito ID token: decoding the
+// verified token's payload and checking it against API Gateway's claims, once per request.
+func BenchmarkCallerOf(b *testing.B) {
+	req := gatewayRequest(b, token(b, "cognito-id"))
+	names := ClaimNames{Tenant: "custom:tenant", Roles: "cognito:groups"}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := callerOf(req, names); err != nil {
+			b.Fatal(err)
 		}
 	}
 }
