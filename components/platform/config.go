@@ -64,6 +64,8 @@ var Keys = []Key{
 	str("archiveStorageClass", "GLACIER_IR", "Storage class masters are copied to once transcoded.", func(s *Spec) *string { return &s.ArchiveStorageClass }),
 	str("jwtIssuer", nil, "Required. https URL of the identity provider whose JWTs the API accepts.", func(s *Spec) *string { return &s.JWTIssuer }),
 	strs("jwtAudience", nil, "Required. Audiences the API's JWT authorizer accepts.", func(s *Spec) *[]string { return &s.JWTAudience }),
+	str("tenantClaim", "tenant", "JWT claim holding the viewer's tenant; one an end user cannot write (docs/IDENTITY.md).", func(s *Spec) *string { return &s.TenantClaim }),
+	str("rolesClaim", "roles", "JWT claim listing the viewer's roles (uploader may upload); one an end user cannot write (docs/IDENTITY.md).", func(s *Spec) *string { return &s.RolesClaim }),
 	strs("signingPublicKeys", nil, "Required. RSA-2048 public keys (PEM) CloudFront trusts for signed cookies; two while rotating.", func(s *Spec) *[]string { return &s.SigningPublicKeys }),
 	integer("playbackTtl", 600, "Lifetime of signed playback cookies, in seconds (60 to 3600); players refresh them through the API.", func(s *Spec) *int { return &s.PlaybackTTL }),
 	integer("uploadTtl", 900, "Lifetime of presigned upload URLs, in seconds.", func(s *Spec) *int { return &s.UploadTTL }),
