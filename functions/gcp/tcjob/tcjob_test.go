@@ -296,8 +296,12 @@ func TestBuildRejects(t *testing.T) {
 		{"codec", func(in *Input) { in.Plan.Codec = "vp9" }, "Plan.Codec"},
 		{"no-renditions", func(in *Input) { in.Plan.Renditions = nil }, "Plan.Renditions"},
 		{"odd", func(in *Input) { in.Plan.Renditions = []pipeline.Rendition{{Width: 641, Height: 360, MaxBitrate: 1e6}} }, "Plan.Renditions[0]"},
-		{"upscale", func(in *Input) { in.Plan.Renditions = []pipeline.Rendition{{Width: 3840, Height: 2160, MaxBitrate: 1e6}} }, "Plan.Renditions[0]"},
-		{"bitrate", func(in *Input) { in.Plan.Renditions = []pipeline.Rendition{{Width: 640, Height: 360, MaxBitrate: 900_000_000}} }, "MaxBitrate"},
+		{"upscale", func(in *Input) {
+			in.Plan.Renditions = []pipeline.Rendition{{Width: 3840, Height: 2160, MaxBitrate: 1e6}}
+		}, "Plan.Renditions[0]"},
+		{"bitrate", func(in *Input) {
+			in.Plan.Renditions = []pipeline.Rendition{{Width: 640, Height: 360, MaxBitrate: 900_000_000}}
+		}, "MaxBitrate"},
 		{"duplicate", func(in *Input) {
 			in.Plan.Renditions = []pipeline.Rendition{{Width: 640, Height: 360, MaxBitrate: 1e6}, {Width: 640, Height: 360, MaxBitrate: 5e5}}
 		}, "Plan.Renditions[1]"},
