@@ -25,7 +25,7 @@ import (
 const MaxPageSize = 100
 
 // ErrBadPageToken reports a page token that this catalog did not issue for this tenant.
-var ErrBadPageToken = errors.New("catalog: invalid page token")
+var ErrBadPageToken = pipeline.ErrBadPageToken
 
 // Table is a pipeline.Catalog over one DynamoDB table.
 type Table struct {

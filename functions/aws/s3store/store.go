@@ -15,10 +15,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
+
+	"github.com/ottkit/ottkit/functions/pipeline"
 )
 
-// ErrNotFound reports that the object (or bucket) does not exist.
-var ErrNotFound = errors.New("s3store: object not found")
+// ErrNotFound reports that the object (or bucket, or multipart upload) does not exist. It is
+// pipeline.ErrObjectNotFound.
+var ErrNotFound = pipeline.ErrObjectNotFound
 
 // MaxCopySize is the largest object a single CopyObject can copy (5 GiB). Larger objects would
 // need a multipart copy, which ottkit does not do; the functions' configuration caps uploads

@@ -6,6 +6,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/mediaconvert"
@@ -22,8 +24,16 @@ const (
 )
 
 // ErrRejected reports a job MediaConvert refused as invalid (HTTP 400): resubmitting the same
-// job cannot succeed.
-var ErrRejected = errors.New("transcoder: job rejected")
+// job cannot succeed. It is pipeline.ErrJobRejected.
+var ErrRejected = pipeline.ErrJobRejected
+
+// FindSlack is how much older than Find's since a job may look and still be considered: the
+// clocks of the function and of MediaConvert may disagree by this much.
+const FindSlack = 5 * time.Minute
+
+// maxFindPages bounds Find's listing (20 jobs a page). A queue busier than this between the
+// attempt's record and now is not searched to the end, and Find fails instead of guessing.
+const maxFindPages = 50
 
 // Config is where jobs go and what they run as.
 type Config struct {
@@ -78,4 +88,34 @@ func (m *MediaConvert) Submit(ctx context.Context, a *pipeline.Asset, plan pipel
 		return "", fmt.Errorf("transcoder: submit job for %s: response has no job id", a.ID)
 	}
 	return aws.ToString(out.Job.Id), nil
+}
+
+// Find returns the job already created on the queue for the asset's next attempt, found by the
+// user metadata mcjob puts on every job (asset id and attempt), or an error wrapping
+// pipeline.ErrNoJob. MediaConvert forgets client request tokens after a minute, so this lookup
+// is what keeps a request redelivered minutes after a crash from billing a second job.
+// It lists the queue's jobs newest first and stops at jobs created before since-FindSlack.
+func (m *MediaConvert) Find(ctx context.Context, a *pipeline.Asset, since time.Time) (string, error) {
+	attempt := strconv.Itoa(a.Attempts + 1)
+	bound := since.Add(-FindSlack)
+	in := &mediaconvert.ListJobsInput{Queue: aws.String(m.cfg.Queue), Order: types.OrderDescending, MaxResults: aws.Int32(20)}
+	for page := 0; page < maxFindPages; page++ {
+		out, err := m.client.ListJobs(ctx, in)
+		if err != nil {
+			return "", fmt.Errorf("transcoder: list jobs to find %s attempt %s: %w", a.ID, attempt, err)
+		}
+		for _, j := range out.Jobs {
+			if j.UserMetadata[mcjob.MetadataAssetID] == a.ID && j.UserMetadata[mcjob.MetadataAttempt] == attempt && aws.ToString(j.Id) != "" {
+				return aws.ToString(j.Id), nil
+			}
+			if j.CreatedAt != nil && j.CreatedAt.Before(bound) {
+				return "", fmt.Errorf("transcoder: %s attempt %s: %w", a.ID, attempt, pipeline.ErrNoJob)
+			}
+		}
+		if aws.ToString(out.NextToken) == "" {
+			return "", fmt.Errorf("transcoder: %s attempt %s: %w", a.ID, attempt, pipeline.ErrNoJob)
+		}
+		in.NextToken = out.NextToken
+	}
+	return "", fmt.Errorf("transcoder: find %s attempt %s: more than %d jobs on the queue since %s; not searched further", a.ID, attempt, maxFindPages*20, bound.Format(time.RFC3339))
 }
