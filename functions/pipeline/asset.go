@@ -112,6 +112,24 @@ func AssetID(bucket, key, versionID string) string {
 	return idEncoding.EncodeToString(sum[:20])
 }
 
+// Progress orders an asset's states along its life: Attempts*10 plus the status's phase,
+// where the phase is the state machine's Rank with retrying placed after transcoding (its
+// attempt has ended) and the final statuses after both. Every move CanMoveTo allows increases
+// it, including transcoding → retrying (same attempt, later phase) and retrying → transcoding
+// (next attempt), which Rank alone does not order. A Catalog refuses an Update whose asset's
+// Progress is below the stored one's, so even a writer holding a stale copy cannot move an
+// asset backwards.
+func (a *Asset) Progress() int {
+	phase := a.Status.Rank()
+	switch {
+	case a.Status == StatusRetrying:
+		phase = 3
+	case a.Status.Final():
+		phase = 4
+	}
+	return a.Attempts*10 + phase
+}
+
 // IndexKey is the value of the catalog's byTenant index range key (manifest.CatalogIndexRangeKey):
 // "<status>#<creation time, RFC 3339 UTC, fixed millisecond precision>", so a tenant's assets
 // list by status, oldest first. The fixed width keeps string order equal to time order, which

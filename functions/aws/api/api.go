@@ -31,7 +31,7 @@ import (
 type Uploads interface {
 	PresignPut(ctx context.Context, bucket, key, contentType string, ttl time.Duration) (s3store.PresignedRequest, error)
 	CreateMultipartUpload(ctx context.Context, bucket, key, contentType string) (string, error)
-	PresignUploadPart(ctx context.Context, bucket, key, uploadID string, part int32, ttl time.Duration) (s3store.PresignedRequest, error)
+	PresignUploadPart(ctx context.Context, bucket, key, uploadID string, part int, ttl time.Duration) (s3store.PresignedRequest, error)
 	CompleteMultipartUpload(ctx context.Context, bucket, key, uploadID string, parts []s3store.Part) error
 }
 

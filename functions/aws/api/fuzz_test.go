@@ -45,7 +45,7 @@ func (noUploads) PresignPut(context.Context, string, string, string, time.Durati
 func (noUploads) CreateMultipartUpload(context.Context, string, string, string) (string, error) {
 	return "", errors.New("not in the fuzz")
 }
-func (noUploads) PresignUploadPart(context.Context, string, string, string, int32, time.Duration) (s3store.PresignedRequest, error) {
+func (noUploads) PresignUploadPart(context.Context, string, string, string, int, time.Duration) (s3store.PresignedRequest, error) {
 	return s3store.PresignedRequest{}, errors.New("not in the fuzz")
 }
 func (noUploads) CompleteMultipartUpload(context.Context, string, string, string, []s3store.Part) error {

@@ -116,7 +116,7 @@ func (h *Handler) createUpload(ctx context.Context, c caller, req events.APIGate
 		}
 		mp := &multipartUpload{UploadID: uploadID, PartSize: partSize, Parts: make([]partSpec, 0, count)}
 		for n := int32(1); n <= count; n++ {
-			p, err := h.uploads.PresignUploadPart(ctx, h.cfg.IngestBucket, key, uploadID, n, h.cfg.UploadTTL)
+			p, err := h.uploads.PresignUploadPart(ctx, h.cfg.IngestBucket, key, uploadID, int(n), h.cfg.UploadTTL)
 			if err != nil {
 				return events.APIGatewayV2HTTPResponse{}, h.internal(ctx, "presign part failed", err)
 			}
@@ -162,7 +162,7 @@ func (h *Handler) completeUpload(ctx context.Context, c caller, req events.APIGa
 		if p.PartNumber != int32(i+1) || p.ETag == "" {
 			return events.APIGatewayV2HTTPResponse{}, fail(400, CodeBadRequest, fmt.Sprintf("parts[%d] must be part %d with its etag", i, i+1))
 		}
-		parts[i] = s3store.Part{Number: p.PartNumber, ETag: p.ETag}
+		parts[i] = s3store.Part{Number: int(p.PartNumber), ETag: p.ETag}
 	}
 	if err := h.uploads.CompleteMultipartUpload(ctx, h.cfg.IngestBucket, in.Key, in.UploadID, parts); err != nil {
 		if s3store.IsNotFound(err) {

@@ -62,8 +62,9 @@ func NewS3Env(t testing.TB, rec *Recorder) *Env {
 }
 
 func newEnv(t testing.TB, rec *Recorder, moto string) *Env {
-	faker := gofakes3.New(s3mem.New(), gofakes3.WithAutoBucket(false))
-	srv := httptest.NewServer(faker.Server())
+	backend := s3mem.New()
+	faker := gofakes3.New(backend, gofakes3.WithAutoBucket(false))
+	srv := httptest.NewServer(copyShim(backend, faker.Server()))
 	t.Cleanup(srv.Close)
 
 	env := &Env{Recorder: rec, S3Endpoint: srv.URL}

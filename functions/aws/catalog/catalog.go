@@ -44,21 +44,8 @@ func New(client *dynamodb.Client, name string) *Table {
 // compare so that the database itself refuses a write that would move an asset backwards.
 const ProgressAttribute = "progress"
 
-// Progress orders an asset's states along its life: Attempts*10 plus the status's phase,
-// where the phase is the state machine's Rank with retrying placed after transcoding (its
-// attempt has ended) and the final statuses after both. Every move CanMoveTo allows increases
-// it, including transcoding → retrying (same attempt, later phase) and retrying → transcoding
-// (next attempt), which Rank alone does not order.
-func Progress(a *pipeline.Asset) int {
-	phase := a.Status.Rank()
-	switch {
-	case a.Status == pipeline.StatusRetrying:
-		phase = 3
-	case a.Status.Final():
-		phase = 4
-	}
-	return a.Attempts*10 + phase
-}
+// Progress is a.Progress(), the value stored in ProgressAttribute.
+func Progress(a *pipeline.Asset) int { return a.Progress() }
 
 // item renders an asset as a DynamoDB item, adding the GSI's sort key and the progress.
 func item(a *pipeline.Asset) (map[string]types.AttributeValue, error) {

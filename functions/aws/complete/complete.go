@@ -327,7 +327,7 @@ func (h *Handler) archive(ctx context.Context, a *pipeline.Asset) error {
 		return nil
 	}
 	return h.store.Copy(ctx, s3store.CopyInput{
-		SrcBucket: a.Source.Bucket, SrcKey: a.Source.Key, SrcETag: info.ETag,
+		SrcBucket: a.Source.Bucket, SrcKey: a.Source.Key, IfMatch: info.ETag,
 		DstBucket: a.Source.Bucket, DstKey: a.Source.Key, StorageClass: h.cfg.ArchiveStorageClass,
 	})
 }

@@ -66,7 +66,7 @@ var AcceptedCodecs = []string{"h264", "hevc", "av1", "vp8", "vp9", "prores", "mp
 // Store is the S3 access ingest needs; *s3store.Store implements it.
 type Store interface {
 	Head(ctx context.Context, bucket, key string) (s3store.ObjectInfo, error)
-	Open(bucket, key string, size int64, etag string) *s3store.Object
+	Open(ctx context.Context, bucket, key string, info s3store.ObjectInfo) (pipeline.ObjectReader, error)
 	Copy(ctx context.Context, in s3store.CopyInput) error
 	Delete(ctx context.Context, bucket, key string) error
 }
@@ -203,7 +203,10 @@ func (h *Handler) judge(ctx context.Context, up upload, info s3store.ObjectInfo)
 	if up.tenant == "" {
 		return pipeline.Verdict{Reason: ReasonInvalidKey, Detail: "the key is not " + manifest.UploadPrefix + "<tenant>/<upload id>/<file name>"}, pipeline.ProbeSummary{}, nil
 	}
-	src := h.store.Open(up.bucket, up.key, info.Size, info.ETag)
+	src, err := h.store.Open(ctx, up.bucket, up.key, info)
+	if err != nil {
+		return pipeline.Verdict{}, pipeline.ProbeSummary{}, err
+	}
 	var pinfo *probe.Info
 	var perr error
 	if info.Size > 0 && (h.cfg.MaxUploadBytes <= 0 || info.Size <= h.cfg.MaxUploadBytes) {
@@ -252,7 +255,7 @@ func (h *Handler) reject(ctx context.Context, id string, up upload, info s3store
 	meta[MetaDetail] = metadataValue(v.Detail)
 	meta[MetaAssetID] = id
 	err := h.store.Copy(ctx, s3store.CopyInput{
-		SrcBucket: up.bucket, SrcKey: up.key, SrcETag: info.ETag,
+		SrcBucket: up.bucket, SrcKey: up.key, IfMatch: info.ETag,
 		DstBucket: up.bucket, DstKey: qkey, Metadata: meta, ContentType: info.ContentType,
 	})
 	if err != nil {
@@ -284,7 +287,7 @@ func (h *Handler) record(ctx context.Context, id string, up upload, key string, 
 func (h *Handler) accept(ctx context.Context, id string, up upload, info s3store.ObjectInfo, summary pipeline.ProbeSummary) error {
 	masterKey := id + "/" + up.filename
 	err := h.store.Copy(ctx, s3store.CopyInput{
-		SrcBucket: up.bucket, SrcKey: up.key, SrcETag: info.ETag,
+		SrcBucket: up.bucket, SrcKey: up.key, IfMatch: info.ETag,
 		DstBucket: h.cfg.MastersBucket, DstKey: masterKey,
 	})
 	if err != nil {

@@ -17,8 +17,11 @@
 //   - QVBR (H.264, H.265) has qvbrSettings and maxBitrate.
 //
 // Accepted jobs are answered 201 with the real response shape and recorded for assertions;
-// a reused clientRequestToken returns the first job, as MediaConvert does. FailNext makes the
-// next calls fail with a chosen error, e.g. TooManyRequests for retry tests.
+// a clientRequestToken reused within TokenTTL of its first job returns that job, and one
+// reused later creates a new job, as MediaConvert does (SetNow moves the server's clock).
+// ListJobs (GET /2017-08-29/jobs) lists jobs by queue and status, newest or oldest first, in
+// pages of maxResults (default 20) with a nextToken. FailNext makes the next calls fail with a
+// chosen error, e.g. TooManyRequests for retry tests.
 package mediaconvertfake
 
 import (
@@ -55,6 +58,10 @@ var (
 	InternalError   = Error{Status: http.StatusInternalServerError, Type: "InternalServerErrorException", Message: "Internal Server Error"}
 	Forbidden       = Error{Status: http.StatusForbidden, Type: "ForbiddenException", Message: "User is not authorized to perform: iam:PassRole"}
 )
+
+// TokenTTL is how long MediaConvert honours a clientRequestToken: a CreateJob with the same
+// token within a minute of the first returns the first job; after that it creates another.
+const TokenTTL = time.Minute
 
 // Job is one accepted job as the server keeps it.
 type Job struct {
@@ -96,6 +103,14 @@ func New() *Server {
 	}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	return s
+}
+
+// SetNow replaces the server's clock, which stamps jobs' creation times and ages their
+// client request tokens.
+func (s *Server) SetNow(now func() time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.now = now
 }
 
 // URL is the endpoint to give the SDK as BaseEndpoint.
@@ -229,11 +244,13 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case r.URL.Path == jobsPath && r.Method == http.MethodPost:
 		s.createJob(w, body)
+	case r.URL.Path == jobsPath && r.Method == http.MethodGet:
+		s.listJobs(w, r)
 	case strings.HasPrefix(r.URL.Path, jobsPath+"/") && r.Method == http.MethodGet:
 		s.getJob(w, strings.TrimPrefix(r.URL.Path, jobsPath+"/"))
 	default:
 		writeError(w, Error{Status: http.StatusNotFound, Type: "NotFoundException",
-			Message: fmt.Sprintf("mediaconvertfake implements CreateJob and GetJob, not %s %s", r.Method, r.URL.Path)})
+			Message: fmt.Sprintf("mediaconvertfake implements CreateJob, GetJob and ListJobs, not %s %s", r.Method, r.URL.Path)})
 	}
 }
 
@@ -256,9 +273,9 @@ func (s *Server) createJob(w http.ResponseWriter, body []byte) {
 
 	s.mu.Lock()
 	token := aws.ToString(req.ClientRequestToken)
+	now := s.now()
 	j, dup := s.byToken[token]
-	if !dup || token == "" {
-		now := s.now()
+	if !dup || token == "" || now.Sub(j.CreatedAt) >= TokenTTL {
 		id := fmt.Sprintf("%d-%06s", now.UnixMilli(), strconv.FormatInt(int64(len(s.jobs)+1), 36))
 		j = &Job{
 			ID:        id,
@@ -277,6 +294,62 @@ func (s *Server) createJob(w http.ResponseWriter, body []byte) {
 	resp := s.jobJSON(j)
 	s.mu.Unlock()
 	writeJSON(w, http.StatusCreated, resp)
+}
+
+// listJobs answers ListJobs: the jobs of one queue (all when the query has none), optionally of
+// one status, in creation order (order=ASCENDING) or newest first (the default), one page of
+// maxResults (1 to 20, default 20) from the index nextToken carries.
+func (s *Server) listJobs(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	size := 20
+	if v := q.Get("maxResults"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 20 {
+			writeError(w, badRequest("/maxResults: %q must be an integer from 1 to 20", v))
+			return
+		}
+		size = n
+	}
+	start := 0
+	if v := q.Get("nextToken"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			writeError(w, badRequest("/nextToken: %q is not a token this service issued", v))
+			return
+		}
+		start = n
+	}
+	order := q.Get("order")
+	if order != "" && order != string(types.OrderAscending) && order != string(types.OrderDescending) {
+		writeError(w, badRequest("/order: %q must be ASCENDING or DESCENDING", order))
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var match []*Job
+	for _, j := range s.jobs {
+		if queue := q.Get("queue"); queue != "" && aws.ToString(j.Request.Queue) != queue {
+			continue
+		}
+		if status := q.Get("status"); status != "" && string(j.Status) != status {
+			continue
+		}
+		match = append(match, j)
+	}
+	if order != string(types.OrderAscending) {
+		for i, k := 0, len(match)-1; i < k; i, k = i+1, k-1 {
+			match[i], match[k] = match[k], match[i]
+		}
+	}
+	jobs := []any{}
+	for i := start; i < len(match) && i < start+size; i++ {
+		jobs = append(jobs, s.jobJSON(match[i])["job"])
+	}
+	resp := map[string]any{"jobs": jobs}
+	if start+size < len(match) {
+		resp["nextToken"] = strconv.Itoa(start + size)
+	}
+	writeJSON(w, http.StatusOK, resp)
 }
 
 func (s *Server) getJob(w http.ResponseWriter, id string) {

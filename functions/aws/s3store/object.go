@@ -10,6 +10,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/ottkit/ottkit/functions/pipeline"
 )
 
 // Default read-cache geometry: probing reads a few small boxes at the start and end of a file,
@@ -23,6 +25,7 @@ const (
 // io.ReaderAt and Size, which is what probing needs, and never downloads the whole object
 // unless asked for every byte. It is safe for concurrent use.
 type Object struct {
+	ctx         context.Context
 	client      *s3.Client
 	bucket, key string
 	etag        string
@@ -37,17 +40,23 @@ type Object struct {
 	err    error
 }
 
-// ReadStats counts an Object's traffic.
-type ReadStats struct {
-	Requests  int   // ranged GETs sent
-	BytesRead int64 // bytes received from S3
+// ReadStats counts an Object's traffic: ranged GETs sent and bytes received.
+type ReadStats = pipeline.ReadStats
+
+var _ pipeline.ObjectReader = (*Object)(nil)
+
+// Open returns a ranged reader over bucket/key as info (from Head) describes it. When
+// info.ETag is not empty every GET carries If-Match, so a probe never mixes bytes of two
+// versions of a key.
+func (s *Store) Open(ctx context.Context, bucket, key string, info ObjectInfo) (pipeline.ObjectReader, error) {
+	return s.OpenObject(ctx, bucket, key, info.Size, info.ETag), nil
 }
 
-// Open returns an Object for a ranged reader over bucket/key, whose size the caller already
-// knows (from a HEAD or the event). When etag is not empty every GET carries If-Match, so a
-// probe never mixes bytes of two versions of a key.
-func (s *Store) Open(bucket, key string, size int64, etag string) *Object {
+// OpenObject is Open with the size and ETag given directly, returning the concrete *Object.
+// Reads use ctx, so the reader is valid until ctx ends.
+func (s *Store) OpenObject(ctx context.Context, bucket, key string, size int64, etag string) *Object {
 	return &Object{
+		ctx:    ctx,
 		client: s.client, bucket: bucket, key: key, etag: etag, size: size,
 		blockSize: DefaultBlockSize, maxBlocks: DefaultCacheBlocks,
 		blocks: map[int64][]byte{},
@@ -89,7 +98,7 @@ func (o *Object) ReadAt(p []byte, off int64) (int, error) {
 	if want == 0 {
 		return 0, nil
 	}
-	ctx := context.Background()
+	ctx := o.ctx
 	first, last := off/o.blockSize, (off+want-1)/o.blockSize
 
 	o.mu.Lock()

@@ -9,15 +9,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	"github.com/ottkit/ottkit/functions/pipeline"
 )
 
 // PresignedRequest is a request a client without AWS credentials can send as is.
-type PresignedRequest struct {
-	Method  string
-	URL     string
-	Headers http.Header // headers the client must send unchanged (they are signed)
-	Expires time.Time
-}
+type PresignedRequest = pipeline.SignedRequest
+
+var _ pipeline.UploadSigner = (*Store)(nil)
 
 // PresignPut presigns a single PUT of key with the given content type. The content type is
 // signed, so the uploader cannot change it.
@@ -47,9 +46,9 @@ func (s *Store) CreateMultipartUpload(ctx context.Context, bucket, key, contentT
 }
 
 // PresignUploadPart presigns the PUT of one part (numbered from 1) of a multipart upload.
-func (s *Store) PresignUploadPart(ctx context.Context, bucket, key, uploadID string, part int32, ttl time.Duration) (PresignedRequest, error) {
+func (s *Store) PresignUploadPart(ctx context.Context, bucket, key, uploadID string, part int, ttl time.Duration) (PresignedRequest, error) {
 	req, err := s.presign.PresignUploadPart(ctx, &s3.UploadPartInput{
-		Bucket: aws.String(bucket), Key: aws.String(key), UploadId: aws.String(uploadID), PartNumber: aws.Int32(part),
+		Bucket: aws.String(bucket), Key: aws.String(key), UploadId: aws.String(uploadID), PartNumber: aws.Int32(int32(part)),
 	}, s3.WithPresignExpires(ttl))
 	if err != nil {
 		return PresignedRequest{}, fmt.Errorf("s3store: presign part %d of s3://%s/%s: %w", part, bucket, key, err)
@@ -70,17 +69,14 @@ func presigned(method, url string, h http.Header, ttl time.Duration) PresignedRe
 }
 
 // Part is one uploaded part of a multipart upload, as the uploader reports it.
-type Part struct {
-	Number int32
-	ETag   string
-}
+type Part = pipeline.UploadPart
 
 // CompleteMultipartUpload assembles the uploaded parts into the object. S3 has no presigned
 // form of this call, so the uploader asks the API to make it.
 func (s *Store) CompleteMultipartUpload(ctx context.Context, bucket, key, uploadID string, parts []Part) error {
 	completed := make([]types.CompletedPart, len(parts))
 	for i, p := range parts {
-		completed[i] = types.CompletedPart{PartNumber: aws.Int32(p.Number), ETag: aws.String(p.ETag)}
+		completed[i] = types.CompletedPart{PartNumber: aws.Int32(int32(p.Number)), ETag: aws.String(p.ETag)}
 	}
 	_, err := s.client.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{
 		Bucket: aws.String(bucket), Key: aws.String(key), UploadId: aws.String(uploadID),

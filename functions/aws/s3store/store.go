@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -39,17 +38,10 @@ func New(client *s3.Client) *Store {
 	return &Store{client: client, presign: s3.NewPresignClient(client)}
 }
 
-// ObjectInfo is what a HEAD tells about an object.
-type ObjectInfo struct {
-	Bucket, Key  string
-	Size         int64
-	ETag         string // without quotes
-	VersionID    string
-	ContentType  string
-	StorageClass string // "" means STANDARD
-	Metadata     map[string]string
-	LastModified time.Time
-}
+// ObjectInfo is what a HEAD tells about an object; StorageClass "" means STANDARD.
+type ObjectInfo = pipeline.ObjectInfo
+
+var _ pipeline.ObjectStore = (*Store)(nil)
 
 // Head returns the object's metadata, or ErrNotFound.
 func (s *Store) Head(ctx context.Context, bucket, key string) (ObjectInfo, error) {
@@ -58,33 +50,17 @@ func (s *Store) Head(ctx context.Context, bucket, key string) (ObjectInfo, error
 		return ObjectInfo{}, wrap("head", bucket, key, err)
 	}
 	return ObjectInfo{
-		Bucket: bucket, Key: key,
 		Size:         aws.ToInt64(out.ContentLength),
 		ETag:         strings.Trim(aws.ToString(out.ETag), `"`),
-		VersionID:    aws.ToString(out.VersionId),
+		Version:      aws.ToString(out.VersionId),
 		ContentType:  aws.ToString(out.ContentType),
 		StorageClass: string(out.StorageClass),
 		Metadata:     out.Metadata,
-		LastModified: aws.ToTime(out.LastModified),
 	}, nil
 }
 
-// CopyInput describes a server-side copy.
-type CopyInput struct {
-	SrcBucket, SrcKey string
-	// SrcETag, when set, makes the copy fail unless the source still has this ETag, so a copy
-	// never moves a newer object than the one that was inspected.
-	SrcETag           string
-	DstBucket, DstKey string
-	// StorageClass of the copy; "" keeps S3's default (STANDARD).
-	StorageClass string
-	// Metadata, when not nil, replaces the object's user metadata; nil copies it unchanged.
-	// An in-place copy (same bucket and key) is valid only when StorageClass changes or
-	// Metadata is set.
-	Metadata map[string]string
-	// ContentType is kept on the copy when Metadata replaces the metadata.
-	ContentType string
-}
+// CopyInput describes a server-side copy (see pipeline.CopyInput).
+type CopyInput = pipeline.CopyInput
 
 // Copy copies an object within S3 without downloading it. Copying an object onto itself with
 // a different StorageClass is how a master moves to an archive tier.
@@ -94,8 +70,8 @@ func (s *Store) Copy(ctx context.Context, in CopyInput) error {
 		Key:        aws.String(in.DstKey),
 		CopySource: aws.String(copySource(in.SrcBucket, in.SrcKey)),
 	}
-	if in.SrcETag != "" {
-		req.CopySourceIfMatch = aws.String(`"` + in.SrcETag + `"`)
+	if in.IfMatch != "" {
+		req.CopySourceIfMatch = aws.String(`"` + in.IfMatch + `"`)
 	}
 	if in.StorageClass != "" {
 		req.StorageClass = types.StorageClass(in.StorageClass)

@@ -66,7 +66,7 @@ func TestObjectRangedReads(t *testing.T) {
 	const size = 5*s3store.DefaultBlockSize + 1234
 	data := randomBytes(size)
 	put(t, env, bucket, "uploads/big.mp4", data, nil)
-	obj := s3store.New(env.S3).Open(bucket, "uploads/big.mp4", size, "")
+	obj := s3store.New(env.S3).OpenObject(context.Background(), bucket, "uploads/big.mp4", size, "")
 
 	reads := []struct {
 		name      string
@@ -115,7 +115,7 @@ func TestObjectRangedReads(t *testing.T) {
 func TestObjectReadErrorIsSticky(t *testing.T) {
 	env := awstest.NewS3Env(t, nil)
 	bucket := env.Bucket(t, manifest.IngestBucket)
-	obj := s3store.New(env.S3).Open(bucket, "uploads/gone.mp4", 1000, "")
+	obj := s3store.New(env.S3).OpenObject(context.Background(), bucket, "uploads/gone.mp4", 1000, "")
 	if _, err := obj.ReadAt(make([]byte, 10), 0); !errors.Is(err, s3store.ErrNotFound) {
 		t.Fatalf("ReadAt of a missing object: %v, want ErrNotFound", err)
 	}
@@ -233,7 +233,7 @@ func TestPresignedUploads(t *testing.T) {
 		part2 := []byte("tail")
 		var parts []s3store.Part
 		for i, body := range [][]byte{part1, part2} {
-			req, err := store.PresignUploadPart(ctx, bucket, key, id, int32(i+1), time.Minute)
+			req, err := store.PresignUploadPart(ctx, bucket, key, id, i+1, time.Minute)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -246,7 +246,7 @@ func TestPresignedUploads(t *testing.T) {
 				t.Fatalf("PUT part %d: %v %v", i+1, err, resp)
 			}
 			resp.Body.Close()
-			parts = append(parts, s3store.Part{Number: int32(i + 1), ETag: resp.Header.Get("ETag")})
+			parts = append(parts, s3store.Part{Number: i + 1, ETag: resp.Header.Get("ETag")})
 		}
 		if err := store.CompleteMultipartUpload(ctx, bucket, key, "no-such-upload", parts); !s3store.IsNotFound(err) {
 			t.Errorf("completing an unknown upload: %v, want not found", err)

@@ -1,0 +1,36 @@
+package s3store_test
+
+import (
+	"bytes"
+	"context"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/ottkit/ottkit/functions/aws/awstest"
+	"github.com/ottkit/ottkit/functions/aws/manifest"
+	"github.com/ottkit/ottkit/functions/aws/s3store"
+	"github.com/ottkit/ottkit/functions/stages/stagetest"
+)
+
+// TestContract runs the suite every pipeline.ObjectStore passes against S3 on gofakes3.
+func TestContract(t *testing.T) {
+	stagetest.ObjectStoreContract(t, func(t *testing.T) stagetest.ObjectStoreFixture {
+		env := awstest.NewS3Env(t, nil)
+		return stagetest.ObjectStoreFixture{
+			Store:  s3store.New(env.S3),
+			Bucket: env.Bucket(t, manifest.IngestBucket), OtherBucket: env.Bucket(t, manifest.MastersBucket),
+			ArchiveClass: "GLACIER_IR",
+			Put: func(t *testing.T, bucket, key string, data []byte, contentType string, meta map[string]string) {
+				_, err := env.Admin.S3.PutObject(context.Background(), &s3.PutObjectInput{
+					Bucket: aws.String(bucket), Key: aws.String(key), Body: bytes.NewReader(data),
+					ContentType: aws.String(contentType), Metadata: meta,
+				})
+				if err != nil {
+					t.Fatalf("put %s: %v", key, err)
+				}
+			},
+		}
+	})
+}
