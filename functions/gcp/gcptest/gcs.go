@@ -6,9 +6,12 @@ package gcptest
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
+	"strings"
 	"sync"
 	"testing"
 
@@ -55,6 +58,43 @@ func (r *HTTPRecorder) Wrap(next http.Handler) http.Handler {
 	})
 }
 
+// rewritePath is a JSON API rewrite or copy: .../o/<src>/rewriteTo/b/<bucket>/o/<object>.
+var rewritePath = regexp.MustCompile(`^/storage/v1/b/[^/]+/o/.+/(rewriteTo|copyTo)/b/([^/]+)/o/(.+)$`)
+
+// keepStorageClass makes fake-gcs-server honour a rewrite's destination storageClass, which
+// Cloud Storage applies and the fake drops: after a successful rewrite naming a class, it
+// patches the new object's class, as the real rewrite would have written it.
+func keepStorageClass(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		m := rewritePath.FindStringSubmatch(req.URL.EscapedPath())
+		if req.Method != http.MethodPost || m == nil {
+			next.ServeHTTP(w, req)
+			return
+		}
+		body, _ := io.ReadAll(req.Body)
+		req.Body = io.NopCloser(bytes.NewReader(body))
+		var dst struct{ StorageClass string }
+		_ = json.Unmarshal(body, &dst)
+		rec := httptest.NewRecorder()
+		next.ServeHTTP(rec, req)
+		if dst.StorageClass != "" && rec.Code == http.StatusOK {
+			patch := httptest.NewRequest(http.MethodPatch, "/storage/v1/b/"+m[2]+"/o/"+m[3], strings.NewReader(`{"storageClass":"`+dst.StorageClass+`"}`))
+			patch.Header.Set("Content-Type", "application/json")
+			pr := httptest.NewRecorder()
+			next.ServeHTTP(pr, patch)
+			if pr.Code != http.StatusOK {
+				http.Error(w, "gcptest: storage class patch failed: "+pr.Body.String(), http.StatusInternalServerError)
+				return
+			}
+		}
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(rec.Code)
+		w.Write(rec.Body.Bytes())
+	})
+}
+
 // GCS is fake-gcs-server behind a recording front.
 type GCS struct {
 	Fake     *fakestorage.Server
@@ -63,21 +103,34 @@ type GCS struct {
 	URL      string
 }
 
-// NewGCS starts fake-gcs-server with the named buckets (versioned, as ottkit's ingest and
-// masters buckets are) and a storage.Client that reaches it through the recorder. Everything
+// NewGCS starts fake-gcs-server with the named buckets and a storage.Client that reaches it through the recorder. Everything
 // stops when the test ends.
-func NewGCS(t testing.TB, buckets ...string) *GCS {
+func NewGCS(t testing.TB, buckets ...string) *GCS { return newGCS(t, false, buckets) }
+
+// NewVersionedGCS is NewGCS with object versioning on, as ottkit's ingest and masters
+// buckets have it.
+func NewVersionedGCS(t testing.TB, buckets ...string) *GCS { return newGCS(t, true, buckets) }
+
+func newGCS(t testing.TB, versioned bool, buckets []string) *GCS {
 	t.Helper()
-	fake, err := fakestorage.NewServerWithOptions(fakestorage.Options{Scheme: "http", Host: "127.0.0.1", NoListener: true, Writer: io.Discard})
+	rec := &HTTPRecorder{}
+	var handler http.Handler
+	front := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
+	// Object reads use the XML API path /<bucket>/<object>, which the fake serves on its
+	// public host: the front's own address.
+	fake, err := fakestorage.NewServerWithOptions(fakestorage.Options{
+		Scheme: "http", Host: "127.0.0.1", NoListener: true, Writer: io.Discard,
+		PublicHost: front.Listener.Addr().String(),
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(fake.Stop)
 	for _, b := range buckets {
-		fake.CreateBucketWithOpts(fakestorage.CreateBucketOpts{Name: b, VersioningEnabled: true})
+		fake.CreateBucketWithOpts(fakestorage.CreateBucketOpts{Name: b, VersioningEnabled: versioned})
 	}
-	rec := &HTTPRecorder{}
-	front := httptest.NewServer(rec.Wrap(fake.HTTPHandler()))
+	handler = rec.Wrap(keepStorageClass(fake.HTTPHandler()))
+	front.Start()
 	t.Cleanup(front.Close)
 	client, err := storage.NewClient(context.Background(), option.WithEndpoint(front.URL+"/storage/v1/"), option.WithoutAuthentication())
 	if err != nil {

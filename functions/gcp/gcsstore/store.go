@@ -13,10 +13,12 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"net/http"
 	"slices"
 	"strconv"
 
 	"cloud.google.com/go/storage"
+	"google.golang.org/api/googleapi"
 	"google.golang.org/api/iterator"
 
 	"github.com/ottkit/ottkit/functions/pipeline"
@@ -123,7 +125,8 @@ func (s *Store) List(ctx context.Context, bucket, prefix string) (map[string]int
 // wrap names the operation and object, and maps a missing object or bucket to
 // pipeline.ErrObjectNotFound.
 func wrap(op, bucket, key string, err error) error {
-	if errors.Is(err, storage.ErrObjectNotExist) || errors.Is(err, storage.ErrBucketNotExist) {
+	var apiErr *googleapi.Error
+	if errors.Is(err, storage.ErrObjectNotExist) || errors.Is(err, storage.ErrBucketNotExist) || (errors.As(err, &apiErr) && apiErr.Code == http.StatusNotFound) {
 		return fmt.Errorf("gcsstore: %s gs://%s/%s: %w: %w", op, bucket, key, pipeline.ErrObjectNotFound, err)
 	}
 	return fmt.Errorf("gcsstore: %s gs://%s/%s: %w", op, bucket, key, err)
