@@ -78,6 +78,14 @@ func (s *Server) Client(ctx context.Context) (*transcoder.Client, error) {
 	return transcoder.NewClient(ctx, s.ClientOptions()...)
 }
 
+// Advance moves the service's clock by d (job create, start and end times follow it).
+func (s *Server) Advance(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	prev := s.now
+	s.now = func() time.Time { return prev().Add(d) }
+}
+
 // Calls returns how many times each RPC was called ("CreateJob": 1, ...).
 func (s *Server) Calls() map[string]int {
 	s.mu.Lock()
