@@ -114,7 +114,19 @@ func (c *Catalog) Update(ctx context.Context, from pipeline.Status, a *pipeline.
 		if stored.Status != from || stored.Progress() > a.Progress() {
 			return fmt.Errorf("firestorecat: update %s from %s (stored %s): %w", a.ID, from, stored.Status, pipeline.ErrConflict)
 		}
-		return tx.Set(ref, fields)
+		// An update with the exists precondition (not a Set, which may create) needs only
+		// datastore.entities.update. Fields the new asset no longer has are deleted, so the
+		// document is replaced exactly.
+		var updates []firestore.Update
+		for k, v := range fields {
+			updates = append(updates, firestore.Update{FieldPath: firestore.FieldPath{k}, Value: v})
+		}
+		for k := range snap.Data() {
+			if _, ok := fields[k]; !ok {
+				updates = append(updates, firestore.Update{FieldPath: firestore.FieldPath{k}, Value: firestore.Delete})
+			}
+		}
+		return tx.Update(ref, updates)
 	})
 	if err != nil && !errors.Is(err, pipeline.ErrConflict) && !errors.Is(err, pipeline.ErrNotFound) {
 		return fmt.Errorf("firestorecat: update %s: %w", a.ID, err)
