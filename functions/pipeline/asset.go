@@ -36,6 +36,10 @@ type Asset struct {
 	JobID string `json:"jobId,omitempty" dynamodbav:"jobId,omitempty"`
 	// Attempts counts the transcoding jobs submitted for the asset.
 	Attempts int `json:"attempts,omitempty" dynamodbav:"attempts,omitempty"`
+	// PendingAttempt is the attempt (Attempts+1) the transcode stage recorded just before
+	// submitting its job, so that a redelivered request, however late, looks the job up
+	// instead of submitting a second one. It equals Attempts once the job is recorded.
+	PendingAttempt int `json:"pendingAttempt,omitempty" dynamodbav:"pendingAttempt,omitempty"`
 	// FailureCode is machine readable: a Reason for rejected assets, the transcoder's error
 	// code for failed ones.
 	FailureCode string `json:"failureCode,omitempty" dynamodbav:"failureCode,omitempty"`

@@ -146,6 +146,8 @@ func Grants(c Call) ([]Grant, error) {
 		return []Grant{{Action: "sns:Publish", Name: f["TopicArn"]}}, nil
 	case "Secrets Manager.GetSecretValue":
 		return []Grant{{Action: "secretsmanager:GetSecretValue", Name: f["SecretId"]}}, nil
+	case "MediaConvert.ListJobs":
+		return []Grant{{Action: "mediaconvert:ListJobs", Name: f["Queue"]}}, nil
 	case "MediaConvert.CreateJob":
 		grants := []Grant{
 			{Action: "mediaconvert:CreateJob", Name: f["Queue"]},

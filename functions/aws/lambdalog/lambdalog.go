@@ -7,56 +7,30 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"sync"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
+
+	"github.com/ottkit/ottkit/functions/stages/stagelog"
 )
 
 // Attribute keys every line carries.
 const (
 	RequestIDKey = "requestId"
-	AssetIDKey   = "assetId"
+	AssetIDKey   = stagelog.AssetIDKey
 )
 
-type assetKey struct{}
+// Track is stagelog.Track: a slot derived contexts' WithAssetID fills, so a batch loop's own
+// lines carry the asset id its record's handler found.
+func Track(ctx context.Context) context.Context { return stagelog.Track(ctx) }
 
-type trackerKey struct{}
-
-// tracker lets code that created a context learn the asset id set on contexts derived from it.
-type tracker struct {
-	mu sync.Mutex
-	id string
-}
-
-// Track returns ctx with a slot that WithAssetID on any context derived from it also fills, so
-// the caller's own log lines (a batch loop reporting a failed record, say) carry the asset id
-// the record's handler found.
-func Track(ctx context.Context) context.Context {
-	return context.WithValue(ctx, trackerKey{}, &tracker{})
-}
-
-// WithAssetID returns ctx carrying the asset id for the log lines written with it.
+// WithAssetID is stagelog.WithAssetID: ctx carrying the asset id for the log lines written
+// with it.
 func WithAssetID(ctx context.Context, id string) context.Context {
-	if t, ok := ctx.Value(trackerKey{}).(*tracker); ok {
-		t.mu.Lock()
-		t.id = id
-		t.mu.Unlock()
-	}
-	return context.WithValue(ctx, assetKey{}, id)
+	return stagelog.WithAssetID(ctx, id)
 }
 
-// AssetID returns the asset id ctx carries, or the one tracked for it, or "".
-func AssetID(ctx context.Context) string {
-	if id, ok := ctx.Value(assetKey{}).(string); ok {
-		return id
-	}
-	if t, ok := ctx.Value(trackerKey{}).(*tracker); ok {
-		t.mu.Lock()
-		defer t.mu.Unlock()
-		return t.id
-	}
-	return ""
-}
+// AssetID is stagelog.AssetID.
+func AssetID(ctx context.Context) string { return stagelog.AssetID(ctx) }
 
 // New returns a logger writing JSON lines to w. Log with the *Context methods: the request id
 // comes from the Lambda context and the asset id from WithAssetID; both keys are on every line,

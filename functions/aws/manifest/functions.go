@@ -53,6 +53,7 @@ var (
 			{Action: "dynamodb:GetItem", On: CatalogTable, Why: "read the asset's probe summary and status"},
 			{Action: "dynamodb:PutItem", On: CatalogTable, Why: "conditional queued|retrying → transcoding with the job id"},
 			{Action: "mediaconvert:CreateJob", On: MediaConvertQueue, Why: "submit the job (idempotent client request token per attempt)"},
+			{Action: "mediaconvert:ListJobs", On: MediaConvertQueue, Why: "find the job an earlier delivery submitted for the attempt, after the one-minute client request token has expired"},
 			{Action: "iam:PassRole", On: MediaConvertRole, PassedToService: "mediaconvert.amazonaws.com", Why: "the job runs as the MediaConvert role"},
 			{Action: "mediaconvert:TagResource", On: MediaConvertJobs, Why: "the job is created with the asset's tags, which AWS authorises as tagging the new job"},
 			{Action: "sns:Publish", On: NotifyTopic, Why: "announce an asset failed because it cannot be planned or its job was rejected"},

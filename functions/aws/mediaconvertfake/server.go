@@ -328,7 +328,8 @@ func (s *Server) listJobs(w http.ResponseWriter, r *http.Request) {
 	defer s.mu.Unlock()
 	var match []*Job
 	for _, j := range s.jobs {
-		if queue := q.Get("queue"); queue != "" && aws.ToString(j.Request.Queue) != queue {
+		// The queue parameter is a queue name; an ARN is tolerated too.
+		if queue := q.Get("queue"); queue != "" && aws.ToString(j.Request.Queue) != queue && !strings.HasSuffix(aws.ToString(j.Request.Queue), ":queues/"+queue) {
 			continue
 		}
 		if status := q.Get("status"); status != "" && string(j.Status) != status {

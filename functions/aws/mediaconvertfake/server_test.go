@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"reflect"
@@ -165,6 +166,69 @@ func TestClientRequestTokenIsIdempotent(t *testing.T) {
 	}
 	if aws.ToString(second.Job.Id) == aws.ToString(first.Job.Id) || len(fake.Jobs()) != 2 {
 		t.Errorf("a new token reused job %s", aws.ToString(second.Job.Id))
+	}
+}
+
+func TestClientRequestTokenIsForgottenAfterAMinute(t *testing.T) {
+	fake := newFake(t)
+	now := time.Date(2026, 2, 3, 4, 5, 6, 0, time.UTC)
+	fake.SetNow(func() time.Time { return now })
+	client := fake.Client(noRetry)
+	ctx := context.Background()
+	first, err := client.CreateJob(ctx, validJob(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(mediaconvertfake.TokenTTL - time.Second)
+	if again, err := client.CreateJob(ctx, validJob(t)); err != nil || aws.ToString(again.Job.Id) != aws.ToString(first.Job.Id) {
+		t.Errorf("the token 59 s later gave %v, %v; want the first job", again, err)
+	}
+	now = now.Add(time.Second)
+	later, err := client.CreateJob(ctx, validJob(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if aws.ToString(later.Job.Id) == aws.ToString(first.Job.Id) || len(fake.Jobs()) != 2 {
+		t.Errorf("the token a minute later reused job %s (%d jobs); MediaConvert creates a second one", aws.ToString(later.Job.Id), len(fake.Jobs()))
+	}
+}
+
+func TestListJobs(t *testing.T) {
+	fake := newFake(t)
+	client := fake.Client(noRetry)
+	ctx := context.Background()
+	var ids []string
+	for i := range 25 {
+		job := validJob(t)
+		job.ClientRequestToken = aws.String(fmt.Sprintf("tok-%d", i))
+		out, err := client.CreateJob(ctx, job)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, aws.ToString(out.Job.Id))
+	}
+	queue := aws.ToString(validJob(t).Queue)
+	name := queue[strings.LastIndex(queue, "/")+1:]
+	var got []string
+	in := &mediaconvert.ListJobsInput{Queue: aws.String(name), Order: types.OrderDescending}
+	for pages := 0; ; pages++ {
+		out, err := client.ListJobs(ctx, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, j := range out.Jobs {
+			got = append(got, aws.ToString(j.Id))
+		}
+		if aws.ToString(out.NextToken) == "" || pages > 3 {
+			break
+		}
+		in.NextToken = out.NextToken
+	}
+	if len(got) != 25 || got[0] != ids[24] || got[24] != ids[0] {
+		t.Errorf("ListJobs newest first over pages = %d jobs starting %v, want the 25 in reverse order", len(got), got[:min(len(got), 2)])
+	}
+	if out, err := client.ListJobs(ctx, &mediaconvert.ListJobsInput{Queue: aws.String("other")}); err != nil || len(out.Jobs) != 0 {
+		t.Errorf("ListJobs of another queue = %v, %v; want none", out, err)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"os"
 	"strings"
@@ -23,6 +24,7 @@ import (
 	"github.com/ottkit/ottkit/functions/aws/transcode"
 	"github.com/ottkit/ottkit/functions/aws/transcoder"
 	"github.com/ottkit/ottkit/functions/pipeline"
+	stage "github.com/ottkit/ottkit/functions/stages/transcode"
 )
 
 var rec = awstest.NewRecorder()
@@ -53,7 +55,7 @@ func newFixture(t *testing.T) *fixture {
 	env := awstest.NewEnv(t, rec)
 	mc := mediaconvertfake.New()
 	t.Cleanup(mc.Close)
-	rec.Name(manifest.MediaConvertQueue, queueARN)
+	rec.Name(manifest.MediaConvertQueue, queueARN, "ottkit")
 	rec.Name(manifest.MediaConvertRole, roleARN)
 	rec.Name(manifest.MediaConvertJobs, "arn:aws:mediaconvert:us-east-1:111122223333:jobs/*")
 	table := env.CatalogTable(t)
@@ -80,7 +82,7 @@ func (f *fixture) handler(tableName string) *transcode.Handler {
 	client := f.mc.Client(func(o *mediaconvert.Options) { o.APIOptions = append(o.APIOptions, rec.APIOption) })
 	tc := transcoder.New(client, transcoder.Config{Queue: f.cfg.Queue, Role: f.cfg.Role, DeliveryBucket: f.cfg.DeliveryBucket, ThumbnailInterval: f.cfg.ThumbnailInterval})
 	h := transcode.New(f.cfg, catalog.New(f.env.DynamoDB, tableName), tc, snstopic.New(f.env.SNS, f.cfg.NotifyTopicARN), lambdalog.New(f.logs, slog.LevelInfo))
-	h.Now = func() time.Time { return f.now }
+	h.Stage.Now = func() time.Time { return f.now }
 	return h
 }
 
@@ -270,7 +272,7 @@ func TestUnplannableSourceFails(t *testing.T) {
 		t.Fatalf("failures %v; a plan error is final, not retried", failures(resp))
 	}
 	for _, id := range []string{"tiny", "noprobe"} {
-		if a := f.get(t, id); a.Status != pipeline.StatusFailed || a.FailureCode != transcode.FailurePlan || a.FailureMessage == "" {
+		if a := f.get(t, id); a.Status != pipeline.StatusFailed || a.FailureCode != stage.FailurePlan || a.FailureMessage == "" {
 			t.Errorf("%s = %s %q %q, want failed with code plan and a message", id, a.Status, a.FailureCode, a.FailureMessage)
 		}
 	}
@@ -282,7 +284,7 @@ func TestUnplannableSourceFails(t *testing.T) {
 		notes[n.AssetID] = n
 	}
 	for _, id := range []string{"tiny", "noprobe"} {
-		if n := notes[id]; len(notes) != 2 || n.Status != pipeline.StatusFailed || n.FailureCode != transcode.FailurePlan || n.Tenant != "acme" {
+		if n := notes[id]; len(notes) != 2 || n.Status != pipeline.StatusFailed || n.FailureCode != stage.FailurePlan || n.Tenant != "acme" {
 			t.Errorf("notifications = %+v, want one failed (plan) for each of tiny and noprobe", notes)
 		}
 	}
@@ -300,11 +302,11 @@ func TestRejectedJobFailsAndIsAnnounced(t *testing.T) {
 	if len(resp.BatchItemFailures) != 0 {
 		t.Fatalf("failures = %v; a rejected job is final, not retried", failures(resp))
 	}
-	if a := f.get(t, "a1"); a.Status != pipeline.StatusFailed || a.FailureCode != transcode.FailureRejected {
-		t.Errorf("asset = %s %q, want failed with %s", a.Status, a.FailureCode, transcode.FailureRejected)
+	if a := f.get(t, "a1"); a.Status != pipeline.StatusFailed || a.FailureCode != stage.FailureRejected {
+		t.Errorf("asset = %s %q, want failed with %s", a.Status, a.FailureCode, stage.FailureRejected)
 	}
-	if n := f.env.Notifications(t, f.subscriber); len(n) != 1 || n[0].AssetID != "a1" || n[0].Status != pipeline.StatusFailed || n[0].FailureCode != transcode.FailureRejected {
-		t.Errorf("notifications = %+v, want one failed (%s) for a1", n, transcode.FailureRejected)
+	if n := f.env.Notifications(t, f.subscriber); len(n) != 1 || n[0].AssetID != "a1" || n[0].Status != pipeline.StatusFailed || n[0].FailureCode != stage.FailureRejected {
+		t.Errorf("notifications = %+v, want one failed (%s) for a1", n, stage.FailureRejected)
 	}
 }
 
@@ -350,15 +352,49 @@ func TestLoadConfig(t *testing.T) {
 	}, valid, [][2]string{{"LADDER", `[{"height":100,"maxBitrate":1}]`}, {"VIDEO_CODEC", "av1"}, {"MAX_HEIGHT", "-1"}})
 }
 
-func FuzzDecodeRequest(f *testing.F) {
-	f.Add(body("a1"))
-	f.Add(`{"assetId":"","tenant":"acme"}`)
-	f.Add(`{"assetId":1}`)
-	f.Add(`not json`)
-	f.Fuzz(func(t *testing.T, s string) {
-		req, err := transcode.DecodeRequest(s)
-		if err == nil && req.AssetID == "" {
-			t.Errorf("DecodeRequest(%q) accepted a request without an asset id", s)
-		}
-	})
+// failingRecord is a catalog whose write of a transcoding asset (the job's record) fails once,
+// like a function killed between CreateJob and the catalog write.
+type failingRecord struct {
+	pipeline.Catalog
+	failed bool
+}
+
+func (c *failingRecord) Update(ctx context.Context, from pipeline.Status, a *pipeline.Asset) error {
+	if a.Status == pipeline.StatusTranscoding && !c.failed {
+		c.failed = true
+		return errors.New("killed after CreateJob")
+	}
+	return c.Catalog.Update(ctx, from, a)
+}
+
+// TestCrashAfterCreateJobRedeliveredLaterBillsOneJob: the request is redelivered after the
+// queue's visibility timeout, three minutes and more after CreateJob, when MediaConvert no
+// longer honours the client request token; the job is found by its user metadata instead.
+func TestCrashAfterCreateJobRedeliveredLaterBillsOneJob(t *testing.T) {
+	f := newFixture(t)
+	f.seed(t, "a1", pipeline.StatusQueued, hd)
+	now := f.now
+	f.mc.SetNow(func() time.Time { return now })
+	client := f.mc.Client(func(o *mediaconvert.Options) { o.APIOptions = append(o.APIOptions, rec.APIOption) })
+	tc := transcoder.New(client, transcoder.Config{Queue: f.cfg.Queue, Role: f.cfg.Role, DeliveryBucket: f.cfg.DeliveryBucket, ThumbnailInterval: f.cfg.ThumbnailInterval})
+	cat := &failingRecord{Catalog: catalog.New(f.env.DynamoDB, f.table)}
+	h := transcode.New(f.cfg, cat, tc, snstopic.New(f.env.SNS, f.cfg.NotifyTopicARN), lambdalog.New(f.logs, slog.LevelInfo))
+	h.Stage.Now = func() time.Time { return now }
+
+	resp, _ := h.Handle(context.Background(), awstest.SQSEvent(t, body("a1")))
+	if len(resp.BatchItemFailures) != 1 || len(f.mc.Jobs()) != 1 {
+		t.Fatalf("first delivery: failures %v, %d jobs; want the message retried after its job was created", failures(resp), len(f.mc.Jobs()))
+	}
+	now = now.Add(3*time.Minute + time.Second)
+	resp, _ = h.Handle(context.Background(), awstest.SQSEvent(t, body("a1")))
+	if len(resp.BatchItemFailures) != 0 {
+		t.Fatalf("redelivery failed: %v\n%s", failures(resp), f.logs)
+	}
+	jobs := f.mc.Jobs()
+	if len(jobs) != 1 {
+		t.Fatalf("MediaConvert billed %d jobs, want 1", len(jobs))
+	}
+	if a := f.get(t, "a1"); a.Status != pipeline.StatusTranscoding || a.JobID != jobs[0].ID || a.Attempts != 1 {
+		t.Errorf("asset %s job %q attempt %d, want transcoding with %s", a.Status, a.JobID, a.Attempts, jobs[0].ID)
+	}
 }

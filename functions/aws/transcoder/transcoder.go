@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -98,7 +99,12 @@ func (m *MediaConvert) Submit(ctx context.Context, a *pipeline.Asset, plan pipel
 func (m *MediaConvert) Find(ctx context.Context, a *pipeline.Asset, since time.Time) (string, error) {
 	attempt := strconv.Itoa(a.Attempts + 1)
 	bound := since.Add(-FindSlack)
-	in := &mediaconvert.ListJobsInput{Queue: aws.String(m.cfg.Queue), Order: types.OrderDescending, MaxResults: aws.Int32(20)}
+	// ListJobs takes the queue's name; the configuration holds its ARN (…:queues/<name>).
+	queue := m.cfg.Queue
+	if i := strings.LastIndex(queue, ":queues/"); i >= 0 {
+		queue = queue[i+len(":queues/"):]
+	}
+	in := &mediaconvert.ListJobsInput{Queue: aws.String(queue), Order: types.OrderDescending, MaxResults: aws.Int32(20)}
 	for page := 0; page < maxFindPages; page++ {
 		out, err := m.client.ListJobs(ctx, in)
 		if err != nil {
