@@ -1,0 +1,153 @@
+package gcptest
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"cloud.google.com/go/firestore"
+	"google.golang.org/api/option"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+
+	"github.com/ottkit/ottkit/functions/gcp/firestorefake"
+	"github.com/ottkit/ottkit/functions/gcp/manifest"
+	"github.com/ottkit/ottkit/functions/gcp/transcoderfake"
+)
+
+// Names of the resources in an Env.
+const (
+	Project        = "ottkit-test"
+	Database       = "ottkit-test"
+	Location       = "projects/" + Project + "/locations/europe-west1"
+	IngestBucket   = "ottkit-test-ingest"
+	MastersBucket  = "ottkit-test-masters"
+	DeliveryBucket = "ottkit-test-delivery"
+	RetryQueue     = Location + "/queues/ottkit-test-retries"
+	RetryURL       = "https://transcode-ottkit-test.a.run.app/"
+	TasksInvoker   = "ottkit-test-tasks@" + Project + ".iam.gserviceaccount.com"
+	SigningSecret  = "projects/" + Project + "/secrets/ottkit-test-cdn-key"
+	Self           = "ottkit-test-api@" + Project + ".iam.gserviceaccount.com"
+)
+
+// Topic ids in an Env.
+var (
+	IngestTopic    = TopicName(Project, "ingest")
+	TranscodeTopic = TopicName(Project, "transcode")
+	JobsTopic      = TopicName(Project, "jobs")
+	NotifyTopic    = TopicName(Project, "notify")
+)
+
+// Env is every GCP service a function uses, in process, with the calls recorded: the
+// storage fake, pstest, the Firestore and Transcoder fakes and the Cloud Tasks fake.
+type Env struct {
+	GCS        *GCS
+	PubSub     *PubSub
+	Firestore  *firestorefake.Server
+	Transcoder *transcoderfake.Server
+	Tasks      *Tasks
+	// Recorder sees every gRPC call; GCS.Permissions every storage request.
+	Recorder *Recorder
+	// Catalog is a client of the Firestore fake that bypasses the recorder (for seeding).
+	Catalog *firestore.Client
+	// Storage, Firestore…Tasks options connect a function's clients through the recorder.
+	StorageOptions, FirestoreOptions, PubSubOptions, TranscoderOptions, TasksOptions []option.ClientOption
+}
+
+// NewEnv starts everything; it all stops when the test ends.
+func NewEnv(t testing.TB) *Env {
+	t.Helper()
+	rec := &Recorder{}
+	dial := rec.DialOptions()
+	e := &Env{Recorder: rec}
+	e.GCS = NewVersionedGCS(t, IngestBucket, MastersBucket, DeliveryBucket)
+	e.StorageOptions = []option.ClientOption{option.WithEndpoint(e.GCS.URL + "/storage/v1/"), option.WithoutAuthentication()}
+	e.PubSub = NewPubSub(t, Project, []string{"ingest", "transcode", "jobs", "notify"})
+	e.PubSubOptions = grpcOptions(e.PubSub.Fake.Addr, dial)
+
+	fs, err := firestorefake.Start(Project, Database, firestorefake.Index{Collection: manifest.CatalogCollection, Fields: []string{manifest.CatalogIndexField1, manifest.CatalogIndexField2}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(fs.Close)
+	e.Firestore = fs
+	e.FirestoreOptions = grpcOptions(fs.Addr, dial)
+	if e.Catalog, err = fs.Client(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Catalog.Close() })
+
+	tc, err := transcoderfake.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(tc.Close)
+	e.Transcoder = tc
+	e.TranscoderOptions = grpcOptions(tc.Addr, dial)
+
+	tasks, addr := startTasks(t)
+	e.Tasks = tasks
+	e.TasksOptions = grpcOptions(addr, dial)
+	return e
+}
+
+func grpcOptions(addr string, dial []grpc.DialOption) []option.ClientOption {
+	opts := []option.ClientOption{option.WithEndpoint(addr), option.WithoutAuthentication(),
+		option.WithGRPCDialOption(grpc.WithTransportCredentials(insecure.NewCredentials()))}
+	for _, d := range dial {
+		opts = append(opts, option.WithGRPCDialOption(d))
+	}
+	return opts
+}
+
+// Getenv returns a getenv over the function's variables, filled from the Env.
+func (e *Env) Getenv(extra map[string]string) func(string) string {
+	vars := map[string]string{
+		"GCP_PROJECT": Project, "FIRESTORE_DATABASE": Database,
+		"INGEST_BUCKET": IngestBucket, "MASTERS_BUCKET": MastersBucket, "DELIVERY_BUCKET": DeliveryBucket,
+		"TRANSCODE_TOPIC": TranscodeTopic, "JOBS_TOPIC": JobsTopic, "NOTIFY_TOPIC": NotifyTopic,
+		"TRANSCODER_LOCATION": Location, "RETRY_QUEUE": RetryQueue, "RETRY_URL": RetryURL, "TASKS_INVOKER": TasksInvoker,
+		"SIGNING_SECRET": SigningSecret,
+	}
+	for k, v := range extra {
+		vars[k] = v
+	}
+	return func(k string) string { return vars[k] }
+}
+
+// Names maps the Env's concrete resource names to the manifest's logical resources.
+func (e *Env) Names() map[string]manifest.Resource {
+	return map[string]manifest.Resource{
+		IngestBucket: manifest.IngestBucket, MastersBucket: manifest.MastersBucket, DeliveryBucket: manifest.DeliveryBucket,
+		"projects/" + Project + "/databases/" + Database: manifest.Catalog,
+		IngestTopic: manifest.IngestTopic, TranscodeTopic: manifest.TranscodeTopic, JobsTopic: manifest.JobsTopic, NotifyTopic: manifest.NotifyTopic,
+		RetryQueue: manifest.RetryQueue, TasksInvoker: manifest.TasksInvoker, Location: manifest.Transcoder,
+		SigningSecret: manifest.SigningSecret, Self: manifest.Self,
+	}
+}
+
+// Uses returns every permission the function's calls needed so far, gRPC and storage.
+func (e *Env) Uses() []Use { return append(e.Recorder.Uses(), e.GCS.Permissions.Uses()...) }
+
+// ResetUses forgets the calls so far (after seeding).
+func (e *Env) ResetUses() { e.Recorder.Reset(); e.GCS.Permissions.Reset() }
+
+// PushRequest is a Pub/Sub push delivery of data with attributes, as the subscription sends it.
+func PushRequest(t testing.TB, id string, data []byte, attrs map[string]string) *http.Request {
+	t.Helper()
+	body, err := json.Marshal(map[string]any{
+		"message": map[string]any{
+			"data": base64.StdEncoding.EncodeToString(data), "attributes": attrs,
+			"messageId": id, "publishTime": "2026-12-01T09:00:00.000Z",
+		},
+		"subscription": "projects/" + Project + "/subscriptions/push", "deliveryAttempt": 1,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(body))
+}
