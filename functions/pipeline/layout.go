@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -53,6 +54,24 @@ func (l Layout) PosterKey(duration time.Duration) string {
 }
 
 func frameKey(base string, n int) string { return fmt.Sprintf("%s.%07d.jpg", base, n) }
+
+// ThumbnailIndex reports whether key is one of the layout's thumbnails, ThumbnailKey(n), and
+// which n.
+func (l Layout) ThumbnailIndex(key string) (int, bool) {
+	rest, ok := strings.CutPrefix(key, l.ThumbnailBase+".")
+	digits, ok2 := strings.CutSuffix(rest, ".jpg")
+	if !ok || !ok2 || len(digits) != 7 {
+		return 0, false
+	}
+	n := 0
+	for _, c := range digits {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, true
+}
 
 // PosterSecond is the whole second the poster frame is taken at: a tenth of the way in,
 // between 1 and 10 seconds, because first frames are often black or a fade. It is 0 for

@@ -42,3 +42,17 @@ func TestPoster(t *testing.T) {
 		})
 	}
 }
+
+func TestThumbnailIndex(t *testing.T) {
+	l := LayoutFor("a1")
+	for key, want := range map[string]int{l.ThumbnailKey(0): 0, l.ThumbnailKey(42): 42, l.ThumbnailKey(1234567): 1234567} {
+		if n, ok := l.ThumbnailIndex(key); !ok || n != want {
+			t.Errorf("ThumbnailIndex(%s) = %d, %v; want %d", key, n, ok, want)
+		}
+	}
+	for _, key := range []string{l.PosterKey(0), l.HLS, l.ThumbnailBase + ".12.jpg", l.ThumbnailBase + ".00000x1.jpg", "assets/a2/thumbs/thumb.0000000.jpg", l.ThumbnailKey(1) + ".png"} {
+		if n, ok := l.ThumbnailIndex(key); ok {
+			t.Errorf("ThumbnailIndex(%s) = %d, true; want not a thumbnail", key, n)
+		}
+	}
+}
