@@ -128,10 +128,22 @@ func (t *Transcoder) Find(ctx context.Context, a *pipeline.Asset, _ time.Time) (
 	return job.Name, nil
 }
 
+// Results reads finished jobs for the complete function.
+type Results struct {
+	Client *transcoder.Client
+}
+
+// ErrUnknownJob reports a notification of a job the API no longer has (deleted, or its TTL
+// passed): no redelivery can fetch it.
+var ErrUnknownJob = errors.New("transcoderapi: job not found")
+
 // Result fetches the named job (a notification carries only its name, state and error) and
 // returns it as the complete stage's input, with AssetID and Attempt read from its labels.
-func (t *Transcoder) Result(ctx context.Context, name string) (pipeline.JobResult, error) {
-	job, err := t.client.GetJob(ctx, &transcoderpb.GetJobRequest{Name: name})
+func (r Results) Result(ctx context.Context, name string) (pipeline.JobResult, error) {
+	job, err := r.Client.GetJob(ctx, &transcoderpb.GetJobRequest{Name: name})
+	if status.Code(err) == codes.NotFound {
+		return pipeline.JobResult{}, fmt.Errorf("transcoderapi: get job %s: %w: %w", name, ErrUnknownJob, err)
+	}
 	if err != nil {
 		return pipeline.JobResult{}, fmt.Errorf("transcoderapi: get job %s: %w", name, err)
 	}
