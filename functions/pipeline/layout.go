@@ -23,6 +23,15 @@ type Layout struct {
 	ThumbnailBase string
 }
 
+// The ingest bucket's layout, matching manifest.UploadPrefix and manifest.QuarantinePrefix
+// (which the components scope grants and expiry rules to).
+const (
+	// UploadPrefix is where clients upload: uploads/<tenant>/<upload id>/<file name>.
+	UploadPrefix = "uploads/"
+	// QuarantinePrefix is where rejected uploads are moved: quarantine/<key without UploadPrefix>.
+	QuarantinePrefix = "quarantine/"
+)
+
 // AssetPrefix is the delivery bucket prefix of one asset's outputs: "assets/<id>/", matching
 // manifest.AssetPrefix.
 func AssetPrefix(id string) string { return "assets/" + id + "/" }
