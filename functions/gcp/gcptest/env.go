@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"testing"
 
 	"cloud.google.com/go/firestore"
@@ -150,4 +151,34 @@ func PushRequest(t testing.TB, id string, data []byte, attrs map[string]string) 
 		t.Fatal(err)
 	}
 	return httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(body))
+}
+
+// Upload writes data to the ingest bucket as an uploader's signed PUT would, and returns the
+// Pub/Sub push of the OBJECT_FINALIZE notification Cloud Storage sends for it (JSON_API_V1).
+func (e *Env) Upload(t testing.TB, key string, data []byte) *http.Request {
+	t.Helper()
+	w := e.GCS.Direct.Bucket(IngestBucket).Object(key).NewWriter(context.Background())
+	w.ContentType = "video/mp4"
+	if _, err := w.Write(data); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	a := w.Attrs()
+	return FinalizeRequest(t, IngestBucket, key, a.Generation, a.Size)
+}
+
+// FinalizeRequest is the push of an OBJECT_FINALIZE notification of bucket/key at generation.
+func FinalizeRequest(t testing.TB, bucket, key string, generation, size int64) *http.Request {
+	t.Helper()
+	gen := strconv.FormatInt(generation, 10)
+	obj, _ := json.Marshal(map[string]string{
+		"kind": "storage#object", "id": bucket + "/" + key + "/" + gen, "name": key, "bucket": bucket,
+		"generation": gen, "metageneration": "1", "contentType": "video/mp4", "size": strconv.FormatInt(size, 10),
+	})
+	return PushRequest(t, "finalize-"+gen, obj, map[string]string{
+		"bucketId": bucket, "objectId": key, "objectGeneration": gen,
+		"eventType": "OBJECT_FINALIZE", "payloadFormat": "JSON_API_V1",
+	})
 }

@@ -97,9 +97,11 @@ func keepStorageClass(next http.Handler) http.Handler {
 
 // GCS is fake-gcs-server behind a recording front.
 type GCS struct {
-	Fake     *fakestorage.Server
-	Client   *storage.Client
-	Recorder *HTTPRecorder
+	Fake *fakestorage.Server
+	// Client goes through the recorders, as a function's client does; Direct does not (for a
+	// test's own writes and checks).
+	Client, Direct *storage.Client
+	Recorder       *HTTPRecorder
 	// Permissions derives the IAM permissions of every request.
 	Permissions *Recorder
 	URL         string
@@ -146,7 +148,7 @@ func newGCS(t testing.TB, versioned bool, buckets []string) *GCS {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { client.Close() })
-	g := &GCS{Fake: fake, Client: client, Recorder: rec, Permissions: perms, URL: front.URL}
+	g := &GCS{Fake: fake, Client: client, Direct: fake.Client(), Recorder: rec, Permissions: perms, URL: front.URL}
 	perms.ObjectExists = g.Exists
 	return g
 }
