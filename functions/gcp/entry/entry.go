@@ -10,5 +10,5 @@ import "google.golang.org/api/option"
 // Endpoints overrides how each client connects; the zero value is Google's endpoints with
 // Application Default Credentials (the function's service account on Cloud Run).
 type Endpoints struct {
-	Storage, Firestore, PubSub, Transcoder, Tasks, SecretManager []option.ClientOption
+	Storage, Firestore, PubSub, Transcoder, Tasks, SecretManager, IAMCredentials []option.ClientOption
 }

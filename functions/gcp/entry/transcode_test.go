@@ -21,7 +21,7 @@ import (
 const ladder = `[{"height":1080,"maxBitrate":6000000},{"height":720,"maxBitrate":3500000},{"height":360,"maxBitrate":900000}]`
 
 func endpoints(e *gcptest.Env) Endpoints {
-	return Endpoints{Storage: e.StorageOptions, Firestore: e.FirestoreOptions, PubSub: e.PubSubOptions, Transcoder: e.TranscoderOptions, Tasks: e.TasksOptions}
+	return Endpoints{Storage: e.StorageOptions, Firestore: e.FirestoreOptions, PubSub: e.PubSubOptions, Transcoder: e.TranscoderOptions, Tasks: e.TasksOptions, SecretManager: e.SecretsOptions, IAMCredentials: e.IAMOptions}
 }
 
 func queued(id, tenant string, probe *pipeline.ProbeSummary) *pipeline.Asset {

@@ -10,7 +10,11 @@ import (
 	"strconv"
 	"testing"
 
+	"crypto/rsa"
+
 	"cloud.google.com/go/firestore"
+	"cloud.google.com/go/iam/credentials/apiv1/credentialspb"
+	"cloud.google.com/go/secretmanager/apiv1/secretmanagerpb"
 	"google.golang.org/api/option"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
@@ -51,12 +55,14 @@ type Env struct {
 	Firestore  *firestorefake.Server
 	Transcoder *transcoderfake.Server
 	Tasks      *Tasks
+	Secrets    *Secrets
+	IAM        *IAM
 	// Recorder sees every gRPC call; GCS.Permissions every storage request.
 	Recorder *Recorder
 	// Catalog is a client of the Firestore fake that bypasses the recorder (for seeding).
 	Catalog *firestore.Client
 	// Storage, Firestore…Tasks options connect a function's clients through the recorder.
-	StorageOptions, FirestoreOptions, PubSubOptions, TranscoderOptions, TasksOptions []option.ClientOption
+	StorageOptions, FirestoreOptions, PubSubOptions, TranscoderOptions, TasksOptions, SecretsOptions, IAMOptions []option.ClientOption
 }
 
 // NewEnv starts everything; it all stops when the test ends.
@@ -93,6 +99,11 @@ func NewEnv(t testing.TB) *Env {
 	tasks, addr := startTasks(t)
 	e.Tasks = tasks
 	e.TasksOptions = grpcOptions(addr, dial)
+
+	e.Secrets = &Secrets{payloads: map[string][]byte{}}
+	e.SecretsOptions = grpcOptions(serveGRPC(t, func(s *grpc.Server) { secretmanagerpb.RegisterSecretManagerServiceServer(s, e.Secrets) }), dial)
+	e.IAM = &IAM{keys: map[string]*rsa.PrivateKey{}}
+	e.IAMOptions = grpcOptions(serveGRPC(t, func(s *grpc.Server) { credentialspb.RegisterIAMCredentialsServer(s, e.IAM) }), dial)
 	return e
 }
 
@@ -112,7 +123,7 @@ func (e *Env) Getenv(extra map[string]string) func(string) string {
 		"INGEST_BUCKET": IngestBucket, "MASTERS_BUCKET": MastersBucket, "DELIVERY_BUCKET": DeliveryBucket,
 		"TRANSCODE_TOPIC": TranscodeTopic, "JOBS_TOPIC": JobsTopic, "NOTIFY_TOPIC": NotifyTopic,
 		"TRANSCODER_LOCATION": Location, "RETRY_QUEUE": RetryQueue, "RETRY_URL": RetryURL, "TASKS_INVOKER": TasksInvoker,
-		"SIGNING_SECRET": SigningSecret,
+		"SIGNING_SECRET": SigningSecret, "SERVICE_ACCOUNT": Self,
 	}
 	for k, v := range extra {
 		vars[k] = v

@@ -12,6 +12,7 @@ import (
 
 	"cloud.google.com/go/cloudtasks/apiv2/cloudtaskspb"
 	"cloud.google.com/go/firestore/apiv1/firestorepb"
+	"cloud.google.com/go/iam/credentials/apiv1/credentialspb"
 	"cloud.google.com/go/pubsub/v2/apiv1/pubsubpb"
 	"cloud.google.com/go/secretmanager/apiv1/secretmanagerpb"
 	"cloud.google.com/go/video/transcoder/apiv1/transcoderpb"
@@ -156,6 +157,8 @@ func grpcUses(method string, req any) []Use {
 			out = append(out, Use{Permission: "iam.serviceAccounts.actAs", Resource: sa})
 		}
 		return out
+	case *credentialspb.SignBlobRequest:
+		return []Use{{Permission: "iam.serviceAccounts.signBlob", Resource: strings.TrimPrefix(m.Name, "projects/-/serviceAccounts/")}}
 	case *secretmanagerpb.AccessSecretVersionRequest:
 		name, _, _ := strings.Cut(m.Name, "/versions/")
 		return []Use{{Permission: "secretmanager.versions.access", Resource: name}}
@@ -213,8 +216,14 @@ func (r *Recorder) gcsUses(req *http.Request) []Use {
 			return []Use{{"storage.objects.update", m[1], unescape(m[2])}}
 		}
 	}
-	if m := gcsXML.FindStringSubmatch(p); m != nil && req.Method == http.MethodGet {
-		return []Use{{"storage.objects.get", m[1], unescape(m[2])}}
+	if m := gcsXML.FindStringSubmatch(p); m != nil {
+		switch req.Method {
+		case http.MethodGet, http.MethodHead:
+			return []Use{{"storage.objects.get", m[1], unescape(m[2])}}
+		case http.MethodPut:
+			// A signed PUT acts as the account that signed it.
+			return []Use{{"storage.objects.create", m[1], unescape(m[2])}}
+		}
 	}
 	return []Use{{Permission: "unknown:" + req.Method + " " + p}}
 }

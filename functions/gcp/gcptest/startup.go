@@ -109,7 +109,7 @@ func StartupEnv(extra map[string]string) map[string]string {
 	e := &Env{}
 	get := e.Getenv(extra)
 	for _, k := range []string{"GCP_PROJECT", "FIRESTORE_DATABASE", "INGEST_BUCKET", "MASTERS_BUCKET", "DELIVERY_BUCKET",
-		"TRANSCODE_TOPIC", "JOBS_TOPIC", "NOTIFY_TOPIC", "TRANSCODER_LOCATION", "RETRY_QUEUE", "RETRY_URL", "TASKS_INVOKER", "SIGNING_SECRET"} {
+		"TRANSCODE_TOPIC", "JOBS_TOPIC", "NOTIFY_TOPIC", "TRANSCODER_LOCATION", "RETRY_QUEUE", "RETRY_URL", "TASKS_INVOKER", "SIGNING_SECRET", "SERVICE_ACCOUNT"} {
 		env[k] = get(k)
 	}
 	for k, v := range extra {

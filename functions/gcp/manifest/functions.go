@@ -98,6 +98,7 @@ var (
 			{Name: "INGEST_BUCKET", From: IngestBucket, Attr: Name},
 			{Name: "FIRESTORE_DATABASE", From: Catalog, Attr: Name},
 			{Name: "SIGNING_SECRET", From: SigningSecret, Attr: ID},
+			{Name: "SERVICE_ACCOUNT", From: Self, Attr: Email},
 			{Name: "GCP_PROJECT", Setting: Project},
 			{Name: "PLAYBACK_DOMAIN", Setting: PlaybackDomain},
 			{Name: "PLAYBACK_TTL", Setting: PlaybackTTL},

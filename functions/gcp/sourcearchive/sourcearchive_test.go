@@ -102,7 +102,7 @@ func TestRuntimes(t *testing.T) {
 
 // TestArchiveSizes reports each function's archive (the numbers in the closing note).
 func TestArchiveSizes(t *testing.T) {
-	for _, fn := range []manifest.Function{manifest.Ingest, manifest.Transcode, manifest.Complete} {
+	for _, fn := range manifest.All() {
 		a, err := Build(Options{Root: root, Function: fn})
 		if err != nil {
 			t.Fatal(err)
