@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"testing"
+	"time"
 
 	"crypto/rsa"
 
@@ -19,9 +20,11 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 
+	"github.com/ottkit/ottkit/functions/gcp/entry"
 	"github.com/ottkit/ottkit/functions/gcp/firestorefake"
 	"github.com/ottkit/ottkit/functions/gcp/manifest"
 	"github.com/ottkit/ottkit/functions/gcp/transcoderfake"
+	"github.com/ottkit/ottkit/functions/pipeline"
 )
 
 // Names of the resources in an Env.
@@ -192,4 +195,36 @@ func FinalizeRequest(t testing.TB, bucket, key string, generation, size int64) *
 		"bucketId": bucket, "objectId": key, "objectGeneration": gen,
 		"eventType": "OBJECT_FINALIZE", "payloadFormat": "JSON_API_V1",
 	})
+}
+
+// Endpoints connects a function's clients to the Env, through the recorders.
+func (e *Env) Endpoints() entry.Endpoints {
+	return entry.Endpoints{
+		Storage: e.StorageOptions, Firestore: e.FirestoreOptions, PubSub: e.PubSubOptions,
+		Transcoder: e.TranscoderOptions, Tasks: e.TasksOptions, SecretManager: e.SecretsOptions, IAMCredentials: e.IAMOptions,
+	}
+}
+
+// Ladder is a LADDER value for the transcode function.
+const Ladder = `[{"height":1080,"maxBitrate":6000000},{"height":720,"maxBitrate":3500000},{"height":360,"maxBitrate":900000}]`
+
+// HD is the probe summary of a 95 s 1080p25 source with audio.
+var HD = &pipeline.ProbeSummary{Container: "mp4", Duration: 95 * time.Second, DurationSeconds: 95, Width: 1920, Height: 1080, Codec: "h264", FrameRate: 25, AudioTracks: 1}
+
+// Queued is an asset ingest accepted: queued, its master in the masters bucket.
+func Queued(id, tenant string, probe *pipeline.ProbeSummary) *pipeline.Asset {
+	now := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	return &pipeline.Asset{
+		ID: id, Tenant: tenant, Status: pipeline.StatusQueued,
+		Source: pipeline.Object{Bucket: MastersBucket, Key: tenant + "/" + id + "/source.mp4", VersionID: "1764579600000001", Size: 1000},
+		Probe:  probe, CreatedAt: now, UpdatedAt: now,
+	}
+}
+
+// Serve runs one request through h and returns the status.
+func Serve(t testing.TB, h http.Handler, r *http.Request) int {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, r)
+	return rec.Code
 }

@@ -1,6 +1,6 @@
 package manifest
 
-// The deployable functions. The handler tests in functions/gcp/functest prove Permissions
+// The deployable functions. The handler tests in functions/gcp/entry/<name> prove Permissions
 // exact for each.
 var (
 	// Ingest sniffs and probes each upload with ranged reads, quarantines what it rejects and

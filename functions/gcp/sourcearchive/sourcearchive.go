@@ -1,7 +1,7 @@
 // Package sourcearchive builds the source archive a Cloud Run function (Cloud Functions 2nd
 // gen) is built from: the module's go.mod and go.sum, the non-test Go files (and embedded
 // files) of every package of this module the function imports, and a generated function.go
-// at the root whose exported entry point serves entry.<Function>. The Go buildpack compiles
+// at the root whose exported entry point serves the function's entry/<name>.Build. The Go buildpack compiles
 // it with the chosen runtime, registering the entry point with the Functions Framework.
 //
 // The same source gives the same bytes: entries are sorted, carry a fixed time and mode, and
@@ -33,8 +33,9 @@ import (
 // (cloud.google.com/run/docs/runtimes/go).
 var Runtimes = []string{"go127", "go126", "go125", "go124", "go123", "go122", "go121"}
 
-// entryPackage holds the functions' wiring; the generated root file imports it.
-const entryPackage = "functions/gcp/entry"
+// entryDir is where each function's wiring lives (entry/<name>, exporting Build); the
+// generated root file imports it.
+const entryDir = "functions/gcp/entry"
 
 // Options select what to build.
 type Options struct {
@@ -139,7 +140,8 @@ func Build(opts Options) (*Archive, error) {
 	if err := CheckRuntime(root, rt); err != nil {
 		return nil, err
 	}
-	module, pkgs, err := deps(root)
+	pkg := entryDir + "/" + fn.Name
+	module, pkgs, err := deps(root, pkg)
 	if err != nil {
 		return nil, err
 	}
@@ -164,8 +166,8 @@ func Build(opts Options) (*Archive, error) {
 			files[filepath.ToSlash(filepath.Join(rel, f))] = data
 		}
 	}
-	if !declares(files, entryPackage, fn.EntryPoint) {
-		return nil, fmt.Errorf("sourcearchive: function %q: package %s declares no func %s", fn.Name, entryPackage, fn.EntryPoint)
+	if !declares(files, pkg, "Build") {
+		return nil, fmt.Errorf("sourcearchive: function %q: package %s declares no func Build", fn.Name, pkg)
 	}
 	files["function.go"] = entryFile(module, fn)
 
@@ -205,9 +207,9 @@ func declares(files map[string][]byte, dir, name string) bool {
 	return false
 }
 
-// deps lists the module's packages the entry package imports, with the entry package.
-func deps(root string) (string, []listed, error) {
-	cmd := exec.Command("go", "list", "-deps", "-json=ImportPath,Dir,Module,GoFiles,EmbedFiles,Standard", "./"+entryPackage)
+// deps lists the module's packages pkg imports, with pkg.
+func deps(root, pkg string) (string, []listed, error) {
+	cmd := exec.Command("go", "list", "-deps", "-json=ImportPath,Dir,Module,GoFiles,EmbedFiles,Standard", "./"+pkg)
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64", "GOFLAGS=-mod=readonly")
 	var stderr bytes.Buffer
@@ -229,13 +231,13 @@ func deps(root string) (string, []listed, error) {
 		if p.Standard || p.Module == nil {
 			continue
 		}
-		if strings.HasSuffix(p.ImportPath, "/"+entryPackage) {
+		if strings.HasSuffix(p.ImportPath, "/"+pkg) {
 			module = p.Module.Path
 		}
 		pkgs = append(pkgs, p)
 	}
 	if module == "" {
-		return "", nil, fmt.Errorf("sourcearchive: go list did not report %s", entryPackage)
+		return "", nil, fmt.Errorf("sourcearchive: go list did not report %s", pkg)
 	}
 	var own []listed
 	for _, p := range pkgs {
@@ -257,10 +259,11 @@ import (
 	"net/http"
 
 	"%[2]s/functions/gcp/entry"
+	fn "%[2]s/functions/gcp/entry/%[1]s"
 	"%[2]s/functions/gcp/runmain"
 )
 
-var handler = runmain.Lazy(entry.%[3]s(entry.Endpoints{}))
+var handler = runmain.Lazy(fn.Build(entry.Endpoints{}))
 
 // %[3]s is the function's entry point (GOOGLE_FUNCTION_TARGET).
 func %[3]s(w http.ResponseWriter, r *http.Request) { handler(w, r) }

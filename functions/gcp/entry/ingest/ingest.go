@@ -1,4 +1,5 @@
-package entry
+// Package ingest wires the ingest function on GCP; see package entry.
+package ingest
 
 import (
 	"context"
@@ -12,16 +13,17 @@ import (
 	"cloud.google.com/go/storage"
 
 	"github.com/ottkit/ottkit/functions/aws/envconfig"
+	"github.com/ottkit/ottkit/functions/gcp/entry"
 	"github.com/ottkit/ottkit/functions/gcp/firestorecat"
 	"github.com/ottkit/ottkit/functions/gcp/gcsstore"
 	"github.com/ottkit/ottkit/functions/gcp/pubsubq"
 	"github.com/ottkit/ottkit/functions/gcp/push"
 	"github.com/ottkit/ottkit/functions/gcp/runmain"
-	"github.com/ottkit/ottkit/functions/stages/ingest"
+	stage "github.com/ottkit/ottkit/functions/stages/ingest"
 )
 
-// IngestConfig is the ingest function's configuration (manifest.Ingest.Env).
-type IngestConfig struct {
+// Config is the ingest function's configuration (manifest.Ingest.Env).
+type Config struct {
 	Project, Database           string        // GCP_PROJECT, FIRESTORE_DATABASE
 	IngestBucket, MastersBucket string        // INGEST_BUCKET, MASTERS_BUCKET
 	TranscodeTopic              string        // TRANSCODE_TOPIC
@@ -29,10 +31,10 @@ type IngestConfig struct {
 	MaxUploadBytes              int64         // MAX_UPLOAD_BYTES, default 5 TiB (GCS's object limit)
 }
 
-// LoadIngestConfig reads the configuration, naming every missing or invalid variable.
-func LoadIngestConfig(getenv func(string) string) (IngestConfig, error) {
+// LoadConfig reads the configuration, naming every missing or invalid variable.
+func LoadConfig(getenv func(string) string) (Config, error) {
 	r := envconfig.New(getenv)
-	c := IngestConfig{
+	c := Config{
 		Project: r.String("GCP_PROJECT"), Database: r.String("FIRESTORE_DATABASE"),
 		IngestBucket: r.String("INGEST_BUCKET"), MastersBucket: r.String("MASTERS_BUCKET"),
 		TranscodeTopic: r.String("TRANSCODE_TOPIC"),
@@ -42,12 +44,12 @@ func LoadIngestConfig(getenv func(string) string) (IngestConfig, error) {
 	return c, r.Err()
 }
 
-// Ingest builds the ingest function: GCS OBJECT_FINALIZE notifications of the ingest bucket
+// Build builds the ingest function: GCS OBJECT_FINALIZE notifications of the ingest bucket
 // (prefix uploads/) pushed from the ingest topic. Cloud Storage rewrites objects of any size,
 // so no upload is too large to quarantine.
-func Ingest(ep Endpoints) runmain.Build {
+func Build(ep entry.Endpoints) runmain.Build {
 	return func(ctx context.Context, getenv func(string) string, log *slog.Logger) (http.Handler, error) {
-		cfg, err := LoadIngestConfig(getenv)
+		cfg, err := LoadConfig(getenv)
 		if err != nil {
 			return nil, err
 		}
@@ -63,7 +65,7 @@ func Ingest(ep Endpoints) runmain.Build {
 		if err != nil {
 			return nil, fmt.Errorf("pubsub client: %w", err)
 		}
-		stage := ingest.New(ingest.Config{
+		stage := stage.New(stage.Config{
 			IngestBucket: cfg.IngestBucket, MastersBucket: cfg.MastersBucket,
 			MaxDuration: cfg.MaxDuration, MaxUploadBytes: cfg.MaxUploadBytes,
 		}, gcsstore.New(gcs), firestorecat.New(fs), pubsubq.Queue{Topic: pubsubq.New(ps, cfg.TranscodeTopic)}, log)

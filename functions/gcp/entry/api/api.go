@@ -1,4 +1,5 @@
-package entry
+// Package api wires the api function on GCP; see package entry.
+package api
 
 import (
 	"context"
@@ -14,11 +15,12 @@ import (
 
 	"github.com/ottkit/ottkit/functions/aws/envconfig"
 	"github.com/ottkit/ottkit/functions/gcp/cdnsign"
+	"github.com/ottkit/ottkit/functions/gcp/entry"
 	"github.com/ottkit/ottkit/functions/gcp/firestorecat"
 	"github.com/ottkit/ottkit/functions/gcp/gateway"
 	"github.com/ottkit/ottkit/functions/gcp/gcsstore"
 	"github.com/ottkit/ottkit/functions/gcp/runmain"
-	"github.com/ottkit/ottkit/functions/stages/api"
+	stage "github.com/ottkit/ottkit/functions/stages/api"
 )
 
 // API limits, as on AWS.
@@ -30,8 +32,8 @@ const (
 	MaxUploadBytes = 5 << 40
 )
 
-// APIConfig is the api function's configuration (manifest.API.Env).
-type APIConfig struct {
+// Config is the api function's configuration (manifest.API.Env).
+type Config struct {
 	Project, Database string        // GCP_PROJECT, FIRESTORE_DATABASE
 	IngestBucket      string        // INGEST_BUCKET
 	SigningSecret     string        // SIGNING_SECRET: projects/<p>/secrets/<s>
@@ -42,10 +44,10 @@ type APIConfig struct {
 	MaxUploadBytes    int64         // MAX_UPLOAD_BYTES, default and ceiling 5 TiB
 }
 
-// LoadAPIConfig reads the configuration, naming every missing or invalid variable.
-func LoadAPIConfig(getenv func(string) string) (APIConfig, error) {
+// LoadConfig reads the configuration, naming every missing or invalid variable.
+func LoadConfig(getenv func(string) string) (Config, error) {
 	r := envconfig.New(getenv)
-	c := APIConfig{
+	c := Config{
 		Project: r.String("GCP_PROJECT"), Database: r.String("FIRESTORE_DATABASE"),
 		IngestBucket: r.String("INGEST_BUCKET"), SigningSecret: r.String("SIGNING_SECRET"),
 		ServiceAccount: r.String("SERVICE_ACCOUNT"), PlaybackDomain: r.String("PLAYBACK_DOMAIN"),
@@ -56,10 +58,10 @@ func LoadAPIConfig(getenv func(string) string) (APIConfig, error) {
 	return c, r.Err()
 }
 
-// API builds the api function behind API Gateway.
-func API(ep Endpoints) runmain.Build {
+// Build builds the api function behind API Gateway.
+func Build(ep entry.Endpoints) runmain.Build {
 	return func(ctx context.Context, getenv func(string) string, log *slog.Logger) (http.Handler, error) {
-		cfg, err := LoadAPIConfig(getenv)
+		cfg, err := LoadConfig(getenv)
 		if err != nil {
 			return nil, err
 		}
@@ -87,7 +89,7 @@ func API(ep Endpoints) runmain.Build {
 			Client: gcs, AccessID: cfg.ServiceAccount, MaxBytes: cfg.MaxUploadBytes,
 			SignBytes: gcsstore.IAMSigner{Client: iam, Account: cfg.ServiceAccount}.SignBytes,
 		}
-		stage := api.New(api.Config{
+		stage := stage.New(stage.Config{
 			IngestBucket: cfg.IngestBucket, PlaybackDomain: cfg.PlaybackDomain,
 			PlaybackTTL: cfg.PlaybackTTL, UploadTTL: cfg.UploadTTL, MaxUploadBytes: cfg.MaxUploadBytes,
 		}, uploads, firestorecat.New(fs), signer, log)

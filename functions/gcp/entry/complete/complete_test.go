@@ -1,4 +1,4 @@
-package entry
+package complete
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"cloud.google.com/go/video/transcoder/apiv1/transcoderpb"
 	"google.golang.org/grpc/codes"
 
+	"github.com/ottkit/ottkit/functions/gcp/entry/transcode"
 	"github.com/ottkit/ottkit/functions/gcp/firestorecat"
 	"github.com/ottkit/ottkit/functions/gcp/gcptest"
 	"github.com/ottkit/ottkit/functions/gcp/manifest"
@@ -23,14 +24,14 @@ import (
 func transcoding(t *testing.T, e *gcptest.Env, id string) string {
 	t.Helper()
 	ctx := context.Background()
-	if err := firestorecat.New(e.Catalog).Create(ctx, queued(id, "acme", hd)); err != nil {
+	if err := firestorecat.New(e.Catalog).Create(ctx, gcptest.Queued(id, "acme", gcptest.HD)); err != nil {
 		t.Fatal(err)
 	}
-	h, err := Transcode(endpoints(e))(ctx, e.Getenv(map[string]string{"LADDER": ladder}), slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	h, err := transcode.Build(e.Endpoints())(ctx, e.Getenv(map[string]string{"LADDER": gcptest.Ladder}), slog.New(slog.NewJSONHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if code := post(t, h, gcptest.PushRequest(t, "t-"+id, []byte(`{"assetId":"`+id+`","tenant":"acme"}`), nil)); code != http.StatusNoContent {
+	if code := gcptest.Serve(t, h, gcptest.PushRequest(t, "t-"+id, []byte(`{"assetId":"`+id+`","tenant":"acme"}`), nil)); code != http.StatusNoContent {
 		t.Fatalf("transcode: status %d", code)
 	}
 	a, err := firestorecat.New(e.Catalog).Get(ctx, id)
@@ -53,7 +54,7 @@ func TestCompleteFunction(t *testing.T) {
 	e.ResetUses()
 	before := len(e.PubSub.Fake.Messages())
 
-	h, err := Complete(endpoints(e))(ctx, e.Getenv(nil), slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	h, err := Build(e.Endpoints())(ctx, e.Getenv(nil), slog.New(slog.NewJSONHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +63,7 @@ func TestCompleteFunction(t *testing.T) {
 	if err := e.Transcoder.Finish(retryJob, transcoderpb.Job_FAILED, codes.Unavailable, "backend unavailable"); err != nil {
 		t.Fatal(err)
 	}
-	if code := post(t, h, notification(t, retryJob, "FAILED")); code != http.StatusNoContent {
+	if code := gcptest.Serve(t, h, notification(t, retryJob, "FAILED")); code != http.StatusNoContent {
 		t.Fatalf("retryable failure: status %d", code)
 	}
 	a, _ := catalog.Get(ctx, "a1")
@@ -79,7 +80,7 @@ func TestCompleteFunction(t *testing.T) {
 		t.Fatal(err)
 	}
 	for range 2 {
-		if code := post(t, h, notification(t, finalJob, "FAILED")); code != http.StatusNoContent {
+		if code := gcptest.Serve(t, h, notification(t, finalJob, "FAILED")); code != http.StatusNoContent {
 			t.Fatalf("final failure: status %d", code)
 		}
 	}
@@ -92,10 +93,10 @@ func TestCompleteFunction(t *testing.T) {
 	}
 
 	// A job the API no longer has is acknowledged, not retried forever; so is a malformed body.
-	if code := post(t, h, notification(t, gcptest.Location+"/jobs/gone", "SUCCEEDED")); code != http.StatusNoContent {
+	if code := gcptest.Serve(t, h, notification(t, gcptest.Location+"/jobs/gone", "SUCCEEDED")); code != http.StatusNoContent {
 		t.Errorf("unknown job: status %d, want 204", code)
 	}
-	if code := post(t, h, gcptest.PushRequest(t, "junk", []byte(`{"nojob":1}`), nil)); code != http.StatusNoContent {
+	if code := gcptest.Serve(t, h, gcptest.PushRequest(t, "junk", []byte(`{"nojob":1}`), nil)); code != http.StatusNoContent {
 		t.Errorf("malformed notification: status %d, want 204", code)
 	}
 

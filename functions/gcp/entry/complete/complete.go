@@ -1,4 +1,5 @@
-package entry
+// Package complete wires the complete function on GCP; see package entry.
+package complete
 
 import (
 	"context"
@@ -14,6 +15,7 @@ import (
 	transcoder "cloud.google.com/go/video/transcoder/apiv1"
 
 	"github.com/ottkit/ottkit/functions/aws/envconfig"
+	"github.com/ottkit/ottkit/functions/gcp/entry"
 	"github.com/ottkit/ottkit/functions/gcp/firestorecat"
 	"github.com/ottkit/ottkit/functions/gcp/gcsstore"
 	"github.com/ottkit/ottkit/functions/gcp/pubsubq"
@@ -21,14 +23,14 @@ import (
 	"github.com/ottkit/ottkit/functions/gcp/runmain"
 	"github.com/ottkit/ottkit/functions/gcp/tasksq"
 	"github.com/ottkit/ottkit/functions/gcp/transcoderapi"
-	"github.com/ottkit/ottkit/functions/stages/complete"
+	stage "github.com/ottkit/ottkit/functions/stages/complete"
 )
 
 // ArchiveStorageClasses are the GCS classes a master may move to once transcoded.
 var ArchiveStorageClasses = []string{"NEARLINE", "COLDLINE", "ARCHIVE"}
 
-// CompleteConfig is the complete function's configuration (manifest.Complete.Env).
-type CompleteConfig struct {
+// Config is the complete function's configuration (manifest.Complete.Env).
+type Config struct {
 	Project, Database             string // GCP_PROJECT, FIRESTORE_DATABASE
 	DeliveryBucket, MastersBucket string // DELIVERY_BUCKET, MASTERS_BUCKET
 	NotifyTopic                   string // NOTIFY_TOPIC
@@ -37,10 +39,10 @@ type CompleteConfig struct {
 	MaxRetries                    int    // MAX_RETRIES, default 2
 }
 
-// LoadCompleteConfig reads the configuration, naming every missing or invalid variable.
-func LoadCompleteConfig(getenv func(string) string) (CompleteConfig, error) {
+// LoadConfig reads the configuration, naming every missing or invalid variable.
+func LoadConfig(getenv func(string) string) (Config, error) {
 	r := envconfig.New(getenv)
-	c := CompleteConfig{
+	c := Config{
 		Project: r.String("GCP_PROJECT"), Database: r.String("FIRESTORE_DATABASE"),
 		DeliveryBucket: r.String("DELIVERY_BUCKET"), MastersBucket: r.String("MASTERS_BUCKET"),
 		NotifyTopic: r.String("NOTIFY_TOPIC"),
@@ -57,11 +59,11 @@ func LoadCompleteConfig(getenv func(string) string) (CompleteConfig, error) {
 	return c, r.Err()
 }
 
-// Complete builds the complete function: Transcoder job notifications pushed from the jobs
+// Build builds the complete function: Transcoder job notifications pushed from the jobs
 // topic. Each names a job, which is fetched for its labels and state.
-func Complete(ep Endpoints) runmain.Build {
+func Build(ep entry.Endpoints) runmain.Build {
 	return func(ctx context.Context, getenv func(string) string, log *slog.Logger) (http.Handler, error) {
-		cfg, err := LoadCompleteConfig(getenv)
+		cfg, err := LoadConfig(getenv)
 		if err != nil {
 			return nil, err
 		}
@@ -89,7 +91,7 @@ func Complete(ep Endpoints) runmain.Build {
 		if err != nil {
 			return nil, err
 		}
-		stage := complete.New(complete.Config{
+		stage := stage.New(stage.Config{
 			DeliveryBucket: cfg.DeliveryBucket, MastersBucket: cfg.MastersBucket,
 			ArchiveStorageClass: cfg.ArchiveStorageClass, MaxRetries: cfg.MaxRetries,
 		}, firestorecat.New(fs), gcsstore.New(gcs), retries, pubsubq.Notifier{Topic: pubsubq.New(ps, cfg.NotifyTopic)}, log)

@@ -1,4 +1,4 @@
-package entry
+package api
 
 import (
 	"context"
@@ -31,7 +31,7 @@ func userinfo(claims map[string]any) string {
 }
 
 func ready(id, tenant string) *pipeline.Asset {
-	a := queued(id, tenant, hd)
+	a := gcptest.Queued(id, tenant, gcptest.HD)
 	a.Status = pipeline.StatusReady
 	l := pipeline.LayoutFor(id)
 	a.HLS, a.DASH = l.HLS, l.DASH
@@ -49,7 +49,7 @@ func TestAPIFunction(t *testing.T) {
 		}
 	}
 	e.Secrets.Put(gcptest.SigningSecret, []byte(`{"keyName":"ottkit-edge-1","key":"`+base64.URLEncoding.EncodeToString(cdnKey)+`"}`))
-	h, err := API(endpoints(e))(ctx, e.Getenv(map[string]string{"PLAYBACK_DOMAIN": "media.example.com"}), slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	h, err := Build(e.Endpoints())(ctx, e.Getenv(map[string]string{"PLAYBACK_DOMAIN": "media.example.com"}), slog.New(slog.NewJSONHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package entry
+package ingest
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/ottkit/ottkit/functions/gcp/entry/transcode"
 	"github.com/ottkit/ottkit/functions/gcp/firestorecat"
 	"github.com/ottkit/ottkit/functions/gcp/gcptest"
 	"github.com/ottkit/ottkit/functions/gcp/manifest"
@@ -34,14 +35,14 @@ func TestIngestToTranscode(t *testing.T) {
 	ctx := context.Background()
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
 	catalog := firestorecat.New(e.Catalog)
-	h, err := Ingest(endpoints(e))(ctx, e.Getenv(nil), log)
+	h, err := Build(e.Endpoints())(ctx, e.Getenv(nil), log)
 	if err != nil {
 		t.Fatal(err)
 	}
 
 	good := media(t, testmedia.NoAudio)
 	first := e.Upload(t, "uploads/acme/u1/clip.mp4", good)
-	if code := post(t, h, first); code != http.StatusNoContent {
+	if code := gcptest.Serve(t, h, first); code != http.StatusNoContent {
 		t.Fatalf("upload: status %d", code)
 	}
 	attrs, err := e.GCS.Direct.Bucket(gcptest.IngestBucket).Object("uploads/acme/u1/clip.mp4").Attrs(ctx)
@@ -62,19 +63,19 @@ func TestIngestToTranscode(t *testing.T) {
 	}
 
 	// The same notification again, and one for a generation since overwritten: nothing new.
-	if code := post(t, h, gcptest.FinalizeRequest(t, gcptest.IngestBucket, "uploads/acme/u1/clip.mp4", attrs.Generation, attrs.Size)); code != http.StatusNoContent {
+	if code := gcptest.Serve(t, h, gcptest.FinalizeRequest(t, gcptest.IngestBucket, "uploads/acme/u1/clip.mp4", attrs.Generation, attrs.Size)); code != http.StatusNoContent {
 		t.Fatalf("redelivery: status %d", code)
 	}
 	// Out of order: the key is overwritten, then the first upload's notification arrives
 	// again; its generation is no longer the object's, so it is dropped.
 	newer := e.Upload(t, "uploads/acme/u1/clip.mp4", good)
-	if code := post(t, h, gcptest.FinalizeRequest(t, gcptest.IngestBucket, "uploads/acme/u1/clip.mp4", attrs.Generation, attrs.Size)); code != http.StatusNoContent {
+	if code := gcptest.Serve(t, h, gcptest.FinalizeRequest(t, gcptest.IngestBucket, "uploads/acme/u1/clip.mp4", attrs.Generation, attrs.Size)); code != http.StatusNoContent {
 		t.Fatalf("stale notification: status %d", code)
 	}
 	if n := len(e.PubSub.Fake.Messages()); n != 1 {
 		t.Errorf("%d transcode requests after duplicates, want 1", n)
 	}
-	if code := post(t, h, newer); code != http.StatusNoContent {
+	if code := gcptest.Serve(t, h, newer); code != http.StatusNoContent {
 		t.Fatalf("the overwrite's own notification: status %d", code)
 	}
 	if n := len(e.PubSub.Fake.Messages()); n != 2 {
@@ -84,7 +85,7 @@ func TestIngestToTranscode(t *testing.T) {
 
 	// A corrupt upload is moved to quarantine with its reason and recorded as rejected.
 	bad := e.Upload(t, "uploads/acme/u2/broken.mp4", media(t, testmedia.Truncated))
-	if code := post(t, h, bad); code != http.StatusNoContent {
+	if code := gcptest.Serve(t, h, bad); code != http.StatusNoContent {
 		t.Fatalf("corrupt upload: status %d", code)
 	}
 	q, err := e.GCS.Direct.Bucket(gcptest.IngestBucket).Object("quarantine/acme/u2/broken.mp4").Attrs(ctx)
@@ -101,18 +102,18 @@ func TestIngestToTranscode(t *testing.T) {
 
 	// Other event types and malformed messages are acknowledged.
 	del := gcptest.PushRequest(t, "d1", []byte(`{}`), map[string]string{"eventType": "OBJECT_DELETE", "payloadFormat": "JSON_API_V1"})
-	if code := post(t, h, del); code != http.StatusNoContent {
+	if code := gcptest.Serve(t, h, del); code != http.StatusNoContent {
 		t.Errorf("delete event: status %d", code)
 	}
 	gcptest.CheckPermissions(t, manifest.Ingest, e.Uses(), e.Names())
 
 	// The transcode request ingest published reaches the transcode function, which starts a job.
 	e.ResetUses()
-	th, err := Transcode(endpoints(e))(ctx, e.Getenv(map[string]string{"LADDER": ladder}), log)
+	th, err := transcode.Build(e.Endpoints())(ctx, e.Getenv(map[string]string{"LADDER": gcptest.Ladder}), log)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if code := post(t, th, gcptest.PushRequest(t, msgs[0].ID, msgs[0].Data, msgs[0].Attributes)); code != http.StatusNoContent {
+	if code := gcptest.Serve(t, th, gcptest.PushRequest(t, msgs[0].ID, msgs[0].Data, msgs[0].Attributes)); code != http.StatusNoContent {
 		t.Fatalf("transcode of the ingested asset: status %d", code)
 	}
 	if a, _ := catalog.Get(ctx, id); a.Status != pipeline.StatusTranscoding || len(e.Transcoder.Jobs()) != 1 {

@@ -1,4 +1,4 @@
-package entry
+package transcode
 
 import (
 	"context"
@@ -8,7 +8,6 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/ottkit/ottkit/functions/gcp/firestorecat"
 	"github.com/ottkit/ottkit/functions/gcp/gcptest"
@@ -18,56 +17,32 @@ import (
 	"github.com/ottkit/ottkit/functions/pipeline"
 )
 
-const ladder = `[{"height":1080,"maxBitrate":6000000},{"height":720,"maxBitrate":3500000},{"height":360,"maxBitrate":900000}]`
-
-func endpoints(e *gcptest.Env) Endpoints {
-	return Endpoints{Storage: e.StorageOptions, Firestore: e.FirestoreOptions, PubSub: e.PubSubOptions, Transcoder: e.TranscoderOptions, Tasks: e.TasksOptions, SecretManager: e.SecretsOptions, IAMCredentials: e.IAMOptions}
-}
-
-func queued(id, tenant string, probe *pipeline.ProbeSummary) *pipeline.Asset {
-	now := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
-	return &pipeline.Asset{
-		ID: id, Tenant: tenant, Status: pipeline.StatusQueued,
-		Source: pipeline.Object{Bucket: gcptest.MastersBucket, Key: tenant + "/" + id + "/source.mp4", VersionID: "1764579600000001", Size: 1000},
-		Probe:  probe, CreatedAt: now, UpdatedAt: now,
-	}
-}
-
-var hd = &pipeline.ProbeSummary{Container: "mp4", Duration: 95 * time.Second, DurationSeconds: 95, Width: 1920, Height: 1080, Codec: "h264", FrameRate: 25, AudioTracks: 1}
-
-func post(t *testing.T, h http.Handler, r *http.Request) int {
-	t.Helper()
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, r)
-	return rec.Code
-}
-
 func TestTranscodeFunction(t *testing.T) {
 	e := gcptest.NewEnv(t)
 	ctx := context.Background()
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
 	seed := firestorecat.New(e.Catalog)
-	for _, a := range []*pipeline.Asset{queued("a1", "acme", hd), queued("a2", "acme", nil)} {
+	for _, a := range []*pipeline.Asset{gcptest.Queued("a1", "acme", gcptest.HD), gcptest.Queued("a2", "acme", nil)} {
 		if err := seed.Create(ctx, a); err != nil {
 			t.Fatal(err)
 		}
 	}
-	h, err := Transcode(endpoints(e))(ctx, e.Getenv(map[string]string{"LADDER": ladder}), log)
+	h, err := Build(e.Endpoints())(ctx, e.Getenv(map[string]string{"LADDER": gcptest.Ladder}), log)
 	if err != nil {
 		t.Fatal(err)
 	}
 
 	// The first request, its redelivery and a Cloud Tasks retry of it: one job.
 	body := []byte(`{"assetId":"a1","tenant":"acme"}`)
-	if code := post(t, h, gcptest.PushRequest(t, "m1", body, nil)); code != http.StatusNoContent {
+	if code := gcptest.Serve(t, h, gcptest.PushRequest(t, "m1", body, nil)); code != http.StatusNoContent {
 		t.Fatalf("push: status %d", code)
 	}
-	if code := post(t, h, gcptest.PushRequest(t, "m1", body, nil)); code != http.StatusNoContent {
+	if code := gcptest.Serve(t, h, gcptest.PushRequest(t, "m1", body, nil)); code != http.StatusNoContent {
 		t.Fatalf("redelivered push: status %d", code)
 	}
 	task := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(string(body)))
 	task.Header.Set(push.TaskNameHeader, "a1-1")
-	if code := post(t, h, task); code != http.StatusNoContent {
+	if code := gcptest.Serve(t, h, task); code != http.StatusNoContent {
 		t.Fatalf("task: status %d", code)
 	}
 	jobs := e.Transcoder.Jobs()
@@ -83,7 +58,7 @@ func TestTranscodeFunction(t *testing.T) {
 	}
 
 	// An asset without a probe summary cannot be planned: it fails and is announced.
-	if code := post(t, h, gcptest.PushRequest(t, "m2", []byte(`{"assetId":"a2","tenant":"acme"}`), nil)); code != http.StatusNoContent {
+	if code := gcptest.Serve(t, h, gcptest.PushRequest(t, "m2", []byte(`{"assetId":"a2","tenant":"acme"}`), nil)); code != http.StatusNoContent {
 		t.Fatalf("unplannable: status %d", code)
 	}
 	if a, _ := seed.Get(ctx, "a2"); a.Status != pipeline.StatusFailed {
@@ -94,10 +69,10 @@ func TestTranscodeFunction(t *testing.T) {
 	}
 
 	// A request for an asset not in the catalog yet is retried; a malformed one is dropped.
-	if code := post(t, h, gcptest.PushRequest(t, "m3", []byte(`{"assetId":"later","tenant":"acme"}`), nil)); code != http.StatusInternalServerError {
+	if code := gcptest.Serve(t, h, gcptest.PushRequest(t, "m3", []byte(`{"assetId":"later","tenant":"acme"}`), nil)); code != http.StatusInternalServerError {
 		t.Errorf("unknown asset: status %d, want 500 for redelivery", code)
 	}
-	if code := post(t, h, gcptest.PushRequest(t, "m4", []byte(`not json`), nil)); code != http.StatusNoContent {
+	if code := gcptest.Serve(t, h, gcptest.PushRequest(t, "m4", []byte(`not json`), nil)); code != http.StatusNoContent {
 		t.Errorf("malformed: status %d, want 204", code)
 	}
 
@@ -108,11 +83,11 @@ func TestTranscodeConfigRejects(t *testing.T) {
 	e := gcptest.NewEnv(t)
 	for name, tc := range map[string]struct{ vars map[string]string }{
 		"LADDER":              {map[string]string{"LADDER": `[{"height":100,"maxBitrate":1}]`}},
-		"TRANSCODER_LOCATION": {map[string]string{"LADDER": ladder, "TRANSCODER_LOCATION": "europe-west1"}},
-		"VIDEO_CODEC":         {map[string]string{"LADDER": ladder, "VIDEO_CODEC": "vp9"}},
-		"GCP_PROJECT":         {map[string]string{"LADDER": ladder, "GCP_PROJECT": ""}},
+		"TRANSCODER_LOCATION": {map[string]string{"LADDER": gcptest.Ladder, "TRANSCODER_LOCATION": "europe-west1"}},
+		"VIDEO_CODEC":         {map[string]string{"LADDER": gcptest.Ladder, "VIDEO_CODEC": "vp9"}},
+		"GCP_PROJECT":         {map[string]string{"LADDER": gcptest.Ladder, "GCP_PROJECT": ""}},
 	} {
-		_, err := Transcode(endpoints(e))(context.Background(), e.Getenv(tc.vars), slog.New(slog.NewJSONHandler(io.Discard, nil)))
+		_, err := Build(e.Endpoints())(context.Background(), e.Getenv(tc.vars), slog.New(slog.NewJSONHandler(io.Discard, nil)))
 		if err == nil || !strings.Contains(err.Error(), name) {
 			t.Errorf("%s: error %v, want one naming it", name, err)
 		}

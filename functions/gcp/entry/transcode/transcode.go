@@ -1,4 +1,5 @@
-package entry
+// Package transcode wires the transcode function on GCP; see package entry.
+package transcode
 
 import (
 	"context"
@@ -11,17 +12,18 @@ import (
 	transcoder "cloud.google.com/go/video/transcoder/apiv1"
 
 	"github.com/ottkit/ottkit/functions/aws/envconfig"
+	"github.com/ottkit/ottkit/functions/gcp/entry"
 	"github.com/ottkit/ottkit/functions/gcp/firestorecat"
 	"github.com/ottkit/ottkit/functions/gcp/pubsubq"
 	"github.com/ottkit/ottkit/functions/gcp/push"
 	"github.com/ottkit/ottkit/functions/gcp/runmain"
 	"github.com/ottkit/ottkit/functions/gcp/transcoderapi"
 	"github.com/ottkit/ottkit/functions/pipeline"
-	"github.com/ottkit/ottkit/functions/stages/transcode"
+	stage "github.com/ottkit/ottkit/functions/stages/transcode"
 )
 
-// TranscodeConfig is the transcode function's configuration (manifest.Transcode.Env).
-type TranscodeConfig struct {
+// Config is the transcode function's configuration (manifest.Transcode.Env).
+type Config struct {
 	Project           string                // GCP_PROJECT
 	Database          string                // FIRESTORE_DATABASE
 	DeliveryBucket    string                // DELIVERY_BUCKET
@@ -32,10 +34,10 @@ type TranscodeConfig struct {
 	ThumbnailInterval int                   // THUMBNAIL_INTERVAL seconds, default 10
 }
 
-// LoadTranscodeConfig reads the configuration, naming every missing or invalid variable.
-func LoadTranscodeConfig(getenv func(string) string) (TranscodeConfig, error) {
+// LoadConfig reads the configuration, naming every missing or invalid variable.
+func LoadConfig(getenv func(string) string) (Config, error) {
 	r := envconfig.New(getenv)
-	c := TranscodeConfig{
+	c := Config{
 		Project: r.String("GCP_PROJECT"), Database: r.String("FIRESTORE_DATABASE"),
 		DeliveryBucket: r.String("DELIVERY_BUCKET"), Location: r.String("TRANSCODER_LOCATION"),
 		JobsTopic: r.String("JOBS_TOPIC"), NotifyTopic: r.String("NOTIFY_TOPIC"),
@@ -56,11 +58,11 @@ func LoadTranscodeConfig(getenv func(string) string) (TranscodeConfig, error) {
 	return c, r.Err()
 }
 
-// Transcode builds the transcode function: Pub/Sub pushes from ingest and Cloud Tasks retries
+// Build builds the transcode function: Pub/Sub pushes from ingest and Cloud Tasks retries
 // from complete, both carrying a pipeline.TranscodeRequest.
-func Transcode(ep Endpoints) runmain.Build {
+func Build(ep entry.Endpoints) runmain.Build {
 	return func(ctx context.Context, getenv func(string) string, log *slog.Logger) (http.Handler, error) {
-		cfg, err := LoadTranscodeConfig(getenv)
+		cfg, err := LoadConfig(getenv)
 		if err != nil {
 			return nil, err
 		}
@@ -82,7 +84,7 @@ func Transcode(ep Endpoints) runmain.Build {
 		if err != nil {
 			return nil, err
 		}
-		stage := transcode.New(transcode.Config{Ladder: cfg.Ladder}, firestorecat.New(fs), tc,
+		stage := stage.New(stage.Config{Ladder: cfg.Ladder}, firestorecat.New(fs), tc,
 			pubsubq.Notifier{Topic: pubsubq.New(ps, cfg.NotifyTopic)}, log)
 		return push.ServeRequests(log, func(ctx context.Context, data []byte) error {
 			req, err := push.TranscodeRequest(data)
