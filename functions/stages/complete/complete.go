@@ -58,6 +58,9 @@ type Config struct {
 	ArchiveStorageClass string
 	// MaxRetries bounds resubmissions: a job is tried at most 1+MaxRetries times.
 	MaxRetries int
+	// Naming is how the transcoder names poster and thumbnail images; the zero value is
+	// pipeline.MediaConvertFrames.
+	Naming pipeline.FrameNaming
 }
 
 // Handler runs the stage. It is safe for concurrent use.
@@ -186,7 +189,11 @@ type outputs struct {
 // an error (the result is delivered again, then dead-lettered), never a ready asset that
 // cannot play.
 func (h *Handler) verifyOutputs(ctx context.Context, a *pipeline.Asset, res pipeline.JobResult) (outputs, error) {
-	l := pipeline.LayoutFor(a.ID)
+	naming := h.cfg.Naming
+	if naming == (pipeline.FrameNaming{}) {
+		naming = pipeline.MediaConvertFrames
+	}
+	l := pipeline.LayoutWith(a.ID, naming)
 	listed, err := h.store.List(ctx, h.cfg.DeliveryBucket, l.Prefix)
 	if err != nil {
 		return outputs{}, err

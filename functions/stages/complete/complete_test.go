@@ -256,3 +256,26 @@ func TestRetryDelay(t *testing.T) {
 		}
 	}
 }
+
+// TestResultWithoutOutputsAndAnotherNaming is a GCP Transcoder-shaped result: the job names no
+// outputs, sizes or duration, and the transcoder names its images base0000000003.jpeg; the
+// stage expects the layout's files and takes the thumbnails from the listing.
+func TestResultWithoutOutputsAndAnotherNaming(t *testing.T) {
+	f := newFixture(t)
+	f.h = complete.New(complete.Config{DeliveryBucket: delivery, MastersBucket: masters, ArchiveStorageClass: "ARCHIVE", MaxRetries: 2, Naming: pipeline.TranscoderSprites},
+		f.catalog, f.store, f.queue, f.notifier, slog.New(slog.NewJSONHandler(f.logs, nil)))
+	f.h.Now = func() time.Time { return f.now }
+	f.seed("a1", pipeline.StatusTranscoding, "job-1", 1, false)
+	l := pipeline.LayoutWith("a1", pipeline.TranscoderSprites)
+	for _, k := range []string{l.HLS, l.DASH, l.PosterKey(95 * time.Second), l.ThumbnailKey(0), l.ThumbnailKey(1), l.ThumbnailKey(2)} {
+		f.store.Put(delivery, k, []byte("x"), "", nil)
+	}
+	res := pipeline.JobResult{JobID: "job-1", AssetID: "a1", Attempt: 1, State: pipeline.JobComplete}
+	if err := f.h.Handle(context.Background(), res); err != nil {
+		t.Fatal(err)
+	}
+	a := f.catalog.Asset("a1")
+	if a.Status != pipeline.StatusReady || a.Poster != l.PosterKey(95*time.Second) || len(a.Thumbnails) != 3 || a.Thumbnails[2] != l.ThumbnailKey(2) || len(a.Renditions) != 2 {
+		t.Errorf("asset = %+v, want ready with the sprite poster, 3 thumbnails and the planned renditions", a)
+	}
+}
