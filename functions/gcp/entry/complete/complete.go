@@ -23,6 +23,7 @@ import (
 	"github.com/ottkit/ottkit/functions/gcp/runmain"
 	"github.com/ottkit/ottkit/functions/gcp/tasksq"
 	"github.com/ottkit/ottkit/functions/gcp/transcoderapi"
+	"github.com/ottkit/ottkit/functions/pipeline"
 	stage "github.com/ottkit/ottkit/functions/stages/complete"
 )
 
@@ -94,6 +95,8 @@ func Build(ep entry.Endpoints) runmain.Build {
 		stage := stage.New(stage.Config{
 			DeliveryBucket: cfg.DeliveryBucket, MastersBucket: cfg.MastersBucket,
 			ArchiveStorageClass: cfg.ArchiveStorageClass, MaxRetries: cfg.MaxRetries,
+			// tcjob's sprite sheets: poster0000000001.jpeg, thumbs/thumb0000000000.jpeg, …
+			Naming: pipeline.TranscoderSprites,
 		}, firestorecat.New(fs), gcsstore.New(gcs), retries, pubsubq.Notifier{Topic: pubsubq.New(ps, cfg.NotifyTopic)}, log)
 		results := transcoderapi.Results{Client: tcc}
 		return push.Serve(log, func(ctx context.Context, m push.Message) error {

@@ -5,7 +5,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"sort"
 	"strings"
 	"testing"
 
@@ -39,6 +38,17 @@ func transcoding(t *testing.T, e *gcptest.Env, id string) string {
 		t.Fatalf("asset %+v, %v", a, err)
 	}
 	return a.JobID
+}
+
+func writeObject(t *testing.T, e *gcptest.Env, bucket, key string) {
+	t.Helper()
+	w := e.GCS.Direct.Bucket(bucket).Object(key).NewWriter(context.Background())
+	if _, err := w.Write([]byte(key)); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func notification(t *testing.T, name, state string) *http.Request {
@@ -92,6 +102,8 @@ func TestCompleteFunction(t *testing.T) {
 		t.Errorf("%d notifications for the failure", got)
 	}
 
+	failureUses := e.Uses()
+
 	// A job the API no longer has is acknowledged, not retried forever; so is a malformed body.
 	if code := gcptest.Serve(t, h, notification(t, gcptest.Location+"/jobs/gone", "SUCCEEDED")); code != http.StatusNoContent {
 		t.Errorf("unknown job: status %d, want 204", code)
@@ -100,25 +112,46 @@ func TestCompleteFunction(t *testing.T) {
 		t.Errorf("malformed notification: status %d, want 204", code)
 	}
 
-	// The success path (verify outputs, archive the master) waits for pipeline.Layout to name
-	// the Transcoder API's sprite outputs (see the package notes); until then its four
-	// permissions are the only ones these paths leave unused, and everything used is granted.
-	var unused []string
-	for _, p := range gcptest.PermissionProblems(manifest.Complete, e.Uses(), e.Names()) {
-		if !strings.Contains(p, "which no call needed") {
-			t.Error(p)
-			continue
-		}
-		unused = append(unused, p)
+	// Success: the outputs tcjob's config names are in the delivery bucket (the fake runs no
+	// encoder, so the test writes them), the master moves to ARCHIVE, the asset is ready.
+	doneJob := transcoding(t, e, "a3")
+	a3, _ := catalog.Get(ctx, "a3")
+	writeObject(t, e, gcptest.MastersBucket, a3.Source.Key)
+	l := pipeline.LayoutWith("a3", pipeline.TranscoderSprites)
+	for _, key := range []string{l.HLS, l.DASH, l.PosterKey(gcptest.HD.Duration), "assets/a3/poster0000000000.jpeg", "assets/a3/video-1920x1080-fmp4/segment_0000000000.m4s"} {
+		writeObject(t, e, gcptest.DeliveryBucket, key)
 	}
-	sort.Strings(unused)
-	want := []string{
-		"complete: the manifest grants storage.objects.create on masters-bucket, which no call needed",
-		"complete: the manifest grants storage.objects.delete on masters-bucket, which no call needed",
-		"complete: the manifest grants storage.objects.get on masters-bucket, which no call needed",
-		"complete: the manifest grants storage.objects.list on delivery-bucket, which no call needed",
+	for n := range 10 {
+		writeObject(t, e, gcptest.DeliveryBucket, l.ThumbnailKey(n))
 	}
-	if strings.Join(unused, "\n") != strings.Join(want, "\n") {
-		t.Errorf("unused grants:\n%s\nwant:\n%s", strings.Join(unused, "\n"), strings.Join(want, "\n"))
+	if err := e.Transcoder.Finish(doneJob, transcoderpb.Job_SUCCEEDED, codes.OK, ""); err != nil {
+		t.Fatal(err)
 	}
+	e.ResetUses()
+	if code := gcptest.Serve(t, h, notification(t, doneJob, "SUCCEEDED")); code != http.StatusNoContent {
+		t.Fatalf("success: status %d", code)
+	}
+	a3, _ = catalog.Get(ctx, "a3")
+	if a3.Status != pipeline.StatusReady || a3.HLS != l.HLS || a3.Poster != l.PosterKey(gcptest.HD.Duration) || len(a3.Thumbnails) != 10 {
+		t.Errorf("after success: %+v", a3)
+	}
+	if m, err := e.GCS.Direct.Bucket(gcptest.MastersBucket).Object(a3.Source.Key).Attrs(ctx); err != nil || m.StorageClass != "ARCHIVE" {
+		t.Errorf("master after success: %v, %v; want ARCHIVE", m, err)
+	}
+	successUses := e.Uses()
+
+	// A success whose outputs are incomplete is retried, never a ready asset that cannot play.
+	partial := transcoding(t, e, "a4")
+	writeObject(t, e, gcptest.DeliveryBucket, "assets/a4/index.m3u8")
+	if err := e.Transcoder.Finish(partial, transcoderpb.Job_SUCCEEDED, codes.OK, ""); err != nil {
+		t.Fatal(err)
+	}
+	if code := gcptest.Serve(t, h, notification(t, partial, "SUCCEEDED")); code != http.StatusInternalServerError {
+		t.Errorf("missing outputs: status %d, want 500 for redelivery", code)
+	}
+	if a4, _ := catalog.Get(ctx, "a4"); a4.Status != pipeline.StatusTranscoding {
+		t.Errorf("asset with missing outputs: %s", a4.Status)
+	}
+
+	gcptest.CheckPermissions(t, manifest.Complete, append(failureUses, successUses...), e.Names())
 }
