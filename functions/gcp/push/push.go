@@ -113,7 +113,7 @@ func Serve(log *slog.Logger, handle func(ctx context.Context, m Message) error) 
 	})
 }
 
-// TaskHeader names the Cloud Tasks request headers a task target reads.
+// The Cloud Tasks request headers a task target reads.
 const (
 	TaskNameHeader       = "X-CloudTasks-TaskName"
 	TaskRetryCountHeader = "X-CloudTasks-TaskRetryCount"

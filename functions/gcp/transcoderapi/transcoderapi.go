@@ -73,7 +73,9 @@ func New(client *transcoder.Client, cfg Config) (*Transcoder, error) {
 	return &Transcoder{client: client, cfg: cfg}, nil
 }
 
-// Build returns the job Submit would create for a's next attempt.
+// Build returns the job Submit would create for a's next attempt. The source's caption tracks
+// are not passed on: the Transcoder API maps a text track by its index in the file, which the
+// probe summary does not record (tcjob takes captions with their track index).
 func (t *Transcoder) Build(a *pipeline.Asset, plan pipeline.Plan) (*transcoderpb.Job, error) {
 	in := tcjob.Input{
 		AssetID: a.ID, Attempt: a.Attempts + 1,

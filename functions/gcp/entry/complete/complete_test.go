@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/ottkit/ottkit/functions/gcp/firestorecat"
 	"github.com/ottkit/ottkit/functions/gcp/gcptest"
 	"github.com/ottkit/ottkit/functions/gcp/manifest"
+	"github.com/ottkit/ottkit/functions/gcp/push"
 	"github.com/ottkit/ottkit/functions/pipeline"
 )
 
@@ -85,6 +87,25 @@ func TestCompleteFunction(t *testing.T) {
 		t.Fatalf("retry tasks %v", tasks)
 	}
 
+	// The task reaches the transcode function, which submits attempt 2 as a new job (the
+	// transcode function's calls are not complete's, so they are left out of the check).
+	retryUses := e.Uses()
+	th, err := transcode.Build(e.Endpoints())(ctx, e.Getenv(map[string]string{"LADDER": gcptest.Ladder}), slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	retry := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(string(tasks[0].GetHttpRequest().Body)))
+	retry.Header.Set(push.TaskNameHeader, tasks[0].Name)
+	retry.Header.Set(push.TaskRetryCountHeader, "0")
+	if code := gcptest.Serve(t, th, retry); code != http.StatusNoContent {
+		t.Fatalf("retry task: status %d", code)
+	}
+	a, _ = catalog.Get(ctx, "a1")
+	if a.Status != pipeline.StatusTranscoding || a.Attempts != 2 || a.JobID == retryJob {
+		t.Errorf("after the retry: %s, attempt %d, job %s", a.Status, a.Attempts, a.JobID)
+	}
+	e.ResetUses()
+
 	// A final failure: failed and announced; a redelivery changes nothing more.
 	if err := e.Transcoder.Finish(finalJob, transcoderpb.Job_FAILED, codes.InvalidArgument, "The input file could not be read."); err != nil {
 		t.Fatal(err)
@@ -153,5 +174,5 @@ func TestCompleteFunction(t *testing.T) {
 		t.Errorf("asset with missing outputs: %s", a4.Status)
 	}
 
-	gcptest.CheckPermissions(t, manifest.Complete, append(failureUses, successUses...), e.Names())
+	gcptest.CheckPermissions(t, manifest.Complete, append(append(retryUses, failureUses...), successUses...), e.Names())
 }
