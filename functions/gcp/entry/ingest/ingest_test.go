@@ -1,13 +1,17 @@
 package ingest
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"strconv"
 	"testing"
+
+	"google.golang.org/grpc/codes"
 
 	"github.com/ottkit/ottkit/functions/gcp/entry/transcode"
 	"github.com/ottkit/ottkit/functions/gcp/firestorecat"
@@ -98,6 +102,24 @@ func TestIngestToTranscode(t *testing.T) {
 	rejected, err := catalog.Get(ctx, q.Metadata[ingest.MetaAssetID])
 	if err != nil || rejected.Status != pipeline.StatusRejected || rejected.FailureCode != q.Metadata[ingest.MetaReason] {
 		t.Errorf("rejected asset %+v, %v", rejected, err)
+	}
+
+	// A failure after the copies (the catalog is down for one write) fails the delivery; its
+	// redelivery copies again onto the existing master or quarantined object, which Cloud
+	// Storage allows only with delete permission, and finishes.
+	for _, up := range []struct {
+		key  string
+		kind testmedia.Kind
+	}{{"uploads/acme/u3/again.mp4", testmedia.NoAudio}, {"uploads/acme/u4/again.mp4", testmedia.Truncated}} {
+		ev := e.Upload(t, up.key, media(t, up.kind))
+		body, _ := io.ReadAll(ev.Body)
+		e.Firestore.FailNext("Commit", codes.Internal)
+		if code := gcptest.Serve(t, h, httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(body))); code != http.StatusInternalServerError {
+			t.Fatalf("%s with the catalog down: status %d, want 500", up.key, code)
+		}
+		if code := gcptest.Serve(t, h, httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(body))); code != http.StatusNoContent {
+			t.Fatalf("%s redelivered: status %d", up.key, code)
+		}
 	}
 
 	// Other event types and malformed messages are acknowledged.
