@@ -126,8 +126,9 @@ type Task struct {
 	Body       []byte
 }
 
-// IsTask reports whether r is a Cloud Tasks delivery. Cloud Tasks strips these headers from
-// other requests, so they cannot be forged from outside.
+// IsTask reports whether r is a Cloud Tasks delivery. The header only chooses the decoding:
+// who may call the function at all is decided by Cloud Run's IAM check of the OIDC token,
+// which only the push subscriptions' and the retry queue's service accounts pass.
 func IsTask(r *http.Request) bool { return r.Header.Get(TaskNameHeader) != "" }
 
 // DecodeTask reads a Cloud Tasks delivery; errors wrap ErrMalformed.
