@@ -1,0 +1,62 @@
+package tcjob
+
+import (
+	"time"
+
+	"cloud.google.com/go/video/transcoder/apiv1/transcoderpb"
+)
+
+// Minutes is what a job bills, in output minutes per Transcoder API price class
+// (cloud.google.com/transcoder/pricing): every video stream is charged for the output's
+// duration at the class of its resolution, and audio-only outputs at the audio rate.
+// Sprite sheets and text streams are not charged.
+type Minutes struct {
+	// SD is below 1280x720, HD 1280x720 up to 1920x1080, UHD above 1920x1080.
+	SD, HD, UHD float64
+	// Audio is audio-only output.
+	Audio float64
+}
+
+// Total is the sum over the classes.
+func (m Minutes) Total() float64 { return m.SD + m.HD + m.UHD + m.Audio }
+
+// OutputMinutes counts the output minutes job bills for a source of duration d.
+func OutputMinutes(job *transcoderpb.Job, d time.Duration) Minutes {
+	var m Minutes
+	minutes := d.Minutes()
+	videoStreams := map[string]bool{}
+	for _, es := range job.GetConfig().GetElementaryStreams() {
+		v := es.GetVideoStream()
+		if v == nil {
+			continue
+		}
+		videoStreams[es.Key] = true
+		var w, h int32
+		if s := v.GetH264(); s != nil {
+			w, h = s.WidthPixels, s.HeightPixels
+		} else if s := v.GetH265(); s != nil {
+			w, h = s.WidthPixels, s.HeightPixels
+		}
+		long, short := max(w, h), min(w, h)
+		switch {
+		case long < 1280 || short < 720:
+			m.SD += minutes
+		case long <= 1920 && short <= 1080:
+			m.HD += minutes
+		default:
+			m.UHD += minutes
+		}
+	}
+	for _, mux := range job.GetConfig().GetMuxStreams() {
+		audioOnly := mux.Container != "vtt"
+		for _, key := range mux.ElementaryStreams {
+			if videoStreams[key] {
+				audioOnly = false
+			}
+		}
+		if audioOnly {
+			m.Audio += minutes
+		}
+	}
+	return m
+}
