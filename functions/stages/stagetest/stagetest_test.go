@@ -96,3 +96,10 @@ func TestPlaybackSignerVerifies(t *testing.T) {
 		t.Error("a tampered cookie verified")
 	}
 }
+
+func TestPlaybackSignerContract(t *testing.T) {
+	stagetest.PlaybackSignerContract(t, func(t *testing.T) stagetest.PlaybackSignerFixture {
+		s := &stagetest.PlaybackSigner{}
+		return stagetest.PlaybackSignerFixture{Signer: s, Verify: s.Verify}
+	})
+}
