@@ -7,16 +7,16 @@
 // k = key id, s = session id. The Worker holds only public keys (PUBLIC_KEYS: JSON {kid: b64url
 // raw 32-byte key}) and a KV namespace REVOKED where a key "session:<s>" revokes a session.
 
-export const TOKEN_COOKIE = "ottkit_edge";
-export const MAX_TOKEN_CHARS = 1024; // a real token is ~260 characters
-export const MAX_LIFETIME_SECONDS = 3600; // the policy pack's one-hour maximum
-export const CLOCK_SKEW_SECONDS = 60;
+const TOKEN_COOKIE = "ottkit_edge";
+const MAX_TOKEN_CHARS = 1024; // a real token is ~260 characters
+const MAX_LIFETIME_SECONDS = 3600; // the policy pack's one-hour maximum
+const CLOCK_SKEW_SECONDS = 60;
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
 /** Decodes unpadded base64url; null when it is not. */
-export function b64urlDecode(s) {
+function b64urlDecode(s) {
   if (typeof s !== "string" || !/^[A-Za-z0-9_-]*$/.test(s) || s.length % 4 === 1) return null;
   const bin = atob(s.replace(/-/g, "+").replace(/_/g, "/") + "===".slice((s.length + 3) % 4));
   const out = new Uint8Array(bin.length);
@@ -25,7 +25,7 @@ export function b64urlDecode(s) {
 }
 
 /** Returns the value of cookie name in a Cookie header, or null. */
-export function readCookie(header, name) {
+function readCookie(header, name) {
   if (!header) return null;
   for (const part of header.split(";")) {
     const eq = part.indexOf("=");
@@ -56,7 +56,7 @@ function deny(reason, detail) {
  * Checks a token for a GET of pathname at nowSeconds with the public keys {kid: b64url}.
  * Returns {ok: true, claims} or {ok: false, reason}. Does not consult revocation.
  */
-export async function verifyToken(token, pathname, publicKeys, nowSeconds) {
+async function verifyToken(token, pathname, publicKeys, nowSeconds) {
   if (token === null || token === undefined || token === "") return deny("no-token");
   if (token.length > MAX_TOKEN_CHARS) return deny("token-too-long", `${token.length} characters`);
   const dot = token.indexOf(".");
@@ -103,14 +103,17 @@ const CONTENT_TYPES = {
   json: "application/json",
 };
 
-/** Returns the content type of a delivery object from its extension. */
-export function contentType(key) {
+/**
+ * Returns the content type of a delivery object: by its extension when it is a known media
+ * type (players depend on these), else what the store recorded, else octet-stream.
+ */
+function contentType(key, stored) {
   const ext = key.slice(key.lastIndexOf(".") + 1).toLowerCase();
-  return CONTENT_TYPES[ext] || "application/octet-stream";
+  return CONTENT_TYPES[ext] || stored || "application/octet-stream";
 }
 
 /** Returns the Cache-Control of a delivery object: manifests briefly, segments for a day. */
-export function cacheControl(key) {
+function cacheControl(key) {
   // private: the bytes are behind a per-viewer token, so no shared cache may keep them.
   return /\.(m3u8|mpd)$/i.test(key) ? "private, max-age=60" : "private, max-age=86400, immutable";
 }
@@ -119,7 +122,7 @@ export function cacheControl(key) {
  * Parses a Range header for one range. Returns null (no header), {invalid: true}, or the R2
  * range: {offset, length} or {suffix}.
  */
-export function parseRange(header) {
+function parseRange(header) {
   if (!header) return null;
   const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
   if (!m || (m[1] === "" && m[2] === "")) return { invalid: true };
@@ -147,10 +150,20 @@ async function serveR2(request, env, key) {
   const range = parseRange(request.headers.get("range"));
   if (range && range.invalid) return new Response(null, { status: 416 });
   const opts = range ? { range } : {};
-  const obj = request.method === "HEAD" ? await env.MEDIA.head(key) : await env.MEDIA.get(key, opts);
+  let obj;
+  try {
+    obj = request.method === "HEAD" ? await env.MEDIA.head(key) : await env.MEDIA.get(key, opts);
+  } catch (err) {
+    // R2 refuses a range that starts past the end; answer 416 as HTTP says.
+    const head = range ? await env.MEDIA.head(key) : null;
+    if (head && range.offset !== undefined && range.offset >= head.size) {
+      return new Response(null, { status: 416, headers: { "content-range": `bytes */${head.size}` } });
+    }
+    throw err;
+  }
   if (obj === null) return new Response("not found\n", { status: 404, headers: { "cache-control": "no-store" } });
   const headers = new Headers({
-    "content-type": (obj.httpMetadata && obj.httpMetadata.contentType) || contentType(key),
+    "content-type": contentType(key, obj.httpMetadata && obj.httpMetadata.contentType),
     "cache-control": cacheControl(key),
     "accept-ranges": "bytes",
     etag: obj.httpEtag,
@@ -192,7 +205,7 @@ async function importOriginKey(pem) {
  * distribution until expires, signed with the edge's own key pair (ORIGIN_KEY_ID in the
  * distribution's trusted key group, ORIGIN_SIGNING_KEY a PKCS#8 PEM secret).
  */
-export async function cloudFrontCookies(origin, prefix, expires, keyPairID, pem) {
+async function cloudFrontCookies(origin, prefix, expires, keyPairID, pem) {
   const policy = JSON.stringify({
     Statement: [{ Resource: origin.replace(/\/+$/, "") + prefix + "*", Condition: { DateLessThan: { "AWS:EpochTime": expires } } }],
   });
@@ -211,58 +224,61 @@ async function serveOrigin(request, env, key, claims) {
   const upstream = await fetch(env.ORIGIN.replace(/\/+$/, "") + "/" + key, { method: request.method, headers });
   const out = new Headers(upstream.headers);
   if (upstream.ok) out.set("cache-control", cacheControl(key));
-  if (!out.get("content-type") || out.get("content-type") === "application/octet-stream") out.set("content-type", contentType(key));
+  if (upstream.ok) out.set("content-type", contentType(key, upstream.headers.get("content-type")));
   out.delete("set-cookie");
   return new Response(upstream.body, { status: upstream.status, headers: out });
 }
 
-export default {
-  async fetch(request, env) {
-    const url = new URL(request.url);
-    if (request.method !== "GET" && request.method !== "HEAD") {
-      return new Response(null, { status: 405, headers: { allow: "GET, HEAD" } });
-    }
-    let pathname;
-    try {
-      pathname = decodeURIComponent(url.pathname);
-    } catch {
+async function handle(request, env) {
+  const url = new URL(request.url);
+  if (request.method !== "GET" && request.method !== "HEAD") {
+    return new Response(null, { status: 405, headers: { allow: "GET, HEAD" } });
+  }
+  let pathname;
+  try {
+    pathname = decodeURIComponent(url.pathname);
+  } catch {
+    return forbidden();
+  }
+  if (!pathname.startsWith("/assets/") || pathname.includes("/../") || pathname.includes("//") || pathname.includes("\\")) {
+    log("warn", "denied", { reason: "bad-path", path: url.pathname });
+    return forbidden();
+  }
+  let keys;
+  try {
+    keys = JSON.parse(env.PUBLIC_KEYS);
+  } catch (err) {
+    log("error", "denied", { reason: "config", detail: "PUBLIC_KEYS is not JSON: " + err.message });
+    return forbidden();
+  }
+  const token = readCookie(request.headers.get("cookie"), TOKEN_COOKIE);
+  const now = Math.floor(Date.now() / 1000);
+  let verdict;
+  try {
+    verdict = await verifyToken(token, pathname, keys, now);
+  } catch (err) {
+    verdict = deny("verify-error", err.message);
+  }
+  if (!verdict.ok) {
+    log("info", "denied", { reason: verdict.reason, detail: verdict.detail, path: pathname });
+    return forbidden();
+  }
+  const session = verdict.claims.s;
+  try {
+    if (await isRevoked(env, session)) {
+      log("info", "denied", { reason: "revoked", session, path: pathname });
       return forbidden();
     }
-    if (!pathname.startsWith("/assets/") || pathname.includes("/../") || pathname.includes("//") || pathname.includes("\\")) {
-      log("warn", "denied", { reason: "bad-path", path: url.pathname });
-      return forbidden();
-    }
-    let keys;
-    try {
-      keys = JSON.parse(env.PUBLIC_KEYS);
-    } catch (err) {
-      log("error", "denied", { reason: "config", detail: "PUBLIC_KEYS is not JSON: " + err.message });
-      return forbidden();
-    }
-    const token = readCookie(request.headers.get("cookie"), TOKEN_COOKIE);
-    const now = Math.floor(Date.now() / 1000);
-    let verdict;
-    try {
-      verdict = await verifyToken(token, pathname, keys, now);
-    } catch (err) {
-      verdict = deny("verify-error", err.message);
-    }
-    if (!verdict.ok) {
-      log("info", "denied", { reason: verdict.reason, detail: verdict.detail, path: pathname });
-      return forbidden();
-    }
-    const session = verdict.claims.s;
-    try {
-      if (await isRevoked(env, session)) {
-        log("info", "denied", { reason: "revoked", session, path: pathname });
-        return forbidden();
-      }
-    } catch (err) {
-      // Fail closed: without the revocation list the Worker cannot tell a revoked session.
-      log("error", "denied", { reason: "revocation-unavailable", session, detail: String(err && err.message || err) });
-      return forbidden();
-    }
-    const key = pathname.slice(1);
-    return env.MODE === "origin" ? serveOrigin(request, env, key, verdict.claims) : serveR2(request, env, key);
-  },
-};
+  } catch (err) {
+    // Fail closed: without the revocation list the Worker cannot tell a revoked session.
+    log("error", "denied", { reason: "revocation-unavailable", session, detail: String(err && err.message || err) });
+    return forbidden();
+  }
+  const key = pathname.slice(1);
+  return env.MODE === "origin" ? serveOrigin(request, env, key, verdict.claims) : serveR2(request, env, key);
+}
+
+// The pure functions, for the unit tests (workerd accepts no other exports than handlers).
+const internals = { TOKEN_COOKIE, MAX_TOKEN_CHARS, MAX_LIFETIME_SECONDS, CLOCK_SKEW_SECONDS, b64urlDecode, readCookie, verifyToken, contentType, cacheControl, parseRange, cloudFrontCookies };
+
+export default { fetch: handle, internals };

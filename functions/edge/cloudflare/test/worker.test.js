@@ -1,10 +1,11 @@
 // Unit tests of the Worker's token checks, range parsing and serving, under `node --test`.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import worker, {
+import worker from "../worker.js";
+const {
   verifyToken, parseRange, readCookie, contentType, cacheControl, b64urlDecode,
   TOKEN_COOKIE, MAX_TOKEN_CHARS,
-} from "../worker.js";
+} = worker.internals;
 
 const enc = new TextEncoder();
 const b64url = (bytes) => Buffer.from(bytes).toString("base64url");
