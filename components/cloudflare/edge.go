@@ -93,7 +93,9 @@ var (
 // Validate returns every problem of args, each naming its field.
 func (a *EdgeArgs) Validate() error {
 	var errs []error
-	bad := func(field, format string, v ...any) { errs = append(errs, fmt.Errorf("cloudflare edge: "+field+": "+format, v...)) }
+	bad := func(field, format string, v ...any) {
+		errs = append(errs, fmt.Errorf("cloudflare edge: "+field+": "+format, v...))
+	}
 	if !prefixRE.MatchString(a.Prefix) {
 		bad("Prefix", "%q must be 2-42 lowercase letters, digits and hyphens", a.Prefix)
 	}
