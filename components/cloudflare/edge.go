@@ -90,11 +90,18 @@ var (
 	hostRE   = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
 )
 
-// Validate returns every problem of args, each naming its field.
+// ArgError is one problem of EdgeArgs, naming the field.
+type ArgError struct {
+	Field, Problem string
+}
+
+func (e *ArgError) Error() string { return "cloudflare edge: " + e.Field + ": " + e.Problem }
+
+// Validate returns every problem of args, each an *ArgError naming its field.
 func (a *EdgeArgs) Validate() error {
 	var errs []error
 	bad := func(field, format string, v ...any) {
-		errs = append(errs, fmt.Errorf("cloudflare edge: "+field+": "+format, v...))
+		errs = append(errs, &ArgError{Field: field, Problem: fmt.Sprintf(format, v...)})
 	}
 	if !prefixRE.MatchString(a.Prefix) {
 		bad("Prefix", "%q must be 2-42 lowercase letters, digits and hyphens", a.Prefix)
