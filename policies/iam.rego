@@ -113,6 +113,7 @@ resource_star_actions := [
 	"xray:GetSamplingTargets",
 	"cloudwatch:PutMetricData",
 	"mediaconvert:DescribeEndpoints",
+	"mediaconvert:ListJobs",
 ]
 
 # METADATA
@@ -330,7 +331,7 @@ escalation_actions := {
 	"lambda:updatefunctioncode", "lambda:createfunction", "lambda:addpermission",
 	"lambda:createeventsourcemapping", "glue:updatedevendpoint", "glue:createdevendpoint",
 	"cloudformation:createstack", "cloudformation:updatestack", "ec2:runinstances",
-	"ssm:sendcommand", "ssm:startsession", "sts:assumerole",
+	"ssm:sendcommand", "ssm:startsession",
 }
 
 # METADATA

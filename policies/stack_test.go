@@ -87,3 +87,27 @@ func TestConfigJSONRoundTrip(t *testing.T) {
 		t.Errorf("round trip through %s: got %#v, want %#v", b, got, cfg)
 	}
 }
+
+func TestParseStackURN(t *testing.T) {
+	tests := []struct {
+		urn, project, stack, wantErr string
+	}{
+		{"urn:pulumi:acme-prod::ottkit::pulumi:pulumi:Stack::ottkit-acme-prod", "ottkit", "acme-prod", ""},
+		{"urn:pulumi:dev::shop::aws:s3/bucketV2:BucketV2::media", "shop", "dev", ""},
+		{"arn:aws:s3:::bucket", "", "", "not a Pulumi URN"},
+		{"urn:pulumi:::ottkit::x", "", "", "names no stack"},
+		{"urn:pulumi:dev", "", "", "names no stack"},
+	}
+	for _, tt := range tests {
+		project, stack, err := ParseStackURN(tt.urn)
+		if tt.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("ParseStackURN(%q) error = %v, want %q", tt.urn, err, tt.wantErr)
+			}
+			continue
+		}
+		if err != nil || project != tt.project || stack != tt.stack {
+			t.Errorf("ParseStackURN(%q) = %q, %q, %v; want %q, %q", tt.urn, project, stack, err, tt.project, tt.stack)
+		}
+	}
+}

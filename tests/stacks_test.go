@@ -1096,3 +1096,97 @@ func TestStackPoliciesNameExactResources(t *testing.T) {
 		}
 	})
 }
+
+// TestStackAPIThroughCDN: the API is served by the playback distribution under /api/*, so a
+// browser player calls it on the host its cookies are for. The dependency cycle this could
+// make (the api function's environment names the distribution's domain; the distribution's
+// origin is the API; the API routes to the function) is broken by order: the API resource
+// depends on no function, the distribution on the API, the function on the distribution, and
+// only the integration on the function.
+func TestStackAPIThroughCDN(t *testing.T) {
+	eachStack(t, func(t *testing.T, d *deployed) {
+		p := d.spec.Prefix()
+		api := must(t, d, "aws:apigatewayv2/api:Api", p+"-api-api")
+		cdn := must(t, d, "aws:cloudfront/distribution:Distribution", p+"-delivery-cdn")
+		fn := must(t, d, "aws:lambda/function:Function", p+"-fn-api-function")
+		integ := must(t, d, "aws:apigatewayv2/integration:Integration", p+"-api-integration")
+		host := strings.TrimPrefix(api.Outputs["apiEndpoint"].(string), "https://")
+		var origins []string
+		for _, o := range cdn.Inputs["origins"].([]any) {
+			origins = append(origins, o.(map[string]any)["domainName"].(string))
+		}
+		if !slices.Contains(origins, host) {
+			t.Errorf("distribution origins %v lack the API host %s", origins, host)
+		}
+		if first := at(cdn.Inputs, "orderedCacheBehaviors", 0, "pathPattern"); first != "/api/*" {
+			t.Errorf("first behaviour %v, want /api/*", first)
+		}
+		for _, c := range []struct {
+			what       string
+			r          offline.Resource
+			dependency string
+			want       bool
+		}{
+			{"API on the function", api, fn.URN, false},
+			{"distribution on the API", cdn, api.URN, true},
+			// With ottkit:domain the function names that domain and need not wait.
+			{"function on the distribution", fn, cdn.URN, d.spec.Domain == ""},
+			{"integration on the function", integ, fn.URN, true},
+		} {
+			if got := slices.Contains(c.r.DependsOn, c.dependency); got != c.want {
+				t.Errorf("%s: depends = %v, want %v", c.what, got, c.want)
+			}
+		}
+		if got := d.res.Outputs["uploadApiUrl"]; got != "https://"+cdn.Outputs["domainName"].(string)+"/api" && got != "https://"+d.spec.Domain+"/api" {
+			t.Errorf("uploadApiUrl = %v, want the playback host's /api", got)
+		}
+	})
+}
+
+// TestStackEventDelivery: both EventBridge rules (uploads, MediaConvert job states) send what
+// they cannot deliver to their queue's dead-letter queue, and an alarm fires when one loses
+// an event.
+func TestStackEventDelivery(t *testing.T) {
+	eachStack(t, func(t *testing.T, d *deployed) {
+		p := d.spec.Prefix()
+		rules := d.res.OfType("aws:cloudwatch/eventTarget:EventTarget")
+		if len(rules) != 2 {
+			t.Fatalf("%d event targets, want the ingest and events rules'", len(rules))
+		}
+		for _, q := range []string{p + "-ingest", p + "-events"} {
+			target := must(t, d, "aws:cloudwatch/eventTarget:EventTarget", q+"-target")
+			dlq := must(t, d, "aws:sqs/queue:Queue", q+"-dlq")
+			if got := at(target.Inputs, "deadLetterConfig", "arn"); got != dlq.Outputs["arn"] {
+				t.Errorf("%s-target dead-letter queue %v, want %v", q, got, dlq.Outputs["arn"])
+			}
+			alarm := must(t, d, "aws:cloudwatch/metricAlarm:MetricAlarm", q+"-delivery-failed")
+			if !strings.Contains(fmt.Sprint(alarm.Inputs["metricQueries"]), "FailedInvocations") {
+				t.Errorf("%s-delivery-failed does not watch FailedInvocations: %v", q, alarm.Inputs["metricQueries"])
+			}
+		}
+	})
+}
+
+// TestStackWAFLimits: with WAF, the API and the media paths are limited separately, with the
+// stack's limits.
+func TestStackWAFLimits(t *testing.T) {
+	eachStack(t, func(t *testing.T, d *deployed) {
+		acls := d.res.OfType("aws:wafv2/webAcl:WebAcl")
+		if !d.spec.WAF {
+			if len(acls) != 0 {
+				t.Errorf("web ACLs %v without ottkit:waf", acls)
+			}
+			return
+		}
+		if len(acls) != 1 {
+			t.Fatalf("%d web ACLs, want 1", len(acls))
+		}
+		limits := map[string]any{}
+		for _, r := range acls[0].Inputs["rules"].([]any) {
+			limits[at(r, "name").(string)] = at(r, "statement", "rateBasedStatement", "limit")
+		}
+		if limits["api-rate-limit"] != float64(d.spec.WAFAPIRateLimit) || limits["media-rate-limit"] != float64(d.spec.WAFRateLimit) {
+			t.Errorf("rate limits %v, want api %d and media %d", limits, d.spec.WAFAPIRateLimit, d.spec.WAFRateLimit)
+		}
+	})
+}

@@ -69,7 +69,7 @@ func TestPlanReport(t *testing.T) {
 	for _, want := range []string{"Stack acme-prod:", "Resources by type", "aws:s3/bucketV2:BucketV2",
 		"IAM grants by function", "acme-prod-fn-transcode-function (role acme-prod-fn-transcode-role)",
 		`when {"StringEquals":{"iam:PassedToService":["mediaconvert.amazonaws.com"]}}`,
-		"Outputs", "mastersBucket = ", `config {"deny_region":{"allowedRegions":["eu-west-1","eu-central-1"]}}`,
+		"Outputs", "mastersBucket = ", `config {"deny_cloudfront_geo_restriction":{"allowedCountries":["DE","AT","CH","FR"]},"deny_region":{"allowedRegions":["eu-west-1","eu-central-1"]}}`,
 		"Result: PASS (0 mandatory"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("report lacks %q:\n%s", want, out)
@@ -297,7 +297,10 @@ func TestPolicyConfig(t *testing.T) {
 	if err != nil {
 		t.Fatalf("output is not a policy config: %v\n%s", err, out)
 	}
-	want := policies.Config{"deny_region": {Properties: map[string]any{"allowedRegions": []any{"eu-west-1", "eu-central-1"}}}}
+	want := policies.Config{
+		"deny_region":                     {Properties: map[string]any{"allowedRegions": []any{"eu-west-1", "eu-central-1"}}},
+		"deny_cloudfront_geo_restriction": {Properties: map[string]any{"allowedCountries": []any{"DE", "AT", "CH", "FR"}}},
+	}
 	if !reflect.DeepEqual(cfg, want) {
 		t.Errorf("got %#v, want %#v", cfg, want)
 	}

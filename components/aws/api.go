@@ -25,7 +25,10 @@ const (
 
 // APIArgs configures an API.
 type APIArgs struct {
-	// FunctionArn is the api GoFunction's ARN. Required.
+	// FunctionArn is the api GoFunction's ARN. nil creates the gateway alone (API, JWT
+	// authorizer, stage, access logs) and leaves the routes to Connect: a program that serves
+	// the API through the CDN needs the API's host name for the distribution before the
+	// function, whose environment names the distribution's domain, exists.
 	FunctionArn pulumi.StringInput
 	// Issuer is the JWT issuer URL (the identity provider's "iss"). Required.
 	Issuer pulumi.StringInput
@@ -61,6 +64,12 @@ type API struct {
 	ApiId        pulumi.StringOutput `pulumi:"apiId"`
 	Endpoint     pulumi.StringOutput `pulumi:"endpoint"`
 	ExecutionArn pulumi.StringOutput `pulumi:"executionArn"`
+	// Domain is the API's host name (Endpoint without https://), a CDN origin.
+	Domain pulumi.StringOutput `pulumi:"domain"`
+
+	name       string
+	authorizer *apigatewayv2.Authorizer
+	connected  bool
 }
 
 // NewAPI creates the HTTP API in front of the api function.
@@ -110,28 +119,7 @@ func NewAPI(ctx *pulumi.Context, name string, args *APIArgs, opts ...pulumi.Reso
 		return nil, err
 	}
 
-	integration, err := apigatewayv2.NewIntegration(ctx, name+"-integration", &apigatewayv2.IntegrationArgs{
-		ApiId:                a.Api.ID(),
-		IntegrationType:      pulumi.String("AWS_PROXY"),
-		IntegrationMethod:    pulumi.String("POST"),
-		IntegrationUri:       args.FunctionArn,
-		PayloadFormatVersion: pulumi.String("2.0"),
-	}, parent)
-	if err != nil {
-		return nil, err
-	}
-
-	for _, key := range manifest.APIRoutes {
-		if _, err := apigatewayv2.NewRoute(ctx, name+"-route-"+routeSlug(key), &apigatewayv2.RouteArgs{
-			ApiId:             a.Api.ID(),
-			RouteKey:          pulumi.String(key),
-			Target:            pulumi.Sprintf("integrations/%s", integration.ID()),
-			AuthorizationType: pulumi.String("JWT"),
-			AuthorizerId:      authorizer.ID(),
-		}, parent); err != nil {
-			return nil, err
-		}
-	}
+	a.name, a.authorizer = name, authorizer
 
 	logs, err := cloudwatch.NewLogGroup(ctx, name+"-logs", &cloudwatch.LogGroupArgs{
 		Name:            pulumi.String(APIAccessLogGroupName(name)),
@@ -170,27 +158,69 @@ func NewAPI(ctx *pulumi.Context, name string, args *APIArgs, opts ...pulumi.Reso
 		return nil, err
 	}
 
-	// Any stage and route of this API may invoke the function; nothing else may.
-	if _, err := lambda.NewPermission(ctx, name+"-invoke", &lambda.PermissionArgs{
-		Action:    pulumi.String("lambda:InvokeFunction"),
-		Function:  args.FunctionArn,
-		Principal: pulumi.String("apigateway.amazonaws.com"),
-		SourceArn: pulumi.Sprintf("%s/*/*", a.Api.ExecutionArn),
-	}, parent); err != nil {
-		return nil, err
-	}
-
 	a.ApiId = a.Api.ID().ToStringOutput()
 	a.Endpoint = a.Api.ApiEndpoint
 	a.ExecutionArn = a.Api.ExecutionArn
+	a.Domain = a.Api.ApiEndpoint.ApplyT(func(e string) string {
+		return strings.TrimSuffix(strings.TrimPrefix(e, "https://"), "/")
+	}).(pulumi.StringOutput)
 	if err := ctx.RegisterResourceOutputs(a, pulumi.Map{
 		"apiId":        a.ApiId,
 		"endpoint":     a.Endpoint,
 		"executionArn": a.ExecutionArn,
+		"domain":       a.Domain,
 	}); err != nil {
 		return nil, err
 	}
+	if args.FunctionArn != nil {
+		if err := a.Connect(ctx, args.FunctionArn); err != nil {
+			return nil, err
+		}
+	}
 	return a, nil
+}
+
+// Connect routes every route the api function declares (manifest.APIRoutes) to the function
+// behind the JWT authorizer, and lets this API, and nothing else, invoke it. NewAPI calls it
+// when APIArgs.FunctionArn is set; otherwise call it once the function exists.
+func (a *API) Connect(ctx *pulumi.Context, functionArn pulumi.StringInput) error {
+	if functionArn == nil {
+		return fmt.Errorf("api %s: Connect needs the function's ARN", a.name)
+	}
+	if a.connected {
+		return fmt.Errorf("api %s: already connected to a function", a.name)
+	}
+	a.connected = true
+	parent := pulumi.Parent(a)
+	integration, err := apigatewayv2.NewIntegration(ctx, a.name+"-integration", &apigatewayv2.IntegrationArgs{
+		ApiId:                a.Api.ID(),
+		IntegrationType:      pulumi.String("AWS_PROXY"),
+		IntegrationMethod:    pulumi.String("POST"),
+		IntegrationUri:       functionArn,
+		PayloadFormatVersion: pulumi.String("2.0"),
+	}, parent)
+	if err != nil {
+		return err
+	}
+	for _, key := range manifest.APIRoutes {
+		if _, err := apigatewayv2.NewRoute(ctx, a.name+"-route-"+routeSlug(key), &apigatewayv2.RouteArgs{
+			ApiId:             a.Api.ID(),
+			RouteKey:          pulumi.String(key),
+			Target:            pulumi.Sprintf("integrations/%s", integration.ID()),
+			AuthorizationType: pulumi.String("JWT"),
+			AuthorizerId:      a.authorizer.ID(),
+		}, parent); err != nil {
+			return err
+		}
+	}
+	// Any stage and route of this API may invoke the function; nothing else may.
+	_, err = lambda.NewPermission(ctx, a.name+"-invoke", &lambda.PermissionArgs{
+		Action:    pulumi.String("lambda:InvokeFunction"),
+		Function:  functionArn,
+		Principal: pulumi.String("apigateway.amazonaws.com"),
+		SourceArn: pulumi.Sprintf("%s/*/*", a.Api.ExecutionArn),
+	}, parent)
+	return err
 }
 
 // routeSlug names a route's resource: "POST /assets/{id}/playback" is post-assets-id-playback.
@@ -238,7 +268,6 @@ func validateAPI(name string, args *APIArgs) error {
 		field string
 		set   bool
 	}{
-		{"FunctionArn", args.FunctionArn != nil},
 		{"Issuer", args.Issuer != nil},
 		{"Audiences", args.Audiences != nil},
 		{"KeyArn", args.KeyArn != nil},

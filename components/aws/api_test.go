@@ -151,6 +151,56 @@ func TestAPIOptions(t *testing.T) {
 	}
 }
 
+// TestAPIConnectLater: without FunctionArn the gateway exists alone (no integration, route or
+// invoke permission) and its host name is known for a CDN origin; Connect adds the routes once
+// the function exists. That order is what breaks the cycle function environment ->
+// distribution domain -> API origin.
+func TestAPIConnectLater(t *testing.T) {
+	const n = "acme-dev-api"
+	var domain string
+	gateway := edgeRun(t, func(ctx *pulumi.Context) error {
+		args := edgeAPIArgs()
+		args.FunctionArn = nil
+		a, err := NewAPI(ctx, n, args)
+		if err != nil {
+			return err
+		}
+		a.Domain.ApplyT(func(d string) string { domain = d; return d })
+		return nil
+	})
+	for _, typ := range []string{"aws:apigatewayv2/integration:Integration", "aws:apigatewayv2/route:Route", "aws:lambda/permission:Permission"} {
+		if got := gateway.OfType(typ); len(got) != 0 {
+			t.Errorf("gateway alone registered %d %s", len(got), typ)
+		}
+	}
+	if strings.HasPrefix(domain, "https://") || !strings.Contains(domain, ".execute-api.") {
+		t.Errorf("Domain = %q, want the API's bare host name", domain)
+	}
+
+	connected := edgeRun(t, func(ctx *pulumi.Context) error {
+		args := edgeAPIArgs()
+		args.FunctionArn = nil
+		a, err := NewAPI(ctx, n, args)
+		if err != nil {
+			return err
+		}
+		if err := a.Connect(ctx, pulumi.String(edgeAPIFunctionArn)); err != nil {
+			return err
+		}
+		if err := a.Connect(ctx, pulumi.String(edgeAPIFunctionArn)); err == nil || !strings.Contains(err.Error(), "already connected") {
+			t.Errorf("second Connect = %v, want already connected", err)
+		}
+		return nil
+	})
+	if got := len(connected.OfType("aws:apigatewayv2/route:Route")); got != len(manifest.APIRoutes) {
+		t.Errorf("%d routes after Connect, want %d", got, len(manifest.APIRoutes))
+	}
+	perm := edgeMust(t, connected, "aws:lambda/permission:Permission", n+"-invoke")
+	if perm.Inputs["function"] != edgeAPIFunctionArn {
+		t.Errorf("permission for %v, want %s", perm.Inputs["function"], edgeAPIFunctionArn)
+	}
+}
+
 func TestAPIValidation(t *testing.T) {
 	tests := []struct {
 		name   string
@@ -160,7 +210,6 @@ func TestAPIValidation(t *testing.T) {
 	}{
 		{"nil args", "acme-dev-api", nil, "args are required"},
 		{"bad name", "Acme", func(a *APIArgs) {}, `name "Acme" must be lowercase`},
-		{"no function", "acme-dev-api", func(a *APIArgs) { a.FunctionArn = nil }, "FunctionArn is required"},
 		{"no issuer", "acme-dev-api", func(a *APIArgs) { a.Issuer = nil }, "Issuer is required"},
 		{"no audiences", "acme-dev-api", func(a *APIArgs) { a.Audiences = nil }, "Audiences is required"},
 		{"no key", "acme-dev-api", func(a *APIArgs) { a.KeyArn = nil }, "KeyArn is required"},

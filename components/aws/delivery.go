@@ -28,8 +28,25 @@ const DeliveryType = "ottkit:aws:Delivery"
 
 // Defaults of DeliveryArgs.
 const (
-	DefaultPriceClass   = "PriceClass_100"
-	DefaultWAFRateLimit = 2000
+	DefaultPriceClass = "PriceClass_100"
+	// DefaultWAFMediaRateLimit allows 100 viewers behind one address (a household, an
+	// office or a carrier's NAT) at MediaRequestsPerViewer each.
+	DefaultWAFMediaRateLimit = 100 * MediaRequestsPerViewer
+	// DefaultWAFAPIRateLimit allows 30 viewers behind one address at APIRequestsPerViewer
+	// each: the API is where abuse costs (signing, catalog reads, presigned uploads).
+	DefaultWAFAPIRateLimit = 30 * APIRequestsPerViewer
+)
+
+// What one viewer requests in WAF's five-minute window, the unit the rate limits are set in
+// (docs/ARCHITECTURE.md shows the arithmetic).
+const (
+	// MediaRequestsPerViewer: 300 s of 6-second segments is 50 video and 50 audio segment
+	// requests; 20 playlist fetches (start, a rendition switch every 30 s, each loading the
+	// media playlists again) and 30 thumbnails while seeking bring it to 150.
+	MediaRequestsPerViewer = 150
+	// APIRequestsPerViewer: a playback start and its cookie refreshes, catalog pages while
+	// browsing and an occasional upload: 20.
+	APIRequestsPerViewer = 20
 )
 
 // TTLs of the two cache policies, in seconds. Manifests may be rewritten when a title is
@@ -41,8 +58,37 @@ const (
 	SegmentMaxTTL      = 365 * 24 * 3600
 )
 
-// deliveryOriginID names the distribution's one origin, the delivery bucket.
-const deliveryOriginID = "delivery-bucket"
+// deliveryOriginID names the delivery bucket's origin; apiOriginID the HTTP API's.
+const (
+	deliveryOriginID = "delivery-bucket"
+	apiOriginID      = "api"
+)
+
+// APIPathPattern is where the distribution serves the HTTP API (DeliveryArgs.API); the
+// distribution strips APIPathPrefix before the request reaches API Gateway, whose routes
+// have none (POST /api/uploads reaches the route POST /uploads).
+const (
+	APIPathPattern = "/api/*"
+	APIPathPrefix  = "/api"
+)
+
+// cachingDisabledPolicyID is CloudFront's managed cache policy Managed-CachingDisabled: no
+// caching, nothing in the cache key. API responses are per caller and never cached.
+const cachingDisabledPolicyID = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
+
+// allMethods are the methods the API behaviour passes through.
+var allMethods = []string{"DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"}
+
+// apiPathFunction is the viewer-request CloudFront Function of the API behaviour: it strips
+// APIPathPrefix, so /api/assets/x reaches API Gateway as /assets/x.
+const apiPathFunction = `function handler(event) {
+  var request = event.request;
+  if (request.uri === '/api' || request.uri.indexOf('/api/') === 0) {
+    request.uri = request.uri.substring(4) || '/';
+  }
+  return request;
+}
+`
 
 // DeliveryArgs configures a Delivery.
 type DeliveryArgs struct {
@@ -76,6 +122,11 @@ type DeliveryArgs struct {
 	ZoneId string
 	// PriceClass is the distribution's price class. Default DefaultPriceClass.
 	PriceClass pulumi.StringInput
+	// API, when set, serves the HTTP API through this distribution under APIPathPattern:
+	// browsers then call the API on the playback host, so the host-only cookies it sets are
+	// the ones media requests carry, and CORS preflights reach API Gateway through the CDN.
+	// Plain because it decides whether the origin and behaviour exist.
+	API *DeliveryAPIArgs
 	// WAF, when set, attaches a new web ACL. Plain because it decides whether the ACL exists.
 	WAF *DeliveryWAFArgs
 	// GeoAllowList limits viewers to these countries (ISO 3166-1 alpha-2 codes). Plain so it
@@ -100,12 +151,25 @@ type DeliveryArgs struct {
 	Tags pulumi.StringMap
 }
 
-// DeliveryWAFArgs configures the web ACL in front of the distribution: a per-IP rate limit
-// and AWS's managed common rule set.
+// DeliveryAPIArgs puts the HTTP API behind the distribution: not cached, every method, every
+// viewer header but Host (API Gateway routes by its own host name), cookies and query
+// strings forwarded. The API's JWT authorizer still checks every request.
+type DeliveryAPIArgs struct {
+	// Domain is the API's host name (API.Domain: <id>.execute-api.<region>.amazonaws.com).
+	// Required.
+	Domain pulumi.StringInput
+}
+
+// DeliveryWAFArgs configures the web ACL in front of the distribution: two per-IP rate
+// limits, a strict one on the API (APIPathPattern) and one sized for playback on everything
+// else, and AWS's managed common rule set.
 type DeliveryWAFArgs struct {
-	// RateLimit is the most requests one IP may make in 5 minutes before it is blocked.
-	// Default DefaultWAFRateLimit.
-	RateLimit pulumi.IntInput
+	// MediaRateLimit is the most media requests (anything outside APIPathPattern) one IP may
+	// make in 5 minutes before it is blocked. Default DefaultWAFMediaRateLimit.
+	MediaRateLimit pulumi.IntInput
+	// APIRateLimit is the most API requests one IP may make in 5 minutes. Default
+	// DefaultWAFAPIRateLimit.
+	APIRateLimit pulumi.IntInput
 }
 
 // Delivery is the CDN in front of the private delivery bucket: a CloudFront distribution that
@@ -239,6 +303,22 @@ func NewDelivery(ctx *pulumi.Context, name string, args *DeliveryArgs, opts ...p
 		webACL = acl.Arn
 	}
 
+	origins := cloudfront.DistributionOriginArray{&cloudfront.DistributionOriginArgs{
+		OriginId:              pulumi.String(deliveryOriginID),
+		DomainName:            args.BucketRegionalDomainName,
+		OriginAccessControlId: oac.ID(),
+	}}
+	// First match wins: the API, then manifests before the catch-all for segments.
+	var behaviours cloudfront.DistributionOrderedCacheBehaviorArray
+	if args.API != nil {
+		origin, behaviour, err := apiBehaviour(ctx, name, args.API, parent)
+		if err != nil {
+			return nil, err
+		}
+		origins = append(origins, origin)
+		behaviours = append(behaviours, behaviour)
+	}
+
 	media := func(pattern string, policy *cloudfront.CachePolicy) cloudfront.DistributionOrderedCacheBehaviorArgs {
 		return cloudfront.DistributionOrderedCacheBehaviorArgs{
 			PathPattern:             pulumi.String(pattern),
@@ -281,11 +361,7 @@ func NewDelivery(ctx *pulumi.Context, name string, args *DeliveryArgs, opts ...p
 		HttpVersion:   pulumi.String("http2and3"),
 		PriceClass:    priceClass,
 		Aliases:       aliases,
-		Origins: cloudfront.DistributionOriginArray{&cloudfront.DistributionOriginArgs{
-			OriginId:              pulumi.String(deliveryOriginID),
-			DomainName:            args.BucketRegionalDomainName,
-			OriginAccessControlId: oac.ID(),
-		}},
+		Origins:       origins,
 		// Nothing outside the asset prefix is served, but the default behaviour is as closed
 		// as the media ones so that no path reaches the bucket unsigned.
 		DefaultCacheBehavior: &cloudfront.DistributionDefaultCacheBehaviorArgs{
@@ -298,12 +374,11 @@ func NewDelivery(ctx *pulumi.Context, name string, args *DeliveryArgs, opts ...p
 			TrustedKeyGroups:        pulumi.StringArray{keyGroup.ID()},
 			Compress:                pulumi.Bool(true),
 		},
-		// First match wins: manifests before the catch-all for segments.
-		OrderedCacheBehaviors: cloudfront.DistributionOrderedCacheBehaviorArray{
+		OrderedCacheBehaviors: append(behaviours,
 			media(assets+"*.m3u8", manifests),
 			media(assets+"*.mpd", manifests),
 			media(assets+"*", segments),
-		},
+		),
 		Restrictions:      &cloudfront.DistributionRestrictionsArgs{GeoRestriction: geo},
 		ViewerCertificate: viewerCert,
 		LoggingConfig: &cloudfront.DistributionLoggingConfigArgs{
@@ -393,6 +468,79 @@ func secretRecoveryDays(destroyData bool) int {
 		return 0
 	}
 	return SecretRecoveryDays
+}
+
+// apiBehaviour returns the API's origin and its cache behaviour, with the policies and the
+// path function they use.
+func apiBehaviour(ctx *pulumi.Context, name string, api *DeliveryAPIArgs, parent pulumi.ResourceOption) (
+	cloudfront.DistributionOriginArgs, cloudfront.DistributionOrderedCacheBehaviorArgs, error) {
+	var origin cloudfront.DistributionOriginArgs
+	var behaviour cloudfront.DistributionOrderedCacheBehaviorArgs
+	forward, err := cloudfront.NewOriginRequestPolicy(ctx, name+"-api-origin", &cloudfront.OriginRequestPolicyArgs{
+		Name:    pulumi.String(name + "-api-origin"),
+		Comment: pulumi.String("ottkit " + name + ": everything the API reads (Authorization, Origin, CORS preflight headers, cookies, query) but Host"),
+		HeadersConfig: &cloudfront.OriginRequestPolicyHeadersConfigArgs{
+			HeaderBehavior: pulumi.String("allExcept"),
+			Headers: &cloudfront.OriginRequestPolicyHeadersConfigHeadersArgs{
+				Items: pulumi.StringArray{pulumi.String("host")},
+			},
+		},
+		CookiesConfig: &cloudfront.OriginRequestPolicyCookiesConfigArgs{CookieBehavior: pulumi.String("all")},
+		QueryStringsConfig: &cloudfront.OriginRequestPolicyQueryStringsConfigArgs{
+			QueryStringBehavior: pulumi.String("all"),
+		},
+	}, parent)
+	if err != nil {
+		return origin, behaviour, err
+	}
+	// Security headers only: the CORS headers of API responses are API Gateway's.
+	headers, err := cloudfront.NewResponseHeadersPolicy(ctx, name+"-api-headers", &cloudfront.ResponseHeadersPolicyArgs{
+		Name:                  pulumi.String(name + "-api-headers"),
+		Comment:               pulumi.String("ottkit " + name + ": HSTS, nosniff, referrer policy for the API; CORS is API Gateway's"),
+		SecurityHeadersConfig: securityHeaders(),
+	}, parent)
+	if err != nil {
+		return origin, behaviour, err
+	}
+	strip, err := cloudfront.NewFunction(ctx, name+"-api-path", &cloudfront.FunctionArgs{
+		Name:    pulumi.String(name + "-api-path"),
+		Comment: pulumi.String("ottkit " + name + ": strips " + APIPathPrefix + " before API Gateway"),
+		Runtime: pulumi.String("cloudfront-js-2.0"),
+		Code:    pulumi.String(apiPathFunction),
+		Publish: pulumi.Bool(true),
+	}, parent)
+	if err != nil {
+		return origin, behaviour, err
+	}
+	origin = cloudfront.DistributionOriginArgs{
+		OriginId:   pulumi.String(apiOriginID),
+		DomainName: api.Domain,
+		CustomOriginConfig: &cloudfront.DistributionOriginCustomOriginConfigArgs{
+			HttpPort:             pulumi.Int(80),
+			HttpsPort:            pulumi.Int(443),
+			OriginProtocolPolicy: pulumi.String("https-only"),
+			OriginSslProtocols:   pulumi.StringArray{pulumi.String("TLSv1.2")},
+		},
+	}
+	behaviour = cloudfront.DistributionOrderedCacheBehaviorArgs{
+		PathPattern:    pulumi.String(APIPathPattern),
+		TargetOriginId: pulumi.String(apiOriginID),
+		// A redirect would turn a POST into a GET: refuse plain HTTP instead.
+		ViewerProtocolPolicy:    pulumi.String("https-only"),
+		AllowedMethods:          pulumi.ToStringArray(allMethods),
+		CachedMethods:           pulumi.StringArray{pulumi.String("GET"), pulumi.String("HEAD")},
+		CachePolicyId:           pulumi.String(cachingDisabledPolicyID),
+		OriginRequestPolicyId:   forward.ID(),
+		ResponseHeadersPolicyId: headers.ID(),
+		Compress:                pulumi.Bool(true),
+		FunctionAssociations: cloudfront.DistributionOrderedCacheBehaviorFunctionAssociationArray{
+			&cloudfront.DistributionOrderedCacheBehaviorFunctionAssociationArgs{
+				EventType:   pulumi.String("viewer-request"),
+				FunctionArn: strip.Arn,
+			},
+		},
+	}
+	return origin, behaviour, nil
 }
 
 // deliveryCertificate creates the certificate for args.Domain in us-east-1 and its DNS
@@ -519,33 +667,90 @@ func responseHeadersArgs(name string, origins []string) *cloudfront.ResponseHead
 			AccessControlMaxAgeSec: pulumi.Int(3600),
 			OriginOverride:         pulumi.Bool(true),
 		},
-		SecurityHeadersConfig: &cloudfront.ResponseHeadersPolicySecurityHeadersConfigArgs{
-			StrictTransportSecurity: &cloudfront.ResponseHeadersPolicySecurityHeadersConfigStrictTransportSecurityArgs{
-				AccessControlMaxAgeSec: pulumi.Int(63072000),
-				IncludeSubdomains:      pulumi.Bool(true),
-				Override:               pulumi.Bool(true),
-			},
-			ContentTypeOptions: &cloudfront.ResponseHeadersPolicySecurityHeadersConfigContentTypeOptionsArgs{
-				Override: pulumi.Bool(true),
-			},
-			ReferrerPolicy: &cloudfront.ResponseHeadersPolicySecurityHeadersConfigReferrerPolicyArgs{
-				ReferrerPolicy: pulumi.String("strict-origin-when-cross-origin"),
-				Override:       pulumi.Bool(true),
-			},
-			FrameOptions: &cloudfront.ResponseHeadersPolicySecurityHeadersConfigFrameOptionsArgs{
-				FrameOption: pulumi.String("DENY"),
-				Override:    pulumi.Bool(true),
-			},
+		SecurityHeadersConfig: securityHeaders(),
+	}
+}
+
+// securityHeaders are the headers every response carries: HSTS, nosniff, a referrer policy
+// and no framing.
+func securityHeaders() *cloudfront.ResponseHeadersPolicySecurityHeadersConfigArgs {
+	return &cloudfront.ResponseHeadersPolicySecurityHeadersConfigArgs{
+		StrictTransportSecurity: &cloudfront.ResponseHeadersPolicySecurityHeadersConfigStrictTransportSecurityArgs{
+			AccessControlMaxAgeSec: pulumi.Int(63072000),
+			IncludeSubdomains:      pulumi.Bool(true),
+			Override:               pulumi.Bool(true),
+		},
+		ContentTypeOptions: &cloudfront.ResponseHeadersPolicySecurityHeadersConfigContentTypeOptionsArgs{
+			Override: pulumi.Bool(true),
+		},
+		ReferrerPolicy: &cloudfront.ResponseHeadersPolicySecurityHeadersConfigReferrerPolicyArgs{
+			ReferrerPolicy: pulumi.String("strict-origin-when-cross-origin"),
+			Override:       pulumi.Bool(true),
+		},
+		FrameOptions: &cloudfront.ResponseHeadersPolicySecurityHeadersConfigFrameOptionsArgs{
+			FrameOption: pulumi.String("DENY"),
+			Override:    pulumi.Bool(true),
 		},
 	}
 }
 
-// webACLArgs is a CloudFront-scope web ACL: block an IP past the rate limit, and AWS's
-// common rule set against the usual exploits.
+// webACLArgs is a CloudFront-scope web ACL: block an IP past the API's rate limit on the API,
+// past the media rate limit elsewhere, and AWS's common rule set against the usual exploits.
 func webACLArgs(name string, w *DeliveryWAFArgs, tags pulumi.StringMap) *wafv2.WebAclArgs {
-	limit := w.RateLimit
-	if limit == nil {
-		limit = pulumi.Int(DefaultWAFRateLimit)
+	// apiPath matches the paths the distribution sends to the API.
+	apiPath := func() *wafv2.WebAclRuleStatementRateBasedStatementScopeDownStatementByteMatchStatementArgs {
+		return &wafv2.WebAclRuleStatementRateBasedStatementScopeDownStatementByteMatchStatementArgs{
+			SearchString:         pulumi.String(APIPathPrefix + "/"),
+			PositionalConstraint: pulumi.String("STARTS_WITH"),
+			FieldToMatch: &wafv2.WebAclRuleStatementRateBasedStatementScopeDownStatementByteMatchStatementFieldToMatchArgs{
+				UriPath: &wafv2.WebAclRuleStatementRateBasedStatementScopeDownStatementByteMatchStatementFieldToMatchUriPathArgs{},
+			},
+			TextTransformations: wafv2.WebAclRuleStatementRateBasedStatementScopeDownStatementByteMatchStatementTextTransformationArray{
+				&wafv2.WebAclRuleStatementRateBasedStatementScopeDownStatementByteMatchStatementTextTransformationArgs{
+					Priority: pulumi.Int(0), Type: pulumi.String("NONE"),
+				},
+			},
+		}
+	}
+	notAPIPath := &wafv2.WebAclRuleStatementRateBasedStatementScopeDownStatementArgs{
+		NotStatement: &wafv2.WebAclRuleStatementRateBasedStatementScopeDownStatementNotStatementArgs{
+			Statements: wafv2.WebAclRuleStatementArray{&wafv2.WebAclRuleStatementArgs{
+				ByteMatchStatement: &wafv2.WebAclRuleStatementByteMatchStatementArgs{
+					SearchString:         pulumi.String(APIPathPrefix + "/"),
+					PositionalConstraint: pulumi.String("STARTS_WITH"),
+					FieldToMatch: &wafv2.WebAclRuleStatementByteMatchStatementFieldToMatchArgs{
+						UriPath: &wafv2.WebAclRuleStatementByteMatchStatementFieldToMatchUriPathArgs{},
+					},
+					TextTransformations: wafv2.WebAclRuleStatementByteMatchStatementTextTransformationArray{
+						&wafv2.WebAclRuleStatementByteMatchStatementTextTransformationArgs{
+							Priority: pulumi.Int(0), Type: pulumi.String("NONE"),
+						},
+					},
+				},
+			}},
+		},
+	}
+	rate := func(rule string, priority int, limit pulumi.IntInput, def int, scope *wafv2.WebAclRuleStatementRateBasedStatementScopeDownStatementArgs) *wafv2.WebAclRuleArgs {
+		if limit == nil {
+			limit = pulumi.Int(def)
+		}
+		return &wafv2.WebAclRuleArgs{
+			Name:     pulumi.String(rule),
+			Priority: pulumi.Int(priority),
+			Action:   &wafv2.WebAclRuleActionArgs{Block: &wafv2.WebAclRuleActionBlockArgs{}},
+			Statement: &wafv2.WebAclRuleStatementArgs{
+				RateBasedStatement: &wafv2.WebAclRuleStatementRateBasedStatementArgs{
+					Limit:              limit,
+					AggregateKeyType:   pulumi.String("IP"),
+					ScopeDownStatement: scope,
+				},
+			},
+			VisibilityConfig: &wafv2.WebAclRuleVisibilityConfigArgs{
+				CloudwatchMetricsEnabled: pulumi.Bool(true),
+				SampledRequestsEnabled:   pulumi.Bool(true),
+				MetricName:               pulumi.String(name + "-" + rule),
+			},
+		}
 	}
 	visibility := func(metric string) *wafv2.WebAclRuleVisibilityConfigArgs {
 		return &wafv2.WebAclRuleVisibilityConfigArgs{
@@ -556,25 +761,16 @@ func webACLArgs(name string, w *DeliveryWAFArgs, tags pulumi.StringMap) *wafv2.W
 	}
 	return &wafv2.WebAclArgs{
 		Name:          pulumi.String(name + "-waf"),
-		Description:   pulumi.String("ottkit " + name + ": rate limit, AWS common and known bad inputs rules"),
+		Description:   pulumi.String("ottkit " + name + ": API and media rate limits, AWS common and known bad inputs rules"),
 		Scope:         pulumi.String("CLOUDFRONT"),
 		DefaultAction: &wafv2.WebAclDefaultActionArgs{Allow: &wafv2.WebAclDefaultActionAllowArgs{}},
 		Rules: wafv2.WebAclRuleArray{
-			&wafv2.WebAclRuleArgs{
-				Name:     pulumi.String("rate-limit"),
-				Priority: pulumi.Int(0),
-				Action:   &wafv2.WebAclRuleActionArgs{Block: &wafv2.WebAclRuleActionBlockArgs{}},
-				Statement: &wafv2.WebAclRuleStatementArgs{
-					RateBasedStatement: &wafv2.WebAclRuleStatementRateBasedStatementArgs{
-						Limit:            limit,
-						AggregateKeyType: pulumi.String("IP"),
-					},
-				},
-				VisibilityConfig: visibility(name + "-rate-limit"),
-			},
+			rate("api-rate-limit", 0, w.APIRateLimit, DefaultWAFAPIRateLimit,
+				&wafv2.WebAclRuleStatementRateBasedStatementScopeDownStatementArgs{ByteMatchStatement: apiPath()}),
+			rate("media-rate-limit", 1, w.MediaRateLimit, DefaultWAFMediaRateLimit, notAPIPath),
 			&wafv2.WebAclRuleArgs{
 				Name:           pulumi.String("aws-common"),
-				Priority:       pulumi.Int(1),
+				Priority:       pulumi.Int(2),
 				OverrideAction: &wafv2.WebAclRuleOverrideActionArgs{None: &wafv2.WebAclRuleOverrideActionNoneArgs{}},
 				Statement: &wafv2.WebAclRuleStatementArgs{
 					ManagedRuleGroupStatement: &wafv2.WebAclRuleStatementManagedRuleGroupStatementArgs{
@@ -588,7 +784,7 @@ func webACLArgs(name string, w *DeliveryWAFArgs, tags pulumi.StringMap) *wafv2.W
 			// lookups among them), which the common rule set does not cover.
 			&wafv2.WebAclRuleArgs{
 				Name:           pulumi.String("aws-known-bad-inputs"),
-				Priority:       pulumi.Int(2),
+				Priority:       pulumi.Int(3),
 				OverrideAction: &wafv2.WebAclRuleOverrideActionArgs{None: &wafv2.WebAclRuleOverrideActionNoneArgs{}},
 				Statement: &wafv2.WebAclRuleStatementArgs{
 					ManagedRuleGroupStatement: &wafv2.WebAclRuleStatementManagedRuleGroupStatementArgs{
@@ -695,6 +891,9 @@ func validateDelivery(name string, args *DeliveryArgs) error {
 		if err := validateOrigin(o); err != nil {
 			bad("CORSOrigins[%d]: %v", i, err)
 		}
+	}
+	if args.API != nil && args.API.Domain == nil {
+		bad("API.Domain is required")
 	}
 	return errors.Join(errs...)
 }

@@ -73,7 +73,7 @@ func edgeFullDelivery(t *testing.T) *DeliveryArgs {
 	a.PublicKeys = edgePublicKeys(t)
 	a.Domain = edgeDomain
 	a.ZoneId = edgeZone
-	a.WAF = &DeliveryWAFArgs{RateLimit: pulumi.Int(500)}
+	a.WAF = &DeliveryWAFArgs{MediaRateLimit: pulumi.Int(500), APIRateLimit: pulumi.Int(200)}
 	a.GeoAllowList = []string{"DE", "AT", "CH"}
 	a.CORSOrigins = []string{"https://player.example.com"}
 	a.PriceClass = pulumi.String("PriceClass_200")
@@ -360,13 +360,34 @@ func TestDeliverySecurity(t *testing.T) {
 		if len(rules) != 3 {
 			t.Fatalf("%d rules, want 3", len(rules))
 		}
-		if got := edgeGet(rules[0], "statement", "rateBasedStatement", "limit"); got != 500.0 {
-			t.Errorf("rate limit = %v, want 500", got)
+		apiMatch := map[string]any{
+			"searchString": "/api/", "positionalConstraint": "STARTS_WITH",
+			"fieldToMatch":        map[string]any{"uriPath": map[string]any{}},
+			"textTransformations": []any{map[string]any{"priority": 0.0, "type": "NONE"}},
 		}
-		if edgeGet(rules[0], "action", "block") == nil {
-			t.Error("rate rule does not block")
+		for _, c := range []struct {
+			what      string
+			got, want any
+		}{
+			{"API rule", edgeGet(rules[0], "name"), "api-rate-limit"},
+			{"API limit", edgeGet(rules[0], "statement", "rateBasedStatement", "limit"), 200.0},
+			{"API rule counts only the API", edgeGet(rules[0], "statement", "rateBasedStatement", "scopeDownStatement", "byteMatchStatement"), apiMatch},
+			{"media rule", edgeGet(rules[1], "name"), "media-rate-limit"},
+			{"media limit", edgeGet(rules[1], "statement", "rateBasedStatement", "limit"), 500.0},
+			{"media rule counts all but the API", edgeGet(rules[1], "statement", "rateBasedStatement", "scopeDownStatement", "notStatement", "statements"),
+				[]any{map[string]any{"byteMatchStatement": apiMatch}}},
+			{"per IP", edgeGet(rules[1], "statement", "rateBasedStatement", "aggregateKeyType"), "IP"},
+		} {
+			if !reflect.DeepEqual(c.got, c.want) {
+				t.Errorf("%s = %#v, want %#v", c.what, c.got, c.want)
+			}
 		}
-		if got := edgeGet(rules[1], "statement", "managedRuleGroupStatement", "name"); got != "AWSManagedRulesCommonRuleSet" {
+		for _, r := range rules[:2] {
+			if edgeGet(r, "action", "block") == nil {
+				t.Errorf("rate rule %v does not block", edgeGet(r, "name"))
+			}
+		}
+		if got := edgeGet(rules[2], "statement", "managedRuleGroupStatement", "name"); got != "AWSManagedRulesCommonRuleSet" {
 			t.Errorf("managed rule group = %v, want AWSManagedRulesCommonRuleSet", got)
 		}
 		if got := edgeGet(rules[2], "statement", "managedRuleGroupStatement", "name"); got != "AWSManagedRulesKnownBadInputsRuleSet" {
@@ -550,5 +571,68 @@ func TestDeliveryValidation(t *testing.T) {
 				t.Errorf("a rejected delivery registered %v", res.Inventory())
 			}
 		})
+	}
+}
+
+// TestDeliveryServesTheAPI: with API set, /api/* reaches API Gateway through the same
+// distribution: first behaviour, not cached, every method, every viewer header but Host, the
+// /api prefix stripped, HTTPS only, no signed cookies required (the JWT authorizer decides),
+// and response headers that leave API Gateway's CORS headers alone.
+func TestDeliveryServesTheAPI(t *testing.T) {
+	const apiHost = "abc123.execute-api.us-east-1.amazonaws.com"
+	args := edgeDeliveryArgs(t)
+	args.API = &DeliveryAPIArgs{Domain: pulumi.String(apiHost)}
+	res := edgeDeploy(t, args)
+	n := "acme-dev-delivery"
+	cdn := edgeMust(t, res, "aws:cloudfront/distribution:Distribution", n+"-cdn").Inputs
+	var origin map[string]any
+	for _, o := range cdn["origins"].([]any) {
+		if o := o.(map[string]any); o["originId"] == "api" {
+			origin = o
+		}
+	}
+	if origin == nil {
+		t.Fatalf("no api origin in %v", cdn["origins"])
+	}
+	behaviours := cdn["orderedCacheBehaviors"].([]any)
+	first := behaviours[0].(map[string]any)
+	fn := edgeMust(t, res, "aws:cloudfront/function:Function", n+"-api-path")
+	forward := edgeMust(t, res, "aws:cloudfront/originRequestPolicy:OriginRequestPolicy", n+"-api-origin")
+	headers := edgeMust(t, res, "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy", n+"-api-headers")
+	for _, c := range []struct {
+		what      string
+		got, want any
+	}{
+		{"origin host", origin["domainName"], apiHost},
+		{"origin over TLS 1.2", edgeGet(origin, "customOriginConfig", "originSslProtocols"), []any{"TLSv1.2"}},
+		{"origin https only", edgeGet(origin, "customOriginConfig", "originProtocolPolicy"), "https-only"},
+		{"first behaviour", first["pathPattern"], APIPathPattern},
+		{"target", first["targetOriginId"], "api"},
+		{"all methods", first["allowedMethods"], []any{"DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"}},
+		{"not cached", first["cachePolicyId"], cachingDisabledPolicyID},
+		{"viewer https only", first["viewerProtocolPolicy"], "https-only"},
+		{"no key group", first["trustedKeyGroups"], nil},
+		{"forwarding policy", first["originRequestPolicyId"], forward.ID},
+		{"headers policy", first["responseHeadersPolicyId"], headers.ID},
+		{"path function", edgeGet(first, "functionAssociations"), []any{map[string]any{"eventType": "viewer-request", "functionArn": fn.Outputs["arn"]}}},
+		{"forwards all but host", edgeGet(forward.Inputs, "headersConfig", "headerBehavior"), "allExcept"},
+		{"the excepted header", edgeGet(forward.Inputs, "headersConfig", "headers", "items"), []any{"host"}},
+		{"forwards cookies", edgeGet(forward.Inputs, "cookiesConfig", "cookieBehavior"), "all"},
+		{"forwards query strings", edgeGet(forward.Inputs, "queryStringsConfig", "queryStringBehavior"), "all"},
+		{"no CORS override", headers.Inputs["corsConfig"], nil},
+		{"HSTS", edgeGet(headers.Inputs, "securityHeadersConfig", "strictTransportSecurity", "override"), true},
+		{"function runtime", fn.Inputs["runtime"], "cloudfront-js-2.0"},
+		{"function published", fn.Inputs["publish"], true},
+	} {
+		if !reflect.DeepEqual(c.got, c.want) {
+			t.Errorf("%s = %#v, want %#v", c.what, c.got, c.want)
+		}
+	}
+	// Media behaviours still follow, still signed.
+	if got := behaviours[1].(map[string]any); got["trustedKeyGroups"] == nil {
+		t.Errorf("behaviour after the API (%v) requires no signed cookies", got["pathPattern"])
+	}
+	if !strings.Contains(fn.Inputs["code"].(string), "request.uri.substring(4)") {
+		t.Errorf("path function does not strip /api:\n%s", fn.Inputs["code"])
 	}
 }

@@ -10,7 +10,8 @@ import (
 )
 
 // A work queue fed by EventBridge: the rule, its target, the queue policy admitting that rule,
-// the dead-letter queue and both alarms come with it.
+// the dead-letter queue (which also takes the events the rule cannot deliver) and three alarms come
+// with it.
 func ExampleNewWorkQueue() {
 	res, err := offline.Run(func(ctx *pulumi.Context) error {
 		key, err := ottaws.NewStackKey(ctx, "acme-prod-key", &ottaws.StackKeyArgs{Prefix: "acme-prod"})
@@ -38,5 +39,5 @@ func ExampleNewWorkQueue() {
 	// acme-prod-ingest-dlq
 	// acme-prod-ingest-queue
 	// visibility 360
-	// 2 alarms
+	// 3 alarms
 }

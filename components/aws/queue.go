@@ -28,6 +28,10 @@ const (
 	mainRetentionSeconds = 4 * 24 * 3600
 	dlqRetentionSeconds  = 14 * 24 * 3600
 	maxVisibilitySeconds = 12 * 3600
+	// EventBridge retries delivery to the queue for a day, then sends the event to the
+	// dead-letter queue.
+	ruleRetrySeconds  = 24 * 3600
+	ruleRetryAttempts = 185
 )
 
 // WorkQueueArgs configures a work queue.
@@ -49,7 +53,9 @@ type WorkQueueArgs struct {
 	// AlarmActions are the SNS topics both alarms notify.
 	AlarmActions pulumi.StringArrayInput
 	// EventPattern, when set, creates an EventBridge rule with this pattern that sends
-	// matching events to the queue; the queue policy admits that rule and nothing else.
+	// matching events to the queue; the queue policy admits that rule and nothing else. Events
+	// the rule cannot deliver go to the dead-letter queue (whose policy admits the rule too),
+	// and an alarm fires when EventBridge loses one.
 	EventPattern pulumi.StringInput
 	// Tags are set on the queues, the rule and the alarms.
 	Tags pulumi.StringMap
@@ -66,6 +72,9 @@ type WorkQueue struct {
 	Rule *cloudwatch.EventRule
 	// DeadLetterAlarm and AgeAlarm watch the queues.
 	DeadLetterAlarm, AgeAlarm *cloudwatch.MetricAlarm
+	// DeliveryAlarm fires when the EventBridge rule loses an event: it could deliver it
+	// neither to the queue nor to the dead-letter queue. nil without EventPattern.
+	DeliveryAlarm *cloudwatch.MetricAlarm
 	// Alarms are every alarm of the queue.
 	Alarms []*cloudwatch.MetricAlarm
 
@@ -194,22 +203,31 @@ func NewWorkQueue(ctx *pulumi.Context, name string, args *WorkQueueArgs, opts ..
 	if err != nil {
 		return nil, err
 	}
-	dlqPolicy := q.DeadLetterQueue.Arn.ApplyT(func(arn string) (string, error) {
-		return QueuePolicy(arn, "").JSON()
+	// The dead-letter queue also takes the events the rule fails to deliver to the queue.
+	dlqPolicy := pulumi.All(q.DeadLetterQueue.Arn, optional(ruleArn)).ApplyT(func(v []any) (string, error) {
+		return QueuePolicy(v[0].(string), v[1].(string)).JSON()
 	}).(pulumi.StringOutput)
-	if _, err := sqs.NewQueuePolicy(ctx, name+"-dlq-policy", &sqs.QueuePolicyArgs{
+	deadLetterPolicy, err := sqs.NewQueuePolicy(ctx, name+"-dlq-policy", &sqs.QueuePolicyArgs{
 		QueueUrl: q.DeadLetterQueue.Url,
 		Policy:   dlqPolicy,
-	}, parent); err != nil {
+	}, parent)
+	if err != nil {
 		return nil, err
 	}
 	if q.Rule != nil {
-		// The target only works once the policy admits the rule.
+		// The target only works once both policies admit the rule.
 		if _, err := cloudwatch.NewEventTarget(ctx, name+"-target", &cloudwatch.EventTargetArgs{
 			Rule:     q.Rule.Name,
 			Arn:      q.Queue.Arn,
 			TargetId: pulumi.String("queue"),
-		}, parent, pulumi.DependsOn([]pulumi.Resource{policy})); err != nil {
+			DeadLetterConfig: &cloudwatch.EventTargetDeadLetterConfigArgs{
+				Arn: q.DeadLetterQueue.Arn,
+			},
+			RetryPolicy: &cloudwatch.EventTargetRetryPolicyArgs{
+				MaximumEventAgeInSeconds: pulumi.Int(ruleRetrySeconds),
+				MaximumRetryAttempts:     pulumi.Int(ruleRetryAttempts),
+			},
+		}, parent, pulumi.DependsOn([]pulumi.Resource{policy, deadLetterPolicy})); err != nil {
 			return nil, err
 		}
 	}
@@ -255,12 +273,61 @@ func NewWorkQueue(ctx *pulumi.Context, name string, args *WorkQueueArgs, opts ..
 	}
 
 	q.Alarms = append(q.Alarms, q.DeadLetterAlarm, q.AgeAlarm)
+	if q.Rule != nil {
+		q.DeliveryAlarm, err = ruleDeliveryAlarm(ctx, name, q.Rule.Name, actions, a.Tags, parent)
+		if err != nil {
+			return nil, err
+		}
+		q.Alarms = append(q.Alarms, q.DeliveryAlarm)
+	}
 	q.Url, q.Arn, q.Name = q.Queue.Url, q.Queue.Arn, q.Queue.Name
 	q.DeadLetterUrl, q.DeadLetterArn, q.DeadLetterName = q.DeadLetterQueue.Url, q.DeadLetterQueue.Arn, q.DeadLetterQueue.Name
 	return q, ctx.RegisterResourceOutputs(q, pulumi.Map{
 		"url": q.Url, "arn": q.Arn, "name": q.Name,
 		"deadLetterUrl": q.DeadLetterUrl, "deadLetterArn": q.DeadLetterArn, "deadLetterName": q.DeadLetterName,
 	})
+}
+
+// ruleDeliveryAlarm watches the rule's FailedInvocations (events EventBridge gave up on) and
+// InvocationsFailedToBeSentToDlq (events it could not even put in the dead-letter queue):
+// either means an event is lost. Events that did reach the dead-letter queue raise the
+// dead-letter depth alarm instead.
+func ruleDeliveryAlarm(ctx *pulumi.Context, name string, rule pulumi.StringOutput, actions pulumi.ArrayInput,
+	tags pulumi.StringMap, parent pulumi.ResourceOption) (*cloudwatch.MetricAlarm, error) {
+	metric := func(id, metricName string) cloudwatch.MetricAlarmMetricQueryArgs {
+		return cloudwatch.MetricAlarmMetricQueryArgs{
+			Id: pulumi.String(id),
+			Metric: &cloudwatch.MetricAlarmMetricQueryMetricArgs{
+				Namespace:  pulumi.String("AWS/Events"),
+				MetricName: pulumi.String(metricName),
+				Dimensions: pulumi.StringMap{"RuleName": rule},
+				Period:     pulumi.Int(300),
+				Stat:       pulumi.String("Sum"),
+			},
+			ReturnData: pulumi.Bool(false),
+		}
+	}
+	return cloudwatch.NewMetricAlarm(ctx, name+"-delivery-failed", &cloudwatch.MetricAlarmArgs{
+		Name:             pulumi.String(name + "-delivery-failed"),
+		AlarmDescription: pulumi.Sprintf("EventBridge rule %s-rule lost events: it delivered them neither to %s-queue nor to %s-dlq", name, name, name),
+		MetricQueries: cloudwatch.MetricAlarmMetricQueryArray{
+			metric("failed", "FailedInvocations"),
+			metric("notDeadLettered", "InvocationsFailedToBeSentToDlq"),
+			cloudwatch.MetricAlarmMetricQueryArgs{
+				Id:         pulumi.String("lost"),
+				Expression: pulumi.String("FILL(failed, 0) + FILL(notDeadLettered, 0)"),
+				Label:      pulumi.String("events lost"),
+				ReturnData: pulumi.Bool(true),
+			},
+		},
+		EvaluationPeriods:  pulumi.Int(1),
+		Threshold:          pulumi.Float64(1),
+		ComparisonOperator: pulumi.String("GreaterThanOrEqualToThreshold"),
+		TreatMissingData:   pulumi.String("notBreaching"),
+		AlarmActions:       actions,
+		OkActions:          actions,
+		Tags:               tags,
+	}, parent)
 }
 
 // QueuePolicy is a work queue's policy: deny anything not over TLS and, when ruleArn is set,

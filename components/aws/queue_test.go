@@ -21,6 +21,7 @@ func TestWorkQueueChildren(t *testing.T) {
 		{"fed by EventBridge", pulumi.String(`{"source":["aws.s3"]}`), []string{
 			"aws:cloudwatch/eventRule:EventRule acme-prod-ingest-rule",
 			"aws:cloudwatch/eventTarget:EventTarget acme-prod-ingest-target",
+			"aws:cloudwatch/metricAlarm:MetricAlarm acme-prod-ingest-delivery-failed",
 		}},
 	}
 	for _, tt := range tests {
@@ -98,13 +99,43 @@ func TestWorkQueueSettings(t *testing.T) {
 	if tls := platSid(t, stmts, "DenyInsecureTransport"); tls.Effect != "Deny" {
 		t.Errorf("TLS statement %+v", tls)
 	}
-	dlqStmts := parsePolicy(t, platMust(t, res, "aws:sqs/queuePolicy:QueuePolicy", "acme-prod-ingest-dlq-policy").Inputs["policy"])
-	if len(dlqStmts) != 1 || dlqStmts[0].Sid != "DenyInsecureTransport" {
-		t.Errorf("DLQ policy %+v, want TLS only", dlqStmts)
+	// The dead-letter queue takes what the rule cannot deliver, from that rule alone.
+	dlqPolicy := platMust(t, res, "aws:sqs/queuePolicy:QueuePolicy", "acme-prod-ingest-dlq-policy")
+	dlqStmts := parsePolicy(t, dlqPolicy.Inputs["policy"])
+	if len(dlqStmts) != 2 || platSid(t, dlqStmts, "DenyInsecureTransport").Effect != "Deny" ||
+		!reflect.DeepEqual(platSid(t, dlqStmts, "EventBridgeRuleSends").Condition["ArnEquals"]["aws:SourceArn"],
+			[]string{"arn:aws:events:us-east-1:123456789012:rule/acme-prod-ingest-rule"}) {
+		t.Errorf("DLQ policy %+v, want TLS only and SendMessage from the rule", dlqStmts)
 	}
 	target := platMust(t, res, "aws:cloudwatch/eventTarget:EventTarget", "acme-prod-ingest-target")
 	if target.Inputs["arn"] != "arn:aws:sqs:us-east-1:123456789012:acme-prod-ingest-queue" || target.Inputs["rule"] != "acme-prod-ingest-rule" {
 		t.Errorf("target %v", target.Inputs)
+	}
+	if got := platAt(target.Inputs, "deadLetterConfig", "arn"); got != "arn:aws:sqs:us-east-1:123456789012:acme-prod-ingest-dlq" {
+		t.Errorf("target dead-letter queue %v, want the work queue's", got)
+	}
+	if got := platAt(target.Inputs, "retryPolicy", "maximumEventAgeInSeconds"); got != 86400.0 {
+		t.Errorf("target retries for %v s, want a day", got)
+	}
+	if !slicesContain(target.DependsOn, dlqPolicy.URN) {
+		t.Errorf("target depends on %v, want the DLQ policy (%s) that admits the rule", target.DependsOn, dlqPolicy.URN)
+	}
+	lost := platMust(t, res, "aws:cloudwatch/metricAlarm:MetricAlarm", "acme-prod-ingest-delivery-failed")
+	queries := lost.Inputs["metricQueries"].([]any)
+	metrics := map[string]any{}
+	for _, q := range queries {
+		q := q.(map[string]any)
+		if m, ok := q["metric"].(map[string]any); ok {
+			metrics[m["metricName"].(string)] = m["dimensions"]
+		}
+	}
+	for _, m := range []string{"FailedInvocations", "InvocationsFailedToBeSentToDlq"} {
+		if !reflect.DeepEqual(metrics[m], map[string]any{"RuleName": "acme-prod-ingest-rule"}) {
+			t.Errorf("delivery alarm watches %s of %v, want the rule", m, metrics[m])
+		}
+	}
+	if !reflect.DeepEqual(lost.Inputs["alarmActions"], []any{platTopic}) || lost.Inputs["threshold"] != 1.0 {
+		t.Errorf("delivery alarm %v", lost.Inputs)
 	}
 	if rule := platMust(t, res, "aws:cloudwatch/eventRule:EventRule", "acme-prod-ingest-rule"); rule.Inputs["eventPattern"] != `{"source":["aws.s3"]}` {
 		t.Errorf("rule pattern %v", rule.Inputs["eventPattern"])

@@ -62,6 +62,11 @@ var ResourceStarActions = map[string]string{
 	"xray:GetSamplingTargets":        "X-Ray SDK sampling: the action has no resource-level permissions",
 	"cloudwatch:PutMetricData":       "CloudWatch metrics have no ARN; scope with the cloudwatch:namespace condition instead",
 	"mediaconvert:DescribeEndpoints": "account-level endpoint discovery has no resource type",
+	// The Service Authorization Reference could not be checked offline for ListJobs' resource
+	// types; every published least-privilege policy grants it on *. A queue-scoped grant that
+	// AWS does not honour would deny transcode's job look-up on every late redelivery, so the
+	// read-only listing is granted on * (the adapter filters by queue and user metadata).
+	"mediaconvert:ListJobs": "resource-level support unconfirmed; read-only job listing, filtered by queue in the call",
 }
 
 // IsResourceStarAction reports whether action may be granted on Resource "*".

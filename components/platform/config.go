@@ -80,7 +80,8 @@ var Keys = []Key{
 	{Name: "tags", Type: "object", Default: map[string]any{}, Description: "Extra tags for every resource.",
 		get: func(s *Spec) any { return tagsValue(s.Tags) }, set: setTags},
 	boolean("waf", false, "Put an AWS WAF web ACL with a per-IP rate limit in front of the CDN.", func(s *Spec) *bool { return &s.WAF }),
-	integer("wafRateLimit", 2000, "Requests per IP per 5 minutes the WAF allows.", func(s *Spec) *int { return &s.WAFRateLimit }),
+	integer("wafRateLimit", 15000, "Media requests (everything but /api/*) per IP per 5 minutes the WAF allows: 150 per viewer (6-second segments) x 100 viewers behind one address.", func(s *Spec) *int { return &s.WAFRateLimit }),
+	integer("wafApiRateLimit", 600, "API requests (/api/*) per IP per 5 minutes the WAF allows: 20 per viewer x 30 viewers behind one address.", func(s *Spec) *int { return &s.WAFAPIRateLimit }),
 	strs("geoAllowList", []any{}, "ISO country codes allowed to play; empty allows all.", func(s *Spec) *[]string { return &s.GeoAllowList }),
 	str("priceClass", "PriceClass_100", "CloudFront price class.", func(s *Spec) *string { return &s.PriceClass }),
 }

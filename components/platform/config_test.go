@@ -63,7 +63,7 @@ func TestLoadSpecAcmeProd(t *testing.T) {
 	if got, want := s.Tags, map[string]string{"cost-center": "4711", "owner": "media-platform"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("Tags = %v, want %v", got, want)
 	}
-	if !s.WAF || s.WAFRateLimit != 1000 || s.Domain != "media.acme.example" || !s.RetainData {
+	if !s.WAF || s.WAFRateLimit != 30000 || s.WAFAPIRateLimit != 1200 || s.Domain != "media.acme.example" || !s.RetainData {
 		t.Errorf("acme-prod lost WAF/domain/retention settings: %+v", s)
 	}
 	tags := s.ResourceTags()

@@ -235,6 +235,21 @@ func New(ctx *pulumi.Context, name string, spec *Spec, opts ...pulumi.ResourceOp
 		return nil, err
 	}
 
+	// The gateway first: the distribution serves it under /api/*, and the api function's
+	// environment names the distribution's domain, so the routes to the function come last
+	// (API.Connect). That order breaks the cycle function -> distribution -> API -> function.
+	p.API, err = ottaws.NewAPI(ctx, name+"-api", &ottaws.APIArgs{
+		Issuer:           pulumi.String(spec.JWTIssuer),
+		Audiences:        pulumi.ToStringArray(spec.JWTAudience),
+		KeyArn:           p.Key.Arn,
+		CORSOrigins:      union(spec.UploadOrigins, spec.PlayerOrigins),
+		LogRetentionDays: pulumi.Int(spec.LogRetentionDays),
+		Tags:             tags,
+	}, child...)
+	if err != nil {
+		return nil, err
+	}
+
 	deliveryArgs := &ottaws.DeliveryArgs{
 		BucketName:               p.Storage.DeliveryName,
 		BucketArn:                p.Storage.DeliveryArn,
@@ -247,13 +262,17 @@ func New(ctx *pulumi.Context, name string, spec *Spec, opts ...pulumi.ResourceOp
 		GeoAllowList:             spec.GeoAllowList,
 		CORSOrigins:              spec.PlayerOrigins,
 		DestroyData:              !spec.RetainData,
+		API:                      &ottaws.DeliveryAPIArgs{Domain: p.API.Domain},
 		Tags:                     tags,
 	}
 	if spec.CertificateArn != "" {
 		deliveryArgs.CertificateArn = pulumi.String(spec.CertificateArn)
 	}
 	if spec.WAF {
-		deliveryArgs.WAF = &ottaws.DeliveryWAFArgs{RateLimit: pulumi.Int(spec.WAFRateLimit)}
+		deliveryArgs.WAF = &ottaws.DeliveryWAFArgs{
+			MediaRateLimit: pulumi.Int(spec.WAFRateLimit),
+			APIRateLimit:   pulumi.Int(spec.WAFAPIRateLimit),
+		}
 	}
 	if p.Provider != nil && spec.WAF {
 		// CloudFront's web ACLs live in us-east-1; reach it with the same assumed role.
@@ -313,16 +332,7 @@ func New(ctx *pulumi.Context, name string, spec *Spec, opts ...pulumi.ResourceOp
 	if !ok {
 		return nil, fmt.Errorf("platform: the manifest has no %s function", manifest.API.Name)
 	}
-	p.API, err = ottaws.NewAPI(ctx, name+"-api", &ottaws.APIArgs{
-		FunctionArn:      api.Arn,
-		Issuer:           pulumi.String(spec.JWTIssuer),
-		Audiences:        pulumi.ToStringArray(spec.JWTAudience),
-		KeyArn:           p.Key.Arn,
-		CORSOrigins:      union(spec.UploadOrigins, spec.PlayerOrigins),
-		LogRetentionDays: pulumi.Int(spec.LogRetentionDays),
-		Tags:             tags,
-	}, child...)
-	if err != nil {
+	if err := p.API.Connect(ctx, api.Arn); err != nil {
 		return nil, err
 	}
 	p.Dashboard, err = ottaws.NewDashboard(ctx, name+"-dashboard", &ottaws.DashboardArgs{
@@ -349,7 +359,8 @@ func New(ctx *pulumi.Context, name string, spec *Spec, opts ...pulumi.ResourceOp
 	p.CatalogTable = p.Catalog.Name
 	p.AlertTopicArn, p.NotifyTopicArn = p.Alerts.TopicArn, p.Alerts.NotifyTopicArn
 	p.KeyArn = p.Key.Arn
-	p.UploadApiUrl = p.API.Endpoint
+	// Browsers call the API on the playback host, where its host-only cookies apply to media.
+	p.UploadApiUrl = pulumi.Sprintf("https://%s%s", p.Delivery.PlaybackDomain, ottaws.APIPathPrefix)
 	p.PlaybackDomain = p.Delivery.PlaybackDomain
 	p.DistributionId = p.Delivery.DistributionId
 	p.SigningSecretArn = p.Delivery.SigningSecretArn

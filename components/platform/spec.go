@@ -102,13 +102,14 @@ type Spec struct {
 	// Tags are added to every resource, after the customer and environment tags.
 	Tags map[string]string
 
-	// WAF puts a web ACL with a per-IP rate limit of WAFRateLimit requests per 5 minutes in
-	// front of the CDN; GeoAllowList restricts viewers to those countries; PriceClass picks
-	// the CloudFront edge locations.
-	WAF          bool
-	WAFRateLimit int
-	GeoAllowList []string
-	PriceClass   string
+	// WAF puts a web ACL in front of the CDN with two per-IP limits per 5 minutes:
+	// WAFRateLimit media requests and WAFAPIRateLimit API requests (/api/*). GeoAllowList
+	// restricts viewers to those countries; PriceClass picks the CloudFront edge locations.
+	WAF             bool
+	WAFRateLimit    int
+	WAFAPIRateLimit int
+	GeoAllowList    []string
+	PriceClass      string
 }
 
 // DefaultLadder is the ladder a stack gets when it configures none.
@@ -307,6 +308,7 @@ func (s *Spec) validate(p *problems) {
 
 	if s.WAF {
 		between(p, k("wafRateLimit"), s.WAFRateLimit, 100, 2_000_000_000)
+		between(p, k("wafApiRateLimit"), s.WAFAPIRateLimit, 100, 2_000_000_000)
 	}
 	seen := map[string]int{}
 	for i, c := range s.GeoAllowList {

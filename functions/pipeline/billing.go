@@ -109,3 +109,23 @@ func (m *Minutes) addVideo(class string, minutes float64) {
 func ClipDuration(d time.Duration) time.Duration {
 	return d.Truncate(time.Second) + time.Second
 }
+
+// PlanOf rebuilds, from a catalog item, the plan its transcode was built from as far as
+// billing goes: the renditions, the audio tracks, the frame rate and the dynamic range, with
+// the stack's codec (the item does not keep it). BilledMinutes(PlanOf(a, codec), d, false)
+// is what the job bills, so the complete stage can record it without the ladder.
+func PlanOf(a *Asset, codec string) Plan {
+	p := Plan{Codec: codec, Renditions: a.Renditions}
+	if s := a.Probe; s != nil {
+		src := SourceOf(*s)
+		p.Audio, p.FrameRate, p.SourceHDR = src.Audio, src.FrameRate, src.HDR
+		if src.FrameRate > MaxFrameRate {
+			p.OutputFrameRate = outputFrameRate(src.FrameRate)
+		}
+		if codec == CodecHEVC {
+			p.HDR = src.HDR
+		}
+		p.AudioTracks = audioRenditions(src)
+	}
+	return p
+}

@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 var testRungs = []Rung{
@@ -272,4 +273,24 @@ func FuzzParseLadder(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestPlanOfBillsLikeThePlan: the plan rebuilt from a catalog item bills what the plan the
+// job was built from bills.
+func TestPlanOfBillsLikeThePlan(t *testing.T) {
+	for _, s := range []ProbeSummary{
+		{Container: "mp4", Width: 1920, Height: 1080, FrameRate: 25, AudioTracks: 2, Audio: []AudioTrack{{Codec: "aac", Channels: 6, Language: "eng"}, {Codec: "aac", Channels: 2, Language: "spa"}}},
+		{Container: "mov", Width: 3840, Height: 2160, FrameRate: 119.88, HDR: "hdr10"},
+	} {
+		for _, codec := range []string{CodecH264, CodecHEVC} {
+			plan, err := PlanLadder(SourceOf(s), LadderConfig{Rungs: testRungs, Codec: codec})
+			if err != nil {
+				t.Fatal(err)
+			}
+			a := &Asset{Probe: &s, Renditions: plan.Renditions}
+			if got, want := BilledMinutes(PlanOf(a, codec), time.Minute, false), BilledMinutes(plan, time.Minute, false); got != want {
+				t.Errorf("%s %dx%d: PlanOf bills %+v, the plan %+v", codec, s.Width, s.Height, got, want)
+			}
+		}
+	}
 }

@@ -17,12 +17,56 @@ type Layout struct {
 	Base string
 	// HLS and DASH are the manifest keys.
 	HLS, DASH string
-	// PosterBase is where jobs before the single frame-capture output wrote a separate
-	// poster (frame captures append ".NNNNNNN.jpg"); catalog items made then still name it.
-	// New jobs take the poster from the thumbnails (PosterKey).
+	// PosterBase is the file name base of a poster captured on its own, by transcoders whose
+	// naming does not take it from the thumbnails (see FrameNaming.PosterFromThumbnails), and
+	// by MediaConvert jobs made before mcjob's single frame-capture output.
 	PosterBase string
 	// ThumbnailBase is the thumbnails' file name base; the n-th is ThumbnailKey(n).
 	ThumbnailBase string
+	// Naming is how the transcoder numbers the images it captures.
+	Naming FrameNaming
+}
+
+// FrameNaming is how a transcoder names the n-th image it captures from a base: base, Sep, n
+// in Digits decimal digits, Ext; and whether its poster is one of its thumbnails.
+type FrameNaming struct {
+	Sep    string
+	Digits int
+	Ext    string
+	// PosterFromThumbnails is set when the transcoder captures no poster of its own and the
+	// poster is a thumbnail (PosterKey), as mcjob's MediaConvert jobs do: one small frame
+	// capture output, nothing encoded twice.
+	PosterFromThumbnails bool
+}
+
+// The frame namings of the transcoders ottkit drives.
+var (
+	// MediaConvertFrames is MediaConvert's frame capture naming, base.0000003.jpg, with the
+	// poster among the thumbnails (mcjob).
+	MediaConvertFrames = FrameNaming{Sep: ".", Digits: 7, Ext: ".jpg", PosterFromThumbnails: true}
+	// TranscoderSprites is GCP Transcoder API's sprite naming: base0000000003.jpeg.
+	TranscoderSprites = FrameNaming{Digits: 10, Ext: ".jpeg"}
+)
+
+func (n FrameNaming) key(base string, i int) string {
+	return fmt.Sprintf("%s%s%0*d%s", base, n.Sep, n.Digits, i, n.Ext)
+}
+
+// index reports whether key is base's i-th image, and i.
+func (n FrameNaming) index(base, key string) (int, bool) {
+	rest, ok := strings.CutPrefix(key, base+n.Sep)
+	digits, ok2 := strings.CutSuffix(rest, n.Ext)
+	if !ok || !ok2 || len(digits) != n.Digits {
+		return 0, false
+	}
+	i := 0
+	for _, c := range digits {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		i = i*10 + int(c-'0')
+	}
+	return i, true
 }
 
 // The ingest bucket's layout, matching manifest.UploadPrefix and manifest.QuarantinePrefix
@@ -38,8 +82,12 @@ const (
 // manifest.AssetPrefix.
 func AssetPrefix(id string) string { return "assets/" + id + "/" }
 
-// LayoutFor returns the output layout of asset id.
-func LayoutFor(id string) Layout {
+// LayoutFor returns the output layout of asset id with MediaConvert's frame naming.
+func LayoutFor(id string) Layout { return LayoutWith(id, MediaConvertFrames) }
+
+// LayoutWith returns the output layout of asset id for a transcoder that names captured images
+// with naming.
+func LayoutWith(id string, naming FrameNaming) Layout {
 	p := AssetPrefix(id)
 	return Layout{
 		Prefix:        p,
@@ -48,44 +96,34 @@ func LayoutFor(id string) Layout {
 		DASH:          p + "index.mpd",
 		PosterBase:    p + "poster",
 		ThumbnailBase: p + "thumbs/thumb",
+		Naming:        naming,
 	}
 }
 
-// ThumbnailKey is the key of the n-th thumbnail (0-based), named as frame captures are:
-// base.NNNNNNN.jpg.
-func (l Layout) ThumbnailKey(n int) string { return frameKey(l.ThumbnailBase, n) }
+// ThumbnailKey is the key of the n-th thumbnail (0-based), named as the transcoder names its
+// captures (MediaConvert: base.NNNNNNN.jpg).
+func (l Layout) ThumbnailKey(n int) string { return l.Naming.key(l.ThumbnailBase, n) }
 
-// PosterKey is the key of the poster for a source of the given duration: one of the
-// thumbnails, so that no output is encoded for it alone. It is the second capture, one
-// thumbnail interval in (first frames are often black or a fade), when the source lasts
-// PosterSecond's 2 seconds or more: the job spaces a short title's thumbnails so that the
-// second capture exists. Shorter sources use the first.
+// PosterKey is the key of the poster for a source of the given duration: the second capture
+// when the source lasts PosterSecond's 2 seconds or more (first frames are often black or a
+// fade), else the first. With Naming.PosterFromThumbnails the captures are the thumbnails,
+// so that no output is encoded for the poster alone (the job spaces a short title's
+// thumbnails so that the second exists); otherwise they are the poster's own, under
+// PosterBase, taken PosterSecond in.
 func (l Layout) PosterKey(duration time.Duration) string {
-	if PosterSecond(duration) == 0 {
-		return l.ThumbnailKey(0)
+	base := l.PosterBase
+	if l.Naming.PosterFromThumbnails {
+		base = l.ThumbnailBase
 	}
-	return l.ThumbnailKey(1)
+	if PosterSecond(duration) == 0 {
+		return l.Naming.key(base, 0)
+	}
+	return l.Naming.key(base, 1)
 }
-
-func frameKey(base string, n int) string { return fmt.Sprintf("%s.%07d.jpg", base, n) }
 
 // ThumbnailIndex reports whether key is one of the layout's thumbnails, ThumbnailKey(n), and
 // which n.
-func (l Layout) ThumbnailIndex(key string) (int, bool) {
-	rest, ok := strings.CutPrefix(key, l.ThumbnailBase+".")
-	digits, ok2 := strings.CutSuffix(rest, ".jpg")
-	if !ok || !ok2 || len(digits) != 7 {
-		return 0, false
-	}
-	n := 0
-	for _, c := range digits {
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		n = n*10 + int(c-'0')
-	}
-	return n, true
-}
+func (l Layout) ThumbnailIndex(key string) (int, bool) { return l.Naming.index(l.ThumbnailBase, key) }
 
 // PosterSecond is the whole second the poster frame is taken at: a tenth of the way in,
 // between 1 and 10 seconds, because first frames are often black or a fade. It is 0 for

@@ -9,7 +9,7 @@ func TestLayoutFor(t *testing.T) {
 	l := LayoutFor("abc")
 	want := Layout{
 		Prefix: "assets/abc/", Base: "assets/abc/index", HLS: "assets/abc/index.m3u8", DASH: "assets/abc/index.mpd",
-		PosterBase: "assets/abc/poster", ThumbnailBase: "assets/abc/thumbs/thumb",
+		PosterBase: "assets/abc/poster", ThumbnailBase: "assets/abc/thumbs/thumb", Naming: MediaConvertFrames,
 	}
 	if l != want {
 		t.Errorf("LayoutFor = %+v, want %+v", l, want)
@@ -54,5 +54,21 @@ func TestThumbnailIndex(t *testing.T) {
 		if n, ok := l.ThumbnailIndex(key); ok {
 			t.Errorf("ThumbnailIndex(%s) = %d, true; want not a thumbnail", key, n)
 		}
+	}
+}
+
+func TestTranscoderSpritesNaming(t *testing.T) {
+	l := LayoutWith("a1", TranscoderSprites)
+	if got := l.ThumbnailKey(3); got != "assets/a1/thumbs/thumb0000000003.jpeg" {
+		t.Errorf("ThumbnailKey(3) = %s", got)
+	}
+	if n, ok := l.ThumbnailIndex("assets/a1/thumbs/thumb0000000042.jpeg"); !ok || n != 42 {
+		t.Errorf("ThumbnailIndex = %d, %v; want 42", n, ok)
+	}
+	if _, ok := l.ThumbnailIndex(LayoutFor("a1").ThumbnailKey(1)); ok {
+		t.Error("a MediaConvert thumbnail key parsed as a Transcoder sprite")
+	}
+	if got := l.PosterKey(0); got != "assets/a1/poster0000000000.jpeg" {
+		t.Errorf("PosterKey(0) = %s", got)
 	}
 }

@@ -41,7 +41,7 @@ type Handler struct {
 func New(cfg Config, catalog pipeline.Catalog, store pipeline.ObjectStore, queue pipeline.DelayedQueue, notifier pipeline.Notifier, log *slog.Logger) *Handler {
 	stage := complete.New(complete.Config{
 		DeliveryBucket: cfg.DeliveryBucket, MastersBucket: cfg.MastersBucket,
-		ArchiveStorageClass: cfg.ArchiveStorageClass, MaxRetries: cfg.MaxRetries,
+		ArchiveStorageClass: cfg.ArchiveStorageClass, MaxRetries: cfg.MaxRetries, VideoCodec: cfg.VideoCodec,
 	}, catalog, store, queue, notifier, log)
 	return &Handler{Stage: stage, log: log}
 }

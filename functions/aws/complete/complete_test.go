@@ -363,7 +363,7 @@ func TestLoadConfig(t *testing.T) {
 	valid := map[string]string{
 		"CATALOG_TABLE": "catalog", "DELIVERY_BUCKET": "delivery", "MASTERS_BUCKET": "masters",
 		"NOTIFY_TOPIC_ARN": "arn:aws:sns:us-east-1:1:notify", "TRANSCODE_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/1/transcode",
-		"ARCHIVE_STORAGE_CLASS": "DEEP_ARCHIVE", "MAX_RETRIES": "3",
+		"ARCHIVE_STORAGE_CLASS": "DEEP_ARCHIVE", "MAX_RETRIES": "3", "VIDEO_CODEC": "hevc",
 	}
 	awstest.CheckEnv(t, manifest.Complete, func(getenv func(string) string) error {
 		_, err := complete.LoadConfig(getenv)
@@ -372,7 +372,7 @@ func TestLoadConfig(t *testing.T) {
 	awstest.CheckEnvRejects(t, func(getenv func(string) string) error {
 		_, err := complete.LoadConfig(getenv)
 		return err
-	}, valid, [][2]string{{"ARCHIVE_STORAGE_CLASS", "STANDARD"}, {"MAX_RETRIES", "11"}})
+	}, valid, [][2]string{{"ARCHIVE_STORAGE_CLASS", "STANDARD"}, {"MAX_RETRIES", "11"}, {"VIDEO_CODEC", "vp9"}})
 }
 
 // TestEventsOfAnUnrecordedJobWaitForIt covers the race with transcode, which submits a job

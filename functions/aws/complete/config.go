@@ -2,6 +2,7 @@ package complete
 
 import (
 	"github.com/ottkit/ottkit/functions/aws/envconfig"
+	"github.com/ottkit/ottkit/functions/pipeline"
 )
 
 // ArchiveStorageClasses are the S3 storage classes a master may move to once transcoded.
@@ -17,6 +18,7 @@ type Config struct {
 	TranscodeQueueURL   string // TRANSCODE_QUEUE_URL
 	ArchiveStorageClass string // ARCHIVE_STORAGE_CLASS, default GLACIER_IR
 	MaxRetries          int    // MAX_RETRIES, default 2: a job is tried at most 1+MaxRetries times
+	VideoCodec          string // VIDEO_CODEC, h264 (default) or hevc: the tier the billed minutes are at
 }
 
 // LoadConfig reads the configuration through getenv and returns an error naming every missing
@@ -31,6 +33,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		TranscodeQueueURL:   r.String("TRANSCODE_QUEUE_URL"),
 		ArchiveStorageClass: r.OneOf("ARCHIVE_STORAGE_CLASS", "GLACIER_IR", ArchiveStorageClasses...),
 		MaxRetries:          int(r.Int("MAX_RETRIES", 2, 0, 10)),
+		VideoCodec:          r.OneOf("VIDEO_CODEC", pipeline.CodecH264, pipeline.CodecH264, pipeline.CodecHEVC),
 	}
 	return c, r.Err()
 }

@@ -76,6 +76,7 @@ var (
 			{Name: "TRANSCODE_QUEUE_URL", From: TranscodeQueue, Attr: URL},
 			{Name: "ARCHIVE_STORAGE_CLASS", Setting: ArchiveStorageClass},
 			{Name: "MAX_RETRIES", Setting: MaxRetries},
+			{Name: "VIDEO_CODEC", Setting: VideoCodec},
 		},
 		Permissions: []Permission{
 			{Action: "dynamodb:GetItem", On: CatalogTable, Why: "find the asset the job belongs to"},

@@ -469,9 +469,9 @@ func audioOutput(i int, a pipeline.AudioRendition) types.Output {
 	}
 	return types.Output{
 		NameModifier: aws.String(fmt.Sprintf("_audio_%d", i+1)),
-		ContainerSettings: &types.ContainerSettings{Container: types.ContainerTypeCmfc, CmfcSettings: &types.CmfcSettings{
-			AudioGroupId: aws.String("audio"), AudioTrackType: track,
-		}},
+		// Every audio output is in MediaConvert's default audio group, which every video
+		// rendition lists by default: the manifests offer each track with each rendition.
+		ContainerSettings: &types.ContainerSettings{Container: types.ContainerTypeCmfc, CmfcSettings: &types.CmfcSettings{AudioTrackType: track}},
 		AudioDescriptions: []types.AudioDescription{desc},
 	}
 }

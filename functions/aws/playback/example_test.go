@@ -22,8 +22,8 @@ func ExampleSign() {
 	}
 	fmt.Println("expires", signed.Expires.Format(time.RFC3339))
 	// Output:
-	// CloudFront-Policy /assets/abc123/ media.example.com true true
-	// CloudFront-Signature /assets/abc123/ media.example.com true true
-	// CloudFront-Key-Pair-Id /assets/abc123/ media.example.com true true
+	// CloudFront-Policy /assets/abc123/  true true
+	// CloudFront-Signature /assets/abc123/  true true
+	// CloudFront-Key-Pair-Id /assets/abc123/  true true
 	// expires 2026-01-01T12:10:00Z
 }

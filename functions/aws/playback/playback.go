@@ -133,8 +133,9 @@ type Cookies struct {
 }
 
 // Sign returns signed cookies for https://<domain>/assets/<assetID>/* valid until now+ttl,
-// scoped to that path and domain, Secure, HttpOnly and SameSite=None (players on another
-// origin send them with credentialed requests).
+// scoped to that path, host-only (no Domain attribute: the API answers on the playback host,
+// under /api/*, and a browser ignores a cookie set for another host), Secure, HttpOnly and
+// SameSite=None (players on another origin send them with credentialed requests).
 func Sign(key Key, domain, assetID string, now time.Time, ttl time.Duration) (Cookies, error) {
 	if assetID == "" || strings.ContainsAny(assetID, "/*?# ") {
 		return Cookies{}, fmt.Errorf("playback: asset id %q is not a path segment", assetID)
@@ -151,7 +152,9 @@ func Sign(key Key, domain, assetID string, now time.Time, ttl time.Duration) (Co
 }
 
 // SignPrefix returns signed cookies for https://<domain><prefix>* valid until expires, scoped
-// to that path and domain, Secure, HttpOnly and SameSite=None. prefix starts and ends with "/".
+// to that path, host-only, Secure, HttpOnly and SameSite=None. prefix starts and ends with "/".
+// domain is signed into the policy; the cookies carry no Domain attribute, so they belong to
+// the host whose response sets them, which must be domain (the API served by the CDN).
 func SignPrefix(key Key, domain, prefix string, expires time.Time) ([]*http.Cookie, error) {
 	if domain == "" || strings.ContainsAny(domain, "/:* ") {
 		return nil, fmt.Errorf("playback: domain %q must be a bare host name", domain)
@@ -167,7 +170,7 @@ func SignPrefix(key Key, domain, prefix string, expires time.Time) ([]*http.Cook
 	signer := sign.NewCookieSigner(key.KeyPairID, key.PrivateKey)
 	cookies, err := signer.SignWithPolicy(policy, func(o *sign.CookieOptions) {
 		o.Path = path
-		o.Domain = domain
+		o.Domain = "" // host-only: set by the playback host itself
 		o.Secure = true
 		o.SameSite = http.SameSiteNoneMode
 		o.Expires = expires

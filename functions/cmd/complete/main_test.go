@@ -12,6 +12,6 @@ func BenchmarkStartup(b *testing.B) {
 		"CATALOG_TABLE": "catalog", "DELIVERY_BUCKET": "delivery", "MASTERS_BUCKET": "masters",
 		"NOTIFY_TOPIC_ARN":      "arn:aws:sns:us-east-1:123456789012:notify",
 		"TRANSCODE_QUEUE_URL":   "https://sqs.us-east-1.amazonaws.com/123456789012/transcode",
-		"ARCHIVE_STORAGE_CLASS": "GLACIER_IR", "MAX_RETRIES": "2",
+		"ARCHIVE_STORAGE_CLASS": "GLACIER_IR", "MAX_RETRIES": "2", "VIDEO_CODEC": "h264",
 	})
 }

@@ -43,6 +43,33 @@ func TestPlaybackSignerContract(t *testing.T) {
 	})
 }
 
+func TestSignIssuesAnHttpOnlySessionCookie(t *testing.T) {
+	k := mustKey(t, "k1")
+	s := cloudflare.NewSigner(cloudflare.StaticKey(k))
+	exp := time.Now().Add(5 * time.Minute)
+	a, err := s.Sign(context.Background(), "/assets/a/", exp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := s.Sign(context.Background(), "/assets/a/", exp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := a[0]
+	if c.Name != cloudflare.CookieName || !c.HttpOnly || !c.Secure || c.Path != "/assets/a/" || c.SameSite != http.SameSiteNoneMode {
+		t.Errorf("cookie %+v", c)
+	}
+	pub := map[string]string{k.ID: k.Public()}
+	ca, _ := cloudflare.Verify(a[0].Value, "/assets/a/x", pub, time.Now())
+	cb, _ := cloudflare.Verify(b[0].Value, "/assets/a/x", pub, time.Now())
+	if ca.Session == "" || ca.Session == cb.Session {
+		t.Errorf("session ids %q and %q: want a new one per grant", ca.Session, cb.Session)
+	}
+	if len(c.Value) > cloudflare.MaxTokenChars/3 {
+		t.Errorf("token is %d characters", len(c.Value))
+	}
+}
+
 func TestSignRefusesBadGrants(t *testing.T) {
 	s := cloudflare.NewSigner(cloudflare.StaticKey(mustKey(t, "k1")))
 	now := time.Now()

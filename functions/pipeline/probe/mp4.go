@@ -948,7 +948,8 @@ func (mv *mp4Movie) fill(info *Info) {
 		if video.havePic {
 			v.HeaderWidth, v.HeaderHeight = video.pic.w, video.pic.h
 			// The SPS's cropped size is the picture; the sample entry may state the coded one.
-			if video.pic.w <= v.Width && video.pic.h <= v.Height && v.Width-video.pic.w < 16 && v.Height-video.pic.h < 16 {
+			// A sample entry without a size (0x0) leaves the SPS's.
+			if (video.pic.w <= v.Width && video.pic.h <= v.Height && v.Width-video.pic.w < 16 && v.Height-video.pic.h < 16) || v.Width == 0 || v.Height == 0 {
 				v.Width, v.Height = video.pic.w, video.pic.h
 			}
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"math"
 	"testing"
 	"time"
 
@@ -292,6 +293,62 @@ func TestProbeMXFCodecHeader(t *testing.T) {
 		}
 		if src.reads > 2 {
 			t.Errorf("%s: %d reads, want at most 2", k, src.reads)
+		}
+	}
+}
+
+// TestTSDuration adds up timestamps over chunks read from a stream, as tsDuration sees them:
+// 90 kHz ticks, frames 3600 ticks (25 fps) apart, each chunk 100,000 bytes.
+func TestTSDuration(t *testing.T) {
+	run := func(from uint64, frames int) []uint64 {
+		var out []uint64
+		for i := range frames {
+			out = append(out, (from+uint64(i)*3600)%tsPTSWrap)
+		}
+		return out
+	}
+	const frame = 3600
+	chunk := func(start int64, pts []uint64) tsChunk { return tsChunk{start: start, end: start + 100_000, pts: pts} }
+	tests := []struct {
+		name   string
+		chunks []tsChunk
+		want   time.Duration
+	}{
+		{"one continuous chunk", []tsChunk{chunk(0, run(0, 250))}, 10 * time.Second},
+		{"a restart inside a chunk counts both runs", []tsChunk{chunk(0, append(run(900000, 125), run(0, 125)...))}, 10 * time.Second},
+		{"wrapping past 2^33 is continuous", []tsChunk{chunk(0, run(tsPTSWrap-90000, 250))}, 10 * time.Second},
+		// Head and tail 100 kB each, 10 s apart at 100 kB per 10 s: the step is taken.
+		{"head and tail agree with the bytes", []tsChunk{chunk(0, run(0, 250)), chunk(200_000, run(1_800_000, 250))}, 30 * time.Second},
+		// The tail's timestamps are below the head's: a restart the probe did not read. The
+		// byte distance at the chunks' own rate (100 kB per 10 s) stands in: 10 s.
+		{"a restart between chunks", []tsChunk{chunk(0, run(1_000_000, 250)), chunk(200_000, run(0, 250))}, 30 * time.Second},
+		// Far forward (a day) is a restart too.
+		{"a jump of a day between chunks", []tsChunk{chunk(0, run(0, 250)), chunk(200_000, run(86400*90000, 250))}, 30 * time.Second},
+		// Null packets padding a constant bitrate: fewer seconds than the bytes suggest is
+		// plausible and taken as is.
+		{"padding between chunks", []tsChunk{chunk(0, run(0, 250)), chunk(10_000_000, run(1_800_000, 250))}, 30 * time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := time.Duration(tsDuration(tt.chunks, frame) * uint64(time.Second) / tsClock)
+			if d := got - tt.want; d < -100*time.Millisecond || d > 100*time.Millisecond {
+				t.Errorf("tsDuration = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestTicksToDuration(t *testing.T) {
+	for _, tt := range []struct {
+		ticks uint64
+		want  time.Duration
+	}{
+		{0, 0}, {90000, time.Second}, {45, 500 * time.Microsecond},
+		{5 * 3600 * 90000, 5 * time.Hour},
+		{math.MaxUint64, time.Duration(math.MaxInt64)}, // saturates: judged too long, never short
+	} {
+		if got := ticksToDuration(tt.ticks); got != tt.want {
+			t.Errorf("ticksToDuration(%d) = %v, want %v", tt.ticks, got, tt.want)
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"time"
 
@@ -162,8 +163,7 @@ func probeTS(r *reader, head []byte, info *Info) error {
 	if frame > tsClock {
 		frame = 0
 	}
-	ticks := tsDuration(chunks, frame)
-	info.Duration, info.DurationFrom = time.Duration(ticks*uint64(time.Second)/tsClock), "timestamps"
+	info.Duration, info.DurationFrom = ticksToDuration(tsDuration(chunks, frame)), "timestamps"
 	if info.Video == nil {
 		return fmt.Errorf("%w: mpegts has %d audio tracks and no video", ErrNoVideoTrack, info.AudioTracks)
 	}
@@ -524,7 +524,8 @@ func tsDuration(chunks []tsChunk, frame uint64) uint64 {
 			step := tsSigned(edges[i].first, edges[prev].last)
 			var expected int64
 			if spanTicks > 0 && spanBytes > 0 {
-				expected = int64(float64(bytes) * float64(spanTicks) / float64(spanBytes))
+				// At most 2^40 ticks (139 days) a gap: hostile spans cannot overflow the sum.
+				expected = int64(min(float64(bytes)*float64(spanTicks)/float64(spanBytes), 1<<40))
 			}
 			switch {
 			case expected == 0 && step >= 0 && step <= tsRunForward:
@@ -540,6 +541,16 @@ func tsDuration(chunks []tsChunk, frame uint64) uint64 {
 		prev = i
 	}
 	return total
+}
+
+// ticksToDuration converts 90 kHz ticks to a Duration, saturating rather than wrapping: a
+// sum no real stream reaches must read as too long, never as short.
+func ticksToDuration(ticks uint64) time.Duration {
+	secs := ticks / tsClock
+	if secs >= uint64(math.MaxInt64/int64(time.Second)) {
+		return time.Duration(math.MaxInt64)
+	}
+	return time.Duration(secs)*time.Second + time.Duration(ticks%tsClock*uint64(time.Second)/tsClock)
 }
 
 // tsSigned returns a - b for 33-bit timestamps, in (-2^32, 2^32].

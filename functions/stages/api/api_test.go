@@ -3,8 +3,10 @@ package api_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +17,7 @@ import (
 )
 
 type fixture struct {
+	store   *stagetest.ObjectStore
 	catalog *stagetest.Catalog
 	uploads *stagetest.UploadSigner
 	signer  *stagetest.PlaybackSigner
@@ -25,7 +28,10 @@ type fixture struct {
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	f := &fixture{catalog: stagetest.NewCatalog(), signer: &stagetest.PlaybackSigner{}, now: time.Date(2026, 5, 6, 7, 8, 9, 0, time.UTC)}
-	f.uploads = &stagetest.UploadSigner{Now: func() time.Time { return f.now }}
+	f.store = stagetest.NewObjectStore()
+	f.uploads = stagetest.NewUploadSigner(f.store)
+	t.Cleanup(f.uploads.Close)
+	f.uploads.Now = func() time.Time { return f.now }
 	f.h = api.New(api.Config{IngestBucket: "ingest", PlaybackDomain: "media.example.com", PlaybackTTL: 10 * time.Minute, UploadTTL: 15 * time.Minute, MaxUploadBytes: 1 << 30},
 		f.uploads, f.catalog, f.signer, slog.New(slog.NewJSONHandler(io.Discard, nil)))
 	f.h.Now = func() time.Time { return f.now }
@@ -108,15 +114,26 @@ func TestCreateUpload(t *testing.T) {
 	if resp.Status != 201 || mp == nil || len(mp["parts"].([]any)) != 3 || mp["partSize"] != float64(16<<20) {
 		t.Fatalf("multipart upload = %d %v, want 3 parts of 16 MiB", resp.Status, body)
 	}
-	complete := `{"key":"uploads/acme/0b9f7c2e-1111-4222-8333-444455556666/big.mp4","uploadId":"` + mp["uploadId"].(string) + `","parts":[{"partNumber":1,"etag":"a"},{"partNumber":2,"etag":"b"},{"partNumber":3,"etag":"c"}]}`
+	// The client uploads each part to its signed URL and reports the ETags.
+	var parts []string
+	for i, p := range mp["parts"].([]any) {
+		req, _ := http.NewRequest(http.MethodPut, p.(map[string]any)["url"].(string), strings.NewReader(fmt.Sprintf("part %d", i+1)))
+		resp, err := f.uploads.Client().Do(req)
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("part %d PUT = %v, %v", i+1, resp, err)
+		}
+		resp.Body.Close()
+		parts = append(parts, fmt.Sprintf(`{"partNumber":%d,"etag":%q}`, i+1, resp.Header.Get("ETag")))
+	}
+	complete := `{"key":"uploads/acme/0b9f7c2e-1111-4222-8333-444455556666/big.mp4","uploadId":"` + mp["uploadId"].(string) + `","parts":[` + strings.Join(parts, ",") + `]}`
 	if resp, body := f.serve("POST", "/uploads/complete", complete, globex); resp.Status != 400 {
 		t.Errorf("another tenant completing the upload = %d %v, want 400", resp.Status, body)
 	}
 	if resp, body := f.serve("POST", "/uploads/complete", complete, uploader); resp.Status != 200 {
 		t.Fatalf("complete = %d %v", resp.Status, body)
 	}
-	if parts, ok := f.uploads.Completed(mp["uploadId"].(string)); !ok || len(parts) != 3 || parts[2] != (pipeline.UploadPart{Number: 3, ETag: "c"}) {
-		t.Errorf("the store assembled %v (%v), want the three parts", parts, ok)
+	if got, ok := f.store.Bytes("ingest", "uploads/acme/0b9f7c2e-1111-4222-8333-444455556666/big.mp4"); !ok || string(got) != "part 1part 2part 3" {
+		t.Errorf("the store assembled %q (%v), want the three parts in order", got, ok)
 	}
 	if resp, body := f.serve("POST", "/uploads/complete", complete, uploader); resp.Status != 404 || body["error"] != api.CodeNotFound {
 		t.Errorf("completing it again = %d %v, want 404 (no such upload)", resp.Status, body)
@@ -169,6 +186,23 @@ func TestPlayback(t *testing.T) {
 	}
 	if err := f.signer.Verify(resp.Cookies, "/assets/ready1/index.m3u8", f.now); err != nil {
 		t.Errorf("the cookies do not grant the asset's playlist: %v", err)
+	}
+	// A native player without a cookie jar gets the same cookies in the body.
+	var inBody []*http.Cookie
+	for _, c := range body["cookies"].([]any) {
+		c := c.(map[string]any)
+		inBody = append(inBody, &http.Cookie{Name: c["name"].(string), Value: c["value"].(string), Path: c["path"].(string)})
+	}
+	if len(inBody) != len(resp.Cookies) || len(inBody) == 0 {
+		t.Fatalf("body cookies %v, want the %d Set-Cookie cookies", body["cookies"], len(resp.Cookies))
+	}
+	for i, c := range resp.Cookies {
+		if inBody[i].Name != c.Name || inBody[i].Value != c.Value || inBody[i].Path != c.Path {
+			t.Errorf("body cookie %d = %+v, want %s=%s for %s", i, inBody[i], c.Name, c.Value, c.Path)
+		}
+	}
+	if err := f.signer.Verify(inBody, "/assets/ready1/index.m3u8", f.now); err != nil {
+		t.Errorf("the body's cookies do not grant the asset's playlist: %v", err)
 	}
 	if err := f.signer.Verify(resp.Cookies, "/assets/other/index.m3u8", f.now); err == nil {
 		t.Error("the cookies grant another asset")

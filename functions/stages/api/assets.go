@@ -109,6 +109,16 @@ type playbackResponse struct {
 	ExpiresAt time.Time `json:"expiresAt"`
 	HLS       string    `json:"hls,omitempty"`
 	DASH      string    `json:"dash,omitempty"`
+	// Cookies repeats the Set-Cookie values for players that keep no cookie jar (native
+	// players, server-side fetchers): they send them as a Cookie header to the playback host,
+	// for paths under Path.
+	Cookies []playbackCookie `json:"cookies"`
+}
+
+type playbackCookie struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+	Path  string `json:"path"`
 }
 
 func (h *Handler) playback(ctx context.Context, c caller, id string) (Response, *apiError) {
@@ -125,7 +135,11 @@ func (h *Handler) playback(ctx context.Context, c caller, id string) (Response, 
 		return Response{}, h.internal(ctx, "signing cookies failed", err)
 	}
 	v := h.view(a)
-	resp := jsonResponse(200, playbackResponse{ExpiresAt: expires, HLS: v.HLS, DASH: v.DASH})
+	out := playbackResponse{ExpiresAt: expires, HLS: v.HLS, DASH: v.DASH, Cookies: make([]playbackCookie, 0, len(cookies))}
+	for _, ck := range cookies {
+		out.Cookies = append(out.Cookies, playbackCookie{Name: ck.Name, Value: ck.Value, Path: ck.Path})
+	}
+	resp := jsonResponse(200, out)
 	resp.Cookies = cookies
 	h.log.InfoContext(ctx, "playback cookies issued", "expires", expires, "subject", c.Subject)
 	return resp, nil

@@ -58,6 +58,13 @@ type Config struct {
 	ArchiveStorageClass string
 	// MaxRetries bounds resubmissions: a job is tried at most 1+MaxRetries times.
 	MaxRetries int
+	// Naming is how the transcoder names poster and thumbnail images; the zero value is
+	// pipeline.MediaConvertFrames.
+	Naming pipeline.FrameNaming
+	// VideoCodec is the codec the stack's ladder encodes with (pipeline.CodecH264 when
+	// empty); with the renditions and the duration it sets the billed minutes recorded on a
+	// ready asset (pipeline.BilledMinutes).
+	VideoCodec string
 }
 
 // Handler runs the stage. It is safe for concurrent use.
@@ -153,6 +160,14 @@ func (h *Handler) completed(ctx context.Context, a *pipeline.Asset, res pipeline
 	if a.Probe != nil && out.duration > 0 {
 		a.Probe.Duration, a.Probe.DurationSeconds = out.duration, out.duration.Seconds()
 	}
+	if d := out.duration; d > 0 {
+		codec := h.cfg.VideoCodec
+		if codec == "" {
+			codec = pipeline.CodecH264
+		}
+		m := pipeline.BilledMinutes(pipeline.PlanOf(a, codec), d, false)
+		a.BilledMinutes = &m
+	}
 	return h.publishAndStore(ctx, a, from)
 }
 
@@ -186,7 +201,11 @@ type outputs struct {
 // an error (the result is delivered again, then dead-lettered), never a ready asset that
 // cannot play.
 func (h *Handler) verifyOutputs(ctx context.Context, a *pipeline.Asset, res pipeline.JobResult) (outputs, error) {
-	l := pipeline.LayoutFor(a.ID)
+	naming := h.cfg.Naming
+	if naming == (pipeline.FrameNaming{}) {
+		naming = pipeline.MediaConvertFrames
+	}
+	l := pipeline.LayoutWith(a.ID, naming)
 	listed, err := h.store.List(ctx, h.cfg.DeliveryBucket, l.Prefix)
 	if err != nil {
 		return outputs{}, err

@@ -96,6 +96,12 @@ func TestCompleteMakesTheAssetReady(t *testing.T) {
 	if a.Renditions[0] != (pipeline.Rendition{Width: 1920, Height: 1080, MaxBitrate: 6_000_000}) || a.Renditions[1] != (pipeline.Rendition{Width: 1280, Height: 720, MaxBitrate: 3_500_000}) {
 		t.Errorf("renditions = %+v, want the job's sizes matched by size to the plan's bitrates", a.Renditions)
 	}
+	// 95 s billed per output: two HD renditions, the SD frame capture, one audio track, all
+	// basic tier (H.264, the default codec).
+	per := 95.0 / 60
+	if m := a.BilledMinutes; m == nil || *m != (pipeline.Minutes{Tier: pipeline.TierBasic, HD: 2 * per, SD: per, Audio: per}) {
+		t.Errorf("billed minutes %+v, want basic 2×%.3f HD, %.3f SD, %.3f audio", m, per, per, per)
+	}
 	if info, _ := f.store.Head(context.Background(), masters, "a1/clip.mp4"); info.StorageClass != "GLACIER_IR" {
 		t.Errorf("master storage class = %q, want GLACIER_IR", info.StorageClass)
 	}
@@ -254,5 +260,28 @@ func TestRetryDelay(t *testing.T) {
 		if got := complete.RetryDelay(attempt); got != want {
 			t.Errorf("RetryDelay(%d) = %s, want %s", attempt, got, want)
 		}
+	}
+}
+
+// TestResultWithoutOutputsAndAnotherNaming is a GCP Transcoder-shaped result: the job names no
+// outputs, sizes or duration, and the transcoder names its images base0000000003.jpeg; the
+// stage expects the layout's files and takes the thumbnails from the listing.
+func TestResultWithoutOutputsAndAnotherNaming(t *testing.T) {
+	f := newFixture(t)
+	f.h = complete.New(complete.Config{DeliveryBucket: delivery, MastersBucket: masters, ArchiveStorageClass: "ARCHIVE", MaxRetries: 2, Naming: pipeline.TranscoderSprites},
+		f.catalog, f.store, f.queue, f.notifier, slog.New(slog.NewJSONHandler(f.logs, nil)))
+	f.h.Now = func() time.Time { return f.now }
+	f.seed("a1", pipeline.StatusTranscoding, "job-1", 1, false)
+	l := pipeline.LayoutWith("a1", pipeline.TranscoderSprites)
+	for _, k := range []string{l.HLS, l.DASH, l.PosterKey(95 * time.Second), l.ThumbnailKey(0), l.ThumbnailKey(1), l.ThumbnailKey(2)} {
+		f.store.Put(delivery, k, []byte("x"), "", nil)
+	}
+	res := pipeline.JobResult{JobID: "job-1", AssetID: "a1", Attempt: 1, State: pipeline.JobComplete}
+	if err := f.h.Handle(context.Background(), res); err != nil {
+		t.Fatal(err)
+	}
+	a := f.catalog.Asset("a1")
+	if a.Status != pipeline.StatusReady || a.Poster != l.PosterKey(95*time.Second) || len(a.Thumbnails) != 3 || a.Thumbnails[2] != l.ThumbnailKey(2) || len(a.Renditions) != 2 {
+		t.Errorf("asset = %+v, want ready with the sprite poster, 3 thumbnails and the planned renditions", a)
 	}
 }
