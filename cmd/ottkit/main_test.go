@@ -400,3 +400,47 @@ func TestPolicyCheckAppliesStackConfig(t *testing.T) {
 		})
 	}
 }
+
+// TestPlanRejectsUnknownKey: the program reads only the keys it knows, so plan must check the
+// whole file first, or a misspelled key would plan as if it were absent.
+func TestPlanRejectsUnknownKey(t *testing.T) {
+	dir := t.TempDir()
+	project, err := os.ReadFile(filepath.Join(projectDir, "Pulumi.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stack, err := os.ReadFile(filepath.Join(projectDir, "stacks", "Pulumi.dev-aws.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "Pulumi.yaml"), project, 0o644)
+	os.MkdirAll(filepath.Join(dir, "stacks"), 0o755)
+	os.WriteFile(filepath.Join(dir, "stacks", "Pulumi.typo.yaml"), append(stack, "  ottkit:thumbnailIntervall: 5\n"...), 0o644)
+	code, out, errOut := ottkit(t, "plan", "--stack", "typo", "--project-dir", dir)
+	if code != exitUsage || !strings.Contains(errOut, "ottkit:thumbnailIntervall: unknown key; did you mean ottkit:thumbnailInterval?") {
+		t.Errorf("plan with a misspelled key: exit %d, stderr %q, want 2 naming ottkit:thumbnailIntervall", code, errOut)
+	}
+	if strings.Contains(out, "Result:") {
+		t.Errorf("plan reported a verdict for an invalid stack:\n%s", out)
+	}
+}
+
+// TestPolicyCheckMissingFile: the README's sample exists, and a missing file says how to make
+// one and where the sample is.
+func TestPolicyCheckMissingFile(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join(projectDir, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(readme), "\n") {
+		if f := strings.Fields(line); len(f) > 5 && f[3] == "policy" && f[4] == "check" {
+			if _, err := os.Stat(filepath.Join(projectDir, f[5])); err != nil {
+				t.Errorf("the README's %q names a file that does not exist: %v", strings.Join(f[:6], " "), err)
+			}
+		}
+	}
+	code, _, errOut := ottkit(t, "policy", "check", filepath.Join(t.TempDir(), "preview.json"))
+	if code != exitUsage || !strings.Contains(errOut, "pulumi preview --stack NAME --json >") || !strings.Contains(errOut, "policies/testdata/preview.json") {
+		t.Errorf("policy check of a missing file: exit %d, %q", code, errOut)
+	}
+}

@@ -28,11 +28,20 @@ func init() { register(newPlanCmd) }
 // stackSource supplies a stack's configuration and the program that deploys it.
 type stackSource struct {
 	readConfig func(projectDir, stack string) (map[string]string, error)
-	program    pulumi.RunFunc
+	// check validates the whole configuration before the program runs. The program reads
+	// only the keys it knows, so an unknown or misspelled key would otherwise go unnoticed.
+	check   func(cfg map[string]string) error
+	program pulumi.RunFunc
 }
 
 // planSource is the ottkit stack program; tests substitute small programs.
-var planSource = stackSource{readConfig: platform.ReadStackConfig, program: platform.Program}
+var planSource = stackSource{readConfig: platform.ReadStackConfig, check: checkSpec, program: platform.Program}
+
+// checkSpec is platform.ParseSpec's verdict: every problem, each naming its key.
+func checkSpec(cfg map[string]string) error {
+	_, err := platform.ParseSpec(cfg)
+	return err
+}
 
 type planFlags struct {
 	stack      string
@@ -249,6 +258,11 @@ func (p *planner) plan(ctx context.Context, stack string) (*planResult, error) {
 	cfg, err := planSource.readConfig(project.dir, stack)
 	if err != nil {
 		return nil, err
+	}
+	if planSource.check != nil {
+		if err := planSource.check(cfg); err != nil {
+			return nil, fmt.Errorf("stack %s: %w", stack, err)
+		}
 	}
 	base, err := policies.ForStack(cfg)
 	if err != nil {

@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -110,6 +112,10 @@ func runPolicyCheck(cmd *cobra.Command, file string, f checkFlags) error {
 		b, err = io.ReadAll(cmd.InOrStdin())
 	} else {
 		b, err = os.ReadFile(file)
+	}
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("policy check: %s does not exist: make it with `pulumi preview --stack NAME --json > %s` "+
+			"(or `pulumi stack export`), or try the sample policies/testdata/preview.json", file, file)
 	}
 	if err != nil {
 		return err

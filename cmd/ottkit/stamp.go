@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -34,6 +35,7 @@ var stampSignals = func() (<-chan os.Signal, func()) {
 // stampFlags are shared by every `stamp` operation.
 type stampFlags struct {
 	projectDir  string
+	stacks      []string
 	customers   []string
 	env         string
 	all         bool
@@ -77,6 +79,7 @@ Needs the pulumi CLI on PATH, logged in to the backend holding the stacks' state
 	}
 	pf := cmd.PersistentFlags()
 	pf.StringVar(&f.projectDir, "project-dir", "", "directory holding Pulumi.yaml (default: the nearest one above the working directory)")
+	pf.StringSliceVar(&f.stacks, "stack", nil, "stack to run, as `ottkit plan --stack` names it (repeatable)")
 	pf.StringSliceVar(&f.customers, "customer", nil, "customer whose stacks to run (repeatable)")
 	pf.StringVar(&f.env, "env", "", "only stacks of this environment")
 	pf.BoolVar(&f.all, "all", false, "every stack with a stack file")
@@ -118,7 +121,7 @@ func runStamp(ctx context.Context, cmd *cobra.Command, op stamp.Op, f stampFlags
 		return err
 	}
 	f.projectDir = project.dir
-	stacks, err := customer.Select(f.projectDir, f.customers, f.env, f.all)
+	stacks, err := selectStacks(f)
 	if err != nil {
 		return fmt.Errorf("stamp: %w", err)
 	}
@@ -195,6 +198,32 @@ func runStamp(ctx context.Context, cmd *cobra.Command, op stamp.Op, f stampFlags
 		return &verdictError{fmt.Sprintf("stamp %s: %d of %d stack(s) did not succeed", op, n, len(results))}
 	}
 	return nil
+}
+
+// selectStacks resolves the selection flags: --stack names stacks directly, each of which
+// must have a stack file; otherwise --customer, --env and --all select as customer.Select does.
+func selectStacks(f stampFlags) ([]string, error) {
+	if len(f.stacks) == 0 {
+		return customer.Select(f.projectDir, f.customers, f.env, f.all)
+	}
+	if f.all || len(f.customers) > 0 || f.env != "" {
+		return nil, errors.New("select stacks with --stack, or with --customer/--env/--all, not both")
+	}
+	known, err := customer.StackNames(f.projectDir)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, s := range f.stacks {
+		if !slices.Contains(known, s) {
+			return nil, fmt.Errorf("stack %q has no stack file (Pulumi.%s.yaml) in %s; the stacks are: %s",
+				s, s, f.projectDir, strings.Join(known, ", "))
+		}
+		if !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out, nil
 }
 
 // stampInterrupts turns the first Ctrl-C (or SIGTERM) into a graceful cancellation: running

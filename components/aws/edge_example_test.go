@@ -41,6 +41,8 @@ func ExampleNewGoFunction() {
 				manifest.PlaybackDomain: pulumi.String("media.example.com"),
 				manifest.PlaybackTTL:    pulumi.String("3600"),
 				manifest.UploadTTL:      pulumi.String("900"),
+				manifest.TenantClaim:    pulumi.String("tenant"),
+				manifest.RolesClaim:     pulumi.String("roles"),
 				manifest.MaxUploadBytes: pulumi.String("5368709120"),
 			},
 			KeyArn:       pulumi.String("arn:aws:kms:eu-west-1:123456789012:key/mrk-acme"),
@@ -65,7 +67,7 @@ func ExampleNewGoFunction() {
 		fmt.Println(s.Sid, s.Action, s.Resource)
 	}
 	// Output:
-	// IngestBucketUploads [s3:PutObject] [arn:aws:s3:::acme-prod-ingest/uploads/*]
+	// IngestBucketUploads [s3:ListMultipartUploadParts s3:PutObject] [arn:aws:s3:::acme-prod-ingest/uploads/*]
 	// CatalogTable [dynamodb:GetItem] [arn:aws:dynamodb:eu-west-1:123456789012:table/acme-prod-catalog]
 	// CatalogTableIndex [dynamodb:Query] [arn:aws:dynamodb:eu-west-1:123456789012:table/acme-prod-catalog/index/*]
 	// SigningSecret [secretsmanager:GetSecretValue] [arn:aws:secretsmanager:eu-west-1:123456789012:secret:acme-prod-signing-AbCdEf]

@@ -68,7 +68,7 @@ var edgeAllResources = []manifest.Resource{
 var edgeAllSettings = []manifest.Setting{
 	manifest.Ladder, manifest.MaxHeight, manifest.VideoCodec, manifest.ThumbnailInterval,
 	manifest.MaxDuration, manifest.MaxUploadBytes, manifest.ArchiveStorageClass, manifest.MaxRetries,
-	manifest.PlaybackDomain, manifest.PlaybackTTL, manifest.UploadTTL,
+	manifest.PlaybackDomain, manifest.PlaybackTTL, manifest.UploadTTL, manifest.TenantClaim, manifest.RolesClaim,
 }
 
 // edgeSettingValue is the value of s, rendered as platform.Spec.Settings renders it.
@@ -85,6 +85,8 @@ func edgeSettingValue(s manifest.Setting) string {
 		manifest.PlaybackDomain:      "media.example.com",
 		manifest.PlaybackTTL:         "3600",
 		manifest.UploadTTL:           "900",
+		manifest.TenantClaim:         "tenant",
+		manifest.RolesClaim:          "roles",
 	}[s]
 }
 

@@ -64,6 +64,8 @@ var Keys = []Key{
 	str("archiveStorageClass", "GLACIER_IR", "Storage class masters are copied to once transcoded.", func(s *Spec) *string { return &s.ArchiveStorageClass }),
 	str("jwtIssuer", nil, "Required. https URL of the identity provider whose JWTs the API accepts.", func(s *Spec) *string { return &s.JWTIssuer }),
 	strs("jwtAudience", nil, "Required. Audiences the API's JWT authorizer accepts.", func(s *Spec) *[]string { return &s.JWTAudience }),
+	str("tenantClaim", "tenant", "JWT claim holding the viewer's tenant; one an end user cannot write (docs/IDENTITY.md).", func(s *Spec) *string { return &s.TenantClaim }),
+	str("rolesClaim", "roles", "JWT claim listing the viewer's roles (uploader may upload); one an end user cannot write (docs/IDENTITY.md).", func(s *Spec) *string { return &s.RolesClaim }),
 	strs("signingPublicKeys", nil, "Required. RSA-2048 public keys (PEM) CloudFront trusts for signed cookies; two while rotating.", func(s *Spec) *[]string { return &s.SigningPublicKeys }),
 	integer("playbackTtl", 600, "Lifetime of signed playback cookies, in seconds (60 to 3600); players refresh them through the API.", func(s *Spec) *int { return &s.PlaybackTTL }),
 	integer("uploadTtl", 900, "Lifetime of presigned upload URLs, in seconds.", func(s *Spec) *int { return &s.UploadTTL }),
@@ -311,6 +313,42 @@ func KeyNamed(name string) (Key, bool) {
 	return Key{}, false
 }
 
+// nearestKey returns the key a misspelled name most likely meant: the same name in another
+// case, or one at most two edits away; "" when none is that close.
+func nearestKey(name string) string {
+	best, bestDist := "", 3
+	for _, key := range Keys {
+		if strings.EqualFold(key.Name, name) {
+			return key.Name
+		}
+		if d := editDistance(strings.ToLower(name), strings.ToLower(key.Name)); d < bestDist {
+			best, bestDist = key.Name, d
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance between a and b.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
+}
+
 // ParseSpec builds a Spec from a stack's configuration as Pulumi passes it to programs
 // ("ottkit:key" to the value's text, structured values as JSON; "aws:region" for the region),
 // fills in the defaults for absent keys and validates. The error lists every problem, each
@@ -349,7 +387,11 @@ func ParseSpec(cfg map[string]string) (*Spec, error) {
 			continue
 		}
 		if _, known := KeyNamed(short); !known {
-			p.add(name, "unknown key; the ottkit keys are listed in Pulumi.yaml")
+			if near := nearestKey(short); near != "" {
+				p.add(name, "unknown key; did you mean %s:%s? (the ottkit keys are listed in Pulumi.yaml)", Namespace, near)
+			} else {
+				p.add(name, "unknown key; the ottkit keys are listed in Pulumi.yaml")
+			}
 		}
 	}
 	s.Region = cfg[RegionKey]

@@ -76,6 +76,8 @@ func (s *Spec) Settings() map[manifest.Setting]string {
 		manifest.MaxRetries:          itoa(s.MaxRetries),
 		manifest.PlaybackTTL:         itoa(s.PlaybackTTL),
 		manifest.UploadTTL:           itoa(s.UploadTTL),
+		manifest.TenantClaim:         s.TenantClaim,
+		manifest.RolesClaim:          s.RolesClaim,
 	}
 	if s.Domain != "" {
 		out[manifest.PlaybackDomain] = s.Domain

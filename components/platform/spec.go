@@ -70,6 +70,9 @@ type Spec struct {
 	// JWTIssuer and JWTAudience configure the API's JWT authorizer.
 	JWTIssuer   string
 	JWTAudience []string
+	// TenantClaim and RolesClaim name the one claim of a viewer's token that holds its tenant
+	// and the one that lists its roles; neither may be a claim end users can write.
+	TenantClaim, RolesClaim string
 	// SigningPublicKeys are the PEM public keys CloudFront trusts for signed cookies; two
 	// during a rotation.
 	SigningPublicKeys []string
@@ -370,6 +373,14 @@ func (s *Spec) validateAuth(p *problems) {
 		p.add(k("jwtIssuer"), "required: the https URL of the identity provider that issues viewer tokens")
 	} else if u, err := url.Parse(s.JWTIssuer); err != nil || u.Scheme != "https" || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
 		p.add(k("jwtIssuer"), "%q is not an https URL without query or fragment", s.JWTIssuer)
+	}
+	for _, c := range []struct{ key, v string }{{"tenantClaim", s.TenantClaim}, {"rolesClaim", s.RolesClaim}} {
+		if c.v == "" || len(c.v) > 256 || strings.ContainsAny(c.v, " \t\r\n") {
+			p.add(k(c.key), "%q is not a JWT claim name", c.v)
+		}
+	}
+	if s.TenantClaim != "" && s.TenantClaim == s.RolesClaim {
+		p.add(k("rolesClaim"), "%q is ottkit:tenantClaim too; the tenant and the roles are two claims", s.RolesClaim)
 	}
 	if len(s.JWTAudience) == 0 {
 		p.add(k("jwtAudience"), "required: at least one audience the API accepts")

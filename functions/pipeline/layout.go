@@ -125,6 +125,17 @@ func (l Layout) PosterKey(duration time.Duration) string {
 // which n.
 func (l Layout) ThumbnailIndex(key string) (int, bool) { return l.Naming.index(l.ThumbnailBase, key) }
 
+// CaptureInterval is the number of seconds between thumbnail captures for a source of the
+// given duration when the stack asks for one every interval seconds: a title shorter than two
+// intervals is captured more often, so that its second capture, the poster
+// (Layout.PosterKey), exists. Every transcoder spaces its captures by it.
+func CaptureInterval(interval int, duration time.Duration) int {
+	if secs := int(duration / time.Second); secs >= 2 {
+		interval = min(interval, secs/2)
+	}
+	return max(interval, 1)
+}
+
 // PosterSecond is the whole second the poster frame is taken at: a tenth of the way in,
 // between 1 and 10 seconds, because first frames are often black or a fade. It is 0 for
 // videos shorter than 2 seconds (and of unknown duration), whose first frame is used.

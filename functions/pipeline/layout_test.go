@@ -72,3 +72,28 @@ func TestTranscoderSpritesNaming(t *testing.T) {
 		t.Errorf("PosterKey(0) = %s", got)
 	}
 }
+
+func TestCaptureInterval(t *testing.T) {
+	tests := []struct {
+		interval int
+		d        time.Duration
+		want     int
+	}{
+		{10, 10 * time.Minute, 10}, // long titles keep the stack's interval
+		{10, 10 * time.Second, 5},  // the second capture must exist: at 5 s
+		{10, 3 * time.Second, 1},   // 3 s: captures at 0, 1, 2
+		{10, 1500 * time.Millisecond, 10},
+		{10, 0, 10}, // unknown duration: the stack's interval
+		{0, time.Minute, 1},
+	}
+	for _, tt := range tests {
+		got := CaptureInterval(tt.interval, tt.d)
+		if got != tt.want {
+			t.Errorf("CaptureInterval(%d, %v) = %d, want %d", tt.interval, tt.d, got, tt.want)
+		}
+		// Whenever the poster is the second capture, the title reaches it.
+		if PosterSecond(tt.d) > 0 && time.Duration(got)*time.Second >= tt.d {
+			t.Errorf("CaptureInterval(%d, %v) = %d: the second capture is past the end", tt.interval, tt.d, got)
+		}
+	}
+}

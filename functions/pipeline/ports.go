@@ -186,17 +186,29 @@ type UploadPart struct {
 	ETag string
 }
 
+// UploadedPart is one part of a multipart upload as the store holds it.
+type UploadedPart struct {
+	Number int
+	ETag   string
+	// Size is the part's length in bytes.
+	Size int64
+}
+
 // UploadSigner lets clients upload straight to the ingest bucket: one signed PUT, or a
-// multipart upload of signed part PUTs that the API then assembles. Errors for a missing
-// multipart upload wrap ErrObjectNotFound.
+// multipart upload of signed part PUTs that the API then assembles. Every signed PUT carries
+// its exact length (Content-Length), so a client cannot send more than it declared. Errors for
+// a missing multipart upload wrap ErrObjectNotFound.
 type UploadSigner interface {
-	// PresignPut signs one PUT of bucket/key. contentType is signed, so the uploader cannot
-	// change it.
-	PresignPut(ctx context.Context, bucket, key, contentType string, ttl time.Duration) (SignedRequest, error)
+	// PresignPut signs one PUT of bucket/key of exactly size bytes. contentType and the length
+	// are signed, so the uploader can change neither.
+	PresignPut(ctx context.Context, bucket, key, contentType string, size int64, ttl time.Duration) (SignedRequest, error)
 	// CreateMultipartUpload starts a multipart upload and returns its id.
 	CreateMultipartUpload(ctx context.Context, bucket, key, contentType string) (uploadID string, err error)
-	// PresignUploadPart signs the PUT of part number part (from 1) of the upload.
-	PresignUploadPart(ctx context.Context, bucket, key, uploadID string, part int, ttl time.Duration) (SignedRequest, error)
+	// PresignUploadPart signs the PUT of part number part (from 1) of the upload, of exactly
+	// size bytes.
+	PresignUploadPart(ctx context.Context, bucket, key, uploadID string, part int, size int64, ttl time.Duration) (SignedRequest, error)
+	// ListParts returns the parts uploaded so far, by part number.
+	ListParts(ctx context.Context, bucket, key, uploadID string) ([]UploadedPart, error)
 	// CompleteMultipartUpload assembles the parts, in order, into bucket/key.
 	CompleteMultipartUpload(ctx context.Context, bucket, key, uploadID string, parts []UploadPart) error
 }

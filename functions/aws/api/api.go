@@ -8,6 +8,7 @@ package api
 import (
 	"context"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"log/slog"
 
@@ -22,11 +23,20 @@ type Handler struct {
 	// Stage is the API stage requests go to; tests set its clock, id source and multipart
 	// geometry.
 	Stage *api.Handler
+	// Claims name the token's tenant and roles claims.
+	Claims ClaimNames
 }
 
 // New returns a Handler running the stage over the given adapters.
 func New(cfg Config, uploads pipeline.UploadSigner, catalog api.Catalog, signer pipeline.PlaybackSigner, log *slog.Logger) *Handler {
-	return &Handler{Stage: api.New(api.Config{
+	names := ClaimNames{Tenant: cfg.TenantClaim, Roles: cfg.RolesClaim}
+	if names.Tenant == "" {
+		names.Tenant = DefaultTenantClaim
+	}
+	if names.Roles == "" {
+		names.Roles = DefaultRolesClaim
+	}
+	return &Handler{Claims: names, Stage: api.New(api.Config{
 		IngestBucket: cfg.IngestBucket, PlaybackDomain: cfg.PlaybackDomain,
 		PlaybackTTL: cfg.PlaybackTTL, UploadTTL: cfg.UploadTTL, MaxUploadBytes: cfg.MaxUploadBytes,
 	}, uploads, catalog, signer, log)}
@@ -39,17 +49,21 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 	if err != nil {
 		return toGateway(api.ErrorResponse(400, api.CodeBadRequest, "body is not valid base64")), nil
 	}
+	r.Caller, err = callerOf(req, h.Claims)
+	if err != nil && !errors.Is(err, errNoToken) {
+		return toGateway(api.ErrorResponse(403, api.CodeForbidden, err.Error())), nil
+	}
 	return toGateway(h.Stage.Serve(ctx, r)), nil
 }
 
-// Request translates an API Gateway request; it fails only for a base64 body that does not
-// decode.
+// Request translates an API Gateway request, all but its caller (callerOf, which needs the
+// stack's claim names); it fails only for a base64 body that does not decode.
 func Request(req events.APIGatewayV2HTTPRequest) (api.Request, error) {
 	path := req.RawPath
 	if path == "" {
 		path = req.RequestContext.HTTP.Path
 	}
-	out := api.Request{Method: req.RequestContext.HTTP.Method, Path: path, Query: req.QueryStringParameters, Body: []byte(req.Body), Caller: callerOf(req)}
+	out := api.Request{Method: req.RequestContext.HTTP.Method, Path: path, Query: req.QueryStringParameters, Body: []byte(req.Body)}
 	if req.IsBase64Encoded {
 		b, err := base64.StdEncoding.DecodeString(req.Body)
 		if err != nil {

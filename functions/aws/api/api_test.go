@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
+	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
 	"io"
@@ -72,7 +73,7 @@ func newFixture(t *testing.T) *fixture {
 	cfg := api.Config{
 		IngestBucket: f.bucket, CatalogTable: table, SigningSecretARN: secretARN,
 		PlaybackDomain: "media.example.com", PlaybackTTL: 10 * time.Minute, UploadTTL: 15 * time.Minute,
-		MaxUploadBytes: 1 << 30,
+		MaxUploadBytes: 1 << 30, TenantClaim: "custom:tenant", RolesClaim: "cognito:groups", // the fixture's Cognito token
 	}
 	// Seeding goes through the admin client so it is not counted as the handler's access.
 	f.catalog = catalog.New(env.Admin.DynamoDB, table)
@@ -111,12 +112,45 @@ func request(t testing.TB, method, path, body string, claims map[string]string) 
 	case len(claims) > 0:
 		req.RequestContext.Authorizer.JWT.Claims = claims
 	}
+	if req.RequestContext.Authorizer != nil {
+		req.Headers["authorization"] = "Bearer " + tokenFor(t, unrender(req.RequestContext.Authorizer.JWT.Claims))
+	}
 	return req
 }
 
+// unrender turns claims as API Gateway renders them back into a token payload: "[a b]" is the
+// list a, b.
+func unrender(claims map[string]string) map[string]any {
+	out := map[string]any{}
+	for k, v := range claims {
+		if strings.HasPrefix(v, "[") && strings.HasSuffix(v, "]") {
+			list := []any{}
+			for _, s := range strings.Fields(v[1 : len(v)-1]) {
+				list = append(list, s)
+			}
+			out[k] = list
+			continue
+		}
+		out[k] = v
+	}
+	return out
+}
+
+// tokenFor is a JWT with payload; its signature is not checked by the function (API Gateway's
+// authorizer checks it), so the test signs nothing.
+func tokenFor(t testing.TB, payload map[string]any) string {
+	t.Helper()
+	b, err := json.Marshal(payload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc := base64.RawURLEncoding.EncodeToString
+	return enc([]byte(`{"alg":"RS256","kid":"test"}`)) + "." + enc(b) + ".c2lnbmF0dXJl"
+}
+
 var (
-	uploader = map[string]string{}                                                  // the fixture's claims: acme, [uploader viewer]
-	viewer   = map[string]string{"sub": "v1", "tenant": "acme", "groups": "viewer"} // acme, no uploader role
+	uploader = map[string]string{}                                                                 // the fixture's claims: acme, [uploader viewer]
+	viewer   = map[string]string{"sub": "v1", "custom:tenant": "acme", "cognito:groups": "viewer"} // acme, no uploader role
 	stranger = map[string]string{"sub": "s1", "custom:tenant": "globex", "cognito:groups": "[uploader]"}
 )
 
@@ -255,8 +289,8 @@ func TestCreateUploadRejects(t *testing.T) {
 		code       string
 	}{
 		{"no token", `{"filename":"a.mp4","size":1}`, nil, 401, stage.CodeUnauthorized},
-		{"no tenant claim", `{"filename":"a.mp4","size":1}`, map[string]string{"sub": "x", "groups": "uploader"}, 403, stage.CodeForbidden},
-		{"tenant with a slash", `{"filename":"a.mp4","size":1}`, map[string]string{"sub": "x", "tenant": "a/b", "groups": "uploader"}, 403, stage.CodeForbidden},
+		{"no tenant claim", `{"filename":"a.mp4","size":1}`, map[string]string{"sub": "x", "cognito:groups": "uploader"}, 403, stage.CodeForbidden},
+		{"tenant with a slash", `{"filename":"a.mp4","size":1}`, map[string]string{"sub": "x", "custom:tenant": "a/b", "cognito:groups": "uploader"}, 403, stage.CodeForbidden},
 		{"viewer role", `{"filename":"a.mp4","size":1}`, viewer, 403, stage.CodeForbidden},
 		{"not json", `filename=a.mp4`, uploader, 400, stage.CodeBadRequest},
 		{"unknown field", `{"filename":"a.mp4","size":1,"bucket":"x"}`, uploader, 400, stage.CodeBadRequest},
@@ -410,10 +444,15 @@ func TestPlayback(t *testing.T) {
 			t.Fatalf("Set-Cookie %q: %v", c, err)
 		}
 		names[hc.Name] = true
-		for _, attr := range []string{"Path=/assets/ready1/", "Domain=media.example.com", "Secure", "HttpOnly", "SameSite=None", "Expires="} {
+		for _, attr := range []string{"Path=/assets/ready1/", "Secure", "HttpOnly", "SameSite=None", "Expires="} {
 			if !strings.Contains(c, attr) {
 				t.Errorf("Set-Cookie %q lacks %s", c, attr)
 			}
+		}
+		// Host-only: the API answers on the playback host (the CDN's /api/*), and a browser
+		// ignores a cookie whose Domain is another host than the one answering.
+		if strings.Contains(c, "Domain=") {
+			t.Errorf("Set-Cookie %q names a Domain; playback cookies are host-only", c)
 		}
 	}
 	for _, n := range []string{"CloudFront-Policy", "CloudFront-Signature", "CloudFront-Key-Pair-Id"} {
@@ -452,7 +491,8 @@ func TestPlaybackWithoutSigningKeyLeaksNothing(t *testing.T) {
 	f := newFixture(t)
 	f.seed(t, "ready1", "acme", pipeline.StatusReady, f.now)
 	rec.Name(manifest.SigningSecret, "ottkit-missing-secret")
-	cfg := api.Config{IngestBucket: f.bucket, PlaybackDomain: "media.example.com", PlaybackTTL: time.Minute, UploadTTL: time.Minute, MaxUploadBytes: 1}
+	cfg := api.Config{IngestBucket: f.bucket, PlaybackDomain: "media.example.com", PlaybackTTL: time.Minute, UploadTTL: time.Minute, MaxUploadBytes: 1,
+		TenantClaim: "custom:tenant", RolesClaim: "cognito:groups"}
 	h := api.New(cfg, s3store.New(f.env.S3), catalog.New(f.env.DynamoDB, f.catalog.Name()), playback.NewSigner(playback.NewSecretKeys(f.env.SecretsManager, "ottkit-missing-secret"), "media.example.com"), lambdalog.New(io.Discard, slog.LevelInfo))
 	resp, err := h.Handle(context.Background(), request(t, "POST", "/assets/ready1/playback", "", viewer))
 	if err != nil {

@@ -1,6 +1,11 @@
 package api
 
 import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -8,45 +13,145 @@ import (
 	"github.com/ottkit/ottkit/functions/stages/api"
 )
 
-// Claim names read from the JWT authorizer's claims. API Gateway's HTTP API passes every claim
-// as a string; an array claim arrives as "[a b]".
-var (
-	tenantClaims = []string{"custom:tenant", "tenant"}
-	roleClaims   = []string{"cognito:groups", "groups", "roles", "custom:roles"}
+// Default claim names. No end user can write a claim of either name in the common identity
+// providers' default setups: Cognito puts user attributes in tokens only as custom:<name> (and
+// groups, which only administrators assign, as cognito:groups), so "tenant" and "roles" come
+// only from a pre-token-generation trigger; Auth0 adds claims only in Actions; Entra ID's
+// "roles" are app roles an administrator assigns. docs/IDENTITY.md says which attributes each
+// provider lets users write.
+const (
+	DefaultTenantClaim = "tenant"
+	DefaultRolesClaim  = "roles"
 )
 
-// callerOf reads the caller from the JWT authorizer's verified claims; nil when the request has
-// none (the stage answers 401).
-func callerOf(req events.APIGatewayV2HTTPRequest) *api.Caller {
-	auth := req.RequestContext.Authorizer
-	if auth == nil || auth.JWT == nil || auth.JWT.Claims["sub"] == "" {
-		return nil
-	}
-	claims := auth.JWT.Claims
-	c := &api.Caller{Subject: claims["sub"]}
-	for _, name := range tenantClaims {
-		if v := strings.TrimSpace(claims[name]); v != "" {
-			c.Tenant = v
-			break
-		}
-	}
-	for _, name := range roleClaims {
-		c.Roles = append(c.Roles, splitList(claims[name])...)
-	}
-	return c
+// ClaimNames say which claim of the verified token is the caller's tenant and which its roles.
+// Exactly one each: a caller's tenant and roles never come from whichever claim happens to be
+// present.
+type ClaimNames struct {
+	Tenant, Roles string
 }
 
-// splitList parses a list claim: "[a b]", "a,b", `["a","b"]` or a single value.
-func splitList(v string) []string {
-	v = strings.TrimSpace(v)
-	v = strings.TrimPrefix(v, "[")
-	v = strings.TrimSuffix(v, "]")
-	fields := strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' })
-	out := fields[:0]
-	for _, f := range fields {
-		if f = strings.Trim(f, `"'`); f != "" {
-			out = append(out, f)
+// tenantClaimAliases are the names tenant claims go by in other setups. A token that carries
+// one of them with another value than its configured tenant claim is ambiguous (a user-written
+// attribute next to the administrator's, say) and refused.
+var tenantClaimAliases = []string{"tenant", "custom:tenant", "tenant_id", "custom:tenant_id", "tenantId"}
+
+// errNoToken means the request carries no verified token: the stage answers 401.
+var errNoToken = errors.New("api: no verified token")
+
+// callerOf reads the caller from the request. API Gateway's JWT authorizer has verified the
+// bearer token and passes its claims rendered as strings (an array as "[a b]", which cannot
+// tell the group "former uploader" from the groups "former" and "uploader"). So the claims are
+// read from the verified token itself, with their JSON types, and every claim used must render
+// exactly as the authorizer passed it: a token whose claims disagree is refused.
+func callerOf(req events.APIGatewayV2HTTPRequest, names ClaimNames) (*api.Caller, error) {
+	auth := req.RequestContext.Authorizer
+	if auth == nil || auth.JWT == nil || auth.JWT.Claims["sub"] == "" {
+		return nil, errNoToken
+	}
+	rendered := auth.JWT.Claims
+	payload, err := tokenPayload(bearer(req.Headers))
+	if err != nil {
+		return nil, fmt.Errorf("the token's claims cannot be read: %w", err)
+	}
+	check := func(name string) error {
+		v, inToken := payload[name]
+		r, inGateway := rendered[name]
+		if !inToken && !inGateway {
+			return nil
+		}
+		if got, ok := gatewayRendering(v); !inToken || !inGateway || !ok || got != r {
+			return fmt.Errorf("claim %s of the token does not match the verified claims", name)
+		}
+		return nil
+	}
+	for _, name := range append([]string{"sub", names.Tenant, names.Roles}, tenantClaimAliases...) {
+		if err := check(name); err != nil {
+			return nil, err
 		}
 	}
-	return out
+	c := &api.Caller{Subject: rendered["sub"]}
+	if v, ok := payload[names.Tenant]; ok {
+		s, isString := v.(string)
+		if !isString {
+			return nil, fmt.Errorf("claim %s must be one string", names.Tenant)
+		}
+		c.Tenant = s
+	}
+	for _, alias := range tenantClaimAliases {
+		if v, ok := payload[alias].(string); ok && alias != names.Tenant && v != c.Tenant {
+			return nil, fmt.Errorf("claims %s and %s name different tenants", names.Tenant, alias)
+		}
+	}
+	switch v := payload[names.Roles].(type) {
+	case nil:
+	case string:
+		c.Roles = []string{v} // one role, spaces and all
+	case []any:
+		for _, r := range v {
+			s, ok := r.(string)
+			if !ok {
+				return nil, fmt.Errorf("claim %s must list strings", names.Roles)
+			}
+			c.Roles = append(c.Roles, s)
+		}
+	default:
+		return nil, fmt.Errorf("claim %s must be a string or a list of strings", names.Roles)
+	}
+	return c, nil
+}
+
+// bearer returns the token of the Authorization header (API Gateway's v2 payload lower-cases
+// header names), without its "Bearer " prefix, which the JWT authorizer does not require.
+func bearer(headers map[string]string) string {
+	v := strings.TrimSpace(headers["authorization"])
+	if len(v) > 7 && strings.EqualFold(v[:7], "bearer ") {
+		v = strings.TrimSpace(v[7:])
+	}
+	return v
+}
+
+// tokenPayload decodes a JWT's payload. It does not verify the signature: API Gateway's
+// authorizer already did, for this very header, before the request reached the function.
+func tokenPayload(token string) (map[string]any, error) {
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		return nil, errors.New("the bearer token is not a JWT")
+	}
+	b, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(parts[1], "="))
+	if err != nil {
+		return nil, fmt.Errorf("the JWT payload is not base64url: %w", err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var payload map[string]any
+	if err := dec.Decode(&payload); err != nil {
+		return nil, fmt.Errorf("the JWT payload is not a JSON object: %w", err)
+	}
+	return payload, nil
+}
+
+// gatewayRendering is how API Gateway's HTTP API passes a claim to the function: strings as
+// they are, numbers and booleans as their text, an array of those as "[a b c]". Objects and
+// nested arrays have no rendering a claim here may use.
+func gatewayRendering(v any) (string, bool) {
+	switch t := v.(type) {
+	case string:
+		return t, true
+	case json.Number:
+		return t.String(), true
+	case bool:
+		return fmt.Sprint(t), true
+	case []any:
+		items := make([]string, len(t))
+		for i, x := range t {
+			s, ok := gatewayRendering(x)
+			if _, nested := x.([]any); !ok || nested {
+				return "", false
+			}
+			items[i] = s
+		}
+		return "[" + strings.Join(items, " ") + "]", true
+	}
+	return "", false
 }

@@ -5,6 +5,7 @@ import (
 	"net"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/ottkit/ottkit/functions/aws/envconfig"
 	"github.com/ottkit/ottkit/functions/aws/s3store"
@@ -20,6 +21,8 @@ type Config struct {
 	PlaybackTTL      time.Duration // PLAYBACK_TTL: seconds, default 600, at most 3600
 	UploadTTL        time.Duration // UPLOAD_TTL: seconds, default 900
 	MaxUploadBytes   int64         // MAX_UPLOAD_BYTES: default and ceiling 5 GiB
+	TenantClaim      string        // TENANT_CLAIM: default DefaultTenantClaim
+	RolesClaim       string        // ROLES_CLAIM: default DefaultRolesClaim
 }
 
 // Defaults for the optional settings.
@@ -44,10 +47,28 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		UploadTTL:        r.Seconds("UPLOAD_TTL", DefaultUploadTTL, time.Minute, 7*24*time.Hour),
 		MaxUploadBytes:   r.Int("MAX_UPLOAD_BYTES", s3store.MaxCopySize, 1, s3store.MaxCopySize),
 	}
+	c.TenantClaim = claimName(getenv, r, "TENANT_CLAIM", DefaultTenantClaim)
+	c.RolesClaim = claimName(getenv, r, "ROLES_CLAIM", DefaultRolesClaim)
+	if c.TenantClaim == c.RolesClaim {
+		r.Check("ROLES_CLAIM", fmt.Errorf("%q is TENANT_CLAIM too; tenant and roles are two claims", c.RolesClaim))
+	}
 	if c.PlaybackDomain != "" {
 		r.Check("PLAYBACK_DOMAIN", validHost(c.PlaybackDomain))
 	}
 	return c, r.Err()
+}
+
+// claimName reads an optional claim name (def when unset): a JWT claim name, without white
+// space.
+func claimName(getenv func(string) string, r *envconfig.Reader, name, def string) string {
+	v := strings.TrimSpace(getenv(name))
+	if v == "" {
+		return def
+	}
+	if strings.ContainsFunc(v, unicode.IsSpace) || len(v) > 256 {
+		r.Check(name, fmt.Errorf("%q is not a claim name", v))
+	}
+	return v
 }
 
 func validHost(h string) error {

@@ -120,6 +120,8 @@ func Grants(c Call) ([]Grant, error) {
 		return []Grant{object("s3:DeleteObject")}, nil
 	case "S3.AbortMultipartUpload":
 		return []Grant{object("s3:AbortMultipartUpload")}, nil
+	case "S3.ListParts":
+		return []Grant{object("s3:ListMultipartUploadParts")}, nil
 	case "S3.ListObjectsV2":
 		return []Grant{{Action: "s3:ListBucket", Name: f["Bucket"]}}, nil
 	case "S3.CopyObject":

@@ -103,9 +103,12 @@ var (
 			{Name: "PLAYBACK_TTL", Setting: PlaybackTTL},
 			{Name: "UPLOAD_TTL", Setting: UploadTTL},
 			{Name: "MAX_UPLOAD_BYTES", Setting: MaxUploadBytes},
+			{Name: "TENANT_CLAIM", Setting: TenantClaim},
+			{Name: "ROLES_CLAIM", Setting: RolesClaim},
 		},
 		Permissions: []Permission{
 			{Action: "s3:PutObject", On: IngestBucket, Path: UploadPrefix + "*", Why: "presign upload PUTs and parts, create multipart uploads"},
+			{Action: "s3:ListMultipartUploadParts", On: IngestBucket, Path: UploadPrefix + "*", Why: "POST /uploads/complete checks the parts S3 holds before assembling them"},
 			{Action: "dynamodb:GetItem", On: CatalogTable, Why: "GET /assets/{id} and the playback status check"},
 			{Action: "dynamodb:Query", On: CatalogTable, Path: "index/*", Why: "GET /assets lists the tenant's assets from the byTenant index"},
 			{Action: "secretsmanager:GetSecretValue", On: SigningSecret, Why: "CloudFront key pair id and private key for signed cookies"},

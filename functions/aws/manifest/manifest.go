@@ -79,6 +79,10 @@ const (
 	PlaybackTTL Setting = "playback-ttl"
 	// UploadTTL is the lifetime of presigned upload URLs in seconds (decimal integer).
 	UploadTTL Setting = "upload-ttl"
+	// TenantClaim and RolesClaim name the JWT claims that carry the caller's tenant and roles.
+	TenantClaim Setting = "tenant-claim"
+	// RolesClaim names the JWT claim that lists the caller's roles.
+	RolesClaim Setting = "roles-claim"
 )
 
 // EnvVar is one environment variable a function reads at start-up. Exactly one of From or

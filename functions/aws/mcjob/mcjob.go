@@ -49,7 +49,7 @@ const (
 	// AudioBitrate is the AAC stereo bitrate in bits per second.
 	AudioBitrate = 128_000
 	// ThumbnailShortSide is the thumbnails' shorter side in pixels (or the source's, if smaller).
-	ThumbnailShortSide = 180
+	ThumbnailShortSide = pipeline.ThumbnailShortSide
 	// MaxCaptures is MediaConvert's ceiling on frame captures per output.
 	MaxCaptures = 10000
 	// maxHRDBuffer is MediaConvert's ceiling on HrdBufferSize.
@@ -157,10 +157,7 @@ func Build(in Input) (*mediaconvert.CreateJobInput, error) {
 	thumbW, thumbH := thumbnailSize(in.Plan.SourceWidth, in.Plan.SourceHeight)
 	// The poster is the second capture: a title shorter than two intervals captures more
 	// often, so that there is one.
-	interval := in.ThumbnailInterval
-	if secs := int(in.Duration / time.Second); secs >= 2 {
-		interval = min(interval, secs/2)
-	}
+	interval := pipeline.CaptureInterval(in.ThumbnailInterval, in.Duration)
 
 	settings := &types.JobSettings{
 		TimecodeConfig: &types.TimecodeConfig{Source: types.TimecodeSourceZerobased},
@@ -503,14 +500,5 @@ func frameCaptureGroup(name string, destination *string, ds *types.DestinationSe
 	}
 }
 
-// thumbnailSize keeps the source's aspect ratio with a shorter side of ThumbnailShortSide
-// (never upscaling), both sides even.
-func thumbnailSize(w, h int) (int, int) {
-	short, long := min(w, h), max(w, h)
-	ts := min(ThumbnailShortSide, short&^1)
-	tl := min(2*int(float64(ts)*float64(long)/float64(short)/2+0.5), long&^1)
-	if w >= h {
-		return tl, ts
-	}
-	return ts, tl
-}
+// thumbnailSize is pipeline.ThumbnailSize: every home's thumbnails have the same size.
+func thumbnailSize(w, h int) (int, int) { return pipeline.ThumbnailSize(w, h) }

@@ -18,10 +18,14 @@ type PresignedRequest = pipeline.SignedRequest
 
 var _ pipeline.UploadSigner = (*Store)(nil)
 
-// PresignPut presigns a single PUT of key with the given content type. The content type is
-// signed, so the uploader cannot change it.
-func (s *Store) PresignPut(ctx context.Context, bucket, key, contentType string, ttl time.Duration) (PresignedRequest, error) {
-	in := &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)}
+// PresignPut presigns a single PUT of key of exactly size bytes with the given content type.
+// The content type and the Content-Length are signed, so the uploader can change neither: S3
+// refuses a body of another length.
+func (s *Store) PresignPut(ctx context.Context, bucket, key, contentType string, size int64, ttl time.Duration) (PresignedRequest, error) {
+	if size < 1 {
+		return PresignedRequest{}, fmt.Errorf("s3store: presign put s3://%s/%s: size %d is not positive", bucket, key, size)
+	}
+	in := &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), ContentLength: aws.Int64(size)}
 	if contentType != "" {
 		in.ContentType = aws.String(contentType)
 	}
@@ -45,10 +49,15 @@ func (s *Store) CreateMultipartUpload(ctx context.Context, bucket, key, contentT
 	return aws.ToString(out.UploadId), nil
 }
 
-// PresignUploadPart presigns the PUT of one part (numbered from 1) of a multipart upload.
-func (s *Store) PresignUploadPart(ctx context.Context, bucket, key, uploadID string, part int, ttl time.Duration) (PresignedRequest, error) {
+// PresignUploadPart presigns the PUT of one part (numbered from 1) of a multipart upload, of
+// exactly size bytes (a signed Content-Length).
+func (s *Store) PresignUploadPart(ctx context.Context, bucket, key, uploadID string, part int, size int64, ttl time.Duration) (PresignedRequest, error) {
+	if size < 1 {
+		return PresignedRequest{}, fmt.Errorf("s3store: presign part %d of s3://%s/%s: size %d is not positive", part, bucket, key, size)
+	}
 	req, err := s.presign.PresignUploadPart(ctx, &s3.UploadPartInput{
 		Bucket: aws.String(bucket), Key: aws.String(key), UploadId: aws.String(uploadID), PartNumber: aws.Int32(int32(part)),
+		ContentLength: aws.Int64(size),
 	}, s3.WithPresignExpires(ttl))
 	if err != nil {
 		return PresignedRequest{}, fmt.Errorf("s3store: presign part %d of s3://%s/%s: %w", part, bucket, key, err)
@@ -66,6 +75,23 @@ func presigned(method, url string, h http.Header, ttl time.Duration) PresignedRe
 		out[http.CanonicalHeaderKey(k)] = v
 	}
 	return PresignedRequest{Method: method, URL: url, Headers: out, Expires: time.Now().Add(ttl).UTC().Truncate(time.Second)}
+}
+
+// ListParts returns the parts of a multipart upload S3 holds, by part number, following every
+// page (S3 returns at most 1,000 a page; an upload has up to 10,000).
+func (s *Store) ListParts(ctx context.Context, bucket, key, uploadID string) ([]pipeline.UploadedPart, error) {
+	var out []pipeline.UploadedPart
+	p := s3.NewListPartsPaginator(s.client, &s3.ListPartsInput{Bucket: aws.String(bucket), Key: aws.String(key), UploadId: aws.String(uploadID)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, wrap("list parts of upload "+uploadID+" of", bucket, key, err)
+		}
+		for _, part := range page.Parts {
+			out = append(out, pipeline.UploadedPart{Number: int(aws.ToInt32(part.PartNumber)), ETag: aws.ToString(part.ETag), Size: aws.ToInt64(part.Size)})
+		}
+	}
+	return out, nil
 }
 
 // Part is one uploaded part of a multipart upload, as the uploader reports it.

@@ -7,6 +7,9 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -202,6 +205,16 @@ func send(t *testing.T, req s3store.PresignedRequest, body []byte) *http.Respons
 	return resp
 }
 
+// signsHeader reports whether a presigned URL's X-Amz-SignedHeaders lists header.
+func signsHeader(t *testing.T, rawURL, header string) bool {
+	t.Helper()
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return slices.Contains(strings.Split(u.Query().Get("X-Amz-SignedHeaders"), ";"), header)
+}
+
 func TestPresignedUploads(t *testing.T) {
 	env := awstest.NewS3Env(t, nil)
 	bucket := env.Bucket(t, manifest.IngestBucket)
@@ -209,12 +222,19 @@ func TestPresignedUploads(t *testing.T) {
 	ctx := context.Background()
 
 	t.Run("single put", func(t *testing.T) {
-		req, err := store.PresignPut(ctx, bucket, "uploads/t/u/a.mp4", "video/mp4", 10*time.Minute)
+		req, err := store.PresignPut(ctx, bucket, "uploads/t/u/a.mp4", "video/mp4", 4, 10*time.Minute)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if req.Method != http.MethodPut || !strings.Contains(req.URL, "X-Amz-Expires=600") || req.Headers.Get("Content-Type") != "video/mp4" {
 			t.Errorf("presigned = %+v, want PUT, X-Amz-Expires=600 and a signed Content-Type", req)
+		}
+		// The declared length is part of the signature: S3 refuses a body of another length.
+		if !signsHeader(t, req.URL, "content-length") || req.Headers.Get("Content-Length") != "4" {
+			t.Errorf("presigned %s with headers %v does not sign Content-Length 4", req.URL, req.Headers)
+		}
+		if _, err := store.PresignPut(ctx, bucket, "uploads/t/u/a.mp4", "video/mp4", 0, time.Minute); err == nil {
+			t.Error("presigned a PUT of no declared size")
 		}
 		if resp := send(t, req, []byte("data")); resp.StatusCode != http.StatusOK {
 			t.Fatalf("PUT through presigned URL: %s", resp.Status)
@@ -233,9 +253,12 @@ func TestPresignedUploads(t *testing.T) {
 		part2 := []byte("tail")
 		var parts []s3store.Part
 		for i, body := range [][]byte{part1, part2} {
-			req, err := store.PresignUploadPart(ctx, bucket, key, id, i+1, time.Minute)
+			req, err := store.PresignUploadPart(ctx, bucket, key, id, i+1, int64(len(body)), time.Minute)
 			if err != nil {
 				t.Fatal(err)
+			}
+			if !signsHeader(t, req.URL, "content-length") || req.Headers.Get("Content-Length") != strconv.Itoa(len(body)) {
+				t.Errorf("part %d URL %s does not sign its Content-Length %d", i+1, req.URL, len(body))
 			}
 			if !strings.Contains(req.URL, "uploadId=") || !strings.Contains(req.URL, "partNumber="+string(rune('1'+i))) {
 				t.Errorf("part URL %s lacks uploadId or partNumber", req.URL)
@@ -247,6 +270,10 @@ func TestPresignedUploads(t *testing.T) {
 			}
 			resp.Body.Close()
 			parts = append(parts, s3store.Part{Number: i + 1, ETag: resp.Header.Get("ETag")})
+		}
+		listed, err := store.ListParts(ctx, bucket, key, id)
+		if err != nil || len(listed) != 2 || listed[0].Size != int64(len(part1)) || listed[1].Size != 4 || listed[1].ETag != parts[1].ETag {
+			t.Errorf("ListParts = %+v, %v; want both parts with sizes and etags", listed, err)
 		}
 		if err := store.CompleteMultipartUpload(ctx, bucket, key, "no-such-upload", parts); !s3store.IsNotFound(err) {
 			t.Errorf("completing an unknown upload: %v, want not found", err)

@@ -125,6 +125,15 @@ const (
 	DV    Kind = "dv"
 	// Tiny is 16x16 H.264 in MP4, 1 s at 10 fps: a size no ladder can use.
 	Tiny Kind = "tiny"
+	// Landscape1080p10s is 1920x1080 H.264 + AAC in MP4, moov first, 10 s at 24 fps: a short
+	// title of real length, for end-to-end playback.
+	Landscape1080p10s Kind = "landscape-1080p-10s"
+	// PortraitNoAudio is 540x960 H.264 in MP4 without an audio track, coded upright, 4 s at
+	// 24 fps.
+	PortraitNoAudio Kind = "portrait-no-audio"
+	// Detailed480p is 854x480 H.264 + AAC in MP4, 4 s at 24 fps, with moving grain in every
+	// frame, so an encoder needs its whole target bitrate: for measuring encoded bitrates.
+	Detailed480p Kind = "detailed-480p"
 )
 
 // Kinds returns every kind Path makes, in a stable order.
@@ -133,7 +142,8 @@ func Kinds() []Kind {
 		MPEGTS, MoovAtEnd, Truncated, Empty, PNGAsMP4, AudioOnly, WithCaptions, MXF, HEVC, ProResMOV, AVI,
 		FragmentedMP4, LiveWebM, MPEGTSHEVC, FragmentedStock, FragmentedDASH, FiveHourFragmented, FiveHourLiveMKV,
 		FiveHourTS, FiveHourMP4, TSRestart, PAL169, HDV, MPEG2HD, AnamorphicMP4, AnamorphicMKV, HDR10, HLG, Surround,
-		DNxHR, DV, Tiny}
+		DNxHR, DV, Tiny,
+		Landscape1080p10s, PortraitNoAudio, Detailed480p}
 }
 
 // recipe says how to make a kind and what ffprobe must then report.
@@ -153,12 +163,18 @@ type clip struct {
 	audio     bool
 	faststart bool
 	format    string
+	// grain adds moving noise of this strength (ffmpeg's noise filter, 0 for none).
+	grain int
 }
 
 // args returns ffmpeg's input options and its output options, apart so a caller can add an
 // input.
 func (c clip) args() (in, out []string) {
-	in = []string{"-f", "lavfi", "-i", fmt.Sprintf("testsrc2=s=%dx%d:r=%d:d=%s", c.w, c.h, c.fps, c.secs)}
+	video := fmt.Sprintf("testsrc2=s=%dx%d:r=%d:d=%s", c.w, c.h, c.fps, c.secs)
+	if c.grain > 0 {
+		video += fmt.Sprintf(",noise=alls=%d:allf=t", c.grain)
+	}
+	in = []string{"-f", "lavfi", "-i", video}
 	if c.audio {
 		in = append(in, "-f", "lavfi", "-i", "sine=f=440:r=48000:d="+c.secs)
 	}
@@ -186,6 +202,12 @@ func encode(c clip) func(g *generator, out string) error {
 var recipes = map[Kind]recipe{
 	Landscape1080p: {ext: ".mp4", make: encode(clip{w: 1920, h: 1080, fps: 5, secs: "1", audio: true, faststart: true}),
 		check: all(videoSize(1920, 1080, 0), audioCount(1), moovFirst(true))},
+	Landscape1080p10s: {ext: ".mp4", make: encode(clip{w: 1920, h: 1080, fps: 24, secs: "10", audio: true, faststart: true}),
+		check: all(videoSize(1920, 1080, 0), audioCount(1), moovFirst(true), durationAbout(10))},
+	PortraitNoAudio: {ext: ".mp4", make: encode(clip{w: 540, h: 960, fps: 24, secs: "4", faststart: true}),
+		check: all(videoSize(540, 960, 0), audioCount(0), durationAbout(4))},
+	Detailed480p: {ext: ".mp4", make: encode(clip{w: 854, h: 480, fps: 24, secs: "4", audio: true, faststart: true, grain: 12}),
+		check: all(videoSize(854, 480, 0), audioCount(1), durationAbout(4))},
 	Portrait1080x1920: {ext: ".mp4", make: encode(clip{w: 1080, h: 1920, fps: 5, secs: "1", audio: true, faststart: true}),
 		check: all(videoSize(1080, 1920, 0), audioCount(1))},
 	Square: {ext: ".mp4", make: encode(clip{w: 720, h: 720, fps: 10, secs: "2", audio: true, faststart: true}),

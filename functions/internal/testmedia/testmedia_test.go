@@ -56,6 +56,7 @@ func TestChecksReject(t *testing.T) {
 		{"audio only has no video", AudioOnly, videoCodec("h264")},
 		{"webm states its duration", WebM, noDuration},
 		{"a plain mp4 has no fragments", Square, hasTopBox("moof")},
+		{"a 1 s clip is not 10 s long", Landscape1080p, durationAbout(10)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -108,22 +108,48 @@ func TestCreateUpload(t *testing.T) {
 	if resp.Status != 201 || body["key"] != "uploads/acme/0b9f7c2e-1111-4222-8333-444455556666/My_Clip.mp4" || body["method"] != "PUT" || body["url"] == "" {
 		t.Fatalf("single upload = %d %v, want 201 with the tenant-scoped key and a PUT", resp.Status, body)
 	}
-	f.h.MultipartThreshold, f.h.MinPartSize = 100, 16<<20
-	resp, body = f.serve("POST", "/uploads", `{"filename":"big.mp4","size":40000000,"contentType":"video/mp4"}`, uploader)
+	if h, _ := body["headers"].(map[string]any); h["Content-Length"] != "1000" {
+		t.Errorf("single upload headers %v, want the declared Content-Length 1000 signed", body["headers"])
+	}
+	f.h.MultipartThreshold, f.h.MinPartSize = 100, 1<<20
+	const size = 2<<20 + 5 // two parts of 1 MiB and 5 bytes
+	resp, body = f.serve("POST", "/uploads", fmt.Sprintf(`{"filename":"big.mp4","size":%d,"contentType":"video/mp4"}`, size), uploader)
 	mp, _ := body["multipart"].(map[string]any)
-	if resp.Status != 201 || mp == nil || len(mp["parts"].([]any)) != 3 || mp["partSize"] != float64(16<<20) {
-		t.Fatalf("multipart upload = %d %v, want 3 parts of 16 MiB", resp.Status, body)
+	if resp.Status != 201 || mp == nil || len(mp["parts"].([]any)) != 3 || mp["partSize"] != float64(1<<20) {
+		t.Fatalf("multipart upload = %d %v, want 3 parts of 1 MiB", resp.Status, body)
+	}
+	bodies := []string{strings.Repeat("1", 1<<20), strings.Repeat("2", 1<<20), "three"}
+	put := func(i int, b string) (*http.Response, error) {
+		req, _ := http.NewRequest(http.MethodPut, mp["parts"].([]any)[i].(map[string]any)["url"].(string), strings.NewReader(b))
+		return f.uploads.Client().Do(req)
+	}
+	// Every part's length is signed: the last part cannot carry the gigabytes the first two
+	// did not declare.
+	if resp, err := put(2, "three and much more"); err != nil || resp.StatusCode == 200 {
+		t.Fatalf("an oversized last part was accepted: %v, %v", resp, err)
 	}
 	// The client uploads each part to its signed URL and reports the ETags.
 	var parts []string
-	for i, p := range mp["parts"].([]any) {
-		req, _ := http.NewRequest(http.MethodPut, p.(map[string]any)["url"].(string), strings.NewReader(fmt.Sprintf("part %d", i+1)))
-		resp, err := f.uploads.Client().Do(req)
+	for i, b := range bodies {
+		resp, err := put(i, b)
 		if err != nil || resp.StatusCode != 200 {
 			t.Fatalf("part %d PUT = %v, %v", i+1, resp, err)
 		}
 		resp.Body.Close()
 		parts = append(parts, fmt.Sprintf(`{"partNumber":%d,"etag":%q}`, i+1, resp.Header.Get("ETag")))
+	}
+	key := `"key":"uploads/acme/0b9f7c2e-1111-4222-8333-444455556666/big.mp4","uploadId":"` + mp["uploadId"].(string) + `"`
+	// The parts are checked against what the store holds before anything is assembled.
+	for _, bad := range []string{
+		`{` + key + `,"parts":[` + strings.Join(parts[:2], ",") + `]}`,
+		`{` + key + `,"parts":[` + parts[0] + `,` + parts[1] + `,{"partNumber":3,"etag":"\"0123456789abcdef0123456789abcdef\""}]}`,
+	} {
+		if resp, body := f.serve("POST", "/uploads/complete", bad, uploader); resp.Status != 400 || body["error"] != api.CodeBadRequest {
+			t.Errorf("completing with %s = %d %v, want 400", bad, resp.Status, body)
+		}
+	}
+	if _, done := f.uploads.Completed(mp["uploadId"].(string)); done {
+		t.Fatal("a refused completion assembled the upload")
 	}
 	complete := `{"key":"uploads/acme/0b9f7c2e-1111-4222-8333-444455556666/big.mp4","uploadId":"` + mp["uploadId"].(string) + `","parts":[` + strings.Join(parts, ",") + `]}`
 	if resp, body := f.serve("POST", "/uploads/complete", complete, globex); resp.Status != 400 {
@@ -132,7 +158,7 @@ func TestCreateUpload(t *testing.T) {
 	if resp, body := f.serve("POST", "/uploads/complete", complete, uploader); resp.Status != 200 {
 		t.Fatalf("complete = %d %v", resp.Status, body)
 	}
-	if got, ok := f.store.Bytes("ingest", "uploads/acme/0b9f7c2e-1111-4222-8333-444455556666/big.mp4"); !ok || string(got) != "part 1part 2part 3" {
+	if got, ok := f.store.Bytes("ingest", "uploads/acme/0b9f7c2e-1111-4222-8333-444455556666/big.mp4"); !ok || string(got) != strings.Join(bodies, "") {
 		t.Errorf("the store assembled %q (%v), want the three parts in order", got, ok)
 	}
 	if resp, body := f.serve("POST", "/uploads/complete", complete, uploader); resp.Status != 404 || body["error"] != api.CodeNotFound {
@@ -216,6 +242,40 @@ func TestPlayback(t *testing.T) {
 	f.signer.Fail("Sign", 1)
 	if resp, body := f.serve("POST", "/assets/ready1/playback", "", viewer); resp.Status != 500 || body["message"] != "internal error" || len(resp.Cookies) != 0 {
 		t.Errorf("a failing signer = %d %v, want an opaque 500", resp.Status, body)
+	}
+}
+
+// TestRedactLocations: every form in which a transcoder's or a store's error text names the
+// platform's insides is gone from what clients see; the explanation stays.
+func TestRedactLocations(t *testing.T) {
+	for _, leak := range []string{
+		"s3://ottkit-masters/a1/clip.mp4",
+		"https://acme-prod-storage-masters-123456789012.s3.eu-west-1.amazonaws.com/a1/clip.mp4",
+		"https://s3.eu-west-1.amazonaws.com/acme-prod-storage-delivery-123456789012/assets/a1/",
+		"acme-prod-storage-ingest-123456789012.s3.amazonaws.com",
+		"arn:aws:iam::123456789012:role/acme-prod-transcoder-role",
+		"arn:aws-cn:s3:::bucket/key",
+		"arn:aws-us-gov:kms:us-gov-west-1:123456789012:key/1234",
+		"assumed-role/acme-prod-fn-api-role/session",
+		"role/acme-prod-transcoder-role",
+		"account 123456789012",
+		"gs://bucket/obj",
+		"projects/p/locations/l/jobs/j",
+		"https://storage.googleapis.com/bucket/obj",
+	} {
+		msg := "Access denied for " + leak + " while reading the input"
+		got := api.RedactForTest(msg)
+		for _, secret := range []string{"123456789012", "ottkit-masters", "acme-prod", "bucket/", "amazonaws", "googleapis", "projects/p"} {
+			if strings.Contains(got, secret) {
+				t.Errorf("redact(%q) = %q still holds %q", msg, got, secret)
+			}
+		}
+		if !strings.HasPrefix(got, "Access denied for ") || !strings.HasSuffix(got, " while reading the input") {
+			t.Errorf("redact(%q) = %q lost the explanation", msg, got)
+		}
+	}
+	if got := api.RedactForTest("The input has 2 audio tracks; 1080 px is the limit"); got != "The input has 2 audio tracks; 1080 px is the limit" {
+		t.Errorf("an explanation without locations changed: %q", got)
 	}
 }
 

@@ -58,15 +58,29 @@ func (h *Handler) view(a *pipeline.Asset) assetView {
 	return v
 }
 
-// locationPattern matches the storage URIs and resource names transcoders write into job error
-// messages ("Unable to open input file [s3://bucket/key]", "...role arn:aws:iam::123456789012:role/x",
-// "gs://bucket/object", "projects/p/locations/l/jobs/j").
-var locationPattern = regexp.MustCompile(`(s3://|gs://|arn:aws[a-z-]*:|projects/)[^\s\[\]()<>"',;]*`)
+// locationPatterns match what transcoders and storage services write into error messages
+// that names the platform's insides: URLs of any scheme ("Unable to open input file
+// [s3://bucket/key]", "https://bucket.s3.eu-west-1.amazonaws.com/key",
+// "gs://bucket/object"), service host names without a scheme, ARNs of every partition
+// ("arn:aws:iam::123456789012:role/x", "arn:aws-cn:..."), role and bucket paths ("role/x",
+// "assumed-role/x/session"), Google resource names ("projects/p/locations/l/jobs/j") and bare
+// 12-digit account ids.
+var locationPatterns = []*regexp.Regexp{
+	regexp.MustCompile(`[A-Za-z][A-Za-z0-9+.-]*://[^\s\[\]()<>"',;]*`),
+	regexp.MustCompile(`arn:[A-Za-z0-9-]+:[^\s\[\]()<>"',;]*`),
+	regexp.MustCompile(`[A-Za-z0-9.-]+\.(amazonaws\.com|googleapis\.com)(\.cn)?[^\s\[\]()<>"',;]*`),
+	regexp.MustCompile(`\b(assumed-role|role|bucket|projects)/[^\s\[\]()<>"',;]*`),
+	regexp.MustCompile(`\b[0-9]{12}\b`),
+}
 
-// redactLocations keeps a failure message's explanation but not the bucket names, keys, account
-// ids and role names in it: the catalog keeps them for operators, clients never see them.
+// redactLocations keeps a message's explanation but not the bucket names, keys, host names,
+// account ids and role names in it: the catalog and the logs keep them for operators, clients
+// never see them.
 func redactLocations(message string) string {
-	return locationPattern.ReplaceAllString(message, "<redacted>")
+	for _, p := range locationPatterns {
+		message = p.ReplaceAllString(message, "<redacted>")
+	}
+	return message
 }
 
 type listResponse struct {

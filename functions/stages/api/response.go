@@ -54,8 +54,10 @@ func jsonResponse(status int, body any) Response {
 	}
 }
 
+// errorResponse is the JSON error; its message is redacted like failure messages, so no
+// message built from an error's text can carry a storage location or an account to a client.
 func errorResponse(e *apiError) Response {
-	return jsonResponse(e.status, errorBody{Error: e.code, Message: e.message})
+	return jsonResponse(e.status, errorBody{Error: e.code, Message: redactLocations(e.message)})
 }
 
 // ErrorResponse is the API's JSON error response, for a gateway that must refuse a request

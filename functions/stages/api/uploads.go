@@ -96,7 +96,8 @@ func (h *Handler) createUpload(ctx context.Context, c caller, req Request) (Resp
 	key := pipeline.UploadPrefix + c.Tenant + "/" + id + "/" + name
 	out := uploadResponse{UploadID: id, Key: key, ExpiresAt: h.Now().Add(h.cfg.UploadTTL).UTC().Truncate(time.Second)}
 	if in.Size <= h.MultipartThreshold {
-		p, err := h.uploads.PresignPut(ctx, h.cfg.IngestBucket, key, contentType, h.cfg.UploadTTL)
+		// The declared size is signed: a body of any other length is refused by the store.
+		p, err := h.uploads.PresignPut(ctx, h.cfg.IngestBucket, key, contentType, in.Size, h.cfg.UploadTTL)
 		if err != nil {
 			return Response{}, h.internal(ctx, "presign put failed", err)
 		}
@@ -105,16 +106,19 @@ func (h *Handler) createUpload(ctx context.Context, c caller, req Request) (Resp
 			out.Headers[k] = p.Headers.Get(k)
 		}
 	} else {
-		partSize := max(h.MinPartSize, (in.Size+MaxParts-1)/MaxParts)
-		partSize = (partSize + 1<<20 - 1) &^ (1<<20 - 1) // whole MiB
-		count := int((in.Size + partSize - 1) / partSize)
+		partSize, count := partGeometry(in.Size, h.MinPartSize)
 		uploadID, err := h.uploads.CreateMultipartUpload(ctx, h.cfg.IngestBucket, key, contentType)
 		if err != nil {
 			return Response{}, h.internal(ctx, "create multipart upload failed", err)
 		}
 		mp := &multipartUpload{UploadID: uploadID, PartSize: partSize, Parts: make([]partSpec, 0, count)}
 		for n := 1; n <= count; n++ {
-			p, err := h.uploads.PresignUploadPart(ctx, h.cfg.IngestBucket, key, uploadID, n, h.cfg.UploadTTL)
+			// Every part's exact length is signed; only the last may be short.
+			size := partSize
+			if n == count {
+				size = in.Size - int64(count-1)*partSize
+			}
+			p, err := h.uploads.PresignUploadPart(ctx, h.cfg.IngestBucket, key, uploadID, n, size, h.cfg.UploadTTL)
 			if err != nil {
 				return Response{}, h.internal(ctx, "presign part failed", err)
 			}
@@ -162,6 +166,9 @@ func (h *Handler) completeUpload(ctx context.Context, c caller, req Request) (Re
 		}
 		parts[i] = pipeline.UploadPart{Number: p.PartNumber, ETag: p.ETag}
 	}
+	if apiErr := h.verifyParts(ctx, in.Key, in.UploadID, parts); apiErr != nil {
+		return Response{}, apiErr
+	}
 	if err := h.uploads.CompleteMultipartUpload(ctx, h.cfg.IngestBucket, in.Key, in.UploadID, parts); err != nil {
 		if errors.Is(err, pipeline.ErrObjectNotFound) {
 			return Response{}, fail(404, CodeNotFound, "no such multipart upload")
@@ -170,6 +177,51 @@ func (h *Handler) completeUpload(ctx context.Context, c caller, req Request) (Re
 		return Response{}, fail(400, CodeBadRequest, "the parts could not be assembled; check the part numbers and etags")
 	}
 	return jsonResponse(200, map[string]string{"key": in.Key}), nil
+}
+
+// partGeometry is the fixed multipart geometry of an upload of size bytes: parts of partSize
+// (at least minPart, whole MiB, few enough for MaxParts), the last one shorter, count of them.
+func partGeometry(size, minPart int64) (partSize int64, count int) {
+	partSize = max(minPart, (size+MaxParts-1)/MaxParts)
+	partSize = (partSize + 1<<20 - 1) &^ (1<<20 - 1)
+	return partSize, int((size + partSize - 1) / partSize)
+}
+
+// verifyParts checks, before anything is assembled, that the store holds exactly the parts the
+// client names, with their ETags, in the upload's geometry (every part but the last of one
+// size, the last no longer) and no more than MaxUploadBytes in all. The signed lengths already
+// stop an oversized part; this stops extra parts and a total beyond the limit.
+func (h *Handler) verifyParts(ctx context.Context, key, uploadID string, parts []pipeline.UploadPart) *apiError {
+	stored, err := h.uploads.ListParts(ctx, h.cfg.IngestBucket, key, uploadID)
+	if errors.Is(err, pipeline.ErrObjectNotFound) {
+		return fail(404, CodeNotFound, "no such multipart upload")
+	}
+	if err != nil {
+		return h.internal(ctx, "list parts failed", err)
+	}
+	bad := func(format string, a ...any) *apiError {
+		h.log.WarnContext(ctx, "multipart upload refused", "key", key, "reason", fmt.Sprintf(format, a...))
+		return fail(400, CodeBadRequest, fmt.Sprintf(format, a...))
+	}
+	if len(stored) != len(parts) {
+		return bad("the upload holds %d parts, the request names %d", len(stored), len(parts))
+	}
+	var total int64
+	for i, p := range stored {
+		switch {
+		case p.Number != parts[i].Number || strings.Trim(p.ETag, `"`) != strings.Trim(parts[i].ETag, `"`):
+			return bad("parts[%d] is not uploaded part %d with that etag", i, parts[i].Number)
+		case i < len(stored)-1 && p.Size != stored[0].Size:
+			return bad("part %d has %d bytes; every part but the last has %d", p.Number, p.Size, stored[0].Size)
+		case p.Size > stored[0].Size:
+			return bad("the last part has %d bytes, more than the part size %d", p.Size, stored[0].Size)
+		}
+		total += p.Size
+	}
+	if total > h.cfg.MaxUploadBytes {
+		return bad("the parts hold %d bytes; the limit is %d", total, h.cfg.MaxUploadBytes)
+	}
+	return nil
 }
 
 // safeFilename keeps the last path element of name with only characters that are safe in a

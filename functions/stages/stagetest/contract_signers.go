@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -116,7 +117,7 @@ func UploadSignerContract(t *testing.T, newSigner func(t *testing.T) UploadSigne
 	t.Run("SignedPut", func(t *testing.T) {
 		f := newSigner(t)
 		key := "uploads/acme/u1/My Clip+1.mp4"
-		r, err := f.Signer.PresignPut(ctx, f.Bucket, key, "video/mp4", 15*time.Minute)
+		r, err := f.Signer.PresignPut(ctx, f.Bucket, key, "video/mp4", 12, 15*time.Minute)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -129,6 +130,10 @@ func UploadSignerContract(t *testing.T, newSigner func(t *testing.T) UploadSigne
 		info, err := f.Store.Head(ctx, f.Bucket, key)
 		if err != nil || info.Size != 12 || info.ContentType != "video/mp4" {
 			t.Errorf("uploaded object = %+v, %v; want 12 bytes of video/mp4", info, err)
+		}
+		// The declared length is signed: more (or fewer) bytes are refused.
+		if resp := send(t, f.Client, r, []byte("twelve bytes and then gigabytes more")); resp.StatusCode/100 == 2 {
+			t.Error("a PUT longer than the signed length was accepted")
 		}
 		forged := r
 		forged.Headers = r.Headers.Clone()
@@ -147,15 +152,30 @@ func UploadSignerContract(t *testing.T, newSigner func(t *testing.T) UploadSigne
 		bodies := [][]byte{pattern(f.MinPartSize), []byte("tail")}
 		var parts []pipeline.UploadPart
 		for i, b := range bodies {
-			r, err := f.Signer.PresignUploadPart(ctx, f.Bucket, key, id, i+1, time.Minute)
+			r, err := f.Signer.PresignUploadPart(ctx, f.Bucket, key, id, i+1, int64(len(b)), time.Minute)
 			if err != nil {
 				t.Fatal(err)
+			}
+			if resp := send(t, f.Client, r, append(append([]byte(nil), b...), "extra"...)); resp.StatusCode/100 == 2 {
+				t.Errorf("part %d PUT longer than its signed length was accepted", i+1)
 			}
 			resp := send(t, f.Client, r, b)
 			if resp.StatusCode/100 != 2 || resp.Header.Get("ETag") == "" {
 				t.Fatalf("part %d PUT = %s with ETag %q", i+1, resp.Status, resp.Header.Get("ETag"))
 			}
 			parts = append(parts, pipeline.UploadPart{Number: i + 1, ETag: resp.Header.Get("ETag")})
+		}
+		listed, err := f.Signer.ListParts(ctx, f.Bucket, key, id)
+		if err != nil || len(listed) != 2 {
+			t.Fatalf("ListParts = %+v, %v; want the two parts", listed, err)
+		}
+		for i, p := range listed {
+			if p.Number != i+1 || strings.Trim(p.ETag, `"`) != strings.Trim(parts[i].ETag, `"`) || p.Size != int64(len(bodies[i])) {
+				t.Errorf("listed part %d = %+v, want number %d, etag %s, %d bytes", i, p, i+1, parts[i].ETag, len(bodies[i]))
+			}
+		}
+		if _, err := f.Signer.ListParts(ctx, f.Bucket, key, "no-such-upload"); !errors.Is(err, pipeline.ErrObjectNotFound) {
+			t.Errorf("listing an unknown upload = %v, want ErrObjectNotFound", err)
 		}
 		if err := f.Signer.CompleteMultipartUpload(ctx, f.Bucket, key, id, parts); err != nil {
 			t.Fatal(err)

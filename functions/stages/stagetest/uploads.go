@@ -20,8 +20,9 @@ import (
 )
 
 // UploadSigner is a pipeline.UploadSigner whose signed requests a real HTTP client can send: it
-// runs a local server that checks each request's HMAC signature, expiry and signed content type
-// and writes what it accepts into an ObjectStore, single PUTs and multipart uploads alike, so
+// runs a local server that checks each request's HMAC signature, expiry, signed content type
+// and signed length (a body of any other length is refused, as S3 refuses one that does not
+// match a signed Content-Length) and writes what it accepts into an ObjectStore, single PUTs and multipart uploads alike, so
 // a test can upload as a browser would. Close stops the server.
 type UploadSigner struct {
 	Faults
@@ -71,15 +72,15 @@ func (u *UploadSigner) mac(fields ...string) string {
 	return hex.EncodeToString(m.Sum(nil))
 }
 
-func (u *UploadSigner) sign(bucket, key, contentType, uploadID string, part int, ttl time.Duration) pipeline.SignedRequest {
+func (u *UploadSigner) sign(bucket, key, contentType, uploadID string, part int, size int64, ttl time.Duration) pipeline.SignedRequest {
 	expires := u.now().Add(ttl).UTC().Truncate(time.Second)
-	q := url.Values{"expires": {strconv.FormatInt(expires.Unix(), 10)}}
+	q := url.Values{"expires": {strconv.FormatInt(expires.Unix(), 10)}, "length": {strconv.FormatInt(size, 10)}}
 	if uploadID != "" {
 		q.Set("uploadId", uploadID)
 		q.Set("partNumber", strconv.Itoa(part))
 	}
-	q.Set("sig", u.mac(bucket, key, contentType, q.Get("expires"), uploadID, q.Get("partNumber")))
-	h := http.Header{}
+	q.Set("sig", u.mac(bucket, key, contentType, q.Get("expires"), uploadID, q.Get("partNumber"), q.Get("length")))
+	h := http.Header{"Content-Length": {strconv.FormatInt(size, 10)}}
 	if contentType != "" {
 		h.Set("Content-Type", contentType)
 	}
@@ -87,11 +88,14 @@ func (u *UploadSigner) sign(bucket, key, contentType, uploadID string, part int,
 }
 
 // PresignPut implements pipeline.UploadSigner.
-func (u *UploadSigner) PresignPut(_ context.Context, bucket, key, contentType string, ttl time.Duration) (pipeline.SignedRequest, error) {
+func (u *UploadSigner) PresignPut(_ context.Context, bucket, key, contentType string, size int64, ttl time.Duration) (pipeline.SignedRequest, error) {
 	if err := u.take("PresignPut"); err != nil {
 		return pipeline.SignedRequest{}, err
 	}
-	return u.sign(bucket, key, contentType, "", 0, ttl), nil
+	if size < 1 {
+		return pipeline.SignedRequest{}, fmt.Errorf("stagetest: presign put of %s/%s: size %d is not positive", bucket, key, size)
+	}
+	return u.sign(bucket, key, contentType, "", 0, size, ttl), nil
 }
 
 // CreateMultipartUpload implements pipeline.UploadSigner.
@@ -108,13 +112,34 @@ func (u *UploadSigner) CreateMultipartUpload(_ context.Context, bucket, key, con
 }
 
 // PresignUploadPart implements pipeline.UploadSigner.
-func (u *UploadSigner) PresignUploadPart(_ context.Context, bucket, key, uploadID string, part int, ttl time.Duration) (pipeline.SignedRequest, error) {
+func (u *UploadSigner) PresignUploadPart(_ context.Context, bucket, key, uploadID string, part int, size int64, ttl time.Duration) (pipeline.SignedRequest, error) {
 	if err := u.take("PresignUploadPart"); err != nil {
 		return pipeline.SignedRequest{}, err
 	}
-	r := u.sign(bucket, key, "", uploadID, part, ttl)
-	r.Headers = http.Header{}
-	return r, nil
+	if size < 1 {
+		return pipeline.SignedRequest{}, fmt.Errorf("stagetest: presign part %d of %s/%s: size %d is not positive", part, bucket, key, size)
+	}
+	return u.sign(bucket, key, "", uploadID, part, size, ttl), nil
+}
+
+// ListParts implements pipeline.UploadSigner.
+func (u *UploadSigner) ListParts(_ context.Context, bucket, key, uploadID string) ([]pipeline.UploadedPart, error) {
+	if err := u.take("ListParts"); err != nil {
+		return nil, err
+	}
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	mp, ok := u.uploads[uploadID]
+	if !ok || mp.bucket != bucket || mp.key != key {
+		return nil, fmt.Errorf("stagetest: list parts of %s of %s/%s: %w", uploadID, bucket, key, pipeline.ErrObjectNotFound)
+	}
+	var out []pipeline.UploadedPart
+	for n := 1; n <= 10000; n++ {
+		if body, ok := mp.parts[n]; ok {
+			out = append(out, pipeline.UploadedPart{Number: n, ETag: `"` + etag(body) + `"`, Size: int64(len(body))})
+		}
+	}
+	return out, nil
 }
 
 // CompleteMultipartUpload implements pipeline.UploadSigner: the parts must be the uploaded
@@ -170,8 +195,11 @@ func (u *UploadSigner) serve(w http.ResponseWriter, r *http.Request) {
 	case r.Method != http.MethodPut || !ok:
 		http.Error(w, "only signed PUTs to /<bucket>/<key>", http.StatusMethodNotAllowed)
 		return
-	case err != nil || !hmac.Equal([]byte(q.Get("sig")), []byte(u.mac(bucket, key, contentType, q.Get("expires"), uploadID, part))):
-		http.Error(w, "signature does not match (method, bucket, key, content type, expiry, part)", http.StatusForbidden)
+	case err != nil || !hmac.Equal([]byte(q.Get("sig")), []byte(u.mac(bucket, key, contentType, q.Get("expires"), uploadID, part, q.Get("length")))):
+		http.Error(w, "signature does not match (method, bucket, key, content type, expiry, part, length)", http.StatusForbidden)
+		return
+	case strconv.FormatInt(r.ContentLength, 10) != q.Get("length"):
+		http.Error(w, "Content-Length does not match the signed length", http.StatusForbidden)
 		return
 	case !u.now().Before(time.Unix(exp, 0)):
 		http.Error(w, "request has expired", http.StatusForbidden)
