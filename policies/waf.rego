@@ -9,9 +9,10 @@ web_acl_type := "aws:wafv2/webAcl:WebAcl"
 # METADATA
 # title: Web ACLs have rules that act
 # description: >-
-#   A web ACL has at least one rule, and every rule has an action (block, captcha, challenge,
-#   count) or, for a rule group, an override action: a web ACL without rules only applies its
-#   default action, which is allow.
+#   A web ACL has at least one rule, every rule has an action (block, captcha, challenge,
+#   count) or, for a rule group, an override action, and no two rules share a priority
+#   (WAF refuses such an ACL): a web ACL without rules only applies its default action, which
+#   is allow.
 # custom:
 #   message: Add the rate limit and the AWS managed rule groups (ottkit:waf).
 #   checkov: [CKV_AWS_175, CKV_AWS_342]
@@ -27,6 +28,15 @@ deny_waf_rules contains msg if {
 	count(object.get(r, "action", {})) == 0
 	count(object.get(r, "overrideAction", {})) == 0
 	msg := sprintf("%s: rule %q has neither an action nor an override action", [named(input), r.name])
+}
+
+deny_waf_rules contains msg if {
+	input.__type == web_acl_type
+	some i, a in object.get(input, "rules", [])
+	some j, b in object.get(input, "rules", [])
+	i < j
+	a.priority == b.priority
+	msg := sprintf("%s: rules %q and %q share priority %v", [named(input), a.name, b.name, a.priority])
 }
 
 # METADATA

@@ -781,10 +781,11 @@ func webACLArgs(name string, w *DeliveryWAFArgs, tags pulumi.StringMap) *wafv2.W
 				VisibilityConfig: visibility(name + "-aws-common"),
 			},
 			// Known bad inputs blocks request patterns of known exploits (Log4Shell's JNDI
-			// lookups among them), which the common rule set does not cover.
+			// lookups among them), which the common rule set does not cover. It runs after
+			// the rate limits and the common rules, with room for more before it.
 			&wafv2.WebAclRuleArgs{
 				Name:           pulumi.String("aws-known-bad-inputs"),
-				Priority:       pulumi.Int(3),
+				Priority:       pulumi.Int(10),
 				OverrideAction: &wafv2.WebAclRuleOverrideActionArgs{None: &wafv2.WebAclRuleOverrideActionNoneArgs{}},
 				Statement: &wafv2.WebAclRuleStatementArgs{
 					ManagedRuleGroupStatement: &wafv2.WebAclRuleStatementManagedRuleGroupStatementArgs{

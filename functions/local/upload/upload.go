@@ -106,12 +106,14 @@ type grant struct {
 	bucket, key, contentType string
 	uploadID                 string
 	part                     int
-	expires                  int64
+	// size is the exact Content-Length the PUT must have.
+	size    int64
+	expires int64
 }
 
 func (s *Signer) mac(g grant) string {
 	h := hmac.New(sha256.New, s.key)
-	fmt.Fprintf(h, "PUT\n%s\n%s\n%s\n%s\n%d\n%d", g.bucket, g.key, g.contentType, g.uploadID, g.part, g.expires)
+	fmt.Fprintf(h, "PUT\n%s\n%s\n%s\n%s\n%d\n%d\n%d", g.bucket, g.key, g.contentType, g.uploadID, g.part, g.size, g.expires)
 	return hex.EncodeToString(h.Sum(nil))
 }
 
@@ -125,10 +127,14 @@ func (s *Signer) sign(g grant, ttl time.Duration) (pipeline.SignedRequest, error
 	if ttl <= 0 {
 		return pipeline.SignedRequest{}, fmt.Errorf("upload: ttl %s must be positive", ttl)
 	}
+	if g.size < 0 || g.size > s.maxBytes {
+		return pipeline.SignedRequest{}, fmt.Errorf("upload: size %d is outside 0..%d bytes", g.size, s.maxBytes)
+	}
 	expires := s.now().Add(ttl).Truncate(time.Second)
 	g.expires = expires.Unix()
 	q := url.Values{}
 	q.Set("expires", strconv.FormatInt(g.expires, 10))
+	q.Set("size", strconv.FormatInt(g.size, 10))
 	if g.uploadID != "" {
 		q.Set("uploadId", g.uploadID)
 		q.Set("partNumber", strconv.Itoa(g.part))
@@ -142,9 +148,9 @@ func (s *Signer) sign(g grant, ttl time.Duration) (pipeline.SignedRequest, error
 	return pipeline.SignedRequest{Method: http.MethodPut, URL: u, Headers: h, Expires: expires}, nil
 }
 
-// PresignPut signs one PUT of bucket/key with contentType.
-func (s *Signer) PresignPut(ctx context.Context, bucket, key, contentType string, ttl time.Duration) (pipeline.SignedRequest, error) {
-	return s.sign(grant{bucket: bucket, key: key, contentType: contentType}, ttl)
+// PresignPut signs one PUT of bucket/key of exactly size bytes with contentType.
+func (s *Signer) PresignPut(ctx context.Context, bucket, key, contentType string, size int64, ttl time.Duration) (pipeline.SignedRequest, error) {
+	return s.sign(grant{bucket: bucket, key: key, contentType: contentType, size: size}, ttl)
 }
 
 // multipart is a multipart upload's record.
@@ -207,15 +213,47 @@ func (s *Signer) CreateMultipartUpload(ctx context.Context, bucket, key, content
 	return id, nil
 }
 
-// PresignUploadPart signs the PUT of part number part of the upload.
-func (s *Signer) PresignUploadPart(ctx context.Context, bucket, key, uploadID string, part int, ttl time.Duration) (pipeline.SignedRequest, error) {
+// PresignUploadPart signs the PUT of part number part of the upload, of exactly size bytes.
+func (s *Signer) PresignUploadPart(ctx context.Context, bucket, key, uploadID string, part int, size int64, ttl time.Duration) (pipeline.SignedRequest, error) {
 	if part < 1 || part > MaxParts {
 		return pipeline.SignedRequest{}, fmt.Errorf("upload: part number %d is outside 1..%d", part, MaxParts)
 	}
 	if _, _, err := s.readUpload(uploadID, bucket, key); err != nil {
 		return pipeline.SignedRequest{}, err
 	}
-	return s.sign(grant{bucket: bucket, key: key, uploadID: uploadID, part: part}, ttl)
+	return s.sign(grant{bucket: bucket, key: key, uploadID: uploadID, part: part, size: size}, ttl)
+}
+
+// ListParts returns the parts of the upload stored so far, by part number, with their ETags
+// and sizes.
+func (s *Signer) ListParts(ctx context.Context, bucket, key, uploadID string) ([]pipeline.UploadedPart, error) {
+	dir, _, err := s.readUpload(uploadID, bucket, key)
+	if err != nil {
+		return nil, err
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("upload: list parts of %s: %w", uploadID, err)
+	}
+	var out []pipeline.UploadedPart
+	for _, e := range entries { // ReadDir sorts by name: part-00001, part-00002, ...
+		digits, ok := strings.CutPrefix(e.Name(), "part-")
+		n, err := strconv.Atoi(digits)
+		if !ok || err != nil || n < 1 || n > MaxParts {
+			continue
+		}
+		f, err := os.Open(partFile(dir, n))
+		if err != nil {
+			return nil, fmt.Errorf("upload: list parts of %s: %w", uploadID, err)
+		}
+		etag, size, err := digest(f)
+		f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("upload: list parts of %s: part %d: %w", uploadID, n, err)
+		}
+		out = append(out, pipeline.UploadedPart{Number: n, ETag: `"` + etag + `"`, Size: size})
+	}
+	return out, nil
 }
 
 func partFile(dir string, n int) string { return filepath.Join(dir, fmt.Sprintf("part-%05d", n)) }
@@ -296,6 +334,10 @@ func (s *Signer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "the URL has no valid expires parameter: it was not signed by ottkit dev", http.StatusForbidden)
 		return
 	}
+	if g.size, err = strconv.ParseInt(q.Get("size"), 10, 64); err != nil {
+		http.Error(w, "the URL has no valid size parameter: it was not signed by ottkit dev", http.StatusForbidden)
+		return
+	}
 	if g.uploadID != "" {
 		if g.part, err = strconv.Atoi(q.Get("partNumber")); err != nil || g.part < 1 || g.part > MaxParts {
 			http.Error(w, "the URL has no valid partNumber", http.StatusForbidden)
@@ -318,6 +360,10 @@ func (s *Signer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if r.ContentLength > s.maxBytes {
 		http.Error(w, fmt.Sprintf("%d bytes exceed the %d-byte upload limit", r.ContentLength, s.maxBytes), http.StatusRequestEntityTooLarge)
+		return
+	}
+	if r.ContentLength != g.size {
+		http.Error(w, fmt.Sprintf("Content-Length %d is not the %d bytes the upload URL was signed for", r.ContentLength, g.size), http.StatusForbidden)
 		return
 	}
 	var etag string

@@ -69,7 +69,7 @@ func TestSignedPut(t *testing.T) {
 	ctx := context.Background()
 	e := setup(t)
 	key := "uploads/acme/u1/My Clip (1).mp4"
-	req, err := e.signer.PresignPut(ctx, "ingest", key, "video/mp4", time.Minute)
+	req, err := e.signer.PresignPut(ctx, "ingest", key, "video/mp4", int64(len("video bytes")), time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,6 +91,14 @@ func TestSignedPut(t *testing.T) {
 		}, "x", http.StatusForbidden},
 		{"no signature", func(r *http.Request) { r.URL.RawQuery = "" }, "x", http.StatusForbidden},
 		{"too large", nil, strings.Repeat("x", 1001), http.StatusRequestEntityTooLarge},
+		// The length is signed: a body of another length, or a URL claiming another, is refused.
+		{"longer than signed", nil, "video bytes and more", http.StatusForbidden},
+		{"shorter than signed", nil, "video", http.StatusForbidden},
+		{"size raised in the URL", func(r *http.Request) {
+			q := r.URL.Query()
+			q.Set("size", "20")
+			r.URL.RawQuery = q.Encode()
+		}, "video bytes and more", http.StatusForbidden},
 		{"GET", func(r *http.Request) { r.Method = http.MethodGet }, "", http.StatusMethodNotAllowed},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -114,17 +122,17 @@ func TestSignedPut(t *testing.T) {
 		t.Errorf("object created events %+v", e.events)
 	}
 
-	if _, err := e.signer.PresignPut(ctx, "masters", "x", "video/mp4", time.Minute); err == nil {
+	if _, err := e.signer.PresignPut(ctx, "masters", "x", "video/mp4", 1, time.Minute); err == nil {
 		t.Error("signed an upload into the masters bucket")
 	}
-	if _, err := e.signer.PresignPut(ctx, "ingest", "../masters/x", "video/mp4", time.Minute); !errors.Is(err, dirstore.ErrBadKey) {
+	if _, err := e.signer.PresignPut(ctx, "ingest", "../masters/x", "video/mp4", 1, time.Minute); !errors.Is(err, dirstore.ErrBadKey) {
 		t.Errorf("PresignPut(../masters/x) = %v, want ErrBadKey", err)
 	}
 }
 
 func TestExpiredURL(t *testing.T) {
 	e := setup(t)
-	req, _ := e.signer.PresignPut(context.Background(), "ingest", "uploads/a/b.mp4", "video/mp4", time.Minute)
+	req, _ := e.signer.PresignPut(context.Background(), "ingest", "uploads/a/b.mp4", "video/mp4", 1, time.Minute)
 	e.signer.Now = func() time.Time { return time.Now().Add(2 * time.Minute) }
 	if code, _, msg := send(t, req, "x", nil); code != http.StatusForbidden || !strings.Contains(msg, "expired") {
 		t.Errorf("expired URL: %d %s", code, msg)
@@ -135,7 +143,7 @@ func TestExpiredURL(t *testing.T) {
 // connection) leaves no object behind.
 func TestShortBodyWritesNothing(t *testing.T) {
 	e := setup(t)
-	req, _ := e.signer.PresignPut(context.Background(), "ingest", "uploads/a/b.mp4", "video/mp4", time.Minute)
+	req, _ := e.signer.PresignPut(context.Background(), "ingest", "uploads/a/b.mp4", "video/mp4", 100, time.Minute)
 	u := strings.TrimPrefix(req.URL, e.srv.URL)
 	conn, err := net.Dial("tcp", e.srv.Listener.Addr().String())
 	if err != nil {
@@ -163,7 +171,7 @@ func TestMultipart(t *testing.T) {
 	}
 	var parts []pipeline.UploadPart
 	for i, body := range []string{"first-", "second-", "third"} {
-		req, err := e.signer.PresignUploadPart(ctx, "ingest", key, id, i+1, time.Minute)
+		req, err := e.signer.PresignUploadPart(ctx, "ingest", key, id, i+1, int64(len(body)), time.Minute)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -174,7 +182,7 @@ func TestMultipart(t *testing.T) {
 		parts = append(parts, pipeline.UploadPart{Number: i + 1, ETag: etag})
 	}
 	// A part URL is bound to its part number.
-	req, _ := e.signer.PresignUploadPart(ctx, "ingest", key, id, 1, time.Minute)
+	req, _ := e.signer.PresignUploadPart(ctx, "ingest", key, id, 1, 1, time.Minute)
 	if code, _, _ := send(t, req, "x", func(r *http.Request) {
 		q := r.URL.Query()
 		q.Set("partNumber", "2")
@@ -205,7 +213,7 @@ func TestMultipart(t *testing.T) {
 	if err := e.signer.CompleteMultipartUpload(ctx, "ingest", key, id, parts); !errors.Is(err, pipeline.ErrObjectNotFound) {
 		t.Errorf("second Complete = %v, want ErrObjectNotFound", err)
 	}
-	if _, err := e.signer.PresignUploadPart(ctx, "ingest", "uploads/other.mov", id, 1, time.Minute); !errors.Is(err, pipeline.ErrObjectNotFound) {
+	if _, err := e.signer.PresignUploadPart(ctx, "ingest", "uploads/other.mov", id, 1, 1, time.Minute); !errors.Is(err, pipeline.ErrObjectNotFound) {
 		t.Errorf("PresignUploadPart for another key = %v, want ErrObjectNotFound", err)
 	}
 }
