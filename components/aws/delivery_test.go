@@ -357,8 +357,8 @@ func TestDeliverySecurity(t *testing.T) {
 			t.Errorf("web ACL scope = %v, want CLOUDFRONT", waf.Inputs["scope"])
 		}
 		rules := waf.Inputs["rules"].([]any)
-		if len(rules) != 3 {
-			t.Fatalf("%d rules, want 3", len(rules))
+		if len(rules) != 4 {
+			t.Fatalf("%d rules, want 4 (API and media rate limits, common and known bad inputs rules)", len(rules))
 		}
 		apiMatch := map[string]any{
 			"searchString": "/api/", "positionalConstraint": "STARTS_WITH",
@@ -387,8 +387,10 @@ func TestDeliverySecurity(t *testing.T) {
 				t.Errorf("rate rule %v does not block", edgeGet(r, "name"))
 			}
 		}
-		if got := edgeGet(rules[2], "statement", "managedRuleGroupStatement", "name"); got != "AWSManagedRulesCommonRuleSet" {
-			t.Errorf("managed rule group = %v, want AWSManagedRulesCommonRuleSet", got)
+		for i, want := range map[int]string{2: "AWSManagedRulesCommonRuleSet", 3: "AWSManagedRulesKnownBadInputsRuleSet"} {
+			if got := edgeGet(rules[i], "statement", "managedRuleGroupStatement", "name"); got != want {
+				t.Errorf("rule %d managed rule group = %v, want %s", i, got, want)
+			}
 		}
 		badInputs := rules[len(rules)-1]
 		if got := edgeGet(badInputs, "statement", "managedRuleGroupStatement", "name"); got != "AWSManagedRulesKnownBadInputsRuleSet" {
