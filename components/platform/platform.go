@@ -367,6 +367,10 @@ func New(ctx *pulumi.Context, name string, spec *Spec, opts ...pulumi.ResourceOp
 	p.DistributionId = p.Delivery.DistributionId
 	p.SigningSecretArn = p.Delivery.SigningSecretArn
 	p.DashboardName = p.Dashboard.DashboardName
+	// The Cloudflare edge uses the Cloudflare provider, not the AWS one.
+	if _, err := newEdge(ctx, name, spec, pulumi.Parent(p)); err != nil {
+		return nil, err
+	}
 	return p, ctx.RegisterResourceOutputs(p, p.outputs())
 }
 

@@ -78,6 +78,8 @@ type Spec struct {
 	SigningPublicKeys []string
 	// PlaybackTTL is the lifetime of signed playback cookies, in seconds.
 	PlaybackTTL int
+	// Edge is the optional Cloudflare edge (edge.go).
+	Edge EdgeSpec
 
 	// UploadTTL is the lifetime of presigned upload URLs, in seconds; MaxUploadBytes and
 	// MaxDurationSeconds bound what ingest accepts; UploadOrigins are the browser origins
@@ -198,6 +200,7 @@ func (s *Spec) Validate() error {
 
 func (s *Spec) validate(p *problems) {
 	oneOf(p, k("cloud"), s.Cloud, cloudValues)
+	s.validateEdge(p)
 
 	switch {
 	case s.Customer == "":

@@ -352,7 +352,7 @@ func additions() []addition {
 	fn := func(name string) string { return n + "-fn-" + name }
 	storage := func(role string) string { return n + "-storage-" + role }
 	bucket := func(role string) string { return storage(role) + "-" + account }
-	return []addition{
+	return append(cloudflareAdditions(), []addition{
 		{"IAM user access key", func(ctx *pulumi.Context) error {
 			_, err := iam.NewAccessKey(ctx, n+"-deploy-key", &iam.AccessKeyArgs{User: pulumi.String("deploy")})
 			return err
@@ -414,7 +414,7 @@ func additions() []addition {
 					RoleArn: pulumi.String("arn:aws:iam::" + account + ":role/" + n + "-scheduler")}})
 			return err
 		}, "deny_scheduler_kms"},
-	}
+	}...)
 }
 
 // addOrigin appends origin to a distribution's origins.

@@ -1,0 +1,229 @@
+package keys_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+
+	"github.com/ottkit/ottkit/cmd/ottkit/keys"
+	"github.com/ottkit/ottkit/functions/aws/awstest"
+	"github.com/ottkit/ottkit/functions/edge/cloudflare"
+)
+
+func TestMain(m *testing.M) { os.Exit(awstest.Main(m)) }
+
+const stackFile = `# acme prod
+config:
+  aws:region: us-east-1
+  ottkit:customer: acme
+  ottkit:playbackTtl: 600
+`
+
+type clock struct{ t time.Time }
+
+func (c *clock) now() time.Time { return c.t }
+
+// viewer is a player holding the token it was issued, playing until the token expires.
+type viewer struct {
+	token   string
+	expires time.Time
+}
+
+func setup(t *testing.T) (*keys.Rotator, *clock, keys.SecretsManager, string) {
+	t.Helper()
+	dir := t.TempDir()
+	file := filepath.Join(dir, "Pulumi.acme-prod.yaml")
+	if err := os.WriteFile(file, []byte(stackFile), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sm := keys.SecretsManager{Client: secretsmanager.NewFromConfig(awstest.Config(nil), func(o *secretsmanager.Options) {
+		o.BaseEndpoint = aws.String(awstest.MotoEndpoint(t))
+	})}
+	c := &clock{t: time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)}
+	prefix := awstest.UniqueName("acme-prod")
+	return &keys.Rotator{Prefix: prefix, File: file, Secrets: sm, TokenLifetime: 10 * time.Minute, Now: c.now}, c, sm, file
+}
+
+// deployed reads what a deployment of the stack file gives the edge: its public keys.
+func deployed(t *testing.T, file string) map[string]string {
+	t.Helper()
+	var doc struct {
+		Config map[string]any `yaml:"config"`
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := yamlUnmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	if m, ok := doc.Config["ottkit:edgePublicKeys"].(map[string]any); ok {
+		for k, v := range m {
+			out[k] = v.(string)
+		}
+	}
+	return out
+}
+
+// TestRotationNeverRefusesAViewer plays through a whole rotation: viewers keep getting tokens
+// from the api (which signs with the key in the signing secret) and keep playing them at the
+// edge (which trusts the deployed public keys); no live token is ever refused.
+func TestRotationNeverRefusesAViewer(t *testing.T) {
+	r, c, sm, file := setup(t)
+	ctx := context.Background()
+	var viewers []viewer
+	edge := map[string]string{}
+	deploy := func() { edge = deployed(t, file) }
+	issue := func() {
+		raw, err := sm.Get(ctx, keys.SigningSecretName(r.Prefix))
+		if err != nil {
+			t.Fatal(err)
+		}
+		key, err := cloudflare.ParseKey(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := cloudflare.NewSigner(cloudflare.StaticKey(key))
+		s.Now = c.now
+		cookies, err := s.Sign(ctx, "/assets/a1/", c.t.Add(r.TokenLifetime))
+		if err != nil {
+			t.Fatal(err)
+		}
+		viewers = append(viewers, viewer{token: cookies[0].Value, expires: cookies[0].Expires})
+	}
+	play := func(when string) {
+		t.Helper()
+		for i, v := range viewers {
+			if !c.t.Before(v.expires) {
+				continue
+			}
+			if _, err := cloudflare.Verify(v.token, "/assets/a1/hls/index.m3u8", edge, c.t); err != nil {
+				t.Errorf("%s: viewer %d refused (403): %v", when, i, err)
+			}
+		}
+	}
+	tick := func(d time.Duration, when string) {
+		for end := c.t.Add(d); c.t.Before(end); c.t = c.t.Add(time.Minute) {
+			issue()
+			play(when)
+		}
+	}
+	step := func(want string) {
+		t.Helper()
+		s, err := r.Next(ctx)
+		if err != nil {
+			t.Fatalf("step %s: %v", want, err)
+		}
+		if s.Name != want {
+			t.Fatalf("step %s, want %s", s.Name, want)
+		}
+	}
+
+	step("generate")
+	deploy()
+	tick(15*time.Minute, "before the rotation")
+	first := deployed(t, file)
+
+	step("add")
+	tick(3*time.Minute, "added, not yet deployed")
+	deploy()
+	if len(edge) != 2 {
+		t.Fatalf("edge trusts %d keys after add, want 2", len(edge))
+	}
+	tick(3*time.Minute, "added and deployed")
+
+	step("switch")
+	tick(3*time.Minute, "switched")
+	if _, err := r.Next(ctx); err == nil || !strings.Contains(err.Error(), "may be in use until") {
+		t.Fatalf("retire before the token lifetime: err %v, want a refusal", err)
+	}
+	tick(10*time.Minute, "waiting out the old tokens")
+
+	step("retire")
+	tick(2*time.Minute, "retired, not yet deployed")
+	deploy()
+	tick(12*time.Minute, "after the rotation")
+
+	if len(edge) != 1 {
+		t.Fatalf("edge trusts %d keys after retire, want 1", len(edge))
+	}
+	for id := range first {
+		if _, ok := edge[id]; ok {
+			t.Errorf("the old key %s is still trusted", id)
+		}
+		if _, err := sm.Get(ctx, keys.KeySecretName(r.Prefix, id)); err == nil {
+			t.Errorf("the old key's secret is still readable")
+		}
+	}
+	b, _ := os.ReadFile(file)
+	for _, leak := range []string{"seed", "PRIVATE"} {
+		if strings.Contains(string(b), leak) {
+			t.Errorf("the stack file holds %q:\n%s", leak, b)
+		}
+	}
+	if !strings.Contains(string(b), "ottkit:customer: acme") || !strings.Contains(string(b), "# acme prod") {
+		t.Errorf("the stack file lost its other settings:\n%s", b)
+	}
+	if len(viewers) < 40 {
+		t.Fatalf("only %d viewers played", len(viewers))
+	}
+}
+
+// A retire forced before the wait would have refused live viewers: the test above would
+// notice, and so does Verify directly.
+func TestEarlyRetireWouldBreakViewers(t *testing.T) {
+	old, err := cloudflare.GenerateKey("old")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	tok, err := cloudflare.Encode(old, cloudflare.Claims{Version: 1, Prefix: "/assets/a1/", Expires: now.Add(5 * time.Minute).Unix(), Issued: now.Unix(), KeyID: "old", Session: "s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cloudflare.Verify(tok, "/assets/a1/x", map[string]string{"new": old.Public()}, now); err == nil {
+		t.Fatal("a token of a removed key verified")
+	}
+}
+
+func TestPlanAndStackFileErrors(t *testing.T) {
+	r, _, _, file := setup(t)
+	ctx := context.Background()
+	steps, err := r.Plan(ctx)
+	if err != nil || len(steps) != 1 || steps[0].Name != "generate" {
+		t.Fatalf("plan of a stack without keys: %v %v", steps, err)
+	}
+	if _, err := r.Next(ctx); err != nil {
+		t.Fatal(err)
+	}
+	steps, err = r.Plan(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, s := range steps {
+		names = append(names, s.Name)
+	}
+	if strings.Join(names, ",") != "add,switch,retire" {
+		t.Errorf("plan %v, want add, switch, retire", names)
+	}
+	before, _ := os.ReadFile(file)
+	if after, _ := os.ReadFile(file); string(after) != string(before) {
+		t.Error("Plan changed the stack file")
+	}
+	// A stack file whose signing key id is not one of its keys is refused, naming the keys.
+	bad := strings.Replace(string(before), "ottkit:edgeSigningKeyId: k", "ottkit:edgeSigningKeyId: x", 1)
+	if err := os.WriteFile(file, []byte(bad), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Next(ctx); err == nil || !strings.Contains(err.Error(), "ottkit:edgeSigningKeyId") {
+		t.Errorf("bad signing key id: %v", err)
+	}
+}

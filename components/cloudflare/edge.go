@@ -1,0 +1,289 @@
+// Package cloudflare is ottkit's Cloudflare edge: a Worker that checks the viewer token on
+// every media request and serves the asset from an R2 bucket (mode r2, any plan) or from the
+// cloud's CDN (mode origin, Enterprise zones only), with its route, DNS record, revocation KV
+// namespace and the zone settings it relies on (TLS 1.2 minimum, HTTPS only).
+package cloudflare
+
+import (
+	"crypto/ed25519"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
+	cf "github.com/pulumi/pulumi-cloudflare/sdk/v5/go/cloudflare"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	edgeworker "github.com/ottkit/ottkit/functions/edge/cloudflare"
+)
+
+// EdgeType is the type token of Edge.
+const EdgeType = "ottkit:cloudflare:Edge"
+
+// Modes of the edge.
+const (
+	// ModeR2 serves from an R2 bucket the complete stage copies verified outputs to. Any plan:
+	// Cloudflare's terms allow video through its CDN when Cloudflare hosts it.
+	ModeR2 = "r2"
+	// ModeOrigin fetches from the cloud's CDN with CloudFront signed cookies of the edge's own
+	// key. Enterprise zones only (the terms restrict video hosted elsewhere).
+	ModeOrigin = "origin"
+)
+
+// Plans a zone may be declared on.
+var Plans = []string{"free", "pro", "business", "enterprise"}
+
+// CompatibilityDate is the Workers runtime behaviour the Worker is written and tested for.
+const CompatibilityDate = "2025-01-01"
+
+// MediaPathPattern is the path the Worker's route covers on the hostname.
+const MediaPathPattern = "/assets/*"
+
+// EdgeArgs configures the edge.
+type EdgeArgs struct {
+	// Prefix starts every Cloudflare resource name ("<customer>-<env>"). Required.
+	Prefix string
+	// AccountID and ZoneID are the Cloudflare account and zone (32 hex digits). Required.
+	AccountID, ZoneID string
+	// Hostname is the media host on the zone, e.g. media.example.com. Required.
+	Hostname string
+	// Mode is ModeR2 (default) or ModeOrigin.
+	Mode string
+	// Plan is the zone's plan, one of Plans; ModeOrigin requires "enterprise".
+	Plan string
+	// PublicKeys are the viewer-token keys the Worker accepts: key id -> base64url raw
+	// Ed25519 public key. One, or two while rotating. Required.
+	PublicKeys map[string]string
+	// OriginURL is the cloud CDN's https URL (ModeOrigin only, required there).
+	OriginURL pulumi.StringInput
+	// OriginKeyID is the id of the edge's public key in the distribution's key group, and
+	// OriginSigningKey its PKCS#8 PEM private half, kept as a Worker secret (ModeOrigin only,
+	// required there).
+	OriginKeyID, OriginSigningKey pulumi.StringInput
+	// RetainData keeps the R2 bucket on pulumi destroy.
+	RetainData bool
+}
+
+// Edge is the Cloudflare edge of one stack.
+type Edge struct {
+	pulumi.ResourceState
+
+	Script  *cf.WorkersScript
+	Route   *cf.WorkersRoute
+	Revoked *cf.WorkersKvNamespace
+	// Bucket is nil in ModeOrigin.
+	Bucket *cf.R2Bucket
+	DNS    *cf.Record
+	Zone   *cf.ZoneSettingsOverride
+
+	// URL is the edge's https base URL; BucketName the R2 bucket ("" in ModeOrigin).
+	URL        pulumi.StringOutput `pulumi:"url"`
+	BucketName pulumi.StringOutput `pulumi:"bucketName"`
+}
+
+var (
+	hexID    = regexp.MustCompile(`^[0-9a-f]{32}$`)
+	kidRE    = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
+	prefixRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,40}[a-z0-9]$`)
+	hostRE   = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
+)
+
+// ArgError is one problem of EdgeArgs, naming the field.
+type ArgError struct {
+	Field, Problem string
+}
+
+func (e *ArgError) Error() string { return "cloudflare edge: " + e.Field + ": " + e.Problem }
+
+// Validate returns every problem of args, each an *ArgError naming its field.
+func (a *EdgeArgs) Validate() error {
+	var errs []error
+	bad := func(field, format string, v ...any) {
+		errs = append(errs, &ArgError{Field: field, Problem: fmt.Sprintf(format, v...)})
+	}
+	if !prefixRE.MatchString(a.Prefix) {
+		bad("Prefix", "%q must be 2-42 lowercase letters, digits and hyphens", a.Prefix)
+	}
+	if !hexID.MatchString(a.AccountID) {
+		bad("AccountID", "%q must be 32 lowercase hex digits", a.AccountID)
+	}
+	if !hexID.MatchString(a.ZoneID) {
+		bad("ZoneID", "%q must be 32 lowercase hex digits", a.ZoneID)
+	}
+	if !hostRE.MatchString(a.Hostname) {
+		bad("Hostname", "%q must be a DNS host name such as media.example.com", a.Hostname)
+	}
+	if a.Plan != "" && !slices.Contains(Plans, a.Plan) {
+		bad("Plan", "%q must be one of %s", a.Plan, strings.Join(Plans, ", "))
+	}
+	switch a.mode() {
+	case ModeR2:
+		if a.OriginURL != nil || a.OriginKeyID != nil || a.OriginSigningKey != nil {
+			bad("OriginURL", "origin settings mean nothing in mode r2")
+		}
+	case ModeOrigin:
+		if a.Plan != "enterprise" {
+			bad("Mode", "origin mode serves video hosted outside Cloudflare, which Cloudflare's terms allow only on Enterprise zones; plan is %q", a.Plan)
+		}
+		if a.OriginURL == nil || a.OriginKeyID == nil || a.OriginSigningKey == nil {
+			bad("OriginURL", "origin mode needs OriginURL, OriginKeyID and OriginSigningKey")
+		}
+	default:
+		bad("Mode", "%q must be r2 or origin", a.Mode)
+	}
+	if err := CheckPublicKeys(a.PublicKeys); err != nil {
+		bad("PublicKeys", "%v", err)
+	}
+	return errors.Join(errs...)
+}
+
+// CheckPublicKeys returns why a key set cannot be the Worker's PUBLIC_KEYS, or nil.
+func CheckPublicKeys(keys map[string]string) error {
+	if n := len(keys); n == 0 || n > 2 {
+		return fmt.Errorf("has %d keys; want 1, or 2 while rotating", n)
+	}
+	for _, id := range sortedIDs(keys) {
+		if !kidRE.MatchString(id) {
+			return fmt.Errorf("key id %q: want 1-64 of [A-Za-z0-9_.-]", id)
+		}
+		if raw, err := base64.RawURLEncoding.DecodeString(keys[id]); err != nil || len(raw) != ed25519.PublicKeySize {
+			return fmt.Errorf("key %s: must be %d bytes of unpadded base64url (an Ed25519 public key)", id, ed25519.PublicKeySize)
+		}
+	}
+	return nil
+}
+
+func sortedIDs(m map[string]string) []string {
+	ids := make([]string, 0, len(m))
+	for id := range m {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+func (a *EdgeArgs) mode() string {
+	if a.Mode == "" {
+		return ModeR2
+	}
+	return a.Mode
+}
+
+// publicKeysJSON renders the keys in key id order, so the binding is stable across runs.
+func publicKeysJSON(keys map[string]string) string {
+	var b strings.Builder
+	b.WriteByte('{')
+	for i, id := range sortedIDs(keys) {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, "%q:%q", id, keys[id])
+	}
+	b.WriteByte('}')
+	return b.String()
+}
+
+// NewEdge validates args, then creates the edge's resources.
+func NewEdge(ctx *pulumi.Context, name string, args *EdgeArgs, opts ...pulumi.ResourceOption) (*Edge, error) {
+	if args == nil {
+		return nil, errors.New("cloudflare edge: args are required")
+	}
+	if err := args.Validate(); err != nil {
+		return nil, err
+	}
+	e := &Edge{}
+	if err := ctx.RegisterComponentResource(EdgeType, name, e, opts...); err != nil {
+		return nil, err
+	}
+	parent := pulumi.Parent(e)
+	var err error
+	e.Zone, err = cf.NewZoneSettingsOverride(ctx, name+"-zone", &cf.ZoneSettingsOverrideArgs{
+		ZoneId: pulumi.String(args.ZoneID),
+		Settings: &cf.ZoneSettingsOverrideSettingsArgs{
+			MinTlsVersion:          pulumi.String("1.2"),
+			Tls13:                  pulumi.String("on"),
+			AlwaysUseHttps:         pulumi.String("on"),
+			AutomaticHttpsRewrites: pulumi.String("on"),
+			Ssl:                    pulumi.String("strict"),
+		},
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	e.Revoked, err = cf.NewWorkersKvNamespace(ctx, name+"-revoked", &cf.WorkersKvNamespaceArgs{
+		AccountId: pulumi.String(args.AccountID),
+		Title:     pulumi.String(args.Prefix + "-edge-revoked"),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	plain := cf.WorkersScriptPlainTextBindingArray{
+		cf.WorkersScriptPlainTextBindingArgs{Name: pulumi.String("MODE"), Text: pulumi.String(args.mode())},
+		cf.WorkersScriptPlainTextBindingArgs{Name: pulumi.String("PUBLIC_KEYS"), Text: pulumi.String(publicKeysJSON(args.PublicKeys))},
+	}
+	var secrets cf.WorkersScriptSecretTextBindingArray
+	var r2 cf.WorkersScriptR2BucketBindingArray
+	e.BucketName = pulumi.String("").ToStringOutput()
+	if args.mode() == ModeR2 {
+		bucketOpts := []pulumi.ResourceOption{parent}
+		if args.RetainData {
+			bucketOpts = append(bucketOpts, pulumi.RetainOnDelete(true))
+		}
+		// Private: no r2.dev subdomain and no custom domain are attached; the Worker binding is
+		// the only reader.
+		e.Bucket, err = cf.NewR2Bucket(ctx, name+"-media", &cf.R2BucketArgs{
+			AccountId: pulumi.String(args.AccountID),
+			Name:      pulumi.String(args.Prefix + "-media"),
+		}, bucketOpts...)
+		if err != nil {
+			return nil, err
+		}
+		e.BucketName = e.Bucket.Name
+		r2 = cf.WorkersScriptR2BucketBindingArray{cf.WorkersScriptR2BucketBindingArgs{Name: pulumi.String("MEDIA"), BucketName: e.Bucket.Name}}
+	} else {
+		plain = append(plain,
+			cf.WorkersScriptPlainTextBindingArgs{Name: pulumi.String("ORIGIN"), Text: args.OriginURL},
+			cf.WorkersScriptPlainTextBindingArgs{Name: pulumi.String("ORIGIN_KEY_ID"), Text: args.OriginKeyID})
+		secrets = cf.WorkersScriptSecretTextBindingArray{cf.WorkersScriptSecretTextBindingArgs{Name: pulumi.String("ORIGIN_SIGNING_KEY"), Text: pulumi.ToSecret(args.OriginSigningKey).(pulumi.StringOutput)}}
+	}
+	e.Script, err = cf.NewWorkersScript(ctx, name+"-worker", &cf.WorkersScriptArgs{
+		AccountId:           pulumi.String(args.AccountID),
+		Name:                pulumi.String(args.Prefix + "-edge"),
+		Content:             pulumi.String(edgeworker.WorkerModule),
+		Module:              pulumi.Bool(true),
+		CompatibilityDate:   pulumi.String(CompatibilityDate),
+		KvNamespaceBindings: cf.WorkersScriptKvNamespaceBindingArray{cf.WorkersScriptKvNamespaceBindingArgs{Name: pulumi.String("REVOKED"), NamespaceId: e.Revoked.ID()}},
+		PlainTextBindings:   plain,
+		SecretTextBindings:  secrets,
+		R2BucketBindings:    r2,
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	// A Worker-only host: the proxied AAAA 100:: record gives the route a name to run on and
+	// sends nothing anywhere (Cloudflare's documented placeholder for Workers routes).
+	e.DNS, err = cf.NewRecord(ctx, name+"-dns", &cf.RecordArgs{
+		ZoneId:  pulumi.String(args.ZoneID),
+		Name:    pulumi.String(args.Hostname),
+		Type:    pulumi.String("AAAA"),
+		Content: pulumi.String("100::"),
+		Proxied: pulumi.Bool(true),
+		Ttl:     pulumi.Int(1),
+		Comment: pulumi.String("ottkit " + args.Prefix + " edge Worker host"),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	e.Route, err = cf.NewWorkersRoute(ctx, name+"-route", &cf.WorkersRouteArgs{
+		ZoneId:     pulumi.String(args.ZoneID),
+		Pattern:    pulumi.String(args.Hostname + MediaPathPattern),
+		ScriptName: e.Script.Name,
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	e.URL = pulumi.String("https://" + args.Hostname).ToStringOutput()
+	return e, ctx.RegisterResourceOutputs(e, pulumi.Map{"url": e.URL, "bucketName": e.BucketName})
+}

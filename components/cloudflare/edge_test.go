@@ -1,0 +1,216 @@
+package cloudflare_test
+
+import (
+	"encoding/json"
+	"sort"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/ottkit/ottkit/components/cloudflare"
+	"github.com/ottkit/ottkit/components/offline"
+	edgeworker "github.com/ottkit/ottkit/functions/edge/cloudflare"
+)
+
+const (
+	account = "0123456789abcdef0123456789abcdef"
+	zone    = "fedcba9876543210fedcba9876543210"
+)
+
+func publicKey(t *testing.T, id string) map[string]string {
+	t.Helper()
+	k, err := edgeworker.GenerateKey(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return map[string]string{id: k.Public()}
+}
+
+func r2Args(t *testing.T) *cloudflare.EdgeArgs {
+	return &cloudflare.EdgeArgs{Prefix: "acme-prod", AccountID: account, ZoneID: zone, Hostname: "media.acme.example",
+		PublicKeys: publicKey(t, "k2026a"), RetainData: true}
+}
+
+func run(t *testing.T, args *cloudflare.EdgeArgs) *offline.Result {
+	t.Helper()
+	res, err := offline.Run(func(ctx *pulumi.Context) error {
+		_, err := cloudflare.NewEdge(ctx, "acme-prod-edge", args)
+		return err
+	}, offline.Options{Stack: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+func children(t *testing.T, res *offline.Result) []string {
+	t.Helper()
+	c, ok := res.Find(cloudflare.EdgeType, "acme-prod-edge")
+	if !ok {
+		t.Fatalf("no %s registered", cloudflare.EdgeType)
+	}
+	var out []string
+	for _, r := range res.Resources {
+		if r.Parent == c.URN {
+			out = append(out, r.Type+" "+r.Name)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func must(t *testing.T, res *offline.Result, typ, name string) offline.Resource {
+	t.Helper()
+	r, ok := res.Find(typ, name)
+	if !ok {
+		t.Fatalf("no %s %s", typ, name)
+	}
+	return r
+}
+
+func bindings(t *testing.T, script offline.Resource, kind string) map[string]map[string]any {
+	t.Helper()
+	out := map[string]map[string]any{}
+	list, _ := script.Inputs[kind].([]any)
+	for _, b := range list {
+		m := b.(map[string]any)
+		out[m["name"].(string)] = m
+	}
+	return out
+}
+
+func TestEdgeR2Mode(t *testing.T) {
+	args := r2Args(t)
+	res := run(t, args)
+	want := []string{
+		"cloudflare:index/r2Bucket:R2Bucket acme-prod-edge-media",
+		"cloudflare:index/record:Record acme-prod-edge-dns",
+		"cloudflare:index/workersKvNamespace:WorkersKvNamespace acme-prod-edge-revoked",
+		"cloudflare:index/workersRoute:WorkersRoute acme-prod-edge-route",
+		"cloudflare:index/workersScript:WorkersScript acme-prod-edge-worker",
+		"cloudflare:index/zoneSettingsOverride:ZoneSettingsOverride acme-prod-edge-zone",
+	}
+	if got := children(t, res); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("children:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	script := must(t, res, "cloudflare:index/workersScript:WorkersScript", "acme-prod-edge-worker")
+	if script.Inputs["content"] != edgeworker.WorkerModule || script.Inputs["module"] != true {
+		t.Error("the script is not the embedded Worker module as an ES module")
+	}
+	if script.Inputs["compatibilityDate"] != cloudflare.CompatibilityDate {
+		t.Errorf("compatibilityDate %v", script.Inputs["compatibilityDate"])
+	}
+	plain := bindings(t, script, "plainTextBindings")
+	if plain["MODE"]["text"] != "r2" {
+		t.Errorf("MODE %v", plain["MODE"])
+	}
+	var keys map[string]string
+	if err := json.Unmarshal([]byte(plain["PUBLIC_KEYS"]["text"].(string)), &keys); err != nil || keys["k2026a"] != args.PublicKeys["k2026a"] {
+		t.Errorf("PUBLIC_KEYS %v (%v)", plain["PUBLIC_KEYS"], err)
+	}
+	if _, ok := plain["ORIGIN"]; ok {
+		t.Error("r2 mode binds ORIGIN")
+	}
+	if r2 := bindings(t, script, "r2BucketBindings"); r2["MEDIA"]["bucketName"] != "acme-prod-media" {
+		t.Errorf("MEDIA binding %v", r2)
+	}
+	kv := must(t, res, "cloudflare:index/workersKvNamespace:WorkersKvNamespace", "acme-prod-edge-revoked")
+	if b := bindings(t, script, "kvNamespaceBindings"); b["REVOKED"]["namespaceId"] != kv.ID {
+		t.Errorf("REVOKED binding %v, want namespace %s", b["REVOKED"], kv.ID)
+	}
+	if bucket := must(t, res, "cloudflare:index/r2Bucket:R2Bucket", "acme-prod-edge-media"); !bucket.RetainOnDelete {
+		t.Error("the R2 bucket is not retained with RetainData")
+	}
+	route := must(t, res, "cloudflare:index/workersRoute:WorkersRoute", "acme-prod-edge-route")
+	if route.Inputs["pattern"] != "media.acme.example/assets/*" || route.Inputs["scriptName"] != "acme-prod-edge" || route.Inputs["zoneId"] != zone {
+		t.Errorf("route %v", route.Inputs)
+	}
+	dns := must(t, res, "cloudflare:index/record:Record", "acme-prod-edge-dns")
+	if dns.Inputs["proxied"] != true || dns.Inputs["name"] != "media.acme.example" {
+		t.Errorf("DNS record %v: want the proxied media host", dns.Inputs)
+	}
+	z := must(t, res, "cloudflare:index/zoneSettingsOverride:ZoneSettingsOverride", "acme-prod-edge-zone")
+	s, _ := z.Inputs["settings"].(map[string]any)
+	if s["minTlsVersion"] != "1.2" || s["alwaysUseHttps"] != "on" || s["ssl"] != "strict" {
+		t.Errorf("zone settings %v", s)
+	}
+}
+
+func TestEdgeOriginMode(t *testing.T) {
+	args := r2Args(t)
+	args.Mode, args.Plan = cloudflare.ModeOrigin, "enterprise"
+	args.OriginURL = pulumi.String("https://d111111abcdef8.cloudfront.net")
+	args.OriginKeyID = pulumi.String("K2EDGE")
+	args.OriginSigningKey = pulumi.String("-----BEGIN PRIVATE KEY-----\nMII\n-----END PRIVATE KEY-----\n")
+	res := run(t, args)
+	for _, c := range children(t, res) {
+		if strings.Contains(c, "r2Bucket") {
+			t.Errorf("origin mode creates %s", c)
+		}
+	}
+	script := must(t, res, "cloudflare:index/workersScript:WorkersScript", "acme-prod-edge-worker")
+	plain := bindings(t, script, "plainTextBindings")
+	if plain["MODE"]["text"] != "origin" || plain["ORIGIN"]["text"] != "https://d111111abcdef8.cloudfront.net" || plain["ORIGIN_KEY_ID"]["text"] != "K2EDGE" {
+		t.Errorf("plain bindings %v", plain)
+	}
+	if _, ok := plain["ORIGIN_SIGNING_KEY"]; ok {
+		t.Error("the origin signing key is a plain-text binding")
+	}
+	if sec := bindings(t, script, "secretTextBindings"); !strings.Contains(sec["ORIGIN_SIGNING_KEY"]["text"].(string), "PRIVATE KEY") {
+		t.Errorf("secret bindings %v", sec)
+	}
+}
+
+// The Worker's code comes from the embedded module alone, so two runs plan the same content.
+func TestEdgeContentIsReproducible(t *testing.T) {
+	a := must(t, run(t, r2Args(t)), "cloudflare:index/workersScript:WorkersScript", "acme-prod-edge-worker")
+	b := must(t, run(t, r2Args(t)), "cloudflare:index/workersScript:WorkersScript", "acme-prod-edge-worker")
+	if a.Inputs["content"] != b.Inputs["content"] {
+		t.Error("two runs plan different Worker content")
+	}
+}
+
+func TestEdgeRejectsBadArgsBeforeAnyResource(t *testing.T) {
+	cases := map[string]struct {
+		mut  func(*cloudflare.EdgeArgs)
+		want string
+	}{
+		"account":         {func(a *cloudflare.EdgeArgs) { a.AccountID = "acct" }, "AccountID"},
+		"zone":            {func(a *cloudflare.EdgeArgs) { a.ZoneID = strings.ToUpper(zone) }, "ZoneID"},
+		"hostname":        {func(a *cloudflare.EdgeArgs) { a.Hostname = "https://media.acme.example" }, "Hostname"},
+		"mode":            {func(a *cloudflare.EdgeArgs) { a.Mode = "proxy" }, "Mode"},
+		"plan":            {func(a *cloudflare.EdgeArgs) { a.Plan = "gold" }, "Plan"},
+		"origin not ent.": {func(a *cloudflare.EdgeArgs) { a.Mode, a.Plan = cloudflare.ModeOrigin, "business" }, "only on Enterprise zones"},
+		"origin no url":   {func(a *cloudflare.EdgeArgs) { a.Mode, a.Plan = cloudflare.ModeOrigin, "enterprise" }, "needs OriginURL"},
+		"origin in r2":    {func(a *cloudflare.EdgeArgs) { a.OriginURL = pulumi.String("https://x") }, "mean nothing in mode r2"},
+		"no keys":         {func(a *cloudflare.EdgeArgs) { a.PublicKeys = nil }, "has 0 keys"},
+		"three keys": {func(a *cloudflare.EdgeArgs) {
+			a.PublicKeys = map[string]string{"a": a.PublicKeys["k2026a"], "b": a.PublicKeys["k2026a"], "c": a.PublicKeys["k2026a"]}
+		}, "has 3 keys"},
+		"short key": {func(a *cloudflare.EdgeArgs) { a.PublicKeys = map[string]string{"k": "c2hvcnQ"} }, "32 bytes"},
+		"bad kid":   {func(a *cloudflare.EdgeArgs) { a.PublicKeys = map[string]string{"a b": a.PublicKeys["k2026a"]} }, `key id "a b"`},
+	}
+	for name, tc := range cases {
+		args := r2Args(t)
+		tc.mut(args)
+		var n atomic.Int32
+		_, err := offline.Run(func(ctx *pulumi.Context) error {
+			_, err := cloudflare.NewEdge(ctx, "acme-prod-edge", args)
+			return err
+		}, offline.Options{Stack: "test", Transformations: []pulumi.ResourceTransformation{func(*pulumi.ResourceTransformationArgs) *pulumi.ResourceTransformationResult {
+			n.Add(1)
+			return nil
+		}}})
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: err %v, want one containing %q", name, err, tc.want)
+		}
+		if n.Load() != 0 {
+			t.Errorf("%s: %d resources registered before the error", name, n.Load())
+		}
+	}
+	if _, err := cloudflare.NewEdge(nil, "x", nil); err == nil || !strings.Contains(err.Error(), "args are required") {
+		t.Errorf("nil args: %v", err)
+	}
+}

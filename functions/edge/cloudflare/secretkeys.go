@@ -1,0 +1,55 @@
+package cloudflare
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// DefaultKeyTTL is how long SecretKeys reuses a fetched key. It is short against the token
+// lifetime, so a rotation's switch reaches every api instance well before the old key retires
+// (ottkit keys waits the token lifetime after the switch).
+const DefaultKeyTTL = 5 * time.Minute
+
+// SecretKeys is a KeySource reading the signing secret (as `ottkit keys` writes it, see
+// MarshalSecret) through Fetch, from any cloud's secret store, and caching it for TTL.
+type SecretKeys struct {
+	// Fetch returns the secret's current value.
+	Fetch func(ctx context.Context) (string, error)
+	// TTL is how long a key is reused; DefaultKeyTTL when zero.
+	TTL time.Duration
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+
+	mu      sync.Mutex
+	key     Key
+	fetched time.Time
+}
+
+// Key implements KeySource.
+func (s *SecretKeys) Key(ctx context.Context) (Key, error) {
+	now := time.Now
+	if s.Now != nil {
+		now = s.Now
+	}
+	ttl := s.TTL
+	if ttl <= 0 {
+		ttl = DefaultKeyTTL
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.key.Private != nil && now().Sub(s.fetched) < ttl {
+		return s.key, nil
+	}
+	raw, err := s.Fetch(ctx)
+	if err != nil {
+		return Key{}, fmt.Errorf("edge signing secret: %w", err)
+	}
+	key, err := ParseKey(raw)
+	if err != nil {
+		return Key{}, err
+	}
+	s.key, s.fetched = key, now()
+	return key, nil
+}

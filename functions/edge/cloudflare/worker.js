@@ -1,0 +1,284 @@
+// ottkit's Cloudflare edge Worker: checks the viewer token the api function issues, then serves
+// the asset from the stack's R2 bucket (mode "r2", any plan) or from the cloud's CDN (mode
+// "origin", Enterprise zones only). One ES module with no imports, deployed as is.
+//
+// Token (cookie TOKEN_COOKIE): b64url(JSON{v,p,e,i,k,s}) "." b64url(Ed25519 signature of the
+// first segment). p = path prefix "/assets/<id>/", e = expiry, i = issue time (Unix seconds),
+// k = key id, s = session id. The Worker holds only public keys (PUBLIC_KEYS: JSON {kid: b64url
+// raw 32-byte key}) and a KV namespace REVOKED where a key "session:<s>" revokes a session.
+
+const TOKEN_COOKIE = "ottkit_edge";
+const MAX_TOKEN_CHARS = 1024; // a real token is ~260 characters
+const MAX_LIFETIME_SECONDS = 3600; // the policy pack's one-hour maximum
+const CLOCK_SKEW_SECONDS = 60;
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+/** Decodes unpadded base64url; null when it is not. */
+function b64urlDecode(s) {
+  if (typeof s !== "string" || !/^[A-Za-z0-9_-]*$/.test(s) || s.length % 4 === 1) return null;
+  const bin = atob(s.replace(/-/g, "+").replace(/_/g, "/") + "===".slice((s.length + 3) % 4));
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+/** Returns the value of cookie name in a Cookie header, or null. */
+function readCookie(header, name) {
+  if (!header) return null;
+  for (const part of header.split(";")) {
+    const eq = part.indexOf("=");
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return null;
+}
+
+const keyCache = new Map();
+
+async function importKey(kid, raw) {
+  const cacheKey = kid + ":" + raw;
+  let key = keyCache.get(cacheKey);
+  if (!key) {
+    const bytes = b64urlDecode(raw);
+    if (!bytes || bytes.length !== 32) throw new Error(`public key ${kid} is not 32 bytes of base64url`);
+    key = await crypto.subtle.importKey("raw", bytes, { name: "Ed25519" }, false, ["verify"]);
+    keyCache.set(cacheKey, key);
+  }
+  return key;
+}
+
+function deny(reason, detail) {
+  return { ok: false, reason, detail };
+}
+
+/**
+ * Checks a token for a GET of pathname at nowSeconds with the public keys {kid: b64url}.
+ * Returns {ok: true, claims} or {ok: false, reason}. Does not consult revocation.
+ */
+async function verifyToken(token, pathname, publicKeys, nowSeconds) {
+  if (token === null || token === undefined || token === "") return deny("no-token");
+  if (token.length > MAX_TOKEN_CHARS) return deny("token-too-long", `${token.length} characters`);
+  const dot = token.indexOf(".");
+  if (dot < 0 || dot !== token.lastIndexOf(".")) return deny("malformed");
+  const payloadPart = token.slice(0, dot);
+  const sig = b64urlDecode(token.slice(dot + 1));
+  const payload = b64urlDecode(payloadPart);
+  if (!sig || !payload || sig.length !== 64) return deny("malformed");
+  let c;
+  try {
+    c = JSON.parse(dec.decode(payload));
+  } catch {
+    return deny("malformed");
+  }
+  if (
+    !c || typeof c !== "object" || c.v !== 1 ||
+    typeof c.p !== "string" || typeof c.k !== "string" || typeof c.s !== "string" ||
+    !Number.isSafeInteger(c.e) || !Number.isSafeInteger(c.i)
+  ) return deny("malformed");
+  if (!Object.prototype.hasOwnProperty.call(publicKeys, c.k)) return deny("unknown-key", c.k);
+  const key = await importKey(c.k, publicKeys[c.k]);
+  if (!(await crypto.subtle.verify({ name: "Ed25519" }, key, sig, enc.encode(payloadPart)))) return deny("bad-signature", c.k);
+  if (c.e <= nowSeconds) return deny("expired", `${nowSeconds - c.e}s ago`);
+  if (c.e - nowSeconds > MAX_LIFETIME_SECONDS) return deny("lifetime-too-long", `${c.e - nowSeconds}s`);
+  if (c.i > nowSeconds + CLOCK_SKEW_SECONDS) return deny("issued-in-future", `${c.i - nowSeconds}s ahead`);
+  if (c.e - c.i > MAX_LIFETIME_SECONDS) return deny("lifetime-too-long", `${c.e - c.i}s`);
+  if (!/^\/assets\/[A-Za-z0-9_-]+\/$/.test(c.p)) return deny("bad-prefix", c.p);
+  if (!pathname.startsWith(c.p)) return deny("wrong-path", `${c.p} does not cover ${pathname}`);
+  return { ok: true, claims: c };
+}
+
+const CONTENT_TYPES = {
+  m3u8: "application/vnd.apple.mpegurl",
+  mpd: "application/dash+xml",
+  m4s: "video/iso.segment",
+  mp4: "video/mp4",
+  m4a: "audio/mp4",
+  m4v: "video/mp4",
+  ts: "video/mp2t",
+  aac: "audio/aac",
+  vtt: "text/vtt",
+  jpg: "image/jpeg",
+  png: "image/png",
+  json: "application/json",
+};
+
+/**
+ * Returns the content type of a delivery object: by its extension when it is a known media
+ * type (players depend on these), else what the store recorded, else octet-stream.
+ */
+function contentType(key, stored) {
+  const ext = key.slice(key.lastIndexOf(".") + 1).toLowerCase();
+  return CONTENT_TYPES[ext] || stored || "application/octet-stream";
+}
+
+/** Returns the Cache-Control of a delivery object: manifests briefly, segments for a day. */
+function cacheControl(key) {
+  // private: the bytes are behind a per-viewer token, so no shared cache may keep them.
+  return /\.(m3u8|mpd)$/i.test(key) ? "private, max-age=60" : "private, max-age=86400, immutable";
+}
+
+/**
+ * Parses a Range header for one range. Returns null (no header), {invalid: true}, or the R2
+ * range: {offset, length} or {suffix}.
+ */
+function parseRange(header) {
+  if (!header) return null;
+  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!m || (m[1] === "" && m[2] === "")) return { invalid: true };
+  if (m[1] === "") return { suffix: Number(m[2]) };
+  const offset = Number(m[1]);
+  if (m[2] === "") return { offset };
+  const end = Number(m[2]);
+  if (end < offset) return { invalid: true };
+  return { offset, length: end - offset + 1 };
+}
+
+function log(level, event, fields) {
+  console.log(JSON.stringify({ level, event, ...fields }));
+}
+
+function forbidden() {
+  return new Response("forbidden\n", { status: 403, headers: { "content-type": "text/plain", "cache-control": "no-store" } });
+}
+
+async function isRevoked(env, sessionID) {
+  return (await env.REVOKED.get("session:" + sessionID)) !== null;
+}
+
+async function serveR2(request, env, key) {
+  const range = parseRange(request.headers.get("range"));
+  if (range && range.invalid) return new Response(null, { status: 416 });
+  const opts = range ? { range } : {};
+  let obj;
+  try {
+    obj = request.method === "HEAD" ? await env.MEDIA.head(key) : await env.MEDIA.get(key, opts);
+  } catch (err) {
+    // R2 refuses a range that starts past the end; answer 416 as HTTP says.
+    const head = range ? await env.MEDIA.head(key) : null;
+    if (head && range.offset !== undefined && range.offset >= head.size) {
+      return new Response(null, { status: 416, headers: { "content-range": `bytes */${head.size}` } });
+    }
+    throw err;
+  }
+  if (obj === null) return new Response("not found\n", { status: 404, headers: { "cache-control": "no-store" } });
+  const headers = new Headers({
+    "content-type": contentType(key, obj.httpMetadata && obj.httpMetadata.contentType),
+    "cache-control": cacheControl(key),
+    "accept-ranges": "bytes",
+    etag: obj.httpEtag,
+  });
+  if (range && request.method !== "HEAD") {
+    const offset = range.suffix !== undefined ? Math.max(obj.size - range.suffix, 0) : range.offset;
+    if (offset >= obj.size) {
+      return new Response(null, { status: 416, headers: { "content-range": `bytes */${obj.size}` } });
+    }
+    const end = range.length !== undefined ? Math.min(offset + range.length, obj.size) - 1 : obj.size - 1;
+    headers.set("content-range", `bytes ${offset}-${end}/${obj.size}`);
+    headers.set("content-length", String(end - offset + 1));
+    return new Response(obj.body, { status: 206, headers });
+  }
+  headers.set("content-length", String(obj.size));
+  return new Response(request.method === "HEAD" ? null : obj.body, { status: 200, headers });
+}
+
+function b64cloudfront(bytes) {
+  let bin = "";
+  for (const b of bytes) bin += String.fromCharCode(b);
+  return btoa(bin).replace(/\+/g, "-").replace(/=/g, "_").replace(/\//g, "~");
+}
+
+let originKey = null;
+
+async function importOriginKey(pem) {
+  if (!originKey || originKey.pem !== pem) {
+    const body = pem.replace(/-----(BEGIN|END) PRIVATE KEY-----/g, "").replace(/\s+/g, "");
+    const der = Uint8Array.from(atob(body), (ch) => ch.charCodeAt(0));
+    const key = await crypto.subtle.importKey("pkcs8", der, { name: "RSASSA-PKCS1-v1_5", hash: "SHA-1" }, false, ["sign"]);
+    originKey = { pem, key };
+  }
+  return originKey.key;
+}
+
+/**
+ * Returns the CloudFront signed cookies (custom policy) granting the edge the prefix on the
+ * distribution until expires, signed with the edge's own key pair (ORIGIN_KEY_ID in the
+ * distribution's trusted key group, ORIGIN_SIGNING_KEY a PKCS#8 PEM secret).
+ */
+async function cloudFrontCookies(origin, prefix, expires, keyPairID, pem) {
+  const policy = JSON.stringify({
+    Statement: [{ Resource: origin.replace(/\/+$/, "") + prefix + "*", Condition: { DateLessThan: { "AWS:EpochTime": expires } } }],
+  });
+  const key = await importOriginKey(pem);
+  const sig = new Uint8Array(await crypto.subtle.sign({ name: "RSASSA-PKCS1-v1_5" }, key, enc.encode(policy)));
+  return `CloudFront-Policy=${b64cloudfront(enc.encode(policy))}; CloudFront-Signature=${b64cloudfront(sig)}; CloudFront-Key-Pair-Id=${keyPairID}`;
+}
+
+async function serveOrigin(request, env, key, claims) {
+  // Enterprise mode: the cloud's CDN keeps enforcing its key group; the Worker presents
+  // CloudFront signed cookies for the same prefix, expiring with the viewer's token, and
+  // forwards the viewer's Range.
+  const headers = new Headers({ cookie: await cloudFrontCookies(env.ORIGIN, claims.p, claims.e, env.ORIGIN_KEY_ID, env.ORIGIN_SIGNING_KEY) });
+  const range = request.headers.get("range");
+  if (range) headers.set("range", range);
+  const upstream = await fetch(env.ORIGIN.replace(/\/+$/, "") + "/" + key, { method: request.method, headers });
+  const out = new Headers(upstream.headers);
+  if (upstream.ok) out.set("cache-control", cacheControl(key));
+  if (upstream.ok) out.set("content-type", contentType(key, upstream.headers.get("content-type")));
+  out.delete("set-cookie");
+  return new Response(upstream.body, { status: upstream.status, headers: out });
+}
+
+async function handle(request, env) {
+  const url = new URL(request.url);
+  if (request.method !== "GET" && request.method !== "HEAD") {
+    return new Response(null, { status: 405, headers: { allow: "GET, HEAD" } });
+  }
+  let pathname;
+  try {
+    pathname = decodeURIComponent(url.pathname);
+  } catch {
+    return forbidden();
+  }
+  if (!pathname.startsWith("/assets/") || pathname.includes("/../") || pathname.includes("//") || pathname.includes("\\")) {
+    log("warn", "denied", { reason: "bad-path", path: url.pathname });
+    return forbidden();
+  }
+  let keys;
+  try {
+    keys = JSON.parse(env.PUBLIC_KEYS);
+  } catch (err) {
+    log("error", "denied", { reason: "config", detail: "PUBLIC_KEYS is not JSON: " + err.message });
+    return forbidden();
+  }
+  const token = readCookie(request.headers.get("cookie"), TOKEN_COOKIE);
+  const now = Math.floor(Date.now() / 1000);
+  let verdict;
+  try {
+    verdict = await verifyToken(token, pathname, keys, now);
+  } catch (err) {
+    verdict = deny("verify-error", err.message);
+  }
+  if (!verdict.ok) {
+    log("info", "denied", { reason: verdict.reason, detail: verdict.detail, path: pathname });
+    return forbidden();
+  }
+  const session = verdict.claims.s;
+  try {
+    if (await isRevoked(env, session)) {
+      log("info", "denied", { reason: "revoked", session, path: pathname });
+      return forbidden();
+    }
+  } catch (err) {
+    // Fail closed: without the revocation list the Worker cannot tell a revoked session.
+    log("error", "denied", { reason: "revocation-unavailable", session, detail: String(err && err.message || err) });
+    return forbidden();
+  }
+  const key = pathname.slice(1);
+  return env.MODE === "origin" ? serveOrigin(request, env, key, verdict.claims) : serveR2(request, env, key);
+}
+
+// The pure functions, for the unit tests (workerd accepts no other exports than handlers).
+const internals = { TOKEN_COOKIE, MAX_TOKEN_CHARS, MAX_LIFETIME_SECONDS, CLOCK_SKEW_SECONDS, b64urlDecode, readCookie, verifyToken, contentType, cacheControl, parseRange, cloudFrontCookies };
+
+export default { fetch: handle, internals };
