@@ -30,11 +30,14 @@ func ForStack(config map[string]string) (Config, error) {
 				list[i] = r
 			}
 			out["deny_region"] = PolicyConfig{Properties: map[string]any{"allowedRegions": list}}
+			out["deny_gcp_region"] = PolicyConfig{Properties: map[string]any{"allowedRegions": list}}
 		}
 	}
 	if v, ok := config["ottkit:retainData"]; ok && strings.TrimSpace(v) == "false" {
 		out["deny_stateful_retained"] = PolicyConfig{EnforcementLevel: Advisory}
 		out["deny_dynamodb_deletion_protection"] = PolicyConfig{EnforcementLevel: Advisory}
+		out["deny_gcp_stateful_retained"] = PolicyConfig{EnforcementLevel: Advisory}
+		out["deny_firestore_delete_protection"] = PolicyConfig{EnforcementLevel: Advisory}
 	}
 	return out, nil
 }
