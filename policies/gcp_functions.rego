@@ -26,9 +26,14 @@ deny_gcf_public_invoker contains msg if {
 #   message: Set serviceConfig.ingressSettings to ALLOW_INTERNAL_ONLY.
 deny_gcf_ingress contains msg if {
 	input.__type == gcf_type
-	gcp_role_of(input) != "api"
+	gcf_role(input) != "api"
 	object.get(input, ["serviceConfig", "ingressSettings"], "ALLOW_ALL") != "ALLOW_INTERNAL_ONLY"
 	msg := sprintf("%s accepts traffic from outside the project", [named(input)])
+}
+
+# gcf_role is a function's role: the last part of its physical name (<prefix>-fn-<role>).
+gcf_role(f) := parts[count(parts) - 1] if {
+	parts := split(object.get(f, "name", f.__name), "-")
 }
 
 # METADATA

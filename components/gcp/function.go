@@ -269,7 +269,7 @@ func NewGoFunction(ctx *pulumi.Context, name string, args *GoFunctionArgs, opts 
 	if runtime == "" {
 		runtime = DefaultRuntime
 	}
-	f.Function, err = cloudfunctionsv2.NewFunction(ctx, name, &cloudfunctionsv2.FunctionArgs{
+	f.Function, err = cloudfunctionsv2.NewFunction(ctx, name+"-function", &cloudfunctionsv2.FunctionArgs{
 		Project:     pulumi.String(args.Project),
 		Location:    pulumi.String(args.Region),
 		Name:        pulumi.String(name),

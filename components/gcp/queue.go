@@ -94,8 +94,8 @@ func NewQueueTopic(ctx *pulumi.Context, name string, args *QueueTopicArgs, opts 
 		return nil, err
 	}
 	parent := pulumi.Parent(q)
-	topic := func(n string) (*pubsub.Topic, error) {
-		return pubsub.NewTopic(ctx, n, &pubsub.TopicArgs{
+	topic := func(logical, n string) (*pubsub.Topic, error) {
+		return pubsub.NewTopic(ctx, logical, &pubsub.TopicArgs{
 			Project:                  pulumi.String(args.Project),
 			Name:                     pulumi.String(n),
 			KmsKeyName:               args.KeyID,
@@ -107,7 +107,7 @@ func NewQueueTopic(ctx *pulumi.Context, name string, args *QueueTopicArgs, opts 
 		}, parent)
 	}
 	var err error
-	if q.Topic, err = topic(name); err != nil {
+	if q.Topic, err = topic(name+"-topic", name); err != nil {
 		return nil, err
 	}
 	if !args.Broadcast {
@@ -151,10 +151,10 @@ func NewQueueTopic(ctx *pulumi.Context, name string, args *QueueTopicArgs, opts 
 }
 
 // deadLetter creates the dead-letter topic, its subscription and the forwarding grant.
-func (q *QueueTopic) deadLetter(ctx *pulumi.Context, name string, args *QueueTopicArgs, topic func(string) (*pubsub.Topic, error)) error {
+func (q *QueueTopic) deadLetter(ctx *pulumi.Context, name string, args *QueueTopicArgs, topic func(logical, physical string) (*pubsub.Topic, error)) error {
 	parent := pulumi.Parent(q)
 	var err error
-	if q.DeadLetter, err = topic(name + "-dlq"); err != nil {
+	if q.DeadLetter, err = topic(name+"-dlq", name+"-dlq"); err != nil {
 		return err
 	}
 	q.DeadLetterSub, err = pubsub.NewSubscription(ctx, name+"-dlq-sub", &pubsub.SubscriptionArgs{

@@ -66,7 +66,7 @@ func gcpMutations() []gcpMutation {
 		}, nil, want}}
 	}
 	onFunction := func(name, fn, want string, f func(*cloudfunctionsv2.FunctionArgs)) gcpMutation {
-		return gcpMutation{mutation: mutation{name, "gcp:cloudfunctionsv2/function:Function", g + "-fn-" + fn, func(a *pulumi.ResourceTransformationArgs) error {
+		return gcpMutation{mutation: mutation{name, "gcp:cloudfunctionsv2/function:Function", g + "-fn-" + fn + "-function", func(a *pulumi.ResourceTransformationArgs) error {
 			p, err := props[cloudfunctionsv2.FunctionArgs](a)
 			if err == nil {
 				f(p)
@@ -176,7 +176,7 @@ func gcpMutations() []gcpMutation {
 		}),
 		onSub("dead letters expire", g+"-ingest-dlq-sub", "deny_pubsub_expiration", func(p *pubsub.SubscriptionArgs) { p.ExpirationPolicy = nil }),
 		onSub("complete redelivers at once", g+"-complete-push-sub", "deny_pubsub_retry_policy", func(p *pubsub.SubscriptionArgs) { p.RetryPolicy = nil }),
-		member("jobs topic without CMEK", "gcp:pubsub/topic:Topic", g+"-jobs", "deny_pubsub_topic_cmek", func(a *pulumi.ResourceTransformationArgs) error {
+		member("jobs topic without CMEK", "gcp:pubsub/topic:Topic", g+"-jobs-topic", "deny_pubsub_topic_cmek", func(a *pulumi.ResourceTransformationArgs) error {
 			p, err := props[pubsub.TopicArgs](a)
 			if err == nil {
 				p.KmsKeyName = nil
