@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -20,14 +21,66 @@ type Layout struct {
 	PosterBase string
 	// ThumbnailBase is the thumbnails' file name base; the n-th is ThumbnailKey(n).
 	ThumbnailBase string
+	// Naming is how the transcoder numbers the images it captures.
+	Naming FrameNaming
 }
+
+// FrameNaming is how a transcoder names the n-th image it captures from a base: base, Sep, n
+// in Digits decimal digits, Ext.
+type FrameNaming struct {
+	Sep    string
+	Digits int
+	Ext    string
+}
+
+// The frame namings of the transcoders ottkit drives.
+var (
+	// MediaConvertFrames is MediaConvert's frame capture naming: base.0000003.jpg.
+	MediaConvertFrames = FrameNaming{Sep: ".", Digits: 7, Ext: ".jpg"}
+	// TranscoderSprites is GCP Transcoder API's sprite naming: base0000000003.jpeg.
+	TranscoderSprites = FrameNaming{Digits: 10, Ext: ".jpeg"}
+)
+
+func (n FrameNaming) key(base string, i int) string {
+	return fmt.Sprintf("%s%s%0*d%s", base, n.Sep, n.Digits, i, n.Ext)
+}
+
+// index reports whether key is base's i-th image, and i.
+func (n FrameNaming) index(base, key string) (int, bool) {
+	rest, ok := strings.CutPrefix(key, base+n.Sep)
+	digits, ok2 := strings.CutSuffix(rest, n.Ext)
+	if !ok || !ok2 || len(digits) != n.Digits {
+		return 0, false
+	}
+	i := 0
+	for _, c := range digits {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		i = i*10 + int(c-'0')
+	}
+	return i, true
+}
+
+// The ingest bucket's layout, matching manifest.UploadPrefix and manifest.QuarantinePrefix
+// (which the components scope grants and expiry rules to).
+const (
+	// UploadPrefix is where clients upload: uploads/<tenant>/<upload id>/<file name>.
+	UploadPrefix = "uploads/"
+	// QuarantinePrefix is where rejected uploads are moved: quarantine/<key without UploadPrefix>.
+	QuarantinePrefix = "quarantine/"
+)
 
 // AssetPrefix is the delivery bucket prefix of one asset's outputs: "assets/<id>/", matching
 // manifest.AssetPrefix.
 func AssetPrefix(id string) string { return "assets/" + id + "/" }
 
-// LayoutFor returns the output layout of asset id.
-func LayoutFor(id string) Layout {
+// LayoutFor returns the output layout of asset id with MediaConvert's frame naming.
+func LayoutFor(id string) Layout { return LayoutWith(id, MediaConvertFrames) }
+
+// LayoutWith returns the output layout of asset id for a transcoder that names captured images
+// with naming.
+func LayoutWith(id string, naming FrameNaming) Layout {
 	p := AssetPrefix(id)
 	return Layout{
 		Prefix:        p,
@@ -36,23 +89,26 @@ func LayoutFor(id string) Layout {
 		DASH:          p + "index.mpd",
 		PosterBase:    p + "poster",
 		ThumbnailBase: p + "thumbs/thumb",
+		Naming:        naming,
 	}
 }
 
-// ThumbnailKey is the key of the n-th thumbnail (0-based), named as frame captures are:
-// base.NNNNNNN.jpg.
-func (l Layout) ThumbnailKey(n int) string { return frameKey(l.ThumbnailBase, n) }
+// ThumbnailKey is the key of the n-th thumbnail (0-based), named as the transcoder names its
+// captures (MediaConvert: base.NNNNNNN.jpg).
+func (l Layout) ThumbnailKey(n int) string { return l.Naming.key(l.ThumbnailBase, n) }
 
 // PosterKey is the key of the poster for a source of the given duration: the capture taken
 // PosterSecond(duration) in, which is the second capture when that is not 0.
 func (l Layout) PosterKey(duration time.Duration) string {
 	if PosterSecond(duration) == 0 {
-		return frameKey(l.PosterBase, 0)
+		return l.Naming.key(l.PosterBase, 0)
 	}
-	return frameKey(l.PosterBase, 1)
+	return l.Naming.key(l.PosterBase, 1)
 }
 
-func frameKey(base string, n int) string { return fmt.Sprintf("%s.%07d.jpg", base, n) }
+// ThumbnailIndex reports whether key is one of the layout's thumbnails, ThumbnailKey(n), and
+// which n.
+func (l Layout) ThumbnailIndex(key string) (int, bool) { return l.Naming.index(l.ThumbnailBase, key) }
 
 // PosterSecond is the whole second the poster frame is taken at: a tenth of the way in,
 // between 1 and 10 seconds, because first frames are often black or a fade. It is 0 for

@@ -27,6 +27,7 @@ import (
 	"github.com/ottkit/ottkit/functions/aws/playback"
 	"github.com/ottkit/ottkit/functions/aws/s3store"
 	"github.com/ottkit/ottkit/functions/pipeline"
+	stage "github.com/ottkit/ottkit/functions/stages/api"
 )
 
 // rec records every AWS call of every test in this package; TestMain checks it against the
@@ -75,10 +76,10 @@ func newFixture(t *testing.T) *fixture {
 	}
 	// Seeding goes through the admin client so it is not counted as the handler's access.
 	f.catalog = catalog.New(env.Admin.DynamoDB, table)
-	f.h = api.New(cfg, s3store.New(env.S3), catalog.New(env.DynamoDB, table), playback.NewSecretKeys(env.SecretsManager, secretARN),
+	f.h = api.New(cfg, s3store.New(env.S3), catalog.New(env.DynamoDB, table), playback.NewSigner(playback.NewSecretKeys(env.SecretsManager, secretARN), cfg.PlaybackDomain),
 		lambdalog.New(f.logs, slog.LevelInfo))
-	f.h.Now = func() time.Time { return f.now }
-	f.h.NewID = func() string { return "0b9f7c2e-1111-4222-8333-444455556666" }
+	f.h.Stage.Now = func() time.Time { return f.now }
+	f.h.Stage.NewID = func() string { return "0b9f7c2e-1111-4222-8333-444455556666" }
 	return f
 }
 
@@ -194,7 +195,7 @@ func TestCreateUploadSinglePut(t *testing.T) {
 
 func TestCreateUploadMultipart(t *testing.T) {
 	f := newFixture(t)
-	f.h.MultipartThreshold, f.h.MinPartSize = 1<<20, 5<<20
+	f.h.Stage.MultipartThreshold, f.h.Stage.MinPartSize = 1<<20, 5<<20
 	size := int64(6 << 20)
 	resp, body := f.do(t, request(t, "POST", "/uploads", `{"filename":"big.mp4","size":6291456}`, uploader))
 	if resp.StatusCode != 201 {
@@ -227,7 +228,7 @@ func TestCreateUploadMultipart(t *testing.T) {
 
 	t.Run("another tenant cannot complete it", func(t *testing.T) {
 		resp, b := f.do(t, request(t, "POST", "/uploads/complete", string(complete), stranger))
-		wantError(t, resp, b, 400, api.CodeBadRequest)
+		wantError(t, resp, b, 400, stage.CodeBadRequest)
 	})
 	t.Run("owner completes it", func(t *testing.T) {
 		resp, b := f.do(t, request(t, "POST", "/uploads/complete", string(complete), uploader))
@@ -241,7 +242,7 @@ func TestCreateUploadMultipart(t *testing.T) {
 	t.Run("parts out of order", func(t *testing.T) {
 		bad, _ := json.Marshal(map[string]any{"key": body["key"], "uploadId": mp["uploadId"], "parts": []any{done[1], done[0]}})
 		resp, b := f.do(t, request(t, "POST", "/uploads/complete", string(bad), uploader))
-		wantError(t, resp, b, 400, api.CodeBadRequest)
+		wantError(t, resp, b, 400, stage.CodeBadRequest)
 	})
 }
 
@@ -253,17 +254,17 @@ func TestCreateUploadRejects(t *testing.T) {
 		status     int
 		code       string
 	}{
-		{"no token", `{"filename":"a.mp4","size":1}`, nil, 401, api.CodeUnauthorized},
-		{"no tenant claim", `{"filename":"a.mp4","size":1}`, map[string]string{"sub": "x", "groups": "uploader"}, 403, api.CodeForbidden},
-		{"tenant with a slash", `{"filename":"a.mp4","size":1}`, map[string]string{"sub": "x", "tenant": "a/b", "groups": "uploader"}, 403, api.CodeForbidden},
-		{"viewer role", `{"filename":"a.mp4","size":1}`, viewer, 403, api.CodeForbidden},
-		{"not json", `filename=a.mp4`, uploader, 400, api.CodeBadRequest},
-		{"unknown field", `{"filename":"a.mp4","size":1,"bucket":"x"}`, uploader, 400, api.CodeBadRequest},
-		{"no filename", `{"size":1}`, uploader, 400, api.CodeBadRequest},
-		{"dots only", `{"filename":"..","size":1}`, uploader, 400, api.CodeBadRequest},
-		{"no size", `{"filename":"a.mp4"}`, uploader, 400, api.CodeBadRequest},
-		{"too large", `{"filename":"a.mp4","size":1073741825}`, uploader, 413, api.CodeTooLarge},
-		{"bad content type", `{"filename":"a.mp4","size":1,"contentType":"video/mp4\r\nX: y"}`, uploader, 400, api.CodeBadRequest},
+		{"no token", `{"filename":"a.mp4","size":1}`, nil, 401, stage.CodeUnauthorized},
+		{"no tenant claim", `{"filename":"a.mp4","size":1}`, map[string]string{"sub": "x", "groups": "uploader"}, 403, stage.CodeForbidden},
+		{"tenant with a slash", `{"filename":"a.mp4","size":1}`, map[string]string{"sub": "x", "tenant": "a/b", "groups": "uploader"}, 403, stage.CodeForbidden},
+		{"viewer role", `{"filename":"a.mp4","size":1}`, viewer, 403, stage.CodeForbidden},
+		{"not json", `filename=a.mp4`, uploader, 400, stage.CodeBadRequest},
+		{"unknown field", `{"filename":"a.mp4","size":1,"bucket":"x"}`, uploader, 400, stage.CodeBadRequest},
+		{"no filename", `{"size":1}`, uploader, 400, stage.CodeBadRequest},
+		{"dots only", `{"filename":"..","size":1}`, uploader, 400, stage.CodeBadRequest},
+		{"no size", `{"filename":"a.mp4"}`, uploader, 400, stage.CodeBadRequest},
+		{"too large", `{"filename":"a.mp4","size":1073741825}`, uploader, 413, stage.CodeTooLarge},
+		{"bad content type", `{"filename":"a.mp4","size":1,"contentType":"video/mp4\r\nX: y"}`, uploader, 400, stage.CodeBadRequest},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -326,7 +327,7 @@ func TestListAssetsPaginatesWithinTenant(t *testing.T) {
 				claims = stranger
 			}
 			resp, body := f.do(t, request(t, "GET", path, "", claims))
-			wantError(t, resp, body, 400, api.CodeBadRequest)
+			wantError(t, resp, body, 400, stage.CodeBadRequest)
 		})
 	}
 }
@@ -355,12 +356,12 @@ func TestGetAsset(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			resp, body := f.do(t, request(t, "GET", tc.path, "", tc.claims))
-			wantError(t, resp, body, 404, api.CodeNotFound)
+			wantError(t, resp, body, 404, stage.CodeNotFound)
 		})
 	}
 	t.Run("wrong method", func(t *testing.T) {
 		resp, body := f.do(t, request(t, "DELETE", "/assets/a1", "", viewer))
-		wantError(t, resp, body, 405, api.CodeMethodNotAllowed)
+		wantError(t, resp, body, 405, stage.CodeMethodNotAllowed)
 		if resp.Headers["Allow"] != "GET" {
 			t.Errorf("Allow = %q, want GET", resp.Headers["Allow"])
 		}
@@ -422,11 +423,11 @@ func TestPlayback(t *testing.T) {
 	}
 	t.Run("not ready", func(t *testing.T) {
 		resp, body := f.do(t, request(t, "POST", "/assets/busy1/playback", "", viewer))
-		wantError(t, resp, body, 409, api.CodeNotReady)
+		wantError(t, resp, body, 409, stage.CodeNotReady)
 	})
 	t.Run("another tenant's", func(t *testing.T) {
 		resp, body := f.do(t, request(t, "POST", "/assets/ready1/playback", "", stranger))
-		wantError(t, resp, body, 404, api.CodeNotFound)
+		wantError(t, resp, body, 404, stage.CodeNotFound)
 		if len(resp.Cookies) != 0 {
 			t.Errorf("cookies issued to another tenant: %v", resp.Cookies)
 		}
@@ -452,7 +453,7 @@ func TestPlaybackWithoutSigningKeyLeaksNothing(t *testing.T) {
 	f.seed(t, "ready1", "acme", pipeline.StatusReady, f.now)
 	rec.Name(manifest.SigningSecret, "ottkit-missing-secret")
 	cfg := api.Config{IngestBucket: f.bucket, PlaybackDomain: "media.example.com", PlaybackTTL: time.Minute, UploadTTL: time.Minute, MaxUploadBytes: 1}
-	h := api.New(cfg, s3store.New(f.env.S3), catalog.New(f.env.DynamoDB, f.catalog.Name()), playback.NewSecretKeys(f.env.SecretsManager, "ottkit-missing-secret"), lambdalog.New(io.Discard, slog.LevelInfo))
+	h := api.New(cfg, s3store.New(f.env.S3), catalog.New(f.env.DynamoDB, f.catalog.Name()), playback.NewSigner(playback.NewSecretKeys(f.env.SecretsManager, "ottkit-missing-secret"), "media.example.com"), lambdalog.New(io.Discard, slog.LevelInfo))
 	resp, err := h.Handle(context.Background(), request(t, "POST", "/assets/ready1/playback", "", viewer))
 	if err != nil {
 		t.Fatal(err)

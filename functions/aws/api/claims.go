@@ -1,10 +1,11 @@
 package api
 
 import (
-	"regexp"
 	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/ottkit/ottkit/functions/stages/api"
 )
 
 // Claim names read from the JWT authorizer's claims. API Gateway's HTTP API passes every claim
@@ -14,41 +15,25 @@ var (
 	roleClaims   = []string{"cognito:groups", "groups", "roles", "custom:roles"}
 )
 
-// RoleUploader is the role that may create uploads.
-const RoleUploader = "uploader"
-
-// tenantPattern keeps tenants safe as a key segment and a GSI value.
-var tenantPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$`)
-
-// caller is the authenticated principal of a request.
-type caller struct {
-	Subject string
-	Tenant  string
-	Roles   map[string]bool
-}
-
-func callerOf(req events.APIGatewayV2HTTPRequest) (caller, *apiError) {
+// callerOf reads the caller from the JWT authorizer's verified claims; nil when the request has
+// none (the stage answers 401).
+func callerOf(req events.APIGatewayV2HTTPRequest) *api.Caller {
 	auth := req.RequestContext.Authorizer
 	if auth == nil || auth.JWT == nil || auth.JWT.Claims["sub"] == "" {
-		return caller{}, fail(401, CodeUnauthorized, "a valid bearer token is required")
+		return nil
 	}
 	claims := auth.JWT.Claims
-	c := caller{Subject: claims["sub"], Roles: map[string]bool{}}
+	c := &api.Caller{Subject: claims["sub"]}
 	for _, name := range tenantClaims {
 		if v := strings.TrimSpace(claims[name]); v != "" {
 			c.Tenant = v
 			break
 		}
 	}
-	if !tenantPattern.MatchString(c.Tenant) {
-		return caller{}, fail(403, CodeForbidden, "the token carries no valid tenant claim")
-	}
 	for _, name := range roleClaims {
-		for _, r := range splitList(claims[name]) {
-			c.Roles[r] = true
-		}
+		c.Roles = append(c.Roles, splitList(claims[name])...)
 	}
-	return c, nil
+	return c
 }
 
 // splitList parses a list claim: "[a b]", "a,b", `["a","b"]` or a single value.

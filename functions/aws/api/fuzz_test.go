@@ -14,11 +14,10 @@ import (
 	"github.com/ottkit/ottkit/functions/aws/api"
 	"github.com/ottkit/ottkit/functions/aws/lambdalog"
 	"github.com/ottkit/ottkit/functions/aws/playback"
-	"github.com/ottkit/ottkit/functions/aws/s3store"
 	"github.com/ottkit/ottkit/functions/pipeline"
 )
 
-// memCatalog is an in-memory api.Catalog, so fuzzing runs without AWS fakes.
+// memCatalog is an in-memory stage.Catalog, so fuzzing runs without AWS fakes.
 type memCatalog map[string]*pipeline.Asset
 
 func (m memCatalog) Get(_ context.Context, id string) (*pipeline.Asset, error) {
@@ -39,16 +38,16 @@ func (s staticKeys) Key(context.Context) (playback.Key, error) { return s.key, n
 
 type noUploads struct{}
 
-func (noUploads) PresignPut(context.Context, string, string, string, time.Duration) (s3store.PresignedRequest, error) {
-	return s3store.PresignedRequest{}, errors.New("not in the fuzz")
+func (noUploads) PresignPut(context.Context, string, string, string, time.Duration) (pipeline.SignedRequest, error) {
+	return pipeline.SignedRequest{}, errors.New("not in the fuzz")
 }
 func (noUploads) CreateMultipartUpload(context.Context, string, string, string) (string, error) {
 	return "", errors.New("not in the fuzz")
 }
-func (noUploads) PresignUploadPart(context.Context, string, string, string, int, time.Duration) (s3store.PresignedRequest, error) {
-	return s3store.PresignedRequest{}, errors.New("not in the fuzz")
+func (noUploads) PresignUploadPart(context.Context, string, string, string, int, time.Duration) (pipeline.SignedRequest, error) {
+	return pipeline.SignedRequest{}, errors.New("not in the fuzz")
 }
-func (noUploads) CompleteMultipartUpload(context.Context, string, string, string, []s3store.Part) error {
+func (noUploads) CompleteMultipartUpload(context.Context, string, string, string, []pipeline.UploadPart) error {
 	return errors.New("not in the fuzz")
 }
 
@@ -61,7 +60,7 @@ func FuzzPlaybackRequest(f *testing.F) {
 		"busy1":  {ID: "busy1", Tenant: "acme", Status: pipeline.StatusTranscoding},
 	}
 	cfg := api.Config{PlaybackDomain: "media.example.com", PlaybackTTL: 10 * time.Minute, UploadTTL: time.Minute, MaxUploadBytes: 1}
-	h := api.New(cfg, noUploads{}, cat, staticKeys{playback.Key{KeyPairID: "K1", PrivateKey: signingKey}}, lambdalog.New(io.Discard, slog.LevelError))
+	h := api.New(cfg, noUploads{}, cat, playback.NewSigner(staticKeys{playback.Key{KeyPairID: "K1", PrivateKey: signingKey}}, cfg.PlaybackDomain), lambdalog.New(io.Discard, slog.LevelError))
 
 	f.Add("POST", "/assets/ready1/playback", "acme")
 	f.Add("POST", "/assets/busy1/playback", "acme")

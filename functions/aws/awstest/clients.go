@@ -74,13 +74,14 @@ func newEnv(t testing.TB, rec *Recorder, moto string) *Env {
 	return env
 }
 
-// Config returns a static-credential, single-attempt aws.Config that records with rec when rec
-// is not nil.
+// Config returns a static-credential, single-attempt aws.Config over HTTPClient that records
+// with rec when rec is not nil.
 func Config(rec *Recorder) aws.Config {
 	cfg := aws.Config{
 		Region:           Region,
 		Credentials:      credentials.NewStaticCredentialsProvider("testing", "testing", ""),
 		RetryMaxAttempts: 1,
+		HTTPClient:       HTTPClient,
 	}
 	if rec != nil {
 		cfg.APIOptions = append(cfg.APIOptions, rec.APIOption)

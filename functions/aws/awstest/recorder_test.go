@@ -134,3 +134,15 @@ func TestStringFieldsCountsMaps(t *testing.T) {
 		t.Errorf("stringFields() recorded an empty map: %v", got)
 	}
 }
+
+func TestLoggedErrorNamesTheMessagesFailure(t *testing.T) {
+	logs := []byte(`{"msg":"upload probed","assetId":"a1"}
+{"msg":"message will be retried","messageId":"m2","assetId":"a2","error":"s3store: copy: SlowDown"}
+`)
+	if got := LoggedError(logs, "m2"); got != `s3store: copy: SlowDown (asset "a2")` {
+		t.Errorf("LoggedError(m2) = %q", got)
+	}
+	if got := LoggedError(logs, "m9"); got != "no error was logged for it" {
+		t.Errorf("LoggedError(m9) = %q", got)
+	}
+}

@@ -1,6 +1,7 @@
 package awstest
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -42,4 +43,21 @@ func ReadFile(t testing.TB, name string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// LoggedError returns the error sqsbatch logged (JSON lines in logs) when it reported message
+// messageID for retry, with the asset id the line carries, or a note that none was logged.
+func LoggedError(logs []byte, messageID string) string {
+	for _, line := range bytes.Split(logs, []byte("\n")) {
+		var rec struct {
+			Msg       string `json:"msg"`
+			MessageID string `json:"messageId"`
+			AssetID   string `json:"assetId"`
+			Error     string `json:"error"`
+		}
+		if json.Unmarshal(line, &rec) == nil && rec.MessageID == messageID && rec.Error != "" {
+			return fmt.Sprintf("%s (asset %q)", rec.Error, rec.AssetID)
+		}
+	}
+	return "no error was logged for it"
 }

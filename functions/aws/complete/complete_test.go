@@ -23,6 +23,7 @@ import (
 	"github.com/ottkit/ottkit/functions/aws/snstopic"
 	"github.com/ottkit/ottkit/functions/aws/sqsqueue"
 	"github.com/ottkit/ottkit/functions/pipeline"
+	stage "github.com/ottkit/ottkit/functions/stages/complete"
 )
 
 var rec = awstest.NewRecorder()
@@ -78,7 +79,7 @@ func (f *fixture) handler(topicARN string) *complete.Handler {
 	}
 	h := complete.New(f.cfg, catalog.New(f.env.DynamoDB, f.cfg.CatalogTable), s3store.New(f.env.S3), f.queue,
 		snstopic.New(f.env.SNS, topicARN), lambdalog.New(f.logs, slog.LevelInfo))
-	h.Now = func() time.Time { return f.now }
+	h.Stage.Now = func() time.Time { return f.now }
 	return h
 }
 
@@ -269,8 +270,8 @@ func TestRetryableErrorsResubmitWithBackoff(t *testing.T) {
 	if a.Status != pipeline.StatusRetrying || a.FailureCode != "1999" || a.FailureMessage != "Unknown internal error" {
 		t.Errorf("asset = %s %q %q, want retrying with the error recorded", a.Status, a.FailureCode, a.FailureMessage)
 	}
-	if len(f.queue.delays) != 1 || f.queue.delays[0] != complete.RetryBaseDelay {
-		t.Errorf("delays = %v, want one request delayed %s", f.queue.delays, complete.RetryBaseDelay)
+	if len(f.queue.delays) != 1 || f.queue.delays[0] != stage.RetryBaseDelay {
+		t.Errorf("delays = %v, want one request delayed %s", f.queue.delays, stage.RetryBaseDelay)
 	}
 	// The duplicate re-sends the request (it may not have gone out the first time); transcode
 	// submits once whatever the number of requests.
@@ -295,7 +296,7 @@ func TestFinalErrors(t *testing.T) {
 	}{
 		{"retryable but out of attempts", 3, func(f *fixture) string { return f.errorEvent(t, "a1", "job-1", 3450, "S3 write failed") }, "3450"},
 		{"not retryable", 1, func(f *fixture) string { return f.errorEvent(t, "a1", "job-1", 1040, "Example error message") }, "1040"},
-		{"canceled", 1, func(f *fixture) string { return f.statusEvent(t, "a1", "job-1", "CANCELED") }, complete.FailureCanceled},
+		{"canceled", 1, func(f *fixture) string { return f.statusEvent(t, "a1", "job-1", "CANCELED") }, stage.FailureCanceled},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -352,7 +353,7 @@ func TestRetryPolicy(t *testing.T) {
 		}
 	}
 	for attempt, want := range map[int]time.Duration{1: time.Minute, 2: 2 * time.Minute, 3: 4 * time.Minute, 4: 8 * time.Minute, 5: 15 * time.Minute, 10: 15 * time.Minute} {
-		if got := complete.RetryDelay(attempt); got != want {
+		if got := stage.RetryDelay(attempt); got != want {
 			t.Errorf("RetryDelay(%d) = %s, want %s", attempt, got, want)
 		}
 	}

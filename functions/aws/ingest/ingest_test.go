@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -29,6 +30,7 @@ import (
 	"github.com/ottkit/ottkit/functions/aws/sqsqueue"
 	"github.com/ottkit/ottkit/functions/internal/testmedia"
 	"github.com/ottkit/ottkit/functions/pipeline"
+	stage "github.com/ottkit/ottkit/functions/stages/ingest"
 )
 
 var rec = awstest.NewRecorder()
@@ -79,7 +81,7 @@ func (f *fixture) handler() *ingest.Handler {
 	client := s3.NewFromConfig(f.env.Config, func(o *s3.Options) { o.BaseEndpoint = aws.String(f.s3URL); o.UsePathStyle = true })
 	h := ingest.New(f.cfg, s3store.New(client), catalog.New(f.env.DynamoDB, f.cfg.CatalogTable),
 		sqsqueue.New(f.env.SQS, f.cfg.TranscodeQueueURL), lambdalog.New(f.logs, slog.LevelInfo))
-	h.Now = func() time.Time { return f.now }
+	h.Stage.Now = func() time.Time { return f.now }
 	return h
 }
 
@@ -138,12 +140,26 @@ func (f *fixture) requests(t *testing.T) []pipeline.TranscodeRequest {
 	return out
 }
 
-func handleAll(t *testing.T, h *ingest.Handler, bodies ...string) {
+// handleAll runs one batch of bodies and fails the test, naming each failed message with its
+// body and the error the handler logged for it, unless every message is done.
+func (f *fixture) handleAll(t *testing.T, h *ingest.Handler, bodies ...string) {
 	t.Helper()
-	resp, err := h.Handle(context.Background(), awstest.SQSEvent(t, bodies...))
-	if err != nil || len(resp.BatchItemFailures) != 0 {
-		t.Fatalf("Handle = %v, %v; want every message done", resp.BatchItemFailures, err)
+	event := awstest.SQSEvent(t, bodies...)
+	resp, err := h.Handle(context.Background(), event)
+	if err == nil && len(resp.BatchItemFailures) == 0 {
+		return
 	}
+	var why []string
+	for _, failure := range resp.BatchItemFailures {
+		body := ""
+		for _, m := range event.Records {
+			if m.MessageId == failure.ItemIdentifier {
+				body = m.Body
+			}
+		}
+		why = append(why, fmt.Sprintf("message %s (body %.200q) failed: %s", failure.ItemIdentifier, body, awstest.LoggedError(f.logs.Bytes(), failure.ItemIdentifier)))
+	}
+	t.Fatalf("Handle = %v; want every message done:\n%s", err, strings.Join(why, "\n"))
 }
 
 func read(t *testing.T, k testmedia.Kind) []byte {
@@ -182,7 +198,7 @@ func TestEveryKindOfMedia(t *testing.T) {
 		{testmedia.PNGAsMP4, "picture.mp4", pipeline.ReasonNotVideo, 0, 0},
 		{testmedia.AudioOnly, "podcast.mp4", pipeline.ReasonNoVideoTrack, 0, 0},
 		{testmedia.AVI, "old.avi", pipeline.ReasonUnsupportedContainer, 0, 0},
-		{testmedia.Landscape1080p, "video.txt", ingest.ReasonExtension, 0, 0},
+		{testmedia.Landscape1080p, "video.txt", stage.ReasonExtension, 0, 0},
 	}
 	f := newFixture(t)
 	h := f.handler()
@@ -191,7 +207,7 @@ func TestEveryKindOfMedia(t *testing.T) {
 			data := read(t, tt.kind)
 			key := "uploads/acme/" + awstest.UniqueName("u") + "/" + tt.filename
 			ev := f.upload(t, key, data)
-			handleAll(t, h, ev)
+			f.handleAll(t, h, ev)
 
 			id := pipeline.AssetID(f.cfg.IngestBucket, key, "")
 			a, err := f.admin.Get(context.Background(), id)
@@ -223,7 +239,7 @@ func TestEveryKindOfMedia(t *testing.T) {
 			}
 			qkey := manifest.QuarantinePrefix + strings.TrimPrefix(key, manifest.UploadPrefix)
 			q, ok := f.exists(t, f.cfg.IngestBucket, qkey)
-			if !ok || q.Size != int64(len(data)) || q.Metadata[ingest.MetaReason] != string(tt.wantReason) || q.Metadata[ingest.MetaAssetID] != id || q.Metadata["uploaded-by"] != "user-1" || q.ContentType != "video/mp4" {
+			if !ok || q.Size != int64(len(data)) || q.Metadata[stage.MetaReason] != string(tt.wantReason) || q.Metadata[stage.MetaAssetID] != id || q.Metadata["uploaded-by"] != "user-1" || q.ContentType != "video/mp4" {
 				t.Errorf("quarantined object %+v (exists %v), want the upload with reason %s", q, ok, tt.wantReason)
 			}
 			if originalKept {
@@ -244,7 +260,7 @@ func TestProbingReadsRangesNotTheWholeObject(t *testing.T) {
 	data := read(t, testmedia.UHD4K)
 	key := "uploads/acme/u1/uhd.mp4"
 	before := len(rec.Calls())
-	handleAll(t, f.handler(), f.upload(t, key, data))
+	f.handleAll(t, f.handler(), f.upload(t, key, data))
 	gets := 0
 	for _, c := range rec.Calls()[before:] {
 		if c.Operation == "GetObject" {
@@ -267,8 +283,8 @@ func TestDuplicateAndLateEvents(t *testing.T) {
 	h := f.handler()
 	good := f.upload(t, "uploads/acme/u1/a.mp4", read(t, testmedia.Landscape1080p))
 	bad := f.upload(t, "uploads/acme/u2/b.mp4", read(t, testmedia.PNGAsMP4))
-	handleAll(t, h, good, bad, good, bad)
-	handleAll(t, h, bad, good)
+	f.handleAll(t, h, good, bad, good, bad)
+	f.handleAll(t, h, bad, good)
 
 	if reqs := f.requests(t); len(reqs) != 1 {
 		t.Errorf("%d transcode requests for one accepted upload delivered 3 times, want 1", len(reqs))
@@ -295,7 +311,7 @@ func TestEventsIngestIgnores(t *testing.T) {
 	gone := f.event(t, "uploads/acme/u9/deleted.mp4", 10, "e", "")
 	deleted := awstest.ReadFile(t, "s3-object-created.json")
 	deleted = strings.Replace(deleted, `"Object Created"`, `"Object Deleted"`, 1)
-	handleAll(t, h, quarantineEvent, other, gone, deleted, `{"not":"an event"}`, `garbage`)
+	f.handleAll(t, h, quarantineEvent, other, gone, deleted, `{"not":"an event"}`, `garbage`)
 	if reqs := f.requests(t); len(reqs) != 0 {
 		t.Errorf("ignored events produced transcode requests: %+v", reqs)
 	}
@@ -309,14 +325,14 @@ func TestInvalidKeyAndLimits(t *testing.T) {
 	f.cfg.MaxDuration = 500 * time.Millisecond
 	h := f.handler()
 	cases := map[string]pipeline.Reason{
-		"uploads/acme/loose.mp4":   ingest.ReasonInvalidKey,
+		"uploads/acme/loose.mp4":   stage.ReasonInvalidKey,
 		"uploads/acme/u1/long.mp4": pipeline.ReasonTooLong,
 	}
 	for key := range cases {
-		handleAll(t, h, f.upload(t, key, read(t, testmedia.Landscape1080p)))
+		f.handleAll(t, h, f.upload(t, key, read(t, testmedia.Landscape1080p)))
 	}
 	f.cfg.MaxDuration, f.cfg.MaxUploadBytes = time.Hour, 1000
-	handleAll(t, f.handler(), f.upload(t, "uploads/acme/u2/big.mp4", read(t, testmedia.Landscape1080p)))
+	f.handleAll(t, f.handler(), f.upload(t, "uploads/acme/u2/big.mp4", read(t, testmedia.Landscape1080p)))
 	cases["uploads/acme/u2/big.mp4"] = pipeline.ReasonTooLarge
 	for key, want := range cases {
 		a, err := f.admin.Get(context.Background(), pipeline.AssetID(f.cfg.IngestBucket, key, ""))
@@ -331,7 +347,7 @@ func TestURLEncodedKey(t *testing.T) {
 	key := "uploads/acme/u1/My Holiday (1).MOV"
 	f.upload(t, key, read(t, testmedia.Landscape1080p))
 	encoded := "uploads/acme/u1/My+Holiday+%281%29.MOV"
-	handleAll(t, f.handler(), f.event(t, encoded, 1, "", ""))
+	f.handleAll(t, f.handler(), f.event(t, encoded, 1, "", ""))
 	a, err := f.admin.Get(context.Background(), pipeline.AssetID(f.cfg.IngestBucket, encoded, ""))
 	if err != nil || a.Status != pipeline.StatusQueued || path.Base(a.Source.Key) != "My Holiday (1).MOV" {
 		t.Errorf("asset = %+v, %v; want the decoded key's file accepted", a, err)
@@ -354,7 +370,7 @@ func TestTransientS3ErrorsAreRetriedNotQuarantined(t *testing.T) {
 	if _, err := f.admin.Get(context.Background(), pipeline.AssetID(f.cfg.IngestBucket, key, "")); err == nil {
 		t.Fatal("the catalog recorded a verdict for an upload that could not be read")
 	}
-	handleAll(t, f.handler(), ev)
+	f.handleAll(t, f.handler(), ev)
 	if a, err := f.admin.Get(context.Background(), pipeline.AssetID(f.cfg.IngestBucket, key, "")); err != nil || a.Status != pipeline.StatusQueued {
 		t.Errorf("after redelivery: %+v, %v; want queued", a, err)
 	}
@@ -387,7 +403,7 @@ func TestEventForAnOverwrittenObjectIsDropped(t *testing.T) {
 	first := f.upload(t, key, read(t, testmedia.PNGAsMP4))
 	second := f.upload(t, key, read(t, testmedia.Landscape1080p))
 	// Delivered out of order: the newer event first, the stale one after.
-	handleAll(t, f.handler(), second, first)
+	f.handleAll(t, f.handler(), second, first)
 
 	var ids []string
 	for _, ev := range []string{first, second} {
@@ -422,14 +438,14 @@ func TestOverwriteOfARejectedUploadIsNotDeleted(t *testing.T) {
 	f := newFixture(t)
 	h := f.handler()
 	key := "uploads/acme/u1/retry.mp4"
-	handleAll(t, h, f.upload(t, key, read(t, testmedia.PNGAsMP4)))
+	f.handleAll(t, h, f.upload(t, key, read(t, testmedia.PNGAsMP4)))
 	if _, ok := f.exists(t, f.cfg.IngestBucket, key); ok {
 		t.Fatal("the rejected upload was not moved")
 	}
 
 	video := read(t, testmedia.Landscape1080p)
 	second := f.upload(t, key, video)
-	handleAll(t, h, second, second)
+	f.handleAll(t, h, second, second)
 	info, ok := f.exists(t, f.cfg.IngestBucket, key)
 	if !ok || info.Size != int64(len(video)) {
 		t.Fatalf("the object overwriting a rejected upload: exists %v size %d, want kept with %d bytes", ok, info.Size, len(video))

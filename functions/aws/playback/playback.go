@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/ottkit/ottkit/functions/aws/manifest"
+	"github.com/ottkit/ottkit/functions/pipeline"
 )
 
 // DefaultKeyTTL is how long a fetched signing key is reused before the secret is read again,
@@ -135,9 +136,6 @@ type Cookies struct {
 // scoped to that path and domain, Secure, HttpOnly and SameSite=None (players on another
 // origin send them with credentialed requests).
 func Sign(key Key, domain, assetID string, now time.Time, ttl time.Duration) (Cookies, error) {
-	if domain == "" || strings.ContainsAny(domain, "/:* ") {
-		return Cookies{}, fmt.Errorf("playback: domain %q must be a bare host name", domain)
-	}
 	if assetID == "" || strings.ContainsAny(assetID, "/*?# ") {
 		return Cookies{}, fmt.Errorf("playback: asset id %q is not a path segment", assetID)
 	}
@@ -145,7 +143,23 @@ func Sign(key Key, domain, assetID string, now time.Time, ttl time.Duration) (Co
 		return Cookies{}, fmt.Errorf("playback: ttl %s must be positive", ttl)
 	}
 	expires := now.Add(ttl).UTC().Truncate(time.Second)
-	path := "/" + manifest.AssetPrefix + assetID + "/"
+	cookies, err := SignPrefix(key, domain, "/"+manifest.AssetPrefix+assetID+"/", expires)
+	if err != nil {
+		return Cookies{}, err
+	}
+	return Cookies{Cookies: cookies, Expires: expires}, nil
+}
+
+// SignPrefix returns signed cookies for https://<domain><prefix>* valid until expires, scoped
+// to that path and domain, Secure, HttpOnly and SameSite=None. prefix starts and ends with "/".
+func SignPrefix(key Key, domain, prefix string, expires time.Time) ([]*http.Cookie, error) {
+	if domain == "" || strings.ContainsAny(domain, "/:* ") {
+		return nil, fmt.Errorf("playback: domain %q must be a bare host name", domain)
+	}
+	if !strings.HasPrefix(prefix, "/") || !strings.HasSuffix(prefix, "/") || strings.ContainsAny(prefix, "*?# ") {
+		return nil, fmt.Errorf("playback: prefix %q must be a path from / to / without wildcards", prefix)
+	}
+	path := prefix
 	policy := &sign.Policy{Statements: []sign.Statement{{
 		Resource:  "https://" + domain + path + "*",
 		Condition: sign.Condition{DateLessThan: sign.NewAWSEpochTime(expires)},
@@ -159,7 +173,33 @@ func Sign(key Key, domain, assetID string, now time.Time, ttl time.Duration) (Co
 		o.Expires = expires
 	})
 	if err != nil {
-		return Cookies{}, fmt.Errorf("playback: sign cookies for %s: %w", assetID, err)
+		return nil, fmt.Errorf("playback: sign cookies for %s: %w", prefix, err)
 	}
-	return Cookies{Cookies: cookies, Expires: expires}, nil
+	return cookies, nil
+}
+
+// KeySource returns the current signing key; *SecretKeys implements it.
+type KeySource interface {
+	Key(ctx context.Context) (Key, error)
+}
+
+// Signer is the pipeline.PlaybackSigner of CloudFront signed cookies for one distribution
+// domain, with keys from a KeySource.
+type Signer struct {
+	keys   KeySource
+	domain string
+}
+
+var _ pipeline.PlaybackSigner = (*Signer)(nil)
+
+// NewSigner returns a Signer for the distribution's domain.
+func NewSigner(keys KeySource, domain string) *Signer { return &Signer{keys: keys, domain: domain} }
+
+// Sign implements pipeline.PlaybackSigner.
+func (s *Signer) Sign(ctx context.Context, prefix string, expires time.Time) ([]*http.Cookie, error) {
+	key, err := s.keys.Key(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return SignPrefix(key, s.domain, prefix, expires)
 }

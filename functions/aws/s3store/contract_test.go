@@ -3,6 +3,7 @@ package s3store_test
 import (
 	"bytes"
 	"context"
+	"net/http"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -31,6 +32,18 @@ func TestContract(t *testing.T) {
 					t.Fatalf("put %s: %v", key, err)
 				}
 			},
+		}
+	})
+}
+
+// TestUploadSignerContract runs the suite every pipeline.UploadSigner passes against S3 on
+// gofakes3 (whose presigned requests awstest verifies as S3 does).
+func TestUploadSignerContract(t *testing.T) {
+	stagetest.UploadSignerContract(t, func(t *testing.T) stagetest.UploadSignerFixture {
+		env := awstest.NewS3Env(t, nil)
+		return stagetest.UploadSignerFixture{
+			Signer: s3store.New(env.S3), Store: s3store.New(env.Admin.S3), Bucket: env.Bucket(t, manifest.IngestBucket),
+			Client: http.DefaultClient, MinPartSize: 5 << 20,
 		}
 	})
 }

@@ -22,7 +22,7 @@ func main() {
 		return api.New(cfg,
 			s3store.New(s3.NewFromConfig(awsCfg)),
 			catalog.New(dynamodb.NewFromConfig(awsCfg), cfg.CatalogTable),
-			playback.NewSecretKeys(secretsmanager.NewFromConfig(awsCfg), cfg.SigningSecretARN),
+			playback.NewSigner(playback.NewSecretKeys(secretsmanager.NewFromConfig(awsCfg), cfg.SigningSecretARN), cfg.PlaybackDomain),
 			log).Handle
 	})
 }

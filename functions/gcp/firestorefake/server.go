@@ -56,6 +56,28 @@ type Server struct {
 	// beforeCommit, when set, runs at the start of every Commit (tests use it to interleave
 	// a competing write).
 	beforeCommit func()
+	// failNext makes the next call of an RPC fail with the code, once.
+	failNext map[string]codes.Code
+}
+
+// FailNext makes the next call of rpc ("Commit", "BatchGetDocuments", …) fail with code, as
+// an outage would; later calls succeed.
+func (s *Server) FailNext(rpc string, code codes.Code) {
+	s.mu.Lock()
+	s.failNext[rpc] = code
+	s.mu.Unlock()
+}
+
+// injected returns the failure FailNext set for rpc, once.
+func (s *Server) injected(rpc string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	code, ok := s.failNext[rpc]
+	if !ok {
+		return nil
+	}
+	delete(s.failNext, rpc)
+	return status.Errorf(code, "firestorefake: injected %s failure", rpc)
 }
 
 // Start serves a database with the given composite indexes until Close.
@@ -67,6 +89,7 @@ func Start(project, database string, indexes ...Index) (*Server, error) {
 	s := &Server{
 		Addr: lis.Addr().String(), Project: project, Database: database, indexes: indexes,
 		docs: map[string]*firestorepb.Document{}, txs: map[string]map[string]time.Time{}, calls: map[string]int{},
+		failNext: map[string]codes.Code{},
 	}
 	s.srv = grpc.NewServer()
 	firestorepb.RegisterFirestoreServer(s.srv, s)
@@ -259,6 +282,9 @@ func (s *Server) BatchGetDocuments(req *firestorepb.BatchGetDocumentsRequest, st
 func (s *Server) Commit(_ context.Context, req *firestorepb.CommitRequest) (*firestorepb.CommitResponse, error) {
 	s.count("Commit")
 	if err := s.checkDatabase(req.GetDatabase()); err != nil {
+		return nil, err
+	}
+	if err := s.injected("Commit"); err != nil {
 		return nil, err
 	}
 	s.mu.Lock()

@@ -97,10 +97,20 @@ func keepStorageClass(next http.Handler) http.Handler {
 
 // GCS is fake-gcs-server behind a recording front.
 type GCS struct {
-	Fake     *fakestorage.Server
-	Client   *storage.Client
-	Recorder *HTTPRecorder
-	URL      string
+	Fake *fakestorage.Server
+	// Client goes through the recorders, as a function's client does; Direct does not (for a
+	// test's own writes and checks).
+	Client, Direct *storage.Client
+	Recorder       *HTTPRecorder
+	// Permissions derives the IAM permissions of every request.
+	Permissions *Recorder
+	URL         string
+}
+
+// Exists reports whether bucket/object exists in the fake.
+func (g *GCS) Exists(bucket, object string) bool {
+	_, err := g.Fake.GetObject(bucket, object)
+	return err == nil
 }
 
 // NewGCS starts fake-gcs-server with the named buckets and a storage.Client that reaches it through the recorder. Everything
@@ -129,7 +139,8 @@ func newGCS(t testing.TB, versioned bool, buckets []string) *GCS {
 	for _, b := range buckets {
 		fake.CreateBucketWithOpts(fakestorage.CreateBucketOpts{Name: b, VersioningEnabled: versioned})
 	}
-	handler = rec.Wrap(keepStorageClass(fake.HTTPHandler()))
+	perms := &Recorder{}
+	handler = rec.Wrap(perms.Wrap(keepStorageClass(fake.HTTPHandler())))
 	front.Start()
 	t.Cleanup(front.Close)
 	client, err := storage.NewClient(context.Background(), option.WithEndpoint(front.URL+"/storage/v1/"), option.WithoutAuthentication())
@@ -137,5 +148,7 @@ func newGCS(t testing.TB, versioned bool, buckets []string) *GCS {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { client.Close() })
-	return &GCS{Fake: fake, Client: client, Recorder: rec, URL: front.URL}
+	g := &GCS{Fake: fake, Client: client, Direct: fake.Client(), Recorder: rec, Permissions: perms, URL: front.URL}
+	perms.ObjectExists = g.Exists
+	return g
 }

@@ -12,10 +12,8 @@ import (
 
 	cloudtasks "cloud.google.com/go/cloudtasks/apiv2"
 	"cloud.google.com/go/cloudtasks/apiv2/cloudtaskspb"
-	"google.golang.org/api/option"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -107,9 +105,7 @@ func (f *Tasks) Pending() []*cloudtaskspb.Task {
 	return append([]*cloudtaskspb.Task(nil), f.tasks...)
 }
 
-// NewTasks starts the fake on loopback and returns it with a client; both stop when the
-// test ends.
-func NewTasks(t testing.TB, dial ...grpc.DialOption) (*Tasks, *cloudtasks.Client) {
+func startTasks(t testing.TB) (*Tasks, string) {
 	t.Helper()
 	f := &Tasks{names: map[string]bool{}}
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
@@ -120,12 +116,15 @@ func NewTasks(t testing.TB, dial ...grpc.DialOption) (*Tasks, *cloudtasks.Client
 	cloudtaskspb.RegisterCloudTasksServer(srv, f)
 	go srv.Serve(lis)
 	t.Cleanup(srv.Stop)
-	opts := []option.ClientOption{option.WithEndpoint(lis.Addr().String()), option.WithoutAuthentication(),
-		option.WithGRPCDialOption(grpc.WithTransportCredentials(insecure.NewCredentials()))}
-	for _, d := range dial {
-		opts = append(opts, option.WithGRPCDialOption(d))
-	}
-	client, err := cloudtasks.NewClient(context.Background(), opts...)
+	return f, lis.Addr().String()
+}
+
+// NewTasks starts the fake on loopback and returns it with a client; both stop when the
+// test ends.
+func NewTasks(t testing.TB, dial ...grpc.DialOption) (*Tasks, *cloudtasks.Client) {
+	t.Helper()
+	f, addr := startTasks(t)
+	client, err := cloudtasks.NewClient(context.Background(), grpcOptions(addr, dial)...)
 	if err != nil {
 		t.Fatal(err)
 	}

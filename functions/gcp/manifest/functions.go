@@ -1,6 +1,6 @@
 package manifest
 
-// The deployable functions. The handler tests in functions/gcp/functest prove Permissions
+// The deployable functions. The handler tests in functions/gcp/entry/<name> prove Permissions
 // exact for each.
 var (
 	// Ingest sniffs and probes each upload with ranged reads, quarantines what it rejects and
@@ -21,8 +21,10 @@ var (
 		Permissions: []Permission{
 			{Permission: "storage.objects.get", On: IngestBucket, Prefix: UploadPrefix, Why: "read the upload's metadata, probe it with ranged reads, read it as a copy source"},
 			{Permission: "storage.objects.create", On: IngestBucket, Prefix: QuarantinePrefix, Why: "rewrite a rejected upload to quarantine with the reason in its metadata"},
+			{Permission: "storage.objects.delete", On: IngestBucket, Prefix: QuarantinePrefix, Why: "a redelivery after a failure between the quarantine copy and the catalog write rewrites the same object, and overwriting needs delete"},
 			{Permission: "storage.objects.delete", On: IngestBucket, Prefix: UploadPrefix, Why: "remove a rejected upload once quarantined"},
 			{Permission: "storage.objects.create", On: MastersBucket, Why: "rewrite an accepted upload to the masters bucket"},
+			{Permission: "storage.objects.delete", On: MastersBucket, Why: "a redelivery after a failure between the master copy and the catalog write rewrites the same master, and overwriting needs delete"},
 			why(catalogGet, "recognise a duplicate event before touching storage"),
 			why(catalogCreate, "create the asset with an exists=false precondition"),
 			{Permission: "pubsub.topics.publish", On: TranscodeTopic, Why: "request the transcode of an accepted asset"},
@@ -98,6 +100,7 @@ var (
 			{Name: "INGEST_BUCKET", From: IngestBucket, Attr: Name},
 			{Name: "FIRESTORE_DATABASE", From: Catalog, Attr: Name},
 			{Name: "SIGNING_SECRET", From: SigningSecret, Attr: ID},
+			{Name: "SERVICE_ACCOUNT", From: Self, Attr: Email},
 			{Name: "GCP_PROJECT", Setting: Project},
 			{Name: "PLAYBACK_DOMAIN", Setting: PlaybackDomain},
 			{Name: "PLAYBACK_TTL", Setting: PlaybackTTL},

@@ -113,7 +113,7 @@ func Serve(log *slog.Logger, handle func(ctx context.Context, m Message) error) 
 	})
 }
 
-// TaskHeader names the Cloud Tasks request headers a task target reads.
+// The Cloud Tasks request headers a task target reads.
 const (
 	TaskNameHeader       = "X-CloudTasks-TaskName"
 	TaskRetryCountHeader = "X-CloudTasks-TaskRetryCount"
@@ -126,8 +126,9 @@ type Task struct {
 	Body       []byte
 }
 
-// IsTask reports whether r is a Cloud Tasks delivery. Cloud Tasks strips these headers from
-// other requests, so they cannot be forged from outside.
+// IsTask reports whether r is a Cloud Tasks delivery. The header only chooses the decoding:
+// who may call the function at all is decided by Cloud Run's IAM check of the OIDC token,
+// which only the push subscriptions' and the retry queue's service accounts pass.
 func IsTask(r *http.Request) bool { return r.Header.Get(TaskNameHeader) != "" }
 
 // DecodeTask reads a Cloud Tasks delivery; errors wrap ErrMalformed.
@@ -149,4 +150,36 @@ func DecodeTask(r *http.Request) (Task, error) {
 	}
 	t.Body = body
 	return t, nil
+}
+
+// ServeRequests is the endpoint of a function fed both by a Pub/Sub push subscription and by
+// Cloud Tasks (transcode: first requests from ingest, retries from complete): a Cloud Tasks
+// delivery passes its body to handle, a push envelope its message data, with the same
+// outcome mapping as Serve (Cloud Tasks also treats 2xx as done and retries anything else).
+func ServeRequests(log *slog.Logger, handle func(ctx context.Context, data []byte) error) http.Handler {
+	viaPush := Serve(log, func(ctx context.Context, m Message) error { return handle(ctx, m.Data) })
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !IsTask(r) {
+			viaPush.ServeHTTP(w, r)
+			return
+		}
+		if r.Method != http.MethodPost {
+			http.Error(w, "task endpoints take POST", http.StatusMethodNotAllowed)
+			return
+		}
+		task, err := DecodeTask(r)
+		if err == nil {
+			err = handle(r.Context(), task.Body)
+		}
+		switch {
+		case err == nil:
+			w.WriteHeader(http.StatusNoContent)
+		case errors.Is(err, ErrMalformed):
+			log.ErrorContext(r.Context(), "dropping malformed task", "task", task.Name, "error", err.Error())
+			w.WriteHeader(http.StatusNoContent)
+		default:
+			log.ErrorContext(r.Context(), "task failed; Cloud Tasks will retry it", "task", task.Name, "retryCount", task.RetryCount, "error", err.Error())
+			http.Error(w, "retry", http.StatusInternalServerError)
+		}
+	})
 }

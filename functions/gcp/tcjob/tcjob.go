@@ -10,8 +10,9 @@
 //     segments, so both protocols share one copy of the media;
 //   - a WebVTT stream per caption track the Transcoder API can read (text tracks, see
 //     SupportedCaption), listed in the HLS manifest;
-//   - a poster (a one-sprite sheet taken pipeline.PosterSecond into the video) at the top
-//     rendition's size, and thumbnails every ThumbnailInterval seconds (one sprite per sheet);
+//   - a poster at the top rendition's size, named as pipeline.LayoutWith(id,
+//     pipeline.TranscoderSprites).PosterKey expects, and thumbnails every ThumbnailInterval
+//     seconds (one sprite per sheet, so each sheet is one image);
 //   - labels carrying the asset id and attempt, which is how the adapter finds an existing job
 //     before creating one (CreateJob has no idempotency token) and how completion leads back
 //     to the asset, and a pubsubDestination for the completion notification.
@@ -71,8 +72,9 @@ const (
 	captionKey = "captions%d"
 )
 
-// Output names, relative to the asset prefix. The sprite sheets get a 10-digit counter and
-// ".jpeg" from the API: poster0000000000.jpeg, thumbs/thumb0000000003.jpeg.
+// Output names, relative to the asset prefix; they are pipeline.LayoutWith(id,
+// pipeline.TranscoderSprites)'s. The sprite sheets get a 10-digit counter and ".jpeg" from the
+// API: poster0000000001.jpeg, thumbs/thumb0000000003.jpeg.
 const (
 	// HLSFile and DASHFile are the manifests' names, matching pipeline.Layout.
 	HLSFile  = "index.m3u8"
@@ -347,15 +349,22 @@ func (in Input) sprites() []*transcoderpb.SpriteSheet {
 	pw, ph := in.coded(top.Width, top.Height)
 	tw, th := thumbnailSize(in.Plan.SourceWidth, in.Plan.SourceHeight)
 	cw, ch := in.coded(tw, th)
-	at := time.Duration(pipeline.PosterSecond(in.Duration)) * time.Second
+	// The poster follows pipeline.Layout.PosterKey: the first frame (poster0000000000) and,
+	// for a video of 2 s or more, the one PosterSecond in (poster0000000001), which is the
+	// poster. One sprite per sheet, so each sheet is one image.
+	poster := &transcoderpb.SpriteSheet{
+		Format: "jpeg", FilePrefix: PosterPrefix, SpriteWidthPixels: pw, SpriteHeightPixels: ph,
+		ColumnCount: 1, RowCount: 1, Quality: SpriteQuality, StartTimeOffset: durationpb.New(0),
+		ExtractionStrategy: &transcoderpb.SpriteSheet_TotalCount{TotalCount: 1},
+	}
+	if at := time.Duration(pipeline.PosterSecond(in.Duration)) * time.Second; at > 0 {
+		poster.EndTimeOffset = durationpb.New(at + time.Second/2)
+		poster.ExtractionStrategy = &transcoderpb.SpriteSheet_Interval{Interval: durationpb.New(at)}
+	} else {
+		poster.EndTimeOffset = durationpb.New(time.Second / 2)
+	}
 	return []*transcoderpb.SpriteSheet{
-		{
-			// One sprite per sheet, so the sheet is the image.
-			Format: "jpeg", FilePrefix: PosterPrefix, SpriteWidthPixels: pw, SpriteHeightPixels: ph,
-			ColumnCount: 1, RowCount: 1, Quality: SpriteQuality,
-			StartTimeOffset: durationpb.New(at), EndTimeOffset: durationpb.New(at + time.Second),
-			ExtractionStrategy: &transcoderpb.SpriteSheet_TotalCount{TotalCount: 1},
-		},
+		poster,
 		{
 			Format: "jpeg", FilePrefix: ThumbnailPrefix, SpriteWidthPixels: cw, SpriteHeightPixels: ch,
 			ColumnCount: 1, RowCount: 1, Quality: SpriteQuality,

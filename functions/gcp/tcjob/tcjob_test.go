@@ -241,11 +241,30 @@ func TestBuildSpecifics(t *testing.T) {
 				t.Fatalf("%d sprite sheets, want poster and thumbnails", len(cfg.SpriteSheets))
 			}
 			poster, thumbs := cfg.SpriteSheets[0], cfg.SpriteSheets[1]
-			if got, want := poster.StartTimeOffset.AsDuration(), time.Duration(pipeline.PosterSecond(c.duration))*time.Second; got != want {
-				t.Errorf("poster at %v, want %v", got, want)
+			// The sprites the poster sheet takes: at 0, then every interval until the end.
+			var times []time.Duration
+			if n := poster.GetTotalCount(); n == 1 {
+				times = []time.Duration{0}
+			} else {
+				for at := time.Duration(0); at < poster.EndTimeOffset.AsDuration(); at += poster.GetInterval().AsDuration() {
+					times = append(times, at)
+				}
 			}
-			if poster.GetTotalCount() != 1 || poster.ColumnCount != 1 || poster.RowCount != 1 {
-				t.Errorf("poster sheet %v, want one sprite", poster)
+			// Layout's poster is the capture PosterKey names: index 1 at PosterSecond, or 0.
+			layout := pipeline.LayoutWith(in.AssetID, pipeline.TranscoderSprites)
+			want := time.Duration(pipeline.PosterSecond(c.duration)) * time.Second
+			idx := 0
+			if layout.PosterKey(c.duration) != SpriteKey(in.AssetID, PosterPrefix, 0) {
+				idx = 1
+			}
+			if idx >= len(times) || times[idx] != want || SpriteKey(in.AssetID, PosterPrefix, idx) != layout.PosterKey(c.duration) {
+				t.Errorf("poster sprites at %v; Layout's poster %s (index %d) should be the one at %v", times, layout.PosterKey(c.duration), idx, want)
+			}
+			if poster.ColumnCount != 1 || poster.RowCount != 1 {
+				t.Errorf("poster sheet %v, want one sprite per sheet", poster)
+			}
+			if got := SpriteKey(in.AssetID, ThumbnailPrefix, 2); got != layout.ThumbnailKey(2) {
+				t.Errorf("thumbnail %s, Layout says %s", got, layout.ThumbnailKey(2))
 			}
 			if thumbs.GetInterval().AsDuration() != 10*time.Second || thumbs.ColumnCount != 1 || thumbs.RowCount != 1 {
 				t.Errorf("thumbnail sheet %v, want one sprite every 10 s", thumbs)

@@ -73,7 +73,9 @@ func New(client *transcoder.Client, cfg Config) (*Transcoder, error) {
 	return &Transcoder{client: client, cfg: cfg}, nil
 }
 
-// Build returns the job Submit would create for a's next attempt.
+// Build returns the job Submit would create for a's next attempt. The source's caption tracks
+// are not passed on: the Transcoder API maps a text track by its index in the file, which the
+// probe summary does not record (tcjob takes captions with their track index).
 func (t *Transcoder) Build(a *pipeline.Asset, plan pipeline.Plan) (*transcoderpb.Job, error) {
 	in := tcjob.Input{
 		AssetID: a.ID, Attempt: a.Attempts + 1,
@@ -128,10 +130,22 @@ func (t *Transcoder) Find(ctx context.Context, a *pipeline.Asset, _ time.Time) (
 	return job.Name, nil
 }
 
+// Results reads finished jobs for the complete function.
+type Results struct {
+	Client *transcoder.Client
+}
+
+// ErrUnknownJob reports a notification of a job the API no longer has (deleted, or its TTL
+// passed): no redelivery can fetch it.
+var ErrUnknownJob = errors.New("transcoderapi: job not found")
+
 // Result fetches the named job (a notification carries only its name, state and error) and
 // returns it as the complete stage's input, with AssetID and Attempt read from its labels.
-func (t *Transcoder) Result(ctx context.Context, name string) (pipeline.JobResult, error) {
-	job, err := t.client.GetJob(ctx, &transcoderpb.GetJobRequest{Name: name})
+func (r Results) Result(ctx context.Context, name string) (pipeline.JobResult, error) {
+	job, err := r.Client.GetJob(ctx, &transcoderpb.GetJobRequest{Name: name})
+	if status.Code(err) == codes.NotFound {
+		return pipeline.JobResult{}, fmt.Errorf("transcoderapi: get job %s: %w: %w", name, ErrUnknownJob, err)
+	}
 	if err != nil {
 		return pipeline.JobResult{}, fmt.Errorf("transcoderapi: get job %s: %w", name, err)
 	}

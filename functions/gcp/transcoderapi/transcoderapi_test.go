@@ -107,25 +107,25 @@ func TestResult(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := tc.Result(ctx, id)
+	r, err := (Results{Client: tc.client}).Result(ctx, id)
 	if err != nil || r.State != pipeline.JobProgressing || r.AssetID != a.ID || r.Attempt != 1 || r.JobID != id {
 		t.Fatalf("pending Result = %+v, %v", r, err)
 	}
 	if err := fake.Finish(id, transcoderpb.Job_SUCCEEDED, codes.OK, ""); err != nil {
 		t.Fatal(err)
 	}
-	if r, _ := tc.Result(ctx, id); r.State != pipeline.JobComplete {
+	if r, _ := (Results{Client: tc.client}).Result(ctx, id); r.State != pipeline.JobComplete {
 		t.Errorf("succeeded Result state %s", r.State)
 	}
 	if err := fake.Finish(id, transcoderpb.Job_FAILED, codes.Unavailable, "backend unavailable"); err != nil {
 		t.Fatal(err)
 	}
-	r, _ = tc.Result(ctx, id)
+	r, _ = (Results{Client: tc.client}).Result(ctx, id)
 	if r.State != pipeline.JobError || !r.Retryable || r.ErrorCode != "Unavailable" || r.ErrorMessage != "backend unavailable" {
 		t.Errorf("failed Result %+v", r)
 	}
-	if _, err := tc.Result(ctx, cfg.Parent+"/jobs/missing"); err == nil {
-		t.Error("Result of a missing job succeeded")
+	if _, err := (Results{Client: tc.client}).Result(ctx, cfg.Parent+"/jobs/missing"); !errors.Is(err, ErrUnknownJob) {
+		t.Errorf("Result of a missing job: %v, want ErrUnknownJob", err)
 	}
 }
 

@@ -11,7 +11,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/ottkit/ottkit/functions/pipeline"
@@ -45,8 +44,8 @@ func (s *PlaybackSigner) Sign(_ context.Context, prefix string, expires time.Tim
 	if err := s.take("Sign"); err != nil {
 		return nil, err
 	}
-	if !strings.HasPrefix(prefix, "/") || !strings.HasSuffix(prefix, "/") {
-		return nil, fmt.Errorf("stagetest: prefix %q must start and end with /", prefix)
+	if !strings.HasPrefix(prefix, "/") || !strings.HasSuffix(prefix, "/") || strings.ContainsAny(prefix, "*?# ") {
+		return nil, fmt.Errorf("stagetest: prefix %q must be a path from / to / without wildcards", prefix)
 	}
 	exp := expires.Unix()
 	value := url.QueryEscape(prefix) + "|" + strconv.FormatInt(exp, 10) + "|" + s.mac(prefix, exp)
@@ -82,83 +81,4 @@ func (s *PlaybackSigner) Verify(cookies []*http.Cookie, path string, now time.Ti
 		return nil
 	}
 	return errors.New("stagetest: no playback cookie")
-}
-
-// UploadSigner is a pipeline.UploadSigner returning fake URLs and keeping multipart uploads,
-// so a test can check what the API asked for.
-type UploadSigner struct {
-	Faults
-	// Now is the clock; time.Now when nil.
-	Now func() time.Time
-
-	mu        sync.Mutex
-	uploads   map[string]string // upload id -> bucket/key
-	completed map[string][]pipeline.UploadPart
-}
-
-var _ pipeline.UploadSigner = (*UploadSigner)(nil)
-
-func (u *UploadSigner) now() time.Time {
-	if u.Now != nil {
-		return u.Now()
-	}
-	return time.Now()
-}
-
-// PresignPut implements pipeline.UploadSigner.
-func (u *UploadSigner) PresignPut(_ context.Context, bucket, key, contentType string, ttl time.Duration) (pipeline.SignedRequest, error) {
-	if err := u.take("PresignPut"); err != nil {
-		return pipeline.SignedRequest{}, err
-	}
-	h := http.Header{}
-	if contentType != "" {
-		h.Set("Content-Type", contentType)
-	}
-	return pipeline.SignedRequest{Method: http.MethodPut, URL: "https://uploads.stagetest/" + bucket + "/" + url.PathEscape(key) + "?sig=1", Headers: h, Expires: u.now().Add(ttl).UTC().Truncate(time.Second)}, nil
-}
-
-// CreateMultipartUpload implements pipeline.UploadSigner.
-func (u *UploadSigner) CreateMultipartUpload(_ context.Context, bucket, key, _ string) (string, error) {
-	if err := u.take("CreateMultipartUpload"); err != nil {
-		return "", err
-	}
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	if u.uploads == nil {
-		u.uploads, u.completed = map[string]string{}, map[string][]pipeline.UploadPart{}
-	}
-	id := fmt.Sprintf("mpu-%d", len(u.uploads)+1)
-	u.uploads[id] = bucket + "/" + key
-	return id, nil
-}
-
-// PresignUploadPart implements pipeline.UploadSigner.
-func (u *UploadSigner) PresignUploadPart(_ context.Context, bucket, key, uploadID string, part int, ttl time.Duration) (pipeline.SignedRequest, error) {
-	if err := u.take("PresignUploadPart"); err != nil {
-		return pipeline.SignedRequest{}, err
-	}
-	return pipeline.SignedRequest{Method: http.MethodPut, URL: fmt.Sprintf("https://uploads.stagetest/%s/%s?uploadId=%s&partNumber=%d", bucket, url.PathEscape(key), uploadID, part), Expires: u.now().Add(ttl).UTC().Truncate(time.Second)}, nil
-}
-
-// CompleteMultipartUpload implements pipeline.UploadSigner.
-func (u *UploadSigner) CompleteMultipartUpload(_ context.Context, bucket, key, uploadID string, parts []pipeline.UploadPart) error {
-	if err := u.take("CompleteMultipartUpload"); err != nil {
-		return err
-	}
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	if u.uploads[uploadID] != bucket+"/"+key {
-		return fmt.Errorf("stagetest: complete %s of %s/%s: %w", uploadID, bucket, key, pipeline.ErrObjectNotFound)
-	}
-	u.completed[uploadID] = append([]pipeline.UploadPart(nil), parts...)
-	delete(u.uploads, uploadID)
-	return nil
-}
-
-// Completed returns the parts a completed upload was assembled from, and whether it was.
-func (u *UploadSigner) Completed(uploadID string) ([]pipeline.UploadPart, bool) {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	p, ok := u.completed[uploadID]
-	return p, ok
 }

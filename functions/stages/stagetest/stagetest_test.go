@@ -75,7 +75,7 @@ func TestTranscoderForgetsTokensAfterAMinute(t *testing.T) {
 	}
 }
 
-func TestPlaybackSignerVerifies(t *testing.T) {
+func TestFakePlaybackSignerVerifies(t *testing.T) {
 	s := &stagetest.PlaybackSigner{}
 	now := time.Date(2026, 2, 3, 4, 5, 6, 0, time.UTC)
 	cookies, err := s.Sign(context.Background(), "/assets/a1/", now.Add(time.Minute))
@@ -95,4 +95,20 @@ func TestPlaybackSignerVerifies(t *testing.T) {
 	if err := s.Verify(cookies, "/assets/a1/index.m3u8", now); err == nil {
 		t.Error("a tampered cookie verified")
 	}
+}
+
+func TestPlaybackSignerContract(t *testing.T) {
+	stagetest.PlaybackSignerContract(t, func(*testing.T) stagetest.PlaybackSignerFixture {
+		s := &stagetest.PlaybackSigner{}
+		return stagetest.PlaybackSignerFixture{Signer: s, Verify: s.Verify}
+	})
+}
+
+func TestUploadSignerContract(t *testing.T) {
+	stagetest.UploadSignerContract(t, func(t *testing.T) stagetest.UploadSignerFixture {
+		store := stagetest.NewObjectStore()
+		u := stagetest.NewUploadSigner(store)
+		t.Cleanup(u.Close)
+		return stagetest.UploadSignerFixture{Signer: u, Store: store, Bucket: "ingest", Client: u.Client(), MinPartSize: 5 << 20}
+	})
 }

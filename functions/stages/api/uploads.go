@@ -4,19 +4,17 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
 	"time"
 
-	"github.com/aws/aws-lambda-go/events"
-
-	"github.com/ottkit/ottkit/functions/aws/manifest"
-	"github.com/ottkit/ottkit/functions/aws/s3store"
+	"github.com/ottkit/ottkit/functions/pipeline"
 )
 
 // Multipart geometry. Above MultipartThreshold an upload is multipart, with parts of at least
-// MinPartSize and at most MaxParts parts (S3's limit).
+// MinPartSize and at most MaxParts parts (S3's limit, the strictest).
 const (
 	MultipartThreshold = 100 << 20
 	MinPartSize        = 16 << 20
@@ -46,7 +44,7 @@ type multipartUpload struct {
 }
 
 type partSpec struct {
-	PartNumber int32  `json:"partNumber"`
+	PartNumber int    `json:"partNumber"`
 	URL        string `json:"url"`
 }
 
@@ -64,43 +62,43 @@ func decodeStrict(b []byte, v any) error {
 	return nil
 }
 
-func (h *Handler) createUpload(ctx context.Context, c caller, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, *apiError) {
+func (h *Handler) createUpload(ctx context.Context, c caller, req Request) (Response, *apiError) {
 	if !c.Roles[RoleUploader] {
-		return events.APIGatewayV2HTTPResponse{}, fail(403, CodeForbidden, "uploading needs the "+RoleUploader+" role")
+		return Response{}, fail(403, CodeForbidden, "uploading needs the "+RoleUploader+" role")
 	}
 	b, apiErr := body(req)
 	if apiErr != nil {
-		return events.APIGatewayV2HTTPResponse{}, apiErr
+		return Response{}, apiErr
 	}
 	var in uploadRequest
 	if err := decodeStrict(b, &in); err != nil {
-		return events.APIGatewayV2HTTPResponse{}, fail(400, CodeBadRequest, "body must be {\"filename\", \"size\", \"contentType\"}: "+err.Error())
+		return Response{}, fail(400, CodeBadRequest, "body must be {\"filename\", \"size\", \"contentType\"}: "+err.Error())
 	}
 	name := safeFilename(in.Filename)
 	if name == "" {
-		return events.APIGatewayV2HTTPResponse{}, fail(400, CodeBadRequest, "filename is required")
+		return Response{}, fail(400, CodeBadRequest, "filename is required")
 	}
 	if in.Size <= 0 {
-		return events.APIGatewayV2HTTPResponse{}, fail(400, CodeBadRequest, "size must be the file's size in bytes")
+		return Response{}, fail(400, CodeBadRequest, "size must be the file's size in bytes")
 	}
 	if in.Size > h.cfg.MaxUploadBytes {
-		return events.APIGatewayV2HTTPResponse{}, fail(413, CodeTooLarge, fmt.Sprintf("size %d exceeds the limit of %d bytes", in.Size, h.cfg.MaxUploadBytes))
+		return Response{}, fail(413, CodeTooLarge, fmt.Sprintf("size %d exceeds the limit of %d bytes", in.Size, h.cfg.MaxUploadBytes))
 	}
 	contentType := strings.ToLower(strings.TrimSpace(in.ContentType))
 	if contentType == "" {
 		contentType = "application/octet-stream"
 	}
 	if !contentTypePattern.MatchString(contentType) {
-		return events.APIGatewayV2HTTPResponse{}, fail(400, CodeBadRequest, "contentType must look like video/mp4")
+		return Response{}, fail(400, CodeBadRequest, "contentType must look like video/mp4")
 	}
 
 	id := h.NewID()
-	key := manifest.UploadPrefix + c.Tenant + "/" + id + "/" + name
+	key := pipeline.UploadPrefix + c.Tenant + "/" + id + "/" + name
 	out := uploadResponse{UploadID: id, Key: key, ExpiresAt: h.Now().Add(h.cfg.UploadTTL).UTC().Truncate(time.Second)}
 	if in.Size <= h.MultipartThreshold {
 		p, err := h.uploads.PresignPut(ctx, h.cfg.IngestBucket, key, contentType, h.cfg.UploadTTL)
 		if err != nil {
-			return events.APIGatewayV2HTTPResponse{}, h.internal(ctx, "presign put failed", err)
+			return Response{}, h.internal(ctx, "presign put failed", err)
 		}
 		out.Method, out.URL, out.Headers = p.Method, p.URL, map[string]string{}
 		for k := range p.Headers {
@@ -109,16 +107,16 @@ func (h *Handler) createUpload(ctx context.Context, c caller, req events.APIGate
 	} else {
 		partSize := max(h.MinPartSize, (in.Size+MaxParts-1)/MaxParts)
 		partSize = (partSize + 1<<20 - 1) &^ (1<<20 - 1) // whole MiB
-		count := int32((in.Size + partSize - 1) / partSize)
+		count := int((in.Size + partSize - 1) / partSize)
 		uploadID, err := h.uploads.CreateMultipartUpload(ctx, h.cfg.IngestBucket, key, contentType)
 		if err != nil {
-			return events.APIGatewayV2HTTPResponse{}, h.internal(ctx, "create multipart upload failed", err)
+			return Response{}, h.internal(ctx, "create multipart upload failed", err)
 		}
 		mp := &multipartUpload{UploadID: uploadID, PartSize: partSize, Parts: make([]partSpec, 0, count)}
-		for n := int32(1); n <= count; n++ {
-			p, err := h.uploads.PresignUploadPart(ctx, h.cfg.IngestBucket, key, uploadID, int(n), h.cfg.UploadTTL)
+		for n := 1; n <= count; n++ {
+			p, err := h.uploads.PresignUploadPart(ctx, h.cfg.IngestBucket, key, uploadID, n, h.cfg.UploadTTL)
 			if err != nil {
-				return events.APIGatewayV2HTTPResponse{}, h.internal(ctx, "presign part failed", err)
+				return Response{}, h.internal(ctx, "presign part failed", err)
 			}
 			mp.Parts = append(mp.Parts, partSpec{PartNumber: n, URL: p.URL})
 		}
@@ -132,44 +130,44 @@ type completeRequest struct {
 	Key      string `json:"key"`
 	UploadID string `json:"uploadId"`
 	Parts    []struct {
-		PartNumber int32  `json:"partNumber"`
+		PartNumber int    `json:"partNumber"`
 		ETag       string `json:"etag"`
 	} `json:"parts"`
 }
 
-func (h *Handler) completeUpload(ctx context.Context, c caller, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, *apiError) {
+func (h *Handler) completeUpload(ctx context.Context, c caller, req Request) (Response, *apiError) {
 	if !c.Roles[RoleUploader] {
-		return events.APIGatewayV2HTTPResponse{}, fail(403, CodeForbidden, "uploading needs the "+RoleUploader+" role")
+		return Response{}, fail(403, CodeForbidden, "uploading needs the "+RoleUploader+" role")
 	}
 	b, apiErr := body(req)
 	if apiErr != nil {
-		return events.APIGatewayV2HTTPResponse{}, apiErr
+		return Response{}, apiErr
 	}
 	var in completeRequest
 	if err := decodeStrict(b, &in); err != nil {
-		return events.APIGatewayV2HTTPResponse{}, fail(400, CodeBadRequest, "body must be {\"key\", \"uploadId\", \"parts\"}: "+err.Error())
+		return Response{}, fail(400, CodeBadRequest, "body must be {\"key\", \"uploadId\", \"parts\"}: "+err.Error())
 	}
-	prefix := manifest.UploadPrefix + c.Tenant + "/"
+	prefix := pipeline.UploadPrefix + c.Tenant + "/"
 	if !strings.HasPrefix(in.Key, prefix) || strings.Contains(in.Key, "..") || strings.Count(in.Key, "/") != 3 {
 		// Another tenant's key is reported like a malformed one.
-		return events.APIGatewayV2HTTPResponse{}, fail(400, CodeBadRequest, "key is not one of your uploads")
+		return Response{}, fail(400, CodeBadRequest, "key is not one of your uploads")
 	}
 	if in.UploadID == "" || len(in.Parts) == 0 || len(in.Parts) > MaxParts {
-		return events.APIGatewayV2HTTPResponse{}, fail(400, CodeBadRequest, "uploadId and 1 to 10000 parts are required")
+		return Response{}, fail(400, CodeBadRequest, "uploadId and 1 to 10000 parts are required")
 	}
-	parts := make([]s3store.Part, len(in.Parts))
+	parts := make([]pipeline.UploadPart, len(in.Parts))
 	for i, p := range in.Parts {
-		if p.PartNumber != int32(i+1) || p.ETag == "" {
-			return events.APIGatewayV2HTTPResponse{}, fail(400, CodeBadRequest, fmt.Sprintf("parts[%d] must be part %d with its etag", i, i+1))
+		if p.PartNumber != i+1 || p.ETag == "" {
+			return Response{}, fail(400, CodeBadRequest, fmt.Sprintf("parts[%d] must be part %d with its etag", i, i+1))
 		}
-		parts[i] = s3store.Part{Number: int(p.PartNumber), ETag: p.ETag}
+		parts[i] = pipeline.UploadPart{Number: p.PartNumber, ETag: p.ETag}
 	}
 	if err := h.uploads.CompleteMultipartUpload(ctx, h.cfg.IngestBucket, in.Key, in.UploadID, parts); err != nil {
-		if s3store.IsNotFound(err) {
-			return events.APIGatewayV2HTTPResponse{}, fail(404, CodeNotFound, "no such multipart upload")
+		if errors.Is(err, pipeline.ErrObjectNotFound) {
+			return Response{}, fail(404, CodeNotFound, "no such multipart upload")
 		}
 		h.log.WarnContext(ctx, "complete multipart upload failed", "key", in.Key, "error", err.Error())
-		return events.APIGatewayV2HTTPResponse{}, fail(400, CodeBadRequest, "the parts could not be assembled; check the part numbers and etags")
+		return Response{}, fail(400, CodeBadRequest, "the parts could not be assembled; check the part numbers and etags")
 	}
 	return jsonResponse(200, map[string]string{"key": in.Key}), nil
 }

@@ -3,8 +3,6 @@ package api
 import (
 	"encoding/json"
 	"net/http"
-
-	"github.com/aws/aws-lambda-go/events"
 )
 
 // Error codes of the JSON error body {"error": code, "message": text}.
@@ -20,7 +18,7 @@ const (
 )
 
 // apiError is an error the client may see: its message is written for the client and never
-// carries internals (bucket names, AWS error text); those go to the log only.
+// carries internals (bucket names, a cloud's error text); those go to the log only.
 type apiError struct {
 	status  int
 	code    string
@@ -39,23 +37,30 @@ type errorBody struct {
 	Message string `json:"message"`
 }
 
-func jsonResponse(status int, body any) events.APIGatewayV2HTTPResponse {
+func jsonResponse(status int, body any) Response {
 	b, err := json.Marshal(body)
 	if err != nil {
 		status = http.StatusInternalServerError
 		b = []byte(`{"error":"internal","message":"internal error"}`)
 	}
-	return events.APIGatewayV2HTTPResponse{
-		StatusCode: status,
+	return Response{
+		Status: status,
 		Headers: map[string]string{
 			"Content-Type":           "application/json",
 			"Cache-Control":          "no-store",
 			"X-Content-Type-Options": "nosniff",
 		},
-		Body: string(b),
+		Body: b,
 	}
 }
 
-func errorResponse(e *apiError) events.APIGatewayV2HTTPResponse {
+func errorResponse(e *apiError) Response {
 	return jsonResponse(e.status, errorBody{Error: e.code, Message: e.message})
+}
+
+// ErrorResponse is the API's JSON error response, for a gateway that must refuse a request
+// before the stage sees it (a body it cannot decode, say): code is one of the Code constants
+// and message is shown to the client.
+func ErrorResponse(status int, code, message string) Response {
+	return errorResponse(fail(status, code, message))
 }

@@ -7,17 +7,13 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/aws/aws-lambda-go/events"
-
-	"github.com/ottkit/ottkit/functions/aws/catalog"
-	"github.com/ottkit/ottkit/functions/aws/playback"
 	"github.com/ottkit/ottkit/functions/pipeline"
 )
 
 // List page sizes.
 const (
 	DefaultPageSize = 20
-	MaxPageSize     = catalog.MaxPageSize
+	MaxPageSize     = 100
 )
 
 // assetView is what clients see of an asset: no bucket names, object keys of the master, or
@@ -62,9 +58,10 @@ func (h *Handler) view(a *pipeline.Asset) assetView {
 	return v
 }
 
-// locationPattern matches the S3 URIs and ARNs MediaConvert writes into job error messages
-// ("Unable to open input file [s3://bucket/key]", "...role arn:aws:iam::123456789012:role/x").
-var locationPattern = regexp.MustCompile(`(s3://|arn:aws[a-z-]*:)[^\s\[\]()<>"',;]*`)
+// locationPattern matches the storage URIs and resource names transcoders write into job error
+// messages ("Unable to open input file [s3://bucket/key]", "...role arn:aws:iam::123456789012:role/x",
+// "gs://bucket/object", "projects/p/locations/l/jobs/j").
+var locationPattern = regexp.MustCompile(`(s3://|gs://|arn:aws[a-z-]*:|projects/)[^\s\[\]()<>"',;]*`)
 
 // redactLocations keeps a failure message's explanation but not the bucket names, keys, account
 // ids and role names in it: the catalog keeps them for operators, clients never see them.
@@ -77,21 +74,21 @@ type listResponse struct {
 	Next   string      `json:"next,omitempty"`
 }
 
-func (h *Handler) listAssets(ctx context.Context, c caller, query map[string]string) (events.APIGatewayV2HTTPResponse, *apiError) {
+func (h *Handler) listAssets(ctx context.Context, c caller, query map[string]string) (Response, *apiError) {
 	limit := DefaultPageSize
 	if s, ok := query["limit"]; ok {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > MaxPageSize {
-			return events.APIGatewayV2HTTPResponse{}, fail(400, CodeBadRequest, "limit must be an integer from 1 to "+strconv.Itoa(MaxPageSize))
+			return Response{}, fail(400, CodeBadRequest, "limit must be an integer from 1 to "+strconv.Itoa(MaxPageSize))
 		}
 		limit = n
 	}
 	assets, next, err := h.catalog.List(ctx, c.Tenant, limit, query["next"])
-	if errors.Is(err, catalog.ErrBadPageToken) {
-		return events.APIGatewayV2HTTPResponse{}, fail(400, CodeBadRequest, "next is not a token this API issued to you")
+	if errors.Is(err, pipeline.ErrBadPageToken) {
+		return Response{}, fail(400, CodeBadRequest, "next is not a token this API issued to you")
 	}
 	if err != nil {
-		return events.APIGatewayV2HTTPResponse{}, h.internal(ctx, "catalog list failed", err)
+		return Response{}, h.internal(ctx, "catalog list failed", err)
 	}
 	out := listResponse{Assets: make([]assetView, 0, len(assets)), Next: next}
 	for i := range assets {
@@ -100,10 +97,10 @@ func (h *Handler) listAssets(ctx context.Context, c caller, query map[string]str
 	return jsonResponse(200, out), nil
 }
 
-func (h *Handler) getAsset(ctx context.Context, c caller, id string) (events.APIGatewayV2HTTPResponse, *apiError) {
+func (h *Handler) getAsset(ctx context.Context, c caller, id string) (Response, *apiError) {
 	a, apiErr := h.getOwned(ctx, c, id)
 	if apiErr != nil {
-		return events.APIGatewayV2HTTPResponse{}, apiErr
+		return Response{}, apiErr
 	}
 	return jsonResponse(200, h.view(a)), nil
 }
@@ -114,27 +111,22 @@ type playbackResponse struct {
 	DASH      string    `json:"dash,omitempty"`
 }
 
-func (h *Handler) playback(ctx context.Context, c caller, id string) (events.APIGatewayV2HTTPResponse, *apiError) {
+func (h *Handler) playback(ctx context.Context, c caller, id string) (Response, *apiError) {
 	a, apiErr := h.getOwned(ctx, c, id)
 	if apiErr != nil {
-		return events.APIGatewayV2HTTPResponse{}, apiErr
+		return Response{}, apiErr
 	}
 	if a.Status != pipeline.StatusReady {
-		return events.APIGatewayV2HTTPResponse{}, fail(409, CodeNotReady, "the asset is "+string(a.Status)+", not ready")
+		return Response{}, fail(409, CodeNotReady, "the asset is "+string(a.Status)+", not ready")
 	}
-	key, err := h.keys.Key(ctx)
+	expires := h.Now().Add(h.cfg.PlaybackTTL).UTC().Truncate(time.Second)
+	cookies, err := h.signer.Sign(ctx, "/"+pipeline.AssetPrefix(a.ID), expires)
 	if err != nil {
-		return events.APIGatewayV2HTTPResponse{}, h.internal(ctx, "signing key unavailable", err)
-	}
-	signed, err := playback.Sign(key, h.cfg.PlaybackDomain, a.ID, h.Now(), h.cfg.PlaybackTTL)
-	if err != nil {
-		return events.APIGatewayV2HTTPResponse{}, h.internal(ctx, "signing cookies failed", err)
+		return Response{}, h.internal(ctx, "signing cookies failed", err)
 	}
 	v := h.view(a)
-	resp := jsonResponse(200, playbackResponse{ExpiresAt: signed.Expires, HLS: v.HLS, DASH: v.DASH})
-	for _, ck := range signed.Cookies {
-		resp.Cookies = append(resp.Cookies, ck.String())
-	}
-	h.log.InfoContext(ctx, "playback cookies issued", "expires", signed.Expires, "subject", c.Subject)
+	resp := jsonResponse(200, playbackResponse{ExpiresAt: expires, HLS: v.HLS, DASH: v.DASH})
+	resp.Cookies = cookies
+	h.log.InfoContext(ctx, "playback cookies issued", "expires", expires, "subject", c.Subject)
 	return resp, nil
 }

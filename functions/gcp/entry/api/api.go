@@ -1,0 +1,98 @@
+// Package api wires the api function on GCP; see package entry.
+package api
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"cloud.google.com/go/firestore"
+	credentials "cloud.google.com/go/iam/credentials/apiv1"
+	secretmanager "cloud.google.com/go/secretmanager/apiv1"
+	"cloud.google.com/go/storage"
+
+	"github.com/ottkit/ottkit/functions/aws/envconfig"
+	"github.com/ottkit/ottkit/functions/gcp/cdnsign"
+	"github.com/ottkit/ottkit/functions/gcp/entry"
+	"github.com/ottkit/ottkit/functions/gcp/firestorecat"
+	"github.com/ottkit/ottkit/functions/gcp/gateway"
+	"github.com/ottkit/ottkit/functions/gcp/gcsstore"
+	"github.com/ottkit/ottkit/functions/gcp/runmain"
+	stage "github.com/ottkit/ottkit/functions/stages/api"
+)
+
+// API limits, as on AWS.
+const (
+	DefaultPlaybackTTL = 10 * time.Minute
+	DefaultUploadTTL   = 15 * time.Minute
+	MaxPlaybackTTL     = time.Hour
+	// MaxUploadBytes is Cloud Storage's largest object, 5 TiB.
+	MaxUploadBytes = 5 << 40
+)
+
+// Config is the api function's configuration (manifest.API.Env).
+type Config struct {
+	Project, Database string        // GCP_PROJECT, FIRESTORE_DATABASE
+	IngestBucket      string        // INGEST_BUCKET
+	SigningSecret     string        // SIGNING_SECRET: projects/<p>/secrets/<s>
+	ServiceAccount    string        // SERVICE_ACCOUNT: the function's own account, which signs uploads
+	PlaybackDomain    string        // PLAYBACK_DOMAIN
+	PlaybackTTL       time.Duration // PLAYBACK_TTL seconds, default 600, at most 3600
+	UploadTTL         time.Duration // UPLOAD_TTL seconds, default 900
+	MaxUploadBytes    int64         // MAX_UPLOAD_BYTES, default and ceiling 5 TiB
+}
+
+// LoadConfig reads the configuration, naming every missing or invalid variable.
+func LoadConfig(getenv func(string) string) (Config, error) {
+	r := envconfig.New(getenv)
+	c := Config{
+		Project: r.String("GCP_PROJECT"), Database: r.String("FIRESTORE_DATABASE"),
+		IngestBucket: r.String("INGEST_BUCKET"), SigningSecret: r.String("SIGNING_SECRET"),
+		ServiceAccount: r.String("SERVICE_ACCOUNT"), PlaybackDomain: r.String("PLAYBACK_DOMAIN"),
+		PlaybackTTL:    r.Seconds("PLAYBACK_TTL", DefaultPlaybackTTL, time.Minute, MaxPlaybackTTL),
+		UploadTTL:      r.Seconds("UPLOAD_TTL", DefaultUploadTTL, time.Minute, gcsstore.MaxSignedTTL),
+		MaxUploadBytes: r.Int("MAX_UPLOAD_BYTES", MaxUploadBytes, 1, MaxUploadBytes),
+	}
+	return c, r.Err()
+}
+
+// Build builds the api function behind API Gateway.
+func Build(ep entry.Endpoints) runmain.Build {
+	return func(ctx context.Context, getenv func(string) string, log *slog.Logger) (http.Handler, error) {
+		cfg, err := LoadConfig(getenv)
+		if err != nil {
+			return nil, err
+		}
+		fs, err := firestore.NewClientWithDatabase(ctx, cfg.Project, cfg.Database, ep.Firestore...)
+		if err != nil {
+			return nil, fmt.Errorf("firestore client: %w", err)
+		}
+		gcs, err := storage.NewClient(ctx, ep.Storage...)
+		if err != nil {
+			return nil, fmt.Errorf("storage client: %w", err)
+		}
+		iam, err := credentials.NewIamCredentialsClient(ctx, ep.IAMCredentials...)
+		if err != nil {
+			return nil, fmt.Errorf("iam credentials client: %w", err)
+		}
+		sm, err := secretmanager.NewClient(ctx, ep.SecretManager...)
+		if err != nil {
+			return nil, fmt.Errorf("secret manager client: %w", err)
+		}
+		signer, err := cdnsign.NewSigner(cfg.PlaybackDomain, cfg.SigningSecret, cdnsign.SecretManager{Client: sm})
+		if err != nil {
+			return nil, err
+		}
+		uploads := &gcsstore.Uploads{
+			Client: gcs, AccessID: cfg.ServiceAccount, MaxBytes: cfg.MaxUploadBytes,
+			SignBytes: gcsstore.IAMSigner{Client: iam, Account: cfg.ServiceAccount}.SignBytes,
+		}
+		stage := stage.New(stage.Config{
+			IngestBucket: cfg.IngestBucket, PlaybackDomain: cfg.PlaybackDomain,
+			PlaybackTTL: cfg.PlaybackTTL, UploadTTL: cfg.UploadTTL, MaxUploadBytes: cfg.MaxUploadBytes,
+		}, uploads, firestorecat.New(fs), signer, log)
+		return gateway.Handler(stage), nil
+	}
+}

@@ -1,0 +1,117 @@
+// Package complete wires the complete function on GCP; see package entry.
+package complete
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+
+	cloudtasks "cloud.google.com/go/cloudtasks/apiv2"
+	"cloud.google.com/go/firestore"
+	"cloud.google.com/go/pubsub/v2"
+	"cloud.google.com/go/storage"
+	transcoder "cloud.google.com/go/video/transcoder/apiv1"
+
+	"github.com/ottkit/ottkit/functions/aws/envconfig"
+	"github.com/ottkit/ottkit/functions/gcp/entry"
+	"github.com/ottkit/ottkit/functions/gcp/firestorecat"
+	"github.com/ottkit/ottkit/functions/gcp/gcsstore"
+	"github.com/ottkit/ottkit/functions/gcp/pubsubq"
+	"github.com/ottkit/ottkit/functions/gcp/push"
+	"github.com/ottkit/ottkit/functions/gcp/runmain"
+	"github.com/ottkit/ottkit/functions/gcp/tasksq"
+	"github.com/ottkit/ottkit/functions/gcp/transcoderapi"
+	"github.com/ottkit/ottkit/functions/pipeline"
+	stage "github.com/ottkit/ottkit/functions/stages/complete"
+)
+
+// ArchiveStorageClasses are the GCS classes a master may move to once transcoded.
+var ArchiveStorageClasses = []string{"NEARLINE", "COLDLINE", "ARCHIVE"}
+
+// Config is the complete function's configuration (manifest.Complete.Env).
+type Config struct {
+	Project, Database             string // GCP_PROJECT, FIRESTORE_DATABASE
+	DeliveryBucket, MastersBucket string // DELIVERY_BUCKET, MASTERS_BUCKET
+	NotifyTopic                   string // NOTIFY_TOPIC
+	Retries                       tasksq.Config
+	ArchiveStorageClass           string // ARCHIVE_STORAGE_CLASS, default ARCHIVE
+	MaxRetries                    int    // MAX_RETRIES, default 2
+}
+
+// LoadConfig reads the configuration, naming every missing or invalid variable.
+func LoadConfig(getenv func(string) string) (Config, error) {
+	r := envconfig.New(getenv)
+	c := Config{
+		Project: r.String("GCP_PROJECT"), Database: r.String("FIRESTORE_DATABASE"),
+		DeliveryBucket: r.String("DELIVERY_BUCKET"), MastersBucket: r.String("MASTERS_BUCKET"),
+		NotifyTopic: r.String("NOTIFY_TOPIC"),
+		Retries: tasksq.Config{
+			Queue: r.String("RETRY_QUEUE"), URL: r.String("RETRY_URL"), ServiceAccount: r.String("TASKS_INVOKER"),
+		},
+		ArchiveStorageClass: r.OneOf("ARCHIVE_STORAGE_CLASS", "ARCHIVE", ArchiveStorageClasses...),
+		MaxRetries:          int(r.Int("MAX_RETRIES", 2, 0, 10)),
+	}
+	if err := r.Err(); err != nil {
+		return c, err
+	}
+	r.Check("RETRY_QUEUE", c.Retries.Validate())
+	return c, r.Err()
+}
+
+// Build builds the complete function: Transcoder job notifications pushed from the jobs
+// topic. Each names a job, which is fetched for its labels and state.
+func Build(ep entry.Endpoints) runmain.Build {
+	return func(ctx context.Context, getenv func(string) string, log *slog.Logger) (http.Handler, error) {
+		cfg, err := LoadConfig(getenv)
+		if err != nil {
+			return nil, err
+		}
+		fs, err := firestore.NewClientWithDatabase(ctx, cfg.Project, cfg.Database, ep.Firestore...)
+		if err != nil {
+			return nil, fmt.Errorf("firestore client: %w", err)
+		}
+		gcs, err := storage.NewClient(ctx, ep.Storage...)
+		if err != nil {
+			return nil, fmt.Errorf("storage client: %w", err)
+		}
+		tcc, err := transcoder.NewClient(ctx, ep.Transcoder...)
+		if err != nil {
+			return nil, fmt.Errorf("transcoder client: %w", err)
+		}
+		ps, err := pubsub.NewClient(ctx, cfg.Project, ep.PubSub...)
+		if err != nil {
+			return nil, fmt.Errorf("pubsub client: %w", err)
+		}
+		ct, err := cloudtasks.NewClient(ctx, ep.Tasks...)
+		if err != nil {
+			return nil, fmt.Errorf("cloud tasks client: %w", err)
+		}
+		retries, err := tasksq.New(ct, cfg.Retries)
+		if err != nil {
+			return nil, err
+		}
+		stage := stage.New(stage.Config{
+			DeliveryBucket: cfg.DeliveryBucket, MastersBucket: cfg.MastersBucket,
+			ArchiveStorageClass: cfg.ArchiveStorageClass, MaxRetries: cfg.MaxRetries,
+			// tcjob's sprite sheets: poster0000000001.jpeg, thumbs/thumb0000000000.jpeg, …
+			Naming: pipeline.TranscoderSprites,
+		}, firestorecat.New(fs), gcsstore.New(gcs), retries, pubsubq.Notifier{Topic: pubsubq.New(ps, cfg.NotifyTopic)}, log)
+		results := transcoderapi.Results{Client: tcc}
+		return push.Serve(log, func(ctx context.Context, m push.Message) error {
+			n, err := push.DecodeJobNotification(m)
+			if err != nil {
+				return err
+			}
+			res, err := results.Result(ctx, n.Name)
+			if errors.Is(err, transcoderapi.ErrUnknownJob) {
+				return fmt.Errorf("%w: %w", push.ErrMalformed, err)
+			}
+			if err != nil {
+				return err
+			}
+			return stage.Handle(ctx, res)
+		}), nil
+	}
+}
