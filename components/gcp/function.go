@@ -248,7 +248,11 @@ func NewGoFunction(ctx *pulumi.Context, name string, args *GoFunctionArgs, opts 
 			env[e.Name] = args.Settings[e.Setting]
 			continue
 		}
-		env[e.Name] = attr(args.Resources[e.From], e.Attr)
+		ref := args.Resources[e.From]
+		if e.From == manifest.Self {
+			ref = me
+		}
+		env[e.Name] = attr(ref, e.Attr)
 	}
 	object, err := storage.NewBucketObject(ctx, name+"-source", &storage.BucketObjectArgs{
 		Bucket:      args.Sources.BucketName,
@@ -362,6 +366,10 @@ func (a *GoFunctionArgs) validate(name string) error {
 		switch {
 		case e.Setting != "" && a.Settings[e.Setting] == nil:
 			return fmt.Errorf("function %s: env %s needs setting %q, which Settings lacks", name, e.Name, e.Setting)
+		case e.Setting == "" && e.From == manifest.Self:
+			if e.Attr != manifest.Email && e.Attr != manifest.ID {
+				return fmt.Errorf("function %s: env %s: its own account has an email and an id, not a %s", name, e.Name, e.Attr)
+			}
 		case e.Setting == "" && attr(a.Resources[e.From], e.Attr) == nil:
 			return fmt.Errorf("function %s: env %s needs the %s of %q, which Resources lacks", name, e.Name, e.Attr, e.From)
 		}

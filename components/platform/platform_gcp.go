@@ -1,14 +1,19 @@
 package platform
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	ottgcp "github.com/ottkit/ottkit/components/gcp"
-	"github.com/ottkit/ottkit/components/gcp/gcfsource"
 	awsmanifest "github.com/ottkit/ottkit/functions/aws/manifest"
 	"github.com/ottkit/ottkit/functions/gcp/manifest"
+	"github.com/ottkit/ottkit/functions/gcp/sourcearchive"
 )
 
 // GCPParts are the components of a GCP platform.
@@ -34,11 +39,59 @@ type GCPParts struct {
 	Resources map[manifest.Resource]ottgcp.ResourceRef
 }
 
-// GCPSources builds the source archive GCP functions deploy from; tests and programs may
-// replace it before calling New.
-var GCPSources interface {
-	Build() (gcfsource.Archive, error)
-} = &gcfsource.Builder{}
+// GCPSources builds the source archive a GCP function deploys from, and names the Go runtime
+// that builds it; tests and programs may replace it before calling New. The default is
+// functions/gcp/sourcearchive over the module the program runs in, written once per content
+// hash under the temporary directory.
+var GCPSources = func(fn manifest.Function) (ottgcp.SourceArchive, string, error) {
+	root, err := moduleRoot()
+	if err != nil {
+		return ottgcp.SourceArchive{}, "", err
+	}
+	a, err := sourcearchive.Build(sourcearchive.Options{Root: root, Function: fn})
+	if err != nil {
+		return ottgcp.SourceArchive{}, "", err
+	}
+	sum := sha256.Sum256(a.Zip)
+	hexSum := hex.EncodeToString(sum[:])
+	dir := filepath.Join(os.TempDir(), "ottkit-gcp-sources")
+	path := filepath.Join(dir, hexSum+".zip")
+	if _, err := os.Stat(path); err != nil {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return ottgcp.SourceArchive{}, "", err
+		}
+		tmp, err := os.CreateTemp(dir, "partial-*")
+		if err != nil {
+			return ottgcp.SourceArchive{}, "", err
+		}
+		_, werr := tmp.Write(a.Zip)
+		if err := errors.Join(werr, tmp.Close()); err != nil {
+			return ottgcp.SourceArchive{}, "", err
+		}
+		if err := os.Rename(tmp.Name(), path); err != nil {
+			return ottgcp.SourceArchive{}, "", err
+		}
+	}
+	return ottgcp.SourceArchive{Path: path, SHA256: hexSum}, a.Runtime, nil
+}
+
+// moduleRoot is the directory of the nearest go.mod at or above the working directory.
+func moduleRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("no go.mod at or above the working directory: GCP function sources are built from the ottkit module")
+		}
+		dir = parent
+	}
+}
 
 // GCPMaxInstances caps each GCP function's instances.
 const GCPMaxInstances = 10
@@ -59,10 +112,19 @@ var pushed = []struct {
 // before complete, which retries through it, and ingest, which publishes to its topic); the
 // push subscriptions; the API, the edge and the alerts.
 func newGCP(ctx *pulumi.Context, name string, spec *Spec, opts ...pulumi.ResourceOption) (*Platform, error) {
-	archive, err := GCPSources.Build()
-	if err != nil {
-		return nil, fmt.Errorf("platform: gcp function sources: %w", err)
+	type built struct {
+		archive ottgcp.SourceArchive
+		runtime string
 	}
+	sources := map[string]built{}
+	for _, fn := range manifest.All() {
+		a, rt, err := GCPSources(fn)
+		if err != nil {
+			return nil, fmt.Errorf("platform: source archive of the gcp %s function: %w", fn.Name, err)
+		}
+		sources[fn.Name] = built{a, rt}
+	}
+	var err error
 	p := &Platform{}
 	if err := ctx.RegisterComponentResource(PlatformType, name, p, opts...); err != nil {
 		return nil, err
@@ -180,10 +242,10 @@ func newGCP(ctx *pulumi.Context, name string, spec *Spec, opts ...pulumi.Resourc
 	invokers := map[manifest.TriggerKind]pulumi.StringInput{
 		manifest.Push: g.Invokers.PushEmail, manifest.Tasks: g.Invokers.TasksEmail, manifest.Gateway: g.Invokers.GatewayEmail,
 	}
-	source := ottgcp.SourceArchive{Path: archive.Path, SHA256: archive.SHA256}
 	for _, fn := range []manifest.Function{manifest.Transcode, manifest.Complete, manifest.Ingest, manifest.API} {
 		f, err := ottgcp.NewGoFunction(ctx, name+"-fn-"+fn.Name, &ottgcp.GoFunctionArgs{
-			Function: fn, Project: proj, Region: region, Source: source, Sources: g.Sources,
+			Function: fn, Project: proj, Region: region, Sources: g.Sources,
+			Source: sources[fn.Name].archive, Runtime: sources[fn.Name].runtime,
 			Resources: g.Resources, Settings: settings, Invokers: invokers,
 			MaxInstances: GCPMaxInstances, Labels: labels,
 		}, child, after(g.Services))
