@@ -24,10 +24,6 @@ const (
 	GoFunctionType      = "ottkit:gcp:GoFunction"
 )
 
-// DefaultRuntime is the Cloud Run functions Go runtime a function builds with unless the
-// stack says otherwise.
-const DefaultRuntime = "go125"
-
 // FunctionSourcesArgs configures where function sources and images live.
 type FunctionSourcesArgs struct {
 	// Project and Region place the bucket and the image repository. Required.
@@ -173,7 +169,8 @@ type GoFunctionArgs struct {
 	Source SourceArchive
 	// Sources is the stack's FunctionSources. Required.
 	Sources *FunctionSources
-	// Runtime is the Go runtime; DefaultRuntime when empty.
+	// Runtime is the Cloud Run functions Go runtime that builds Source (the one
+	// functions/gcp/sourcearchive chose for it). Required.
 	Runtime string
 	// Resources holds every resource the manifest entry names; Settings every setting.
 	Resources map[manifest.Resource]ResourceRef
@@ -269,17 +266,13 @@ func NewGoFunction(ctx *pulumi.Context, name string, args *GoFunctionArgs, opts 
 			ingress = "ALLOW_ALL" // API Gateway calls from outside the project's network
 		}
 	}
-	runtime := args.Runtime
-	if runtime == "" {
-		runtime = DefaultRuntime
-	}
 	f.Function, err = cloudfunctionsv2.NewFunction(ctx, name+"-function", &cloudfunctionsv2.FunctionArgs{
 		Project:     pulumi.String(args.Project),
 		Location:    pulumi.String(args.Region),
 		Name:        pulumi.String(name),
 		Description: pulumi.String("ottkit " + fn.Name),
 		BuildConfig: &cloudfunctionsv2.FunctionBuildConfigArgs{
-			Runtime:          pulumi.String(runtime),
+			Runtime:          pulumi.String(args.Runtime),
 			EntryPoint:       pulumi.String(fn.EntryPoint),
 			ServiceAccount:   args.Sources.BuilderID,
 			DockerRepository: args.Sources.RepositoryID,
@@ -348,6 +341,8 @@ func (a *GoFunctionArgs) validate(name string) error {
 		return fmt.Errorf("function %s: Source needs the archive's Path and hex SHA256", name)
 	case a.Sources == nil:
 		return fmt.Errorf("function %s: Sources is required", name)
+	case !strings.HasPrefix(a.Runtime, "go"):
+		return fmt.Errorf("function %s: Runtime %q is not a Go runtime such as go126", name, a.Runtime)
 	case fn.TimeoutSeconds < 1 || fn.TimeoutSeconds > 3600:
 		return fmt.Errorf("function %s: Function.TimeoutSeconds %d is outside 1..3600", name, fn.TimeoutSeconds)
 	case fn.MemoryMB < 128 || fn.MemoryMB > 32768:

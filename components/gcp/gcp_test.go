@@ -242,7 +242,7 @@ func TestGoFunctionGrantsExactlyTheManifest(t *testing.T) {
 			}
 		}
 		_, err = NewGoFunction(ctx, "p-fn-ingest", &GoFunctionArgs{
-			Function: manifest.Ingest, Project: proj, Region: region, Sources: src, MaxInstances: 3,
+			Function: manifest.Ingest, Project: proj, Region: region, Sources: src, MaxInstances: 3, Runtime: "go127",
 			Source:    SourceArchive{Path: "testdata/none.zip", SHA256: strings.Repeat("ab", 32)},
 			Resources: refs, Settings: settings,
 			Invokers: map[manifest.TriggerKind]pulumi.StringInput{manifest.Push: pulumi.String("push@x")},
@@ -318,12 +318,12 @@ func TestValidationBeforeAnyChild(t *testing.T) {
 		}, `GeoAllowList[0] "de" is not an ISO 3166-1 alpha-2 code`},
 		{"function invoker", func(ctx *pulumi.Context) error {
 			_, err := NewGoFunction(ctx, "p-fn-ingest", &GoFunctionArgs{Function: manifest.Ingest, Project: proj, Region: region, Sources: &FunctionSources{},
-				Source: SourceArchive{Path: "x.zip", SHA256: strings.Repeat("ab", 32)}, MaxInstances: 1})
+				Source: SourceArchive{Path: "x.zip", SHA256: strings.Repeat("ab", 32)}, MaxInstances: 1, Runtime: "go127"})
 			return err
 		}, "Invokers[push] is required by its push trigger"},
 		{"function env", func(ctx *pulumi.Context) error {
 			_, err := NewGoFunction(ctx, "p-fn-ingest", &GoFunctionArgs{Function: manifest.Ingest, Project: proj, Region: region, Sources: &FunctionSources{},
-				Source: SourceArchive{Path: "x.zip", SHA256: strings.Repeat("ab", 32)}, MaxInstances: 1,
+				Source: SourceArchive{Path: "x.zip", SHA256: strings.Repeat("ab", 32)}, MaxInstances: 1, Runtime: "go127",
 				Invokers: map[manifest.TriggerKind]pulumi.StringInput{manifest.Push: pulumi.String("p")}})
 			return err
 		}, `env INGEST_BUCKET needs the name of "ingest-bucket"`},
