@@ -31,7 +31,7 @@ func ForStack(config map[string]string) (Config, error) {
 			for i, r := range regions {
 				list[i] = r
 			}
-			out["deny_region"] = PolicyConfig{Properties: map[string]any{"allowedRegions": list}}
+			out[regionRule(config)] = PolicyConfig{Properties: map[string]any{"allowedRegions": list}}
 		}
 	}
 	if raw := strings.TrimSpace(config["ottkit:geoAllowList"]); raw != "" {
@@ -48,8 +48,13 @@ func ForStack(config map[string]string) (Config, error) {
 		}
 	}
 	if v, ok := config["ottkit:retainData"]; ok && strings.TrimSpace(v) == "false" {
-		out["deny_stateful_retained"] = PolicyConfig{EnforcementLevel: Advisory}
-		out["deny_dynamodb_deletion_protection"] = PolicyConfig{EnforcementLevel: Advisory}
+		if gcpStack(config) {
+			out["deny_gcp_stateful_retained"] = PolicyConfig{EnforcementLevel: Advisory}
+			out["deny_firestore_delete_protection"] = PolicyConfig{EnforcementLevel: Advisory}
+		} else {
+			out["deny_stateful_retained"] = PolicyConfig{EnforcementLevel: Advisory}
+			out["deny_dynamodb_deletion_protection"] = PolicyConfig{EnforcementLevel: Advisory}
+		}
 	}
 	return out, nil
 }
@@ -79,4 +84,17 @@ func (c Config) Merge(over Config) Config {
 		out[k] = base
 	}
 	return out
+}
+
+// gcpStack says whether a stack's configuration deploys to Google Cloud: its rules then take
+// the residency list and the retention relaxations.
+func gcpStack(config map[string]string) bool {
+	return strings.TrimSpace(config["ottkit:cloud"]) == "gcp"
+}
+
+func regionRule(config map[string]string) string {
+	if gcpStack(config) {
+		return "deny_gcp_region"
+	}
+	return "deny_region"
 }

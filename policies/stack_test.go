@@ -25,6 +25,9 @@ func TestForStack(t *testing.T) {
 		{"destroy data", map[string]string{"ottkit:retainData": "false"},
 			Config{"deny_stateful_retained": {EnforcementLevel: Advisory}, "deny_dynamodb_deletion_protection": {EnforcementLevel: Advisory}}, ""},
 		{"retain data", map[string]string{"ottkit:retainData": "true"}, Config{}, ""},
+		{"gcp", map[string]string{"ottkit:cloud": "gcp", "ottkit:retainData": "false", "ottkit:allowedRegions": `["europe-west1"]`},
+			Config{"deny_gcp_region": {Properties: map[string]any{"allowedRegions": []any{"europe-west1"}}},
+				"deny_gcp_stateful_retained": {EnforcementLevel: Advisory}, "deny_firestore_delete_protection": {EnforcementLevel: Advisory}}, ""},
 		{"bad regions", map[string]string{"ottkit:allowedRegions": `eu-west-1`}, nil, "ottkit:allowedRegions"},
 	}
 	for _, tt := range tests {

@@ -38,7 +38,7 @@ func newCustomerNewCmd() *cobra.Command {
 	var o customer.NewOptions
 	var waf bool
 	cmd := &cobra.Command{
-		Use:   "new NAME --cloud aws --region REGION [--env prod] [--domain D --certificate-arn ARN] [--from STACK]",
+		Use:   "new NAME --cloud aws|gcp --region REGION [--project P] [--env prod] [--domain D --certificate-arn ARN] [--from STACK]",
 		Short: "Write stacks/Pulumi.NAME-ENV.yaml for a new customer environment",
 		Long: `Write stacks/Pulumi.NAME-ENV.yaml from a validated spec. NAME must be DNS-safe: it starts
 every resource and bucket name. It refuses to overwrite an existing stack file, and checks that
@@ -51,7 +51,8 @@ upload origins and alert e-mail; give the new customer's with flags. The domain 
 always come from flags: two platforms cannot serve one host name.
 
 Configuration keys and their flags: ottkit:customer NAME, ottkit:environment --env,
-ottkit:cloud --cloud, aws:region --region, ottkit:domain --domain, ottkit:certificateArn
+ottkit:cloud --cloud, aws:region (gcp:region on gcp) --region, gcp:project --project,
+ottkit:domain --domain, ottkit:certificateArn
 --certificate-arn, ottkit:assumeRoleArn --assume-role-arn, ottkit:jwtIssuer --jwt-issuer,
 ottkit:jwtAudience --jwt-audience, ottkit:signingPublicKeys --signing-key, ottkit:alertEmail
 --alert-email, ottkit:waf --waf (on by default for prod and production, as the policy pack
@@ -60,7 +61,9 @@ requires). Edit the written file for everything else.`,
     --assume-role-arn arn:aws:iam::210987654321:role/ottkit-deployer \
     --jwt-issuer https://login.acme.example/ --jwt-audience acme-player \
     --signing-key keys/acme-prod.pub.pem
-  ottkit customer new acme --cloud aws --region eu-west-1 --env staging --from acme-prod`,
+  ottkit customer new acme --cloud aws --region eu-west-1 --env staging --from acme-prod
+  ottkit customer new acme --cloud gcp --project acme-media-prod --region europe-west4 \
+    --domain media.acme.example --jwt-issuer https://login.acme.example/ --jwt-audience acme-player`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Name = args[0]
@@ -78,7 +81,7 @@ requires). Edit the written file for everything else.`,
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "wrote %s\nnext: ottkit plan --stack %s, then ottkit stamp up --customer %s --env %s\n",
 				path, spec.Prefix(), spec.Customer, spec.Environment)
-			if spec.Domain == "" && !slices.Contains(defaultCertificateEnvironments, spec.Environment) {
+			if spec.Cloud == "aws" && spec.Domain == "" && !slices.Contains(defaultCertificateEnvironments, spec.Environment) {
 				fmt.Fprintf(cmd.ErrOrStderr(), "note: %s has no --domain, so CloudFront would serve it with its default "+
 					"certificate, which the policy pack (deny_cloudfront_tls) allows only for %s environments: "+
 					"add ottkit:domain and ottkit:certificateArn before `ottkit plan`\n",
@@ -89,8 +92,9 @@ requires). Edit the written file for everything else.`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&o.ProjectDir, "project-dir", "", "directory holding Pulumi.yaml (default: the nearest one above the working directory)")
-	fl.StringVar(&o.Cloud, "cloud", "", "cloud to deploy to (aws)")
-	fl.StringVar(&o.Region, "region", "", "cloud region, e.g. eu-west-1")
+	fl.StringVar(&o.Cloud, "cloud", "", "cloud to deploy to (aws or gcp)")
+	fl.StringVar(&o.Region, "region", "", "cloud region, e.g. eu-west-1 or europe-west1")
+	fl.StringVar(&o.Project, "project", "", "GCP project id (gcp:project), with --cloud gcp")
 	fl.StringVar(&o.Env, "env", "prod", "environment name")
 	fl.StringVar(&o.Domain, "domain", "", "custom playback host name (needs --certificate-arn)")
 	fl.StringVar(&o.CertificateArn, "certificate-arn", "", "ACM certificate in us-east-1 for --domain")

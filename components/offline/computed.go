@@ -31,6 +31,10 @@ func computed(typ, name, id, region string, inputs map[string]any) map[string]an
 		return name
 	}
 	set("id", id)
+	if strings.HasPrefix(typ, "gcp:") {
+		computedGCP(typ, name, out, inputs)
+		return out
+	}
 	if !strings.HasPrefix(typ, "aws:") {
 		return out
 	}

@@ -254,6 +254,8 @@ func (m *engine) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 		return resource.NewPropertyMapFromMap(map[string]any{
 			"partition": Partition, "dnsSuffix": "amazonaws.com", "id": Partition,
 		}), nil
+	case "gcp:organizations/getProject:getProject":
+		return resource.NewPropertyMapFromMap(gcpProject(args.Args)), nil
 	case "aws:index/getRegion:getRegion":
 		return resource.NewPropertyMapFromMap(map[string]any{
 			"name": m.region, "id": m.region, "endpoint": "ec2." + m.region + ".amazonaws.com",

@@ -41,7 +41,7 @@ type Key struct {
 
 // Keys lists every ottkit:* configuration key, in the order stack files write them.
 var Keys = []Key{
-	str("cloud", "aws", "Cloud the stack deploys to (aws).", func(s *Spec) *string { return &s.Cloud }),
+	str("cloud", "aws", "Cloud the stack deploys to: aws or gcp (gcp stacks also set gcp:project and gcp:region).", func(s *Spec) *string { return &s.Cloud }),
 	str("customer", nil, "Required. Customer short name; resource names start with <customer>-<environment>.", func(s *Spec) *string { return &s.Customer }),
 	str("environment", "dev", "Environment name, e.g. dev or prod.", func(s *Spec) *string { return &s.Environment }),
 	strs("allowedRegions", []any{}, "Regions the customer allows (data residency); empty allows any.", func(s *Spec) *[]string { return &s.AllowedRegions }),
@@ -66,7 +66,7 @@ var Keys = []Key{
 	strs("jwtAudience", nil, "Required. Audiences the API's JWT authorizer accepts.", func(s *Spec) *[]string { return &s.JWTAudience }),
 	str("tenantClaim", "tenant", "JWT claim holding the viewer's tenant; one an end user cannot write (docs/IDENTITY.md).", func(s *Spec) *string { return &s.TenantClaim }),
 	str("rolesClaim", "roles", "JWT claim listing the viewer's roles (uploader may upload); one an end user cannot write (docs/IDENTITY.md).", func(s *Spec) *string { return &s.RolesClaim }),
-	strs("signingPublicKeys", nil, "Required. RSA-2048 public keys (PEM) CloudFront trusts for signed cookies; two while rotating.", func(s *Spec) *[]string { return &s.SigningPublicKeys }),
+	strs("signingPublicKeys", []any{}, "Required on aws. RSA-2048 public keys (PEM) CloudFront trusts for signed cookies; two while rotating. Not used on gcp (Cloud CDN signs with a key the stack generates).", func(s *Spec) *[]string { return &s.SigningPublicKeys }),
 	integer("playbackTtl", 600, "Lifetime of signed playback cookies, in seconds (60 to 3600); players refresh them through the API.", func(s *Spec) *int { return &s.PlaybackTTL }),
 	integer("uploadTtl", 900, "Lifetime of presigned upload URLs, in seconds.", func(s *Spec) *int { return &s.UploadTTL }),
 	{Name: "maxUploadBytes", Type: "integer", Default: MaxPutBytes, Description: "Largest accepted upload, in bytes (at most 5 GiB).",
@@ -394,7 +394,7 @@ func ParseSpec(cfg map[string]string) (*Spec, error) {
 			}
 		}
 	}
-	s.Region = cfg[RegionKey]
+	s.readCloudConfig(cfg, &p)
 	s.validate(&p)
 	if len(p) > 0 {
 		return nil, fmt.Errorf("platform: invalid stack configuration:\n%w", errors.Join(p...))
@@ -425,7 +425,10 @@ func prefixEach(key string, err error) []error {
 // StackConfig returns the spec as the complete configuration Pulumi passes to the program:
 // every ottkit:* key (defaults included) and aws:region. ParseSpec(s.StackConfig()) equals s.
 func (s *Spec) StackConfig() map[string]string {
-	out := map[string]string{RegionKey: s.Region}
+	out := map[string]string{}
+	for _, kv := range s.cloudConfig() {
+		out[kv[0]] = kv[1]
+	}
 	for _, key := range Keys {
 		out[Namespace+":"+key.Name] = encode(key.get(s))
 	}
@@ -454,8 +457,10 @@ func (s *Spec) WriteStackFile(w io.Writer) error {
 		}
 		return nil
 	}
-	if err := add(RegionKey, s.Region); err != nil {
-		return err
+	for _, kv := range s.cloudConfig() {
+		if err := add(kv[0], kv[1]); err != nil {
+			return err
+		}
 	}
 	for _, key := range Keys {
 		v := key.get(s)

@@ -41,6 +41,9 @@ type Platform struct {
 	// a program can deploy further functions against the same platform with NewGoFunction.
 	Resources map[manifest.Resource]ottaws.ResourceRef
 	Dashboard *cloudwatch.Dashboard
+	// GCP holds the components of a platform on ottkit:cloud gcp; the AWS fields above are
+	// then nil. The outputs below are the same on both clouds.
+	GCP *GCPParts
 
 	// Outputs, also exported by Program.
 	UploadApiUrl      pulumi.StringOutput `pulumi:"uploadApiUrl"`
@@ -122,11 +125,15 @@ func New(ctx *pulumi.Context, name string, spec *Spec, opts ...pulumi.ResourceOp
 	if err := spec.Validate(); err != nil {
 		return nil, fmt.Errorf("platform: invalid spec:\n%w", err)
 	}
-	if spec.Cloud != "aws" {
-		return nil, fmt.Errorf("platform: ottkit:cloud %q has no components", spec.Cloud)
-	}
 	if len(name) > 31 || !nameRe.MatchString(name) {
 		return nil, fmt.Errorf("platform: name %q must be a lowercase DNS label of at most 31 characters: it prefixes every physical name (Program uses spec.Prefix())", name)
+	}
+	switch spec.Cloud {
+	case CloudGCP:
+		return newGCP(ctx, name, spec, opts...)
+	case CloudAWS:
+	default:
+		return nil, fmt.Errorf("platform: ottkit:cloud %q has no components", spec.Cloud)
 	}
 	// Explicit providers carry the stack's aws:* settings; decide them before registering.
 	var home, east *aws.ProviderArgs
@@ -519,8 +526,10 @@ func Program(ctx *pulumi.Context) error {
 			cfg[Namespace+":"+key.Name] = v
 		}
 	}
-	if v, ok := ctx.GetConfig(RegionKey); ok {
-		cfg[RegionKey] = v
+	for _, key := range []string{RegionKey, GCPProjectKey, GCPRegionKey} {
+		if v, ok := ctx.GetConfig(key); ok {
+			cfg[key] = v
+		}
 	}
 	spec, err := ParseSpec(cfg)
 	if err != nil {

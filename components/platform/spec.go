@@ -27,12 +27,14 @@ const RegionKey = "aws:region"
 // Spec is the validated configuration of one customer environment. ParseSpec builds it from a
 // stack's configuration and StackConfig turns it back into one.
 type Spec struct {
-	// Cloud is the cloud the stack deploys to; "aws" is the one supported today.
+	// Cloud is the cloud the stack deploys to: CloudAWS or CloudGCP.
 	Cloud string
+	// Project is the GCP project id (gcp:project); set only on CloudGCP.
+	Project string
 	// Customer and Environment name the stack's resources: "<customer>-<environment>-...".
 	Customer    string
 	Environment string
-	// Region is the AWS region (aws:region); AllowedRegions, when set, is the customer's
+	// Region is the cloud's region (aws:region, or gcp:region on GCP); AllowedRegions, when set, is the customer's
 	// data-residency list it must belong to.
 	Region         string
 	AllowedRegions []string
@@ -158,7 +160,7 @@ var (
 )
 
 var (
-	cloudValues        = []string{"aws"}
+	cloudValues        = []string{CloudAWS, CloudGCP}
 	codecValues        = []string{pipeline.CodecH264, pipeline.CodecHEVC}
 	priceClassValues   = []string{"PriceClass_100", "PriceClass_200", "PriceClass_All"}
 	storageClassValues = []string{"STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER_IR", "GLACIER", "DEEP_ARCHIVE"}
@@ -223,7 +225,14 @@ func (s *Spec) validate(p *problems) {
 		p.add(k("environment"), "%q must be 1 to 10 lowercase letters and digits, starting with a letter", s.Environment)
 	}
 
+	gcp := s.Cloud == CloudGCP
+	if gcp {
+		s.validateGCP(p)
+	} else {
+		s.validateNotGCP(p)
+	}
 	switch {
+	case gcp:
 	case s.Region == "":
 		p.add(RegionKey, "required, e.g. eu-west-1")
 	case !regionRe.MatchString(s.Region):
@@ -234,7 +243,7 @@ func (s *Spec) validate(p *problems) {
 		p.add(RegionKey, "%q is not in ottkit:allowedRegions %v", s.Region, s.AllowedRegions)
 	}
 	for i, r := range s.AllowedRegions {
-		if !regionRe.MatchString(r) {
+		if !gcp && !regionRe.MatchString(r) {
 			p.add(fmt.Sprintf("%s[%d]", k("allowedRegions"), i), "%q is not an AWS region name", r)
 		}
 	}
@@ -246,6 +255,7 @@ func (s *Spec) validate(p *problems) {
 		p.add(k("domain"), "%q is not a lowercase fully qualified host name", s.Domain)
 	}
 	switch {
+	case gcp: // a Google-managed certificate covers ottkit:domain
 	case s.Domain != "" && s.CertificateArn == "":
 		p.add(k("certificateArn"), "required when ottkit:domain is set: an ACM certificate in us-east-1 covering %s", s.Domain)
 	case s.Domain == "" && s.CertificateArn != "":
@@ -269,10 +279,12 @@ func (s *Spec) validate(p *problems) {
 	}
 	between(p, k("noncurrentVersionExpirationDays"), s.NoncurrentVersionExpirationDays, 1, 3650)
 	between(p, k("accessLogExpirationDays"), s.AccessLogExpirationDays, 1, 3650)
-	if !slices.Contains(logRetentions, s.LogRetentionDays) {
+	if !gcp && !slices.Contains(logRetentions, s.LogRetentionDays) {
 		p.add(k("logRetentionDays"), "%d is not a CloudWatch Logs retention (%v)", s.LogRetentionDays, logRetentions)
 	}
-	oneOf(p, k("archiveStorageClass"), s.ArchiveStorageClass, storageClassValues)
+	if !gcp {
+		oneOf(p, k("archiveStorageClass"), s.ArchiveStorageClass, storageClassValues)
+	}
 
 	s.validateAuth(p)
 	between(p, k("playbackTtl"), s.PlaybackTTL, 60, MaxPlaybackSeconds)
@@ -391,12 +403,16 @@ func (s *Spec) validateAuth(p *problems) {
 		}
 	}
 	switch n := len(s.SigningPublicKeys); {
+	case s.Cloud == CloudGCP: // Cloud CDN signs with a key the stack generates; validateGCP refuses these
 	case n == 0:
 		p.add(k("signingPublicKeys"), "required: one RSA-2048 public key in PEM (two while rotating)")
 	case n > 2:
 		p.add(k("signingPublicKeys"), "has %d keys; at most 2 (the current one and the next during a rotation)", n)
 	}
 	for i, pemText := range s.SigningPublicKeys {
+		if s.Cloud == CloudGCP {
+			break
+		}
 		key := fmt.Sprintf("%s[%d]", k("signingPublicKeys"), i)
 		if err := checkSigningKey(pemText); err != nil {
 			p.add(key, "%v", err)

@@ -73,7 +73,8 @@ func TestValidationRules(t *testing.T) {
 		set  map[string]string // "" deletes the key
 		want string
 	}{
-		{"cloud", map[string]string{"ottkit:cloud": "gcp"}, `ottkit:cloud: "gcp" is not one of aws`},
+		{"cloud", map[string]string{"ottkit:cloud": "azure"}, `ottkit:cloud: "azure" is not one of aws, gcp`},
+		{"gcp key on aws", map[string]string{"gcp:project": "acme-media-prod"}, `gcp:project: only applies to ottkit:cloud gcp; this stack deploys to aws`},
 		{"customer required", map[string]string{"ottkit:customer": ""}, "ottkit:customer: required"},
 		{"customer short", map[string]string{"ottkit:customer": "a"}, `ottkit:customer: "a" must be 2 to 20 characters`},
 		{"customer long", map[string]string{"ottkit:customer": "abcdefghijklmnopqrstu"}, "ottkit:customer: \"abcdefghijklmnopqrstu\" must be 2 to 20"},

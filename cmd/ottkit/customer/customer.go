@@ -32,7 +32,9 @@ type NewOptions struct {
 	Name       string // the customer: a DNS label, 2 to 20 characters
 	Cloud      string
 	Region     string
-	Env        string
+	// Project is the GCP project id (gcp:project); only with Cloud gcp.
+	Project string
+	Env     string
 	// Domain and CertificateArn are the custom playback host and its certificate: both or
 	// neither. They never come from From: two platforms cannot serve one host name.
 	Domain, CertificateArn string
@@ -122,7 +124,7 @@ func New(o NewOptions) (string, *platform.Spec, error) {
 // its on-call.
 var OwnKeys = []string{
 	key("assumeRoleArn"), key("allowedRegions"), key("jwtIssuer"), key("jwtAudience"),
-	key("signingPublicKeys"), key("uploadOrigins"), key("alertEmail"),
+	key("signingPublicKeys"), key("uploadOrigins"), key("alertEmail"), platform.GCPProjectKey,
 }
 
 // newSpec assembles the stack configuration (the From stack's, or nothing), applies the
@@ -151,7 +153,19 @@ func newSpec(o NewOptions) (*platform.Spec, error) {
 	set(key("customer"), o.Name)
 	set(key("environment"), o.Env)
 	set(key("cloud"), o.Cloud)
-	set(platform.RegionKey, o.Region)
+	gcp := cfg[key("cloud")] == platform.CloudGCP
+	if gcp {
+		// A GCP stack names its place with the google provider's keys; the S3 archive class
+		// default means nothing there.
+		set(platform.GCPRegionKey, o.Region)
+		set(platform.GCPProjectKey, o.Project)
+		if _, ok := cfg[key("archiveStorageClass")]; !ok {
+			cfg[key("archiveStorageClass")] = "ARCHIVE"
+		}
+	} else {
+		set(platform.RegionKey, o.Region)
+		set(platform.GCPProjectKey, o.Project) // refused by validation, naming the key
+	}
 	set(key("domain"), o.Domain)
 	set(key("certificateArn"), o.CertificateArn)
 	set(key("assumeRoleArn"), o.AssumeRoleArn)
@@ -163,7 +177,7 @@ func newSpec(o NewOptions) (*platform.Spec, error) {
 	switch {
 	case o.WAF != nil:
 		cfg[key("waf")] = fmt.Sprint(*o.WAF)
-	case slices.Contains(ProdEnvironments, o.Env):
+	case slices.Contains(ProdEnvironments, o.Env) && !gcp: // Cloud Armor's edge policy is always on
 		cfg[key("waf")] = "true"
 	}
 	if len(o.SigningKeyFiles) > 0 {
@@ -232,6 +246,9 @@ func List(projectDir string) ([]Stack, error) {
 		}
 		st.Customer, st.Env, st.Cloud = cfg[key("customer")], cfg[key("environment")], cfg[key("cloud")]
 		st.Region, st.Domain = cfg[platform.RegionKey], cfg[key("domain")]
+		if st.Cloud == platform.CloudGCP {
+			st.Region = cfg[platform.GCPRegionKey]
+		}
 		out = append(out, st)
 	}
 	return out, nil

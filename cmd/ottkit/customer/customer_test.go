@@ -275,7 +275,7 @@ func TestListAndWriteTable(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	write("globex-prod", "config:\n  aws:region: eu-west-1\n  ottkit:customer: globex\n  ottkit:environment: prod\n  ottkit:jwtIssuer: https://id.globex.example/\n")
+	write("globex-prod", "config:\n  aws:region: eu-west-1\n  ottkit:customer: globex\n  ottkit:environment: prod\n")
 	write("broken-prod", "config: [\n")
 	acmeFile, err := os.ReadFile(filepath.Join(dir, "stacks", "Pulumi.acme-prod.yaml"))
 	if err != nil {
@@ -318,8 +318,8 @@ func TestListAndWriteTable(t *testing.T) {
 	if !strings.HasSuffix(lines[5], "(+1 more)") {
 		t.Errorf("globex row %q does not count the other problem", lines[5])
 	}
-	if globex := stacks[4]; len(globex.Problems) != 2 || !strings.HasPrefix(globex.Problems[1], "ottkit:signingPublicKeys") {
-		t.Errorf("globex problems = %q, want jwtAudience and signingPublicKeys", globex.Problems)
+	if globex := stacks[4]; len(globex.Problems) != 2 || !strings.HasPrefix(globex.Problems[1], "ottkit:jwtIssuer") {
+		t.Errorf("globex problems = %q, want jwtAudience and jwtIssuer", globex.Problems)
 	}
 }
 
