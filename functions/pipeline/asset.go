@@ -105,6 +105,10 @@ type AudioTrack struct {
 type Caption struct {
 	Codec    string `json:"codec" dynamodbav:"codec"`
 	Language string `json:"language,omitempty" dynamodbav:"language,omitempty"`
+	// Track is the zero-based index of the track among all the source's tracks, as the probe
+	// numbers them (probe.CaptionTrack.Track): what the Transcoder API's text mapping needs.
+	// 0 is a valid index, so it is always encoded.
+	Track int `json:"track" dynamodbav:"track"`
 }
 
 // Rendition is one video output of the ladder. Width and Height are the output's display

@@ -71,7 +71,7 @@ func TestAssetJSONRoundTrip(t *testing.T) {
 		Source: Object{Bucket: "b", Key: "k", VersionID: "v", Size: 42, ETag: `"e"`},
 		Status: StatusReady,
 		Probe: &ProbeSummary{Container: "mp4", Duration: 90 * time.Second, DurationSeconds: 90, Width: 1920, Height: 1080,
-			Codec: "h264", FrameRate: 25, AudioTracks: 1, Captions: []Caption{{Codec: "c608", Language: "eng"}}},
+			Codec: "h264", FrameRate: 25, AudioTracks: 1, Captions: []Caption{{Codec: "c608", Language: "eng", Track: 2}}},
 		Renditions: []Rendition{{Width: 1280, Height: 720, MaxBitrate: 3_500_000}},
 		HLS:        "assets/x/index.m3u8", DASH: "assets/x/index.mpd",
 		JobID: "j", Attempts: 1,

@@ -217,6 +217,12 @@ type UploadSigner interface {
 type TranscodeRequest struct {
 	AssetID string `json:"assetId"`
 	Tenant  string `json:"tenant"`
+	// Attempt is the attempt the request asks for (Asset.Attempts+1 when it was sent); the
+	// complete stage sets it on the retries it schedules, ingest leaves it 0 (the first
+	// attempt). A DelayedQueue may use AssetID and Attempt to refuse a duplicate retry (Cloud
+	// Tasks names the task after them); the transcode stage does not need it, since the
+	// catalog tells it which attempt is next, so requests without it stay valid.
+	Attempt int `json:"attempt,omitempty"`
 }
 
 // Notification is the message published when an asset becomes ready, rejected or failed.

@@ -203,7 +203,7 @@ func Summarize(info *probe.Info) ProbeSummary {
 		s.Audio = append(s.Audio, AudioTrack{Codec: a.Codec, Channels: a.Channels, Language: a.Language})
 	}
 	for _, c := range info.Captions {
-		s.Captions = append(s.Captions, Caption{Codec: c.Codec, Language: c.Language})
+		s.Captions = append(s.Captions, Caption{Codec: c.Codec, Language: c.Language, Track: c.Track})
 	}
 	return s
 }

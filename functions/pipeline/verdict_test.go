@@ -179,11 +179,11 @@ func TestJudgeRealMedia(t *testing.T) {
 func TestSummarize(t *testing.T) {
 	info := &probe.Info{Container: probe.MOV, Duration: 1500 * time.Millisecond, AudioTracks: 2,
 		Video:    &probe.VideoTrack{Codec: "hevc", Width: 1920, Height: 1080, Rotation: 270, FrameRate: 29.97},
-		Captions: []probe.CaptionTrack{{Codec: "c608", Language: "eng"}}}
+		Captions: []probe.CaptionTrack{{Codec: "c608", Language: "eng", Track: 1}}}
 	got := Summarize(info)
 	if got.Container != "mov" || got.Duration != 1500*time.Millisecond || got.DurationSeconds != 1.5 || got.Width != 1920 ||
 		got.Height != 1080 || got.Rotation != 270 || got.Codec != "hevc" || got.FrameRate != 29.97 || got.AudioTracks != 2 ||
-		len(got.Captions) != 1 || got.Captions[0] != (Caption{Codec: "c608", Language: "eng"}) {
+		len(got.Captions) != 1 || got.Captions[0] != (Caption{Codec: "c608", Language: "eng", Track: 1}) {
 		t.Errorf("Summarize = %+v", got)
 	}
 	src := SourceOf(got)

@@ -6,10 +6,17 @@
 // both call it, and the tests run it against the in-process fakes through Endpoints.
 package entry
 
-import "google.golang.org/api/option"
+import (
+	"net/http"
+
+	"google.golang.org/api/option"
+)
 
 // Endpoints overrides how each client connects; the zero value is Google's endpoints with
 // Application Default Credentials (the function's service account on Cloud Run).
 type Endpoints struct {
 	Storage, Firestore, PubSub, Transcoder, Tasks, SecretManager, IAMCredentials []option.ClientOption
+	// StorageXML sends the signed XML API requests a function makes itself (the api
+	// function's multipart create, list parts and complete); http.DefaultClient when nil.
+	StorageXML *http.Client
 }

@@ -200,7 +200,7 @@ func FinalizeRequest(t testing.TB, bucket, key string, generation, size int64) *
 // Endpoints connects a function's clients to the Env, through the recorders.
 func (e *Env) Endpoints() entry.Endpoints {
 	return entry.Endpoints{
-		Storage: e.StorageOptions, Firestore: e.FirestoreOptions, PubSub: e.PubSubOptions,
+		Storage: e.StorageOptions, StorageXML: e.GCS.XMLClient(), Firestore: e.FirestoreOptions, PubSub: e.PubSubOptions,
 		Transcoder: e.TranscoderOptions, Tasks: e.TasksOptions, SecretManager: e.SecretsOptions, IAMCredentials: e.IAMOptions,
 	}
 }

@@ -105,6 +105,7 @@ type GCS struct {
 	// Permissions derives the IAM permissions of every request.
 	Permissions *Recorder
 	URL         string
+	multipart   *multipart
 }
 
 // Exists reports whether bucket/object exists in the fake.
@@ -140,7 +141,8 @@ func newGCS(t testing.TB, versioned bool, buckets []string) *GCS {
 		fake.CreateBucketWithOpts(fakestorage.CreateBucketOpts{Name: b, VersioningEnabled: versioned})
 	}
 	perms := &Recorder{}
-	handler = rec.Wrap(perms.Wrap(keepStorageClass(fake.HTTPHandler())))
+	mp := newMultipart(keepStorageClass(fake.HTTPHandler()))
+	handler = rec.Wrap(perms.Wrap(mp))
 	front.Start()
 	t.Cleanup(front.Close)
 	client, err := storage.NewClient(context.Background(), option.WithEndpoint(front.URL+"/storage/v1/"), option.WithoutAuthentication())
@@ -148,7 +150,7 @@ func newGCS(t testing.TB, versioned bool, buckets []string) *GCS {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { client.Close() })
-	g := &GCS{Fake: fake, Client: client, Direct: fake.Client(), Recorder: rec, Permissions: perms, URL: front.URL}
+	g := &GCS{Fake: fake, Client: client, Direct: fake.Client(), Recorder: rec, Permissions: perms, URL: front.URL, multipart: mp}
 	perms.ObjectExists = g.Exists
 	return g
 }

@@ -217,6 +217,23 @@ func (r *Recorder) gcsUses(req *http.Request) []Use {
 		}
 	}
 	if m := gcsXML.FindStringSubmatch(p); m != nil {
+		bucket, object, q := m[1], unescape(m[2]), req.URL.Query()
+		// XML API multipart uploads, as cloud.google.com/storage/docs/access-control/iam-xml
+		// lists them; a signed request acts as the account that signed it.
+		switch {
+		case req.Method == http.MethodPost && q.Has("uploads"), // initiate
+			req.Method == http.MethodPut && q.Has("uploadId"),  // upload a part
+			req.Method == http.MethodPost && q.Has("uploadId"): // complete
+			out := []Use{{"storage.multipartUploads.create", bucket, object}, {"storage.objects.create", bucket, object}}
+			if req.Method == http.MethodPost && q.Has("uploadId") && r.ObjectExists != nil && r.ObjectExists(bucket, object) {
+				out = append(out, Use{"storage.objects.delete", bucket, object})
+			}
+			return out
+		case req.Method == http.MethodGet && q.Has("uploadId"):
+			return []Use{{"storage.multipartUploads.listParts", bucket, object}}
+		case req.Method == http.MethodDelete && q.Has("uploadId"):
+			return []Use{{"storage.multipartUploads.abort", bucket, object}}
+		}
 		switch req.Method {
 		case http.MethodGet, http.MethodHead:
 			return []Use{{"storage.objects.get", m[1], unescape(m[2])}}

@@ -1,6 +1,8 @@
 package gcptest
 
 import (
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -43,6 +45,33 @@ func TestFirestoreCommitPermissions(t *testing.T) {
 	} {
 		var got []string
 		for _, u := range grpcUses("/google.firestore.v1.Firestore/Commit", &firestorepb.CommitRequest{Database: db, Writes: []*firestorepb.Write{tc.w}}) {
+			got = append(got, u.Permission)
+		}
+		if strings.Join(got, ",") != tc.want {
+			t.Errorf("%s: %v, want %s", name, got, tc.want)
+		}
+	}
+}
+
+func TestXMLMultipartPermissions(t *testing.T) {
+	r := &Recorder{ObjectExists: func(bucket, object string) bool { return object == "uploads/old" }}
+	for name, tc := range map[string]struct {
+		method, target, want string
+	}{
+		"initiate":            {http.MethodPost, "/ingest/uploads/a?uploads", "storage.multipartUploads.create,storage.objects.create"},
+		"part":                {http.MethodPut, "/ingest/uploads/a?partNumber=2&uploadId=u1", "storage.multipartUploads.create,storage.objects.create"},
+		"list parts":          {http.MethodGet, "/ingest/uploads/a?uploadId=u1", "storage.multipartUploads.listParts"},
+		"complete":            {http.MethodPost, "/ingest/uploads/a?uploadId=u1", "storage.multipartUploads.create,storage.objects.create"},
+		"complete overwrites": {http.MethodPost, "/ingest/uploads/old?uploadId=u1", "storage.multipartUploads.create,storage.objects.create,storage.objects.delete"},
+		"abort":               {http.MethodDelete, "/ingest/uploads/a?uploadId=u1", "storage.multipartUploads.abort"},
+		"signed put":          {http.MethodPut, "/ingest/uploads/a?X-Goog-Signature=s", "storage.objects.create"},
+		"read":                {http.MethodGet, "/ingest/uploads/a", "storage.objects.get"},
+	} {
+		var got []string
+		for _, u := range r.gcsUses(httptest.NewRequest(tc.method, tc.target, nil)) {
+			if u.Resource != "ingest" || !strings.HasPrefix(u.Object, "uploads/") {
+				t.Errorf("%s: use %+v names the wrong bucket or object", name, u)
+			}
 			got = append(got, u.Permission)
 		}
 		if strings.Join(got, ",") != tc.want {

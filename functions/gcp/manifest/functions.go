@@ -108,7 +108,13 @@ var (
 			{Name: "MAX_UPLOAD_BYTES", Setting: MaxUploadBytes},
 		},
 		Permissions: []Permission{
+			// The XML API's multipart calls (cloud.google.com/storage/docs/access-control/iam-xml):
+			// POST ?uploads, PUT ?partNumber&uploadId and POST ?uploadId need
+			// multipartUploads.create with objects.create, GET ?uploadId multipartUploads.listParts.
+			// The function never aborts an upload (DELETE ?uploadId, multipartUploads.abort).
 			{Permission: "storage.objects.create", On: IngestBucket, Prefix: UploadPrefix, Why: "the signed upload PUTs, parts and multipart create/complete act as this account"},
+			{Permission: "storage.multipartUploads.create", On: IngestBucket, Prefix: UploadPrefix, Why: "POST /uploads starts a multipart upload and signs its part PUTs; POST /uploads/complete assembles it"},
+			{Permission: "storage.multipartUploads.listParts", On: IngestBucket, Prefix: UploadPrefix, Why: "POST /uploads/complete lists the stored parts before assembling them"},
 			{Permission: "iam.serviceAccounts.signBlob", On: Self, Why: "V4-sign upload URLs without a key file"},
 			why(catalogGet, "GET /assets/{id}, the playback status check and listing"),
 			why(catalogList, "GET /assets queries the tenant's assets"),

@@ -74,8 +74,8 @@ func New(client *transcoder.Client, cfg Config) (*Transcoder, error) {
 }
 
 // Build returns the job Submit would create for a's next attempt. The source's caption tracks
-// are not passed on: the Transcoder API maps a text track by its index in the file, which the
-// probe summary does not record (tcjob takes captions with their track index).
+// go in with the track index the probe recorded, which is how the Transcoder API maps a text
+// track; tcjob keeps those it can read as text (tcjob.SupportedCaption).
 func (t *Transcoder) Build(a *pipeline.Asset, plan pipeline.Plan) (*transcoderpb.Job, error) {
 	in := tcjob.Input{
 		AssetID: a.ID, Attempt: a.Attempts + 1,
@@ -85,6 +85,9 @@ func (t *Transcoder) Build(a *pipeline.Asset, plan pipeline.Plan) (*transcoderpb
 	}
 	if a.Probe != nil {
 		in.Duration, in.Rotation = a.Probe.Duration, a.Probe.Rotation
+		for _, c := range a.Probe.Captions {
+			in.Captions = append(in.Captions, tcjob.Caption{Track: c.Track, Codec: c.Codec, Language: c.Language})
+		}
 	}
 	return tcjob.Build(in)
 }

@@ -3,6 +3,8 @@ package transcoderapi
 import (
 	"context"
 	"errors"
+	"os"
+	"slices"
 	"testing"
 	"time"
 
@@ -11,7 +13,9 @@ import (
 
 	"github.com/ottkit/ottkit/functions/gcp/tcjob"
 	"github.com/ottkit/ottkit/functions/gcp/transcoderfake"
+	"github.com/ottkit/ottkit/functions/internal/testmedia"
 	"github.com/ottkit/ottkit/functions/pipeline"
+	"github.com/ottkit/ottkit/functions/pipeline/probe"
 )
 
 var cfg = Config{
@@ -159,5 +163,49 @@ func TestConfigValidate(t *testing.T) {
 		if _, err := New(nil, c); err == nil {
 			t.Errorf("%s: New accepted %+v", name, c)
 		}
+	}
+}
+
+// TestSubmitMapsSourceCaptions probes a real MP4 with a mov_text track (video 0, audio 1,
+// text 2) and checks that the job the fake accepts maps that track, by its index, to WebVTT.
+func TestSubmitMapsSourceCaptions(t *testing.T) {
+	fake, tc := setup(t)
+	data, err := os.ReadFile(testmedia.Path(t, testmedia.WithCaptions))
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := probe.Probe(context.Background(), probe.BytesSource(data), probe.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := pipeline.Summarize(info)
+	a, plan := asset()
+	a.Probe = &sum
+	if _, err := tc.Submit(context.Background(), a, plan); err != nil {
+		t.Fatalf("Submit: %v", err)
+	}
+	jobs := fake.Jobs()
+	if len(jobs) != 1 {
+		t.Fatalf("%d jobs, want 1", len(jobs))
+	}
+	cfg := jobs[0].GetConfig()
+	var texts []*transcoderpb.TextStream
+	for _, es := range cfg.ElementaryStreams {
+		if ts := es.GetTextStream(); ts != nil {
+			texts = append(texts, ts)
+		}
+	}
+	if len(texts) != 1 || texts[0].Codec != "webvtt" || texts[0].LanguageCode != "en" ||
+		len(texts[0].Mapping) != 1 || texts[0].Mapping[0].InputTrack != 2 {
+		t.Fatalf("text streams %v, want one English WebVTT stream mapping input track 2", texts)
+	}
+	var hls *transcoderpb.Manifest
+	for _, m := range cfg.Manifests {
+		if m.Type == transcoderpb.Manifest_HLS {
+			hls = m
+		}
+	}
+	if hls == nil || !slices.Contains(hls.MuxStreams, "captions1-vtt") {
+		t.Errorf("HLS manifest %v does not list the WebVTT stream", hls)
 	}
 }

@@ -477,7 +477,7 @@ func TestProbeSyntheticMoov(t *testing.T) {
 		{"disabled video first", [][]byte{video(1, false, 320, 240), video(2, true, 1280, 720)}, 1280, 720, nil},
 		{"enabled video first", [][]byte{video(1, true, 640, 360), video(2, true, 1280, 720)}, 640, 360, nil},
 		{"only disabled video", [][]byte{video(1, false, 320, 240)}, 320, 240, nil},
-		{"elng overrides mdhd", [][]byte{video(1, true, 640, 360), text}, 640, 360, []CaptionTrack{{Codec: "tx3g", Language: "en-US"}}},
+		{"elng overrides mdhd", [][]byte{video(1, true, 640, 360), text}, 640, 360, []CaptionTrack{{Codec: "tx3g", Language: "en-US", Track: 1}}},
 		{"chapter track is no caption", [][]byte{video(1, true, 640, 360), chapters, refChapters}, 640, 360, nil},
 	}
 	for _, tt := range tests {
@@ -615,7 +615,7 @@ func TestTSStreams(t *testing.T) {
 	if audio != 3 {
 		t.Errorf("audio streams = %d, want 3 (AAC, AC-3, Opus)", audio)
 	}
-	want := []CaptionTrack{{"dvbsub", "fra"}, {"dvbsub", "deu"}, {"teletext", "eng"}}
+	want := []CaptionTrack{{"dvbsub", "fra", 4}, {"dvbsub", "deu", 4}, {"teletext", "eng", 5}}
 	if !slices.Equal(capts, want) {
 		t.Errorf("captions = %+v, want %+v", capts, want)
 	}

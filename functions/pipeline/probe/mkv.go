@@ -450,7 +450,7 @@ func probeMatroska(r *reader, info *Info) error {
 	if v := firstVideo(tracks); v != nil {
 		info.Video = v.videoTrack()
 	}
-	for _, t := range tracks {
+	for i, t := range tracks {
 		switch t.typ {
 		case mkvTrackAudio:
 			info.AudioTracks++
@@ -464,7 +464,7 @@ func probeMatroska(r *reader, info *Info) error {
 			if t.bcp47 != "" {
 				lang = t.bcp47
 			}
-			info.Captions = append(info.Captions, CaptionTrack{Codec: mkvCaptionCodec(t.codecID), Language: lang})
+			info.Captions = append(info.Captions, CaptionTrack{Codec: mkvCaptionCodec(t.codecID), Language: lang, Track: i})
 		}
 	}
 	info.MIME = "video/x-matroska"

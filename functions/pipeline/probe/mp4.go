@@ -919,7 +919,7 @@ func (mv *mp4Movie) fill(info *Info) {
 		}
 	}
 	var video *mp4Track
-	for _, t := range mv.tracks {
+	for i, t := range mv.tracks {
 		switch {
 		case t.handler == "vide":
 			// The first enabled video track is the one players show; a disabled one (an
@@ -939,7 +939,7 @@ func (mv *mp4Movie) fill(info *Info) {
 			if t.elng != "" {
 				lang = t.elng
 			}
-			info.Captions = append(info.Captions, CaptionTrack{Codec: t.codec, Language: lang})
+			info.Captions = append(info.Captions, CaptionTrack{Codec: t.codec, Language: lang, Track: i})
 		}
 	}
 	if video != nil {

@@ -122,6 +122,11 @@ type CaptionTrack struct {
 	Codec string
 	// Language is an ISO 639-2 code or BCP 47 tag; "und" when the file does not say.
 	Language string
+	// Track is the zero-based index of the track among all the file's tracks, in file order,
+	// as ffprobe numbers streams and the Google Transcoder API's text mapping addresses them:
+	// the trak order (MP4), the TrackEntry order (Matroska), the elementary-stream order of
+	// the program map (MPEG-TS; the languages of one DVB subtitle or teletext stream share it).
+	Track int
 }
 
 // Errors Probe returns, wrapped with the container, the box or element and the offset they

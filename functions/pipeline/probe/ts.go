@@ -236,7 +236,7 @@ func tablePackets(packets [][]byte) [][]byte {
 
 func tsStreams(pmt *astits.PMTData) []tsStream {
 	var out []tsStream
-	for _, es := range pmt.ElementaryStreams {
+	for i, es := range pmt.ElementaryStreams {
 		s := tsStream{pid: es.ElementaryPID}
 		switch es.StreamType {
 		case astits.StreamTypeH264Video:
@@ -292,12 +292,12 @@ func tsStreams(pmt *astits.PMTData) []tsStream {
 					}
 				case d.Subtitling != nil:
 					for _, it := range d.Subtitling.Items {
-						s.capt = append(s.capt, CaptionTrack{Codec: "dvbsub", Language: tsLanguage(it.Language)})
+						s.capt = append(s.capt, CaptionTrack{Codec: "dvbsub", Language: tsLanguage(it.Language), Track: i})
 					}
 				case d.Teletext != nil:
 					for _, it := range d.Teletext.Items {
 						if it.Type == 0x02 || it.Type == 0x05 { // subtitle pages
-							s.capt = append(s.capt, CaptionTrack{Codec: "teletext", Language: tsLanguage(it.Language)})
+							s.capt = append(s.capt, CaptionTrack{Codec: "teletext", Language: tsLanguage(it.Language), Track: i})
 						}
 					}
 				}

@@ -316,7 +316,9 @@ func (h *Handler) errored(ctx context.Context, a *pipeline.Asset, res pipeline.J
 }
 
 func (h *Handler) requestRetry(ctx context.Context, a *pipeline.Asset) error {
-	body, err := json.Marshal(pipeline.TranscodeRequest{AssetID: a.ID, Tenant: a.Tenant})
+	// The attempt lets a DelayedQueue that names messages (Cloud Tasks) refuse the duplicate
+	// a redelivered result sends.
+	body, err := json.Marshal(pipeline.TranscodeRequest{AssetID: a.ID, Tenant: a.Tenant, Attempt: a.Attempts + 1})
 	if err != nil {
 		return fmt.Errorf("complete: encode the retry request of %s: %w", a.ID, err)
 	}

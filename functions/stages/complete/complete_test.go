@@ -177,6 +177,13 @@ func TestRetryableErrorsResubmitWithBackoff(t *testing.T) {
 	if len(msgs) == 0 || msgs[0].Delay != complete.RetryBaseDelay || !strings.Contains(msgs[0].Body, `"assetId":"a1"`) {
 		t.Errorf("requests = %+v, want the asset's request delayed %s", msgs, complete.RetryBaseDelay)
 	}
+	// Every request, the redelivery's too, names the attempt it asks for, so a queue that
+	// names its messages (Cloud Tasks) can refuse the duplicate.
+	for i, r := range f.queue.Requests() {
+		if r.AssetID != "a1" || r.Tenant == "" || r.Attempt != 2 {
+			t.Errorf("request %d = %+v, want a1's attempt 2", i, r)
+		}
+	}
 	// The last attempt's retryable error is final.
 	f.seed("a3", pipeline.StatusTranscoding, "job-3", 3, false)
 	if err := f.h.Handle(ctx, failed("a3", "job-3", 3, true)); err != nil {

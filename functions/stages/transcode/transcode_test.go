@@ -278,3 +278,36 @@ func FuzzDecodeRequest(f *testing.F) {
 		}
 	})
 }
+
+// TestRetryRequestsWithAndWithoutAttempt: a retry from complete names its attempt; one from
+// before the field existed does not. Both start the asset's next attempt, once.
+func TestRetryRequestsWithAndWithoutAttempt(t *testing.T) {
+	for name, msg := range map[string]string{
+		"with attempt": `{"assetId":"r1","tenant":"acme","attempt":2}`,
+		"old message":  `{"assetId":"r1","tenant":"acme"}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			f := newFixture(t)
+			f.seed("r1", pipeline.StatusRetrying, hd)
+			req, err := transcode.DecodeRequest(msg)
+			if err != nil {
+				t.Fatalf("DecodeRequest: %v", err)
+			}
+			if want := map[string]int{"with attempt": 2, "old message": 0}[name]; req.Attempt != want {
+				t.Errorf("Attempt = %d, want %d", req.Attempt, want)
+			}
+			for range 2 {
+				if err := f.h.HandleMessage(context.Background(), msg); err != nil {
+					t.Fatalf("HandleMessage = %v", err)
+				}
+			}
+			jobs := f.tc.Jobs()
+			if len(jobs) != 1 || jobs[0].AssetID != "r1" || jobs[0].Attempt != 2 {
+				t.Fatalf("jobs = %+v, want one for r1 attempt 2", jobs)
+			}
+			if a := f.catalog.Asset("r1"); a.Status != pipeline.StatusTranscoding || a.Attempts != 2 || a.JobID != jobs[0].ID {
+				t.Errorf("asset %s attempts %d job %s, want transcoding attempt 2 with %s", a.Status, a.Attempts, a.JobID, jobs[0].ID)
+			}
+		})
+	}
+}

@@ -86,7 +86,7 @@ func Build(ep entry.Endpoints) runmain.Build {
 			return nil, err
 		}
 		uploads := &gcsstore.Uploads{
-			Client: gcs, AccessID: cfg.ServiceAccount, MaxBytes: cfg.MaxUploadBytes,
+			Client: gcs, AccessID: cfg.ServiceAccount, MaxBytes: cfg.MaxUploadBytes, HTTP: ep.StorageXML,
 			SignBytes: gcsstore.IAMSigner{Client: iam, Account: cfg.ServiceAccount}.SignBytes,
 		}
 		stage := stage.New(stage.Config{

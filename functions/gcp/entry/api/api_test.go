@@ -6,6 +6,7 @@ import (
 	"crypto/sha1"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -94,6 +95,8 @@ func TestAPIFunction(t *testing.T) {
 		t.Fatalf("signed PUT: %v %v", resp, err)
 	}
 
+	multipartUpload(t, e, call, acme)
+
 	// Tenant scoping: the list holds only acme's asset; the other tenant's is not found.
 	rec = call(http.MethodGet, "/assets", "", acme)
 	if rec.Code != 200 || !strings.Contains(rec.Body.String(), mine.ID) || strings.Contains(rec.Body.String(), theirs.ID) {
@@ -134,4 +137,68 @@ func TestAPIFunction(t *testing.T) {
 	}
 
 	gcptest.CheckPermissions(t, manifest.API, e.Uses(), e.Names())
+}
+
+// zeros reads as an endless run of zero bytes.
+type zeros struct{}
+
+func (zeros) Read(p []byte) (int, error) { clear(p); return len(p), nil }
+
+// multipartUpload drives an upload above the multipart threshold through the function: it
+// starts the upload (POST ?uploads) and signs a PUT per part; the test PUTs the parts
+// (PUT ?partNumber&uploadId, signed by the function's account); completing lists the stored
+// parts (GET ?uploadId) and assembles them (POST ?uploadId).
+func multipartUpload(t *testing.T, e *gcptest.Env, call func(method, path, body, claims string) *httptest.ResponseRecorder, claims string) {
+	t.Helper()
+	const size = 100<<20 + 1 // just above the multipart threshold: 6 parts of 16 MiB and a short one
+	rec := call(http.MethodPost, "/uploads", fmt.Sprintf(`{"filename":"big.mov","size":%d,"contentType":"video/quicktime"}`, size), claims)
+	if rec.Code != http.StatusCreated {
+		t.Fatalf("POST /uploads (multipart): %d %s", rec.Code, rec.Body)
+	}
+	var up struct {
+		Key       string
+		Multipart *struct {
+			UploadID string
+			PartSize int64
+			Parts    []struct {
+				PartNumber int
+				URL        string
+			}
+		}
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &up); err != nil || up.Multipart == nil || up.Multipart.UploadID == "" || len(up.Multipart.Parts) < 2 {
+		t.Fatalf("multipart upload %s, %v", rec.Body, err)
+	}
+	type part struct {
+		PartNumber int    `json:"partNumber"`
+		ETag       string `json:"etag"`
+	}
+	var parts []part
+	for i, p := range up.Multipart.Parts {
+		n := min(up.Multipart.PartSize, size-int64(i)*up.Multipart.PartSize)
+		u, err := url.Parse(p.URL)
+		if err != nil || u.Path != "/"+gcptest.IngestBucket+"/"+up.Key || u.Query().Get("uploadId") != up.Multipart.UploadID || u.Query().Get("X-Goog-Signature") == "" {
+			t.Fatalf("part %d URL %s", p.PartNumber, p.URL)
+		}
+		put, _ := http.NewRequest(http.MethodPut, e.GCS.URL+u.RequestURI(), io.LimitReader(zeros{}, n))
+		put.ContentLength = n
+		// The part's exact length is signed (x-goog-content-length-range n,n).
+		put.Header.Set("X-Goog-Content-Length-Range", fmt.Sprintf("%d,%d", n, n))
+		resp, err := http.DefaultClient.Do(put)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || resp.Header.Get("ETag") == "" {
+			t.Fatalf("PUT part %d: %s", p.PartNumber, resp.Status)
+		}
+		parts = append(parts, part{p.PartNumber, resp.Header.Get("ETag")})
+	}
+	body, _ := json.Marshal(map[string]any{"key": up.Key, "uploadId": up.Multipart.UploadID, "parts": parts})
+	if rec := call(http.MethodPost, "/uploads/complete", string(body), claims); rec.Code != http.StatusOK {
+		t.Fatalf("POST /uploads/complete: %d %s", rec.Code, rec.Body)
+	}
+	if got := e.GCS.Multipart()[gcptest.IngestBucket+"/"+up.Key]; got != size {
+		t.Errorf("completed upload holds %d bytes, want %d", got, size)
+	}
 }

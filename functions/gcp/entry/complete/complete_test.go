@@ -2,6 +2,7 @@ package complete
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -75,16 +76,21 @@ func TestCompleteFunction(t *testing.T) {
 	if err := e.Transcoder.Finish(retryJob, transcoderpb.Job_FAILED, codes.Unavailable, "backend unavailable"); err != nil {
 		t.Fatal(err)
 	}
-	if code := gcptest.Serve(t, h, notification(t, retryJob, "FAILED")); code != http.StatusNoContent {
-		t.Fatalf("retryable failure: status %d", code)
+	// Pub/Sub delivers at least once: the redelivered notification sends the retry again,
+	// and Cloud Tasks refuses it by name (<asset>-<attempt>).
+	for i := range 2 {
+		if code := gcptest.Serve(t, h, gcptest.PushRequest(t, fmt.Sprintf("n-retry-%d", i), []byte(`{"job":{"name":"`+retryJob+`","state":"FAILED"}}`), nil)); code != http.StatusNoContent {
+			t.Fatalf("retryable failure, delivery %d: status %d", i+1, code)
+		}
 	}
 	a, _ := catalog.Get(ctx, "a1")
 	if a.Status != pipeline.StatusRetrying || a.FailureCode != "Unavailable" {
 		t.Errorf("after a retryable failure: %s %s", a.Status, a.FailureCode)
 	}
 	tasks := e.Tasks.Pending()
-	if len(tasks) != 1 || tasks[0].GetHttpRequest().Url != gcptest.RetryURL || !strings.Contains(string(tasks[0].GetHttpRequest().Body), `"assetId":"a1"`) {
-		t.Fatalf("retry tasks %v", tasks)
+	if len(tasks) != 1 || tasks[0].GetHttpRequest().Url != gcptest.RetryURL || !strings.Contains(string(tasks[0].GetHttpRequest().Body), `"assetId":"a1"`) ||
+		!strings.HasSuffix(tasks[0].Name, "/tasks/a1-2") {
+		t.Fatalf("retry tasks %v, want one task a1-2 for the redelivered failure", tasks)
 	}
 
 	// The task reaches the transcode function, which submits attempt 2 as a new job (the
