@@ -134,8 +134,9 @@ type uploadResponse struct {
 		UploadID string `json:"uploadId"`
 		PartSize int64  `json:"partSize"`
 		Parts    []struct {
-			PartNumber int    `json:"partNumber"`
-			URL        string `json:"url"`
+			PartNumber int               `json:"partNumber"`
+			URL        string            `json:"url"`
+			Headers    map[string]string `json:"headers"`
 		} `json:"parts"`
 	} `json:"multipart"`
 }
@@ -188,7 +189,7 @@ func (c *apiClient) multipart(ctx context.Context, f *os.File, up uploadResponse
 		if n <= 0 {
 			return errors.New("the API planned more parts than the file has")
 		}
-		etag, err := putETag(ctx, http.MethodPut, sp.URL, nil, io.NewSectionReader(f, off, n), n)
+		etag, err := putETag(ctx, http.MethodPut, sp.URL, sp.Headers, io.NewSectionReader(f, off, n), n)
 		if err != nil {
 			return fmt.Errorf("part %d: %w", sp.PartNumber, err)
 		}

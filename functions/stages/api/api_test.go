@@ -119,6 +119,14 @@ func TestCreateUpload(t *testing.T) {
 		t.Fatalf("multipart upload = %d %v, want 3 parts of 1 MiB", resp.Status, body)
 	}
 	bodies := []string{strings.Repeat("1", 1<<20), strings.Repeat("2", 1<<20), "three"}
+	// Each part carries the headers its URL was signed with (GCS signs the part's length as
+	// x-goog-content-length-range, which a client must then send).
+	for i, p := range mp["parts"].([]any) {
+		h, _ := p.(map[string]any)["headers"].(map[string]any)
+		if want := fmt.Sprint(len(bodies[i])); h["Content-Length"] != want {
+			t.Errorf("part %d headers %v, want the signed Content-Length %s", i+1, h, want)
+		}
+	}
 	put := func(i int, b string) (*http.Response, error) {
 		req, _ := http.NewRequest(http.MethodPut, mp["parts"].([]any)[i].(map[string]any)["url"].(string), strings.NewReader(b))
 		return f.uploads.Client().Do(req)

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"regexp"
 	"strings"
 	"time"
@@ -46,6 +47,18 @@ type multipartUpload struct {
 type partSpec struct {
 	PartNumber int    `json:"partNumber"`
 	URL        string `json:"url"`
+	// Headers must be sent with the part's PUT unchanged: the store signed them (GCS binds
+	// the part's length with x-goog-content-length-range).
+	Headers map[string]string `json:"headers,omitempty"`
+}
+
+// headerMap flattens signed headers for the JSON response (each is signed with one value).
+func headerMap(h http.Header) map[string]string {
+	out := map[string]string{}
+	for k := range h {
+		out[k] = h.Get(k)
+	}
+	return out
 }
 
 var contentTypePattern = regexp.MustCompile(`^[a-z]+/[a-z0-9.+-]+$`)
@@ -101,10 +114,7 @@ func (h *Handler) createUpload(ctx context.Context, c caller, req Request) (Resp
 		if err != nil {
 			return Response{}, h.internal(ctx, "presign put failed", err)
 		}
-		out.Method, out.URL, out.Headers = p.Method, p.URL, map[string]string{}
-		for k := range p.Headers {
-			out.Headers[k] = p.Headers.Get(k)
-		}
+		out.Method, out.URL, out.Headers = p.Method, p.URL, headerMap(p.Headers)
 	} else {
 		partSize, count := partGeometry(in.Size, h.MinPartSize)
 		uploadID, err := h.uploads.CreateMultipartUpload(ctx, h.cfg.IngestBucket, key, contentType)
@@ -122,7 +132,11 @@ func (h *Handler) createUpload(ctx context.Context, c caller, req Request) (Resp
 			if err != nil {
 				return Response{}, h.internal(ctx, "presign part failed", err)
 			}
-			mp.Parts = append(mp.Parts, partSpec{PartNumber: n, URL: p.URL})
+			part := partSpec{PartNumber: n, URL: p.URL}
+			if len(p.Headers) > 0 {
+				part.Headers = headerMap(p.Headers)
+			}
+			mp.Parts = append(mp.Parts, part)
 		}
 		out.Multipart = mp
 	}

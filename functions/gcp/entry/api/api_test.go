@@ -163,6 +163,7 @@ func multipartUpload(t *testing.T, e *gcptest.Env, call func(method, path, body,
 			Parts    []struct {
 				PartNumber int
 				URL        string
+				Headers    map[string]string
 			}
 		}
 	}
@@ -182,8 +183,14 @@ func multipartUpload(t *testing.T, e *gcptest.Env, call func(method, path, body,
 		}
 		put, _ := http.NewRequest(http.MethodPut, e.GCS.URL+u.RequestURI(), io.LimitReader(zeros{}, n))
 		put.ContentLength = n
-		// The part's exact length is signed (x-goog-content-length-range n,n).
-		put.Header.Set("X-Goog-Content-Length-Range", fmt.Sprintf("%d,%d", n, n))
+		// The part's exact length is signed (x-goog-content-length-range n,n), and the
+		// response gives the client the header to send.
+		if got, want := p.Headers["X-Goog-Content-Length-Range"], fmt.Sprintf("%d,%d", n, n); got != want {
+			t.Fatalf("part %d headers %v, want X-Goog-Content-Length-Range %s", p.PartNumber, p.Headers, want)
+		}
+		for k, v := range p.Headers {
+			put.Header.Set(k, v)
+		}
 		resp, err := http.DefaultClient.Do(put)
 		if err != nil {
 			t.Fatal(err)

@@ -85,7 +85,7 @@ async function upload() {
       for (const part of up.multipart.parts) {
         const start = (part.partNumber - 1) * up.multipart.partSize;
         const blob = file.slice(start, Math.min(start + up.multipart.partSize, file.size));
-        const etag = await put(part.url, 'PUT', {}, blob, (n) => { progress.value = (sent + n) / file.size; });
+        const etag = await put(part.url, 'PUT', part.headers || {}, blob, (n) => { progress.value = (sent + n) / file.size; });
         sent += blob.size;
         parts.push({ partNumber: part.partNumber, etag });
       }
