@@ -22,14 +22,19 @@ import (
 // UserinfoHeader carries the claims API Gateway verified.
 const UserinfoHeader = "X-Apigateway-Api-Userinfo"
 
-// Claim names read for the tenant and the roles, first match wins for the tenant; list claims
-// may be JSON arrays or space- or comma-separated strings.
-var (
-	TenantClaims = []string{"tenant", "custom:tenant", "https://ottkit.dev/tenant"}
-	RoleClaims   = []string{"roles", "groups", "cognito:groups", "custom:roles", "https://ottkit.dev/roles"}
+// TenantClaim and RolesClaim are the only claims read for the caller's tenant and roles,
+// the defaults of ottkit:tenantClaim and ottkit:rolesClaim on AWS: claims an identity
+// provider sets and an end user cannot write (docs/IDENTITY.md). Exactly one claim each, never
+// a union or a fallback: a viewer who can write some other claim (Cognito's custom:roles by
+// default, for one) must not gain a tenant or a role through it.
+const (
+	TenantClaim = "tenant"
+	RolesClaim  = "roles"
 )
 
-// Caller decodes the verified claims; nil when the header is absent or has no subject.
+// Caller decodes the verified claims; nil when the header is absent or has no subject. The
+// tenant claim must be a string; the roles claim a JSON array of strings or a single string
+// taken whole, so a group named "former uploader" never grants "uploader".
 func Caller(header string) (*api.Caller, error) {
 	if header == "" {
 		return nil, nil
@@ -47,33 +52,31 @@ func Caller(header string) (*api.Caller, error) {
 		return nil, nil
 	}
 	c := &api.Caller{Subject: sub}
-	for _, name := range TenantClaims {
-		if v, ok := claims[name].(string); ok && strings.TrimSpace(v) != "" {
-			c.Tenant = strings.TrimSpace(v)
-			break
-		}
-	}
-	for _, name := range RoleClaims {
-		c.Roles = append(c.Roles, list(claims[name])...)
-	}
-	return c, nil
-}
-
-func list(v any) []string {
-	var out []string
-	switch x := v.(type) {
+	switch v := claims[TenantClaim].(type) {
+	case nil:
 	case string:
-		for _, f := range strings.FieldsFunc(x, func(r rune) bool { return r == ',' || r == ' ' }) {
-			out = append(out, f)
+		c.Tenant = v
+	default:
+		return nil, fmt.Errorf("gateway: claim %q is %T, want a string", TenantClaim, v)
+	}
+	switch v := claims[RolesClaim].(type) {
+	case nil:
+	case string:
+		if v != "" {
+			c.Roles = []string{v}
 		}
 	case []any:
-		for _, e := range x {
-			if s, ok := e.(string); ok && s != "" {
-				out = append(out, s)
+		for _, e := range v {
+			r, ok := e.(string)
+			if !ok {
+				return nil, fmt.Errorf("gateway: claim %q holds a %T, want strings", RolesClaim, e)
 			}
+			c.Roles = append(c.Roles, r)
 		}
+	default:
+		return nil, fmt.Errorf("gateway: claim %q is %T, want a list of strings", RolesClaim, v)
 	}
-	return out
+	return c, nil
 }
 
 // Handler serves the stage over HTTP.
