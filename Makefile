@@ -3,7 +3,8 @@ GO ?= go
 STACK ?= dev-aws
 # DIST is where `make functions` writes each Lambda: $(DIST)/<function>/bootstrap.
 DIST ?= dist
-FUNCTIONS := $(notdir $(wildcard functions/cmd/*))
+# The Lambda functions: functions/cmd/gcp-* are the GCP ones, built into source archives instead.
+FUNCTIONS := $(filter-out gcp-%,$(notdir $(wildcard functions/cmd/*)))
 # DEV_ARGS are passed to `ottkit dev`, e.g. make dev DEV_ARGS="--ingest clip.mp4".
 DEV_ARGS ?=
 
