@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ottkit/ottkit/components/offline"
+	"github.com/ottkit/ottkit/components/platform"
 	"github.com/ottkit/ottkit/functions/pipeline"
 	"github.com/ottkit/ottkit/functions/pipeline/cost"
 )
@@ -98,6 +99,9 @@ func runCost(ctx context.Context, w io.Writer, f costFlags) error {
 	if err != nil {
 		return err
 	}
+	if err := awsPricesOnly(f.stack, s.cloud); err != nil {
+		return err
+	}
 	if f.compare {
 		cmps, err := cost.Default.Compare(cost.CommonClasses, s.ladder)
 		if err != nil {
@@ -156,6 +160,13 @@ func runIdleCost(ctx context.Context, w io.Writer, f costFlags) error {
 	}
 	cfg, err := planSource.readConfig(project.dir, f.stack)
 	if err != nil {
+		return err
+	}
+	spec, err := platform.ParseSpec(cfg)
+	if err != nil {
+		return fmt.Errorf("stack %s: %w", f.stack, err)
+	}
+	if err := awsPricesOnly(f.stack, spec.Cloud); err != nil {
 		return err
 	}
 	if err := ctx.Err(); err != nil {

@@ -13,6 +13,7 @@ import (
 // accepts, how the ladder is planned and how storage ages.
 type mediaSettings struct {
 	stack     string // "" for the defaults every stack starts from
+	cloud     string // the stack's ottkit:cloud; aws for the defaults
 	rules     pipeline.Rules
 	ladder    pipeline.LadderConfig
 	lifecycle cost.Lifecycle
@@ -31,6 +32,7 @@ func loadMediaSettings(stack, projectDir string) (mediaSettings, error) {
 			codec, _ = k.Default.(string)
 		}
 		return mediaSettings{
+			cloud:     platform.CloudAWS,
 			rules:     pipeline.Rules{MaxDuration: time.Duration(def("maxDuration")) * time.Second, MaxBytes: platform.MaxPutBytes},
 			ladder:    pipeline.LadderConfig{Rungs: platform.DefaultLadder, MaxHeight: def("maxHeight"), Codec: codec},
 			lifecycle: cost.Lifecycle{ArchiveAfterDays: def("archiveAfterDays"), DeepArchiveAfterDays: def("deepArchiveAfterDays")},
@@ -50,6 +52,7 @@ func loadMediaSettings(stack, projectDir string) (mediaSettings, error) {
 	}
 	return mediaSettings{
 		stack:     stack,
+		cloud:     spec.Cloud,
 		rules:     pipeline.Rules{MaxDuration: time.Duration(spec.MaxDurationSeconds) * time.Second, MaxBytes: spec.MaxUploadBytes},
 		ladder:    pipeline.LadderConfig{Rungs: spec.Ladder, MaxHeight: spec.MaxHeight, Codec: spec.VideoCodec},
 		lifecycle: cost.Lifecycle{ArchiveAfterDays: spec.ArchiveAfterDays, DeepArchiveAfterDays: spec.DeepArchiveAfterDays},
@@ -62,4 +65,13 @@ func (s mediaSettings) name() string {
 		return "the default stack settings"
 	}
 	return "stack " + s.stack
+}
+
+// awsPricesOnly refuses a stack on another cloud: the price table holds AWS prices only, and
+// pricing a GCP stack with them would print a confident, wrong figure.
+func awsPricesOnly(stack, cloud string) error {
+	if cloud != platform.CloudAWS {
+		return fmt.Errorf("cost: stack %s deploys to %s, and the price table (%s) holds AWS prices only (MediaConvert, S3, CloudFront); GCP prices are not in it yet", stack, cloud, cost.Default.Date)
+	}
+	return nil
 }

@@ -116,6 +116,13 @@ func TestCostCommand(t *testing.T) {
 			t.Errorf("idle report lacks %q:\n%s", want, out)
 		}
 	}
+	// A GCP stack is refused, not priced with AWS's table.
+	for _, args := range [][]string{{"cost", "--stack", "dev-gcp"}, {"cost", "--idle", "--stack", "dev-gcp"}} {
+		code, out, errOut := ottkit(t, append(args, "--project-dir", projectDir)...)
+		if code == exitOK || !strings.Contains(errOut, "deploys to gcp") || strings.Contains(out, "total") {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q; want a refusal naming gcp", args, code, out, errOut)
+		}
+	}
 	for _, bad := range [][]string{{"cost", "--idle"}, {"cost", "--duration", "0s"}, {"cost", "--watched", "2"}, {"cost", "--compare", "--idle", "--stack", "x"}} {
 		if code, _, errOut := ottkit(t, bad...); code != exitUsage || errOut == "" {
 			t.Errorf("%v: exit %d, stderr %q; want 2 with the reason", bad, code, errOut)
