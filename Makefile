@@ -29,7 +29,7 @@ unit:
 
 ## dev: build ottkit and run the whole platform on this machine (ottkit dev)
 dev: web
-	@echo "building ottkit into bin/ottkit: the first build compiles the Pulumi and AWS SDKs and takes 3 to 5 minutes; later builds take seconds"
+	@echo "building ottkit into bin/ottkit: the first build compiles the Pulumi, AWS and GCP SDKs and takes 5 to 10 minutes on two cores; later builds take seconds"
 	@$(GO) build -o bin/ottkit ./cmd/ottkit
 	bin/ottkit dev $(DEV_ARGS)
 

@@ -60,7 +60,7 @@ func TestMakeDevWarnsBeforeTheSlowBuild(t *testing.T) {
 		t.Fatalf("make -n dev: %v\n%s", err, out)
 	}
 	text := string(out)
-	warn, build, run := strings.Index(text, "takes 3 to 5 minutes"), strings.Index(text, "build -o bin/ottkit ./cmd/ottkit"), strings.Index(text, "bin/ottkit dev")
+	warn, build, run := strings.Index(text, "takes 5 to 10 minutes"), strings.Index(text, "build -o bin/ottkit ./cmd/ottkit"), strings.Index(text, "bin/ottkit dev")
 	if warn < 0 || build < 0 || run < 0 || !(warn < build && build < run) {
 		t.Errorf("make dev must warn, then build, then run ottkit dev; it runs:\n%s", text)
 	}
