@@ -7,8 +7,13 @@
 package entry
 
 import (
+	"context"
+	"fmt"
 	"net/http"
 
+	"cloud.google.com/go/firestore"
+	"cloud.google.com/go/pubsub/v2"
+	"cloud.google.com/go/storage"
 	"google.golang.org/api/option"
 )
 
@@ -19,4 +24,31 @@ type Endpoints struct {
 	// StorageXML sends the signed XML API requests a function makes itself (the api
 	// function's multipart create, list parts and complete); http.DefaultClient when nil.
 	StorageXML *http.Client
+}
+
+// FirestoreClient connects to the stack's named Firestore database.
+func (e Endpoints) FirestoreClient(ctx context.Context, project, database string) (*firestore.Client, error) {
+	c, err := firestore.NewClientWithDatabase(ctx, project, database, e.Firestore...)
+	if err != nil {
+		return nil, fmt.Errorf("firestore client: %w", err)
+	}
+	return c, nil
+}
+
+// StorageClient connects to Cloud Storage.
+func (e Endpoints) StorageClient(ctx context.Context) (*storage.Client, error) {
+	c, err := storage.NewClient(ctx, e.Storage...)
+	if err != nil {
+		return nil, fmt.Errorf("storage client: %w", err)
+	}
+	return c, nil
+}
+
+// PubSubClient connects to Pub/Sub in project.
+func (e Endpoints) PubSubClient(ctx context.Context, project string) (*pubsub.Client, error) {
+	c, err := pubsub.NewClient(ctx, project, e.PubSub...)
+	if err != nil {
+		return nil, fmt.Errorf("pubsub client: %w", err)
+	}
+	return c, nil
 }

@@ -8,10 +8,8 @@ import (
 	"net/http"
 	"time"
 
-	"cloud.google.com/go/firestore"
 	credentials "cloud.google.com/go/iam/credentials/apiv1"
 	secretmanager "cloud.google.com/go/secretmanager/apiv1"
-	"cloud.google.com/go/storage"
 
 	"github.com/ottkit/ottkit/functions/aws/envconfig"
 	"github.com/ottkit/ottkit/functions/gcp/cdnsign"
@@ -65,13 +63,13 @@ func Build(ep entry.Endpoints) runmain.Build {
 		if err != nil {
 			return nil, err
 		}
-		fs, err := firestore.NewClientWithDatabase(ctx, cfg.Project, cfg.Database, ep.Firestore...)
+		fs, err := ep.FirestoreClient(ctx, cfg.Project, cfg.Database)
 		if err != nil {
-			return nil, fmt.Errorf("firestore client: %w", err)
+			return nil, err
 		}
-		gcs, err := storage.NewClient(ctx, ep.Storage...)
+		gcs, err := ep.StorageClient(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("storage client: %w", err)
+			return nil, err
 		}
 		iam, err := credentials.NewIamCredentialsClient(ctx, ep.IAMCredentials...)
 		if err != nil {

@@ -9,9 +9,6 @@ import (
 	"net/http"
 
 	cloudtasks "cloud.google.com/go/cloudtasks/apiv2"
-	"cloud.google.com/go/firestore"
-	"cloud.google.com/go/pubsub/v2"
-	"cloud.google.com/go/storage"
 	transcoder "cloud.google.com/go/video/transcoder/apiv1"
 
 	"github.com/ottkit/ottkit/functions/aws/envconfig"
@@ -68,21 +65,21 @@ func Build(ep entry.Endpoints) runmain.Build {
 		if err != nil {
 			return nil, err
 		}
-		fs, err := firestore.NewClientWithDatabase(ctx, cfg.Project, cfg.Database, ep.Firestore...)
+		fs, err := ep.FirestoreClient(ctx, cfg.Project, cfg.Database)
 		if err != nil {
-			return nil, fmt.Errorf("firestore client: %w", err)
+			return nil, err
 		}
-		gcs, err := storage.NewClient(ctx, ep.Storage...)
+		gcs, err := ep.StorageClient(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("storage client: %w", err)
+			return nil, err
 		}
 		tcc, err := transcoder.NewClient(ctx, ep.Transcoder...)
 		if err != nil {
 			return nil, fmt.Errorf("transcoder client: %w", err)
 		}
-		ps, err := pubsub.NewClient(ctx, cfg.Project, ep.PubSub...)
+		ps, err := ep.PubSubClient(ctx, cfg.Project)
 		if err != nil {
-			return nil, fmt.Errorf("pubsub client: %w", err)
+			return nil, err
 		}
 		ct, err := cloudtasks.NewClient(ctx, ep.Tasks...)
 		if err != nil {

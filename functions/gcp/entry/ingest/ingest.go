@@ -3,14 +3,9 @@ package ingest
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
-
-	"cloud.google.com/go/firestore"
-	"cloud.google.com/go/pubsub/v2"
-	"cloud.google.com/go/storage"
 
 	"github.com/ottkit/ottkit/functions/aws/envconfig"
 	"github.com/ottkit/ottkit/functions/gcp/entry"
@@ -53,17 +48,17 @@ func Build(ep entry.Endpoints) runmain.Build {
 		if err != nil {
 			return nil, err
 		}
-		fs, err := firestore.NewClientWithDatabase(ctx, cfg.Project, cfg.Database, ep.Firestore...)
+		fs, err := ep.FirestoreClient(ctx, cfg.Project, cfg.Database)
 		if err != nil {
-			return nil, fmt.Errorf("firestore client: %w", err)
+			return nil, err
 		}
-		gcs, err := storage.NewClient(ctx, ep.Storage...)
+		gcs, err := ep.StorageClient(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("storage client: %w", err)
+			return nil, err
 		}
-		ps, err := pubsub.NewClient(ctx, cfg.Project, ep.PubSub...)
+		ps, err := ep.PubSubClient(ctx, cfg.Project)
 		if err != nil {
-			return nil, fmt.Errorf("pubsub client: %w", err)
+			return nil, err
 		}
 		stage := stage.New(stage.Config{
 			IngestBucket: cfg.IngestBucket, MastersBucket: cfg.MastersBucket,

@@ -7,8 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 
-	"cloud.google.com/go/firestore"
-	"cloud.google.com/go/pubsub/v2"
 	transcoder "cloud.google.com/go/video/transcoder/apiv1"
 
 	"github.com/ottkit/ottkit/functions/aws/envconfig"
@@ -66,17 +64,17 @@ func Build(ep entry.Endpoints) runmain.Build {
 		if err != nil {
 			return nil, err
 		}
-		fs, err := firestore.NewClientWithDatabase(ctx, cfg.Project, cfg.Database, ep.Firestore...)
+		fs, err := ep.FirestoreClient(ctx, cfg.Project, cfg.Database)
 		if err != nil {
-			return nil, fmt.Errorf("firestore client: %w", err)
+			return nil, err
 		}
 		tcc, err := transcoder.NewClient(ctx, ep.Transcoder...)
 		if err != nil {
 			return nil, fmt.Errorf("transcoder client: %w", err)
 		}
-		ps, err := pubsub.NewClient(ctx, cfg.Project, ep.PubSub...)
+		ps, err := ep.PubSubClient(ctx, cfg.Project)
 		if err != nil {
-			return nil, fmt.Errorf("pubsub client: %w", err)
+			return nil, err
 		}
 		tc, err := transcoderapi.New(tcc, transcoderapi.Config{
 			Parent: cfg.Location, DeliveryBucket: cfg.DeliveryBucket, Topic: cfg.JobsTopic, ThumbnailInterval: cfg.ThumbnailInterval,
