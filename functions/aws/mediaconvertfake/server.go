@@ -25,7 +25,6 @@
 package mediaconvertfake
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -40,6 +39,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/mediaconvert"
 	"github.com/aws/aws-sdk-go-v2/service/mediaconvert/types"
+
+	"github.com/ottkit/ottkit/functions/aws/fakehttp"
 )
 
 // Error is an API error the server answers with.
@@ -131,33 +132,10 @@ func (s *Server) Client(optFns ...func(*mediaconvert.Options)) *mediaconvert.Cli
 	return mediaconvert.New(opts, append([]func(*mediaconvert.Options){NoBackoff}, optFns...)...)
 }
 
-// HTTPClient is the HTTP client to give any SDK client of the fake (Options.HTTPClient).
-//
-// The SDK closes a request's body as soon as the response headers arrive. A real endpoint is
-// far enough away that the transport has finished sending by then; the fake answers so fast
-// that the transport may still be checking the body, fail, and drop the connection under the
-// response ("use of closed network connection", aws-sdk-go-v2#2737). This client hands the
-// transport its own copy of the body, so the SDK's early close cannot reach it.
-func (s *Server) HTTPClient() aws.HTTPClient { return bodyCopyingClient{s.srv.Client()} }
-
-type bodyCopyingClient struct{ c *http.Client }
-
-// Do sends a copy of req whose body only the transport holds.
-func (b bodyCopyingClient) Do(req *http.Request) (*http.Response, error) {
-	if req.Body == nil || req.Body == http.NoBody {
-		return b.c.Do(req)
-	}
-	data, err := io.ReadAll(req.Body)
-	req.Body.Close()
-	if err != nil {
-		return nil, err
-	}
-	req = req.Clone(req.Context())
-	req.Body = io.NopCloser(bytes.NewReader(data))
-	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }
-	req.ContentLength = int64(len(data))
-	return b.c.Do(req)
-}
+// HTTPClient is the HTTP client to give any SDK client of the fake (Options.HTTPClient): the
+// server's own, copying request bodies so the SDK's early close cannot drop the fake's fast
+// answers (fakehttp).
+func (s *Server) HTTPClient() aws.HTTPClient { return fakehttp.Client(s.srv.Client()) }
 
 // NoBackoff gives a client the SDK's standard retryer without the waits between attempts, so
 // retry tests run fast.
