@@ -1,7 +1,6 @@
 package policy_test
 
 import (
-	"context"
 	"encoding/json"
 	"flag"
 	"os"
@@ -22,7 +21,6 @@ import (
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/storage"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/ottkit/ottkit/components/offline"
 	"github.com/ottkit/ottkit/components/platform"
 	"github.com/ottkit/ottkit/policies"
 )
@@ -253,36 +251,7 @@ func gcpMutations() []gcpMutation {
 // rules, the violations and the policy inputs of its resources by logical name.
 func gcpPlan(t *testing.T, transformations ...pulumi.ResourceTransformation) (map[string]policies.Level, []policies.Violation, []policies.Resource) {
 	t.Helper()
-	cfg, err := platform.ReadStackConfig(projectDir, gcpReference)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := offline.Run(platform.Program, offline.Options{Project: "ottkit", Stack: gcpReference, Config: cfg, Transformations: transformations})
-	if err != nil {
-		t.Fatalf("running %s: %v", gcpReference, err)
-	}
-	base, err := policies.ForStack(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pack, err := policies.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := pack.Prepare(context.Background(), base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rs := policies.FromOffline(res, cfg)
-	vs, err := e.Evaluate(context.Background(), policies.StackURN("ottkit", gcpReference), rs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rules := map[string]policies.Level{}
-	for _, v := range vs {
-		rules[v.Policy] = v.Level
-	}
-	return rules, vs, rs
+	return planStack(t, gcpReference, platform.Program, transformations...)
 }
 
 // fixtureInput is what a rule's fixture records of a planned stack: the target resource's

@@ -73,14 +73,23 @@ func planWith(t *testing.T, add func(*pulumi.Context) error, transformations ...
 			return add(ctx)
 		}
 	}
-	cfg, err := platform.ReadStackConfig(projectDir, reference)
+	rules, vs, _ := planStack(t, reference, program, transformations...)
+	return rules, vs
+}
+
+// planStack runs program for the shipped stack file of stack, offline, with the
+// transformations, evaluates the pack with that stack's policy configuration, and returns the
+// violated rules, the violations and the policy inputs of the resources.
+func planStack(t *testing.T, stack string, program pulumi.RunFunc, transformations ...pulumi.ResourceTransformation) (map[string]policies.Level, []policies.Violation, []policies.Resource) {
+	t.Helper()
+	cfg, err := platform.ReadStackConfig(projectDir, stack)
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := offline.Run(program, offline.Options{Project: "ottkit", Stack: reference, Config: cfg,
+	res, err := offline.Run(program, offline.Options{Project: "ottkit", Stack: stack, Config: cfg,
 		Transformations: transformations})
 	if err != nil {
-		t.Fatalf("running %s: %v", reference, err)
+		t.Fatalf("running %s: %v", stack, err)
 	}
 	base, err := policies.ForStack(cfg)
 	if err != nil {
@@ -94,7 +103,8 @@ func planWith(t *testing.T, add func(*pulumi.Context) error, transformations ...
 	if err != nil {
 		t.Fatal(err)
 	}
-	vs, err := e.Evaluate(context.Background(), policies.StackURN("ottkit", reference), policies.FromOffline(res, cfg))
+	rs := policies.FromOffline(res, cfg)
+	vs, err := e.Evaluate(context.Background(), policies.StackURN("ottkit", stack), rs)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +112,7 @@ func planWith(t *testing.T, add func(*pulumi.Context) error, transformations ...
 	for _, v := range vs {
 		rules[v.Policy] = v.Level
 	}
-	return rules, vs
+	return rules, vs, rs
 }
 
 // editPolicy rewrites a policy document input (JSON text, known or not yet) with edit.
