@@ -63,7 +63,9 @@ func TestEdgeToken(t *testing.T) {
 	h := api.New(cfg, s3store.New(f.env.S3), catalog.New(f.env.DynamoDB, f.catalog.Name()), signers, lambdalog.New(f.logs, slog.LevelInfo))
 	h.Stage.Now = func() time.Time { return f.now }
 	f.h = h
-	throughEdge := func() map[string]string { return map[string]string{strings.ToLower(stage.EdgeHostHeader): "media.example.com"} }
+	throughEdge := func() map[string]string {
+		return map[string]string{strings.ToLower(stage.EdgeHostHeader): "media.example.com"}
+	}
 
 	t.Run("empty secret", func(t *testing.T) {
 		req := request(t, "POST", "/assets/ready1/playback", "", viewer)
