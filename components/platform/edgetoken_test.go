@@ -64,7 +64,9 @@ func TestEdgeTokenWiringAWS(t *testing.T) {
 			}
 		}
 		pol, _ := res.Find("aws:iam/rolePolicy:RolePolicy", "ottkit-dev-fn-api-policy")
-		var doc struct{ Statement []struct{ Action, Resource []string } }
+		var doc struct {
+			Statement []struct{ Action, Resource []string }
+		}
 		if err := json.Unmarshal([]byte(pol.Inputs["policy"].(string)), &doc); err != nil {
 			t.Fatal(err)
 		}
