@@ -37,7 +37,7 @@ var edgeKeys = []Key{
 	str("cloudflareMode", cloudflare.ModeR2, "r2 (serve from an R2 bucket, any plan) or origin (fetch from the cloud CDN, Enterprise zones only).", func(s *Spec) *string { return &s.Edge.Mode }),
 	str("cloudflarePlan", "", "Plan of the Cloudflare zone: free, pro, business or enterprise; origin mode requires enterprise.", func(s *Spec) *string { return &s.Edge.Plan }),
 	{Name: "edgePublicKeys", Type: "object", Default: map[string]any{},
-		Description: "Viewer-token public keys the edge accepts, {key id: base64url Ed25519 key}; one, two while rotating (ottkit keys).",
+		Description: "Viewer-token public keys the edge accepts, {key id: base64url Ed25519 key}; none until ottkit keys generates the first, one, two while rotating.",
 		get: func(s *Spec) any {
 			out := map[string]any{}
 			for id, v := range s.Edge.PublicKeys {
