@@ -43,7 +43,7 @@ const (
 )
 
 // selfSigned returns a certificate and key (PEM) for host, and a pool trusting it.
-func selfSigned(t *testing.T, host string) (certPEM, keyPEM string, pool *x509.CertPool) {
+func selfSigned(t testing.TB, host string) (certPEM, keyPEM string, pool *x509.CertPool) {
 	t.Helper()
 	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -93,13 +93,22 @@ func (k cdnKey) Read(context.Context, string) ([]byte, error) {
 	return []byte(`{"keyName":"ottkit-cdn-1","key":"` + base64.URLEncoding.EncodeToString(k) + `"}`), nil
 }
 
-// TestBrowserKeepsTheEdgeToken plays a browser against the Worker in workerd over HTTPS on
-// the edge host: it asks the API for a playback grant at https://<edge host>/api/..., which
-// the Worker passes through to the stack's API origin (the api stage with the edge token next
-// to Cloud CDN's cookie, behind the GCP gateway's HTTP decoding), and then fetches the media
-// from the same host with nothing but its cookie jar. The Set-Cookie headers the api sends
-// must be ones the jar stores for the edge host and sends back on the asset's paths only.
-func TestBrowserKeepsTheEdgeToken(t *testing.T) {
+// browserRig is the Worker in workerd over HTTPS on edgeHost, passing /api/* to the api stage
+// of an edge stack (the edge token next to Cloud CDN's cookie, behind the GCP gateway's HTTP
+// decoding), R2 holding asset a1's playlist and b2's, and a browser: a cookie jar, TLS
+// verified against the edge host's certificate, every host name resolving to workerd.
+type browserRig struct {
+	seen     *apiSeen
+	key      cloudflare.Key
+	layout   pipeline.Layout
+	playlist []byte
+	workerd  *exec.Cmd
+	jar      http.CookieJar
+	browser  *http.Client
+}
+
+func startBrowserRig(t testing.TB) *browserRig {
+	t.Helper()
 	bin := workerdPath(t)
 	playlist := []byte("#EXTM3U\n#EXT-X-VERSION:7\n")
 	id := "a1"
@@ -186,18 +195,32 @@ const config :Workerd.Config = (
 		}
 	})
 
+	rig := &browserRig{seen: seen, key: key, layout: layout, playlist: playlist, workerd: cmd}
 	// The browser: a cookie jar, TLS verified against the edge host's certificate, every
 	// host name resolving to workerd's socket.
 	jar, err := cookiejar.New(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	browser := &http.Client{Jar: jar, Timeout: 20 * time.Second, Transport: &http.Transport{
+	rig.jar = jar
+	rig.browser = &http.Client{Jar: jar, Timeout: 20 * time.Second, Transport: &http.Transport{
 		TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12},
 		DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
 			return (&net.Dialer{}).DialContext(ctx, network, addr)
 		},
 	}}
+	return rig
+}
+
+// TestBrowserKeepsTheEdgeToken plays a browser against the Worker in workerd over HTTPS on
+// the edge host: it asks the API for a playback grant at https://<edge host>/api/..., which
+// the Worker passes through to the stack's API origin (the api stage with the edge token next
+// to Cloud CDN's cookie, behind the GCP gateway's HTTP decoding), and then fetches the media
+// from the same host with nothing but its cookie jar. The Set-Cookie headers the api sends
+// must be ones the jar stores for the edge host and sends back on the asset's paths only.
+func TestBrowserKeepsTheEdgeToken(t *testing.T) {
+	rig := startBrowserRig(t)
+	id, layout, playlist, key, seen, jar, browser := "a1", rig.layout, rig.playlist, rig.key, rig.seen, rig.jar, rig.browser
 	claims, _ := json.Marshal(map[string]any{"sub": "v1", "tenant": "acme", "roles": []string{"viewer"}})
 	do := func(method, path string, header ...string) (*http.Response, []byte) {
 		t.Helper()
@@ -267,4 +290,33 @@ const config :Workerd.Config = (
 	if res, _ := do(http.MethodOptions, "/api/assets"); seen.last().Method != http.MethodOptions || res.StatusCode == http.StatusForbidden {
 		t.Errorf("OPTIONS /api/assets: %d, origin saw %s; want it passed to the API", res.StatusCode, seen.last().Method)
 	}
+}
+
+// BenchmarkWorkerdAPIPassThrough measures one playback grant asked for through the Worker's
+// /api/* pass-through over HTTPS, and workerd's CPU time per request (the Go API origin's
+// work is not in it).
+func BenchmarkWorkerdAPIPassThrough(b *testing.B) {
+	rig := startBrowserRig(b)
+	claims, _ := json.Marshal(map[string]any{"sub": "v1", "tenant": "acme", "roles": []string{"viewer"}})
+	grant := func() {
+		req, _ := http.NewRequest(http.MethodPost, "https://"+edgeHost+"/api/assets/a1/playback", nil)
+		req.Header.Set(gateway.UserinfoHeader, base64.RawURLEncoding.EncodeToString(claims))
+		res, err := rig.browser.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK {
+			b.Fatalf("status %d", res.StatusCode)
+		}
+	}
+	grant()
+	cpu0 := procCPU(b, rig.workerd.Process.Pid)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		grant()
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(procCPU(b, rig.workerd.Process.Pid)-cpu0)/float64(b.N)/1e3, "workerd-cpu-µs/op")
 }
