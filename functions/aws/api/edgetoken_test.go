@@ -2,18 +2,21 @@ package api_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"log/slog"
 	"maps"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"gopkg.in/yaml.v3"
 
+	"github.com/ottkit/ottkit/cmd/ottkit/keys"
 	"github.com/ottkit/ottkit/functions/aws/api"
 	"github.com/ottkit/ottkit/functions/aws/awstest"
 	"github.com/ottkit/ottkit/functions/aws/catalog"
@@ -34,15 +37,17 @@ func union(ms ...map[string]string) map[string]string {
 }
 
 // TestEdgeToken: on a stack with a Cloudflare edge the playback grant carries the edge's
-// viewer token next to CloudFront's cookies, signed with the key `ottkit keys` put into the
-// secret the stack created empty; while the secret is empty the grant fails with an opaque
-// 500 and a log line saying what to run, and issues no cookie at all.
+// viewer token next to CloudFront's cookies, signed with the key `ottkit keys rotate` put
+// into the secret the stack created empty, and verifying under the public key it wrote to the
+// stack file; while the secret is empty the grant fails with an opaque 500 and a log line
+// saying what to run, and issues no cookie at all.
 func TestEdgeToken(t *testing.T) {
 	f := newFixture(t)
 	f.seed(t, "ready1", "acme", pipeline.StatusReady, f.now)
 	ctx := context.Background()
-	// What the component creates: the secret, with no value.
-	name := awstest.UniqueName("edge-signing")
+	// What the component creates: the secret `ottkit keys` writes, with no value.
+	prefix := awstest.UniqueName("acme-prod")
+	name := keys.SigningSecretName(prefix)
 	created, err := f.env.Admin.SecretsManager.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String(name)})
 	if err != nil {
 		t.Fatal(err)
@@ -80,23 +85,32 @@ func TestEdgeToken(t *testing.T) {
 		}
 	})
 
-	// What `ottkit keys rotate` (generate) does: PutSecretValue into the existing secret.
-	key, err := cloudflare.GenerateKey("k20261201t120000")
+	// `ottkit keys rotate` (generate) on the bootstrap stack file: the first key goes into
+	// the secret the stack created (PutSecretValue) and its public half into the file.
+	dir := t.TempDir()
+	file := filepath.Join(dir, "Pulumi.acme-prod.yaml")
+	if err := os.WriteFile(file, []byte("config:\n  ottkit:edge: cloudflare\n  ottkit:edgePublicKeys: {}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rot := &keys.Rotator{Prefix: prefix, File: file, Secrets: keys.SecretsManager{Client: f.env.Admin.SecretsManager}, TokenLifetime: 10 * time.Minute}
+	if step, err := rot.Next(ctx); err != nil || step.Name != "generate" {
+		t.Fatalf("ottkit keys rotate: %v %v, want generate", step, err)
+	}
+	var doc struct {
+		Config struct {
+			Keys    map[string]string `yaml:"ottkit:edgePublicKeys"`
+			Signing string            `yaml:"ottkit:edgeSigningKeyId"`
+		} `yaml:"config"`
+	}
+	b, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}
-	secret, err := key.MarshalSecret()
-	if err != nil {
-		t.Fatal(err)
+	if err := yaml.Unmarshal(b, &doc); err != nil || len(doc.Config.Keys) != 1 {
+		t.Fatalf("stack file after generate: %s (%v)", b, err)
 	}
-	var v map[string]any
-	_ = json.Unmarshal([]byte(secret), &v)
-	v["since"] = f.now.Unix() // ottkit keys records when signing switched to the key
-	withSince, _ := json.Marshal(v)
-	if _, err := f.env.Admin.SecretsManager.PutSecretValue(ctx, &secretsmanager.PutSecretValueInput{SecretId: aws.String(name), SecretString: aws.String(string(withSince))}); err != nil {
-		t.Fatal(err)
-	}
-	public := map[string]string{key.ID: key.Public()}
+	public := doc.Config.Keys
+	key := cloudflare.Key{ID: doc.Config.Signing}
 
 	for _, via := range []struct {
 		name    string
