@@ -235,7 +235,6 @@ func newGCP(ctx *pulumi.Context, name string, spec *Spec, opts ...pulumi.Resourc
 	for res, q := range g.Topics {
 		g.Resources[res] = ottgcp.ResourceRef{Name: q.Name, ID: q.ID}
 	}
-	var gcpExt []manifest.Extension
 	if spec.hasEdge() {
 		secret, err := ottgcp.NewEdgeSigningSecret(ctx, name+"-edge-signing", &ottgcp.EdgeSigningSecretArgs{
 			Project: proj, Region: region, SecretID: EdgeSigningSecretName(name), KeyID: keyID, Labels: labels,
@@ -244,7 +243,6 @@ func newGCP(ctx *pulumi.Context, name string, spec *Spec, opts ...pulumi.Resourc
 			return nil, err
 		}
 		g.Resources[manifest.EdgeSigningSecret] = ottgcp.ResourceRef{ID: secret.ID}
-		gcpExt = append(gcpExt, manifest.EdgeToken)
 	}
 	settings := map[manifest.Setting]pulumi.StringInput{}
 	for k, v := range spec.GCPSettings() {
@@ -254,7 +252,7 @@ func newGCP(ctx *pulumi.Context, name string, spec *Spec, opts ...pulumi.Resourc
 		manifest.Push: g.Invokers.PushEmail, manifest.Tasks: g.Invokers.TasksEmail, manifest.Gateway: g.Invokers.GatewayEmail,
 	}
 	for _, fn := range []manifest.Function{manifest.Transcode, manifest.Complete, manifest.Ingest, manifest.API} {
-		fn = fn.With(gcpExt...)
+		fn = fn.With(spec.GCPExtensions()...)
 		f, err := ottgcp.NewGoFunction(ctx, name+"-fn-"+fn.Name, &ottgcp.GoFunctionArgs{
 			Function: fn, Project: proj, Region: region, Sources: g.Sources,
 			Source: sources[fn.Name].archive, Runtime: sources[fn.Name].runtime,
@@ -338,6 +336,15 @@ func newGCP(ctx *pulumi.Context, name string, spec *Spec, opts ...pulumi.Resourc
 		p.UploadApiUrl = spec.edgeAPIURL()
 	}
 	return p, ctx.RegisterResourceOutputs(p, p.outputs())
+}
+
+// GCPExtensions are the parts of the GCP functions' contracts the spec's options add (the
+// edge's token for the api); apply them with manifest.Function.With.
+func (s *Spec) GCPExtensions() []manifest.Extension {
+	if s.hasEdge() {
+		return []manifest.Extension{manifest.EdgeToken}
+	}
+	return nil
 }
 
 // GCPSettings renders the settings GCP functions read (functions/gcp/manifest) from the spec.
