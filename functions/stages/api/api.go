@@ -6,7 +6,7 @@
 //	POST /uploads/complete             assemble a multipart upload's parts; role uploader
 //	GET  /assets?limit=&next=          the caller's tenant's assets, paginated with an opaque token
 //	GET  /assets/{id}                  one asset of the caller's tenant (another tenant's is 404)
-//	POST /assets/{id}/playback         playback cookies (CloudFront's, Cloud CDN's, the local CDN's) for a ready asset
+//	POST /assets/{id}/playback         playback cookies (CloudFront's, Cloud CDN's, the local CDN's; the edge's token next to them) for a ready asset
 //
 // Every error is JSON {"error": code, "message": text} with the matching status; messages never
 // carry internals, which are logged with the request and asset ids instead. Tenant scoping is
