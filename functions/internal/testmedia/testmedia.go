@@ -120,6 +120,15 @@ const (
 	// Surround is 320x240 H.264 with two AAC tracks: 5.1 (6 channels) and a Spanish (spa)
 	// mono one; 1 s at 25 fps.
 	Surround Kind = "surround"
+	// SurroundTS is 320x240 H.264 in an MPEG transport stream with three audio streams, none
+	// of which the container gives a channel count for: 5.1 AAC (ADTS), 5.1 AC-3 and mono
+	// MPEG-1 Layer II; 1 s at 25 fps.
+	SurroundTS Kind = "surround-ts"
+	// SurroundDolbyMP4 is 320x240 H.264 in MP4 with 5.1 AC-3 and 5.1 E-AC-3 tracks, whose
+	// sample entries say 2 channels (the count is in dac3 and dec3); 1 s at 25 fps.
+	SurroundDolbyMP4 Kind = "surround-dolby-mp4"
+	// SurroundMXF is 320x240 MPEG-2 in MXF OP1a with one 6-channel PCM track; 1 s at 25 fps.
+	SurroundMXF Kind = "surround-mxf"
 	// DNxHR is 320x240 DNxHR LB in QuickTime; DV is 720x576 DV (PAL) in QuickTime; 1 s at 25 fps.
 	DNxHR Kind = "dnxhr"
 	DV    Kind = "dv"
@@ -142,7 +151,7 @@ func Kinds() []Kind {
 		MPEGTS, MoovAtEnd, Truncated, Empty, PNGAsMP4, AudioOnly, WithCaptions, MXF, HEVC, ProResMOV, AVI,
 		FragmentedMP4, LiveWebM, MPEGTSHEVC, FragmentedStock, FragmentedDASH, FiveHourFragmented, FiveHourLiveMKV,
 		FiveHourTS, FiveHourMP4, TSRestart, PAL169, HDV, MPEG2HD, AnamorphicMP4, AnamorphicMKV, HDR10, HLG, Surround,
-		DNxHR, DV, Tiny,
+		DNxHR, DV, Tiny, SurroundTS, SurroundDolbyMP4, SurroundMXF,
 		Landscape1080p10s, PortraitNoAudio, Detailed480p}
 }
 
@@ -308,6 +317,20 @@ var recipes = map[Kind]recipe{
 		return g.ffmpeg(append(lavfi("320x240", 25, "1", false), "-c:v", "libx265", "-preset", "ultrafast", "-pix_fmt", "yuv420p10le",
 			"-x265-params", "log-level=error:colorprim=bt2020:transfer=arib-std-b67:colormatrix=bt2020nc", "-f", "mpegts", out)...)
 	}, check: all(videoSize(320, 240, 0), videoCodec("hevc"), colorTransfer("arib-std-b67"))},
+	SurroundTS: {ext: ".ts", make: func(g *generator, out string) error {
+		return g.ffmpeg(append(lavfi("320x240", 25, "1", true), "-filter_complex", "[1:a]pan=5.1|c0=c0|c1=c0|c2=c0|c3=c0|c4=c0|c5=c0,asplit[s][t]",
+			"-map", "0:v", "-map", "[s]", "-map", "[t]", "-map", "1:a", "-c:v", "libx264", "-preset", "ultrafast",
+			"-c:a:0", "aac", "-b:a:0", "64k", "-c:a:1", "ac3", "-b:a:1", "192k", "-c:a:2", "mp2", "-ac:a:2", "1", "-f", "mpegts", out)...)
+	}, check: all(videoSize(320, 240, 0), audioChannels(6, 6, 1), formatName("mpegts"))},
+	SurroundDolbyMP4: {ext: ".mp4", make: func(g *generator, out string) error {
+		return g.ffmpeg(append(lavfi("320x240", 25, "1", true), "-filter_complex", "[1:a]pan=5.1|c0=c0|c1=c0|c2=c0|c3=c0|c4=c0|c5=c0,asplit[s][t]",
+			"-map", "0:v", "-map", "[s]", "-map", "[t]", "-c:v", "libx264", "-preset", "ultrafast",
+			"-c:a:0", "ac3", "-b:a:0", "192k", "-c:a:1", "eac3", "-b:a:1", "192k", "-movflags", "+faststart", out)...)
+	}, check: all(videoSize(320, 240, 0), audioChannels(6, 6))},
+	SurroundMXF: {ext: ".mxf", make: func(g *generator, out string) error {
+		return g.ffmpeg(append(lavfi("320x240", 25, "1", true), "-filter_complex", "[1:a]pan=5.1|c0=c0|c1=c0|c2=c0|c3=c0|c4=c0|c5=c0[s]",
+			"-map", "0:v", "-map", "[s]", "-c:v", "mpeg2video", "-c:a", "pcm_s16le", "-ar", "48000", out)...)
+	}, check: all(videoSize(320, 240, 0), videoCodec("mpeg2video"), audioChannels(6), formatName("mxf"))},
 	Surround: {ext: ".mp4", make: func(g *generator, out string) error {
 		return g.ffmpeg(append(lavfi("320x240", 25, "1", true), "-filter_complex", "[1:a]pan=5.1|c0=c0|c1=c0|c2=c0|c3=c0|c4=c0|c5=c0[s]",
 			"-map", "0:v", "-map", "[s]", "-map", "1:a", "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-b:a", "64k",
@@ -568,6 +591,7 @@ type probeResult struct {
 	Streams []struct {
 		CodecType          string `json:"codec_type"`
 		CodecName          string `json:"codec_name"`
+		Channels           int    `json:"channels"`
 		Width              int    `json:"width"`
 		Height             int    `json:"height"`
 		DisplayAspectRatio string `json:"display_aspect_ratio"`
@@ -671,6 +695,22 @@ func audioCount(n int) check {
 	return func(p probeResult, _ string) error {
 		if got := count(p, "audio"); got != n {
 			return fmt.Errorf("%d audio streams, want %d", got, n)
+		}
+		return nil
+	}
+}
+
+// audioChannels checks the channel count of each audio stream, in order.
+func audioChannels(want ...int) check {
+	return func(p probeResult, _ string) error {
+		var got []int
+		for _, s := range p.Streams {
+			if s.CodecType == "audio" {
+				got = append(got, s.Channels)
+			}
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			return fmt.Errorf("audio channels are %v, want %v", got, want)
 		}
 		return nil
 	}

@@ -596,10 +596,19 @@ func (t *mp4Track) parseStsd(p []byte) {
 			}
 		}
 		t.codec = audioCodec(format)
-		if format == "mp4a" {
-			if ch := aacChannels(findBox(kids, "esds")); ch > 0 {
-				t.channels = ch
-			}
+		// The sample entry's channelcount is a placeholder (2) for AAC, AC-3 and E-AC-3:
+		// the codec configuration box has the count.
+		ch := 0
+		switch format {
+		case "mp4a":
+			ch = aacChannels(findBox(kids, "esds"))
+		case "ac-3":
+			ch = dac3Channels(findBox(kids, "dac3"))
+		case "ec-3":
+			ch = dec3Channels(findBox(kids, "dec3"))
+		}
+		if ch > 0 {
+			t.channels = ch
 		}
 		return
 	}

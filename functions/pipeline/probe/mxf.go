@@ -43,6 +43,7 @@ const (
 	mxfTagStoredHeight = 0x3202
 	mxfTagStoredWidth  = 0x3203
 	mxfTagFrameLayout  = 0x320C
+	mxfTagChannelCount = 0x3D07
 	mxfTagDisplayH     = 0x3208
 	mxfTagDisplayW     = 0x3209
 	mxfTagAspect       = 0x320E
@@ -179,6 +180,7 @@ type mxfDescriptor struct {
 	dispW, dispH   uint32
 	aspect         [2]uint32
 	frameLayout    byte
+	channels       uint32
 	coding         []byte
 	hasDuration    bool
 	hasSampleRates bool
@@ -255,7 +257,11 @@ func probeMXF(r *reader, head []byte, info *Info) error {
 			}
 		case mxfGenericSound, mxfAES3Audio, mxfWaveAudio:
 			info.AudioTracks++
-			info.Audio = append(info.Audio, AudioTrack{Codec: "pcm", Language: "und"})
+			ch := 0
+			if d.channels <= 64 { // SMPTE 377 ChannelCount; more is no real sound track
+				ch = int(d.channels)
+			}
+			info.Audio = append(info.Audio, AudioTrack{Codec: "pcm", Channels: ch, Language: "und"})
 			if info.Duration == 0 && d.hasDuration && d.rateNum > 0 && d.rateDen > 0 {
 				info.Duration = nanosToDuration(float64(d.duration) * float64(d.rateDen) / float64(d.rateNum) * 1e9)
 			}
@@ -378,6 +384,8 @@ func mxfDescriptors(r *reader, b []byte, off int64) ([]mxfDescriptor, error) {
 				d.aspect = [2]uint32{binary.BigEndian.Uint32(x), binary.BigEndian.Uint32(x[4:])}
 			case tag == mxfTagFrameLayout && n == 1:
 				d.frameLayout = x[0]
+			case tag == mxfTagChannelCount && n == 4:
+				d.channels = binary.BigEndian.Uint32(x)
 			}
 		}
 		if d.duration > 1<<40 {

@@ -55,6 +55,9 @@ func TestProbeTruth(t *testing.T) {
 		{testmedia.HLG, truth{hdr: "hlg", bitDepth: 10, codec: "hevc"}},
 		{testmedia.Landscape1080p, truth{bitDepth: 8, par: [2]int{1, 1}}},
 		{testmedia.Surround, truth{channels: []int{6, 1}, languages: []string{"und", "spa"}}},
+		{testmedia.SurroundTS, truth{channels: []int{6, 6, 1}, languages: []string{"und", "und", "und"}, codec: "h264"}},
+		{testmedia.SurroundDolbyMP4, truth{channels: []int{6, 6}, languages: []string{"und", "und"}, codec: "h264"}},
+		{testmedia.SurroundMXF, truth{channels: []int{6}, languages: []string{"und"}, codec: "mpeg2"}},
 		{testmedia.DNxHR, truth{codec: "dnxhd", w: 320, h: 240}},
 		{testmedia.DV, truth{codec: "dv", w: 720, h: 576}},
 	}
