@@ -242,7 +242,9 @@ func probeMXF(r *reader, head []byte, info *Info) error {
 			if d.dispW > 0 && d.dispH > 0 && d.dispW <= d.width && d.dispH <= d.height {
 				v.Width, v.Height = clampInt(uint64(d.dispW)), clampInt(uint64(d.dispH)*uint64(fields))
 			}
-			var pic picture
+			// FrameLayout 1 (separate fields) and 3 (mixed fields) are interlaced; 0 (full
+			// frame) and 4 (segmented frame, PsF) are progressive pictures.
+			pic := picture{interlaced: d.frameLayout == 1 || d.frameLayout == 3}
 			if d.aspect[0] > 0 && d.aspect[1] > 0 && d.aspect[0] < 1<<16 && d.aspect[1] < 1<<16 && v.Width > 0 && v.Height > 0 {
 				// AspectRatio is the display aspect ratio of the display rectangle.
 				pic.par = reduce(int(d.aspect[0])*v.Height, int(d.aspect[1])*v.Width)
@@ -287,6 +289,7 @@ func probeMXF(r *reader, head []byte, info *Info) error {
 		if b, err := r.upTo(from, min(scan, r.size-from)); err == nil {
 			if pic, ok := mpeg2Picture(b); ok {
 				v.HeaderWidth, v.HeaderHeight = pic.w, pic.h
+				v.Interlaced = v.Interlaced || pic.interlaced
 			}
 		} else if !isContentErr(err) {
 			return fmt.Errorf("mxf: essence at offset %d: %w", from, err)
