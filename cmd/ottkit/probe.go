@@ -203,7 +203,11 @@ func printProbe(w io.Writer, r probeReport, s mediaSettings) {
 		if v.HDR != "" {
 			hdr = v.HDR
 		}
-		line("dynamic range", "%s, %d-bit", hdr, v.BitDepth)
+		if v.BitDepth > 0 {
+			line("dynamic range", "%s, %d-bit", hdr, v.BitDepth)
+		} else {
+			line("dynamic range", "%s, bit depth not stated", hdr) // MXF and ProRes headers the probe does not parse
+		}
 	}
 	var audio []string
 	for _, a := range r.Audio {
