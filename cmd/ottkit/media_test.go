@@ -39,6 +39,22 @@ func TestProbeCommand(t *testing.T) {
 		}
 	}
 
+	// An interlaced MPEG-2 master in MXF: the report says it is deinterlaced and prices the
+	// job at the professional tier; its bit depth is not stated, and says so.
+	mxf := ffmpegFile(t, "interlaced.mxf", "testsrc2=s=720x576:r=50:d=1", "-vf", "interlace", "-c:v", "mpeg2video", "-flags", "+ildct+ilme")
+	code, out, errOut = ottkit(t, "probe", "--project-dir", projectDir, mxf)
+	if code != exitOK {
+		t.Fatalf("probe %s: exit %d, stderr %s", mxf, code, errOut)
+	}
+	for _, want := range []string{"25 fps, interlaced (deinterlaced by the job)", "professional tier", "SDR, bit depth not stated"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("interlaced MXF report lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "0-bit") {
+		t.Errorf("interlaced MXF report states a 0-bit depth:\n%s", out)
+	}
+
 	long := ffmpegFile(t, "long.mp4", "color=c=gray:s=160x90:r=1:d=18000", append(x264, "-g", "60", "-movflags", "frag_keyframe+empty_moov")...)
 	tiny := ffmpegFile(t, "tiny.mp4", "testsrc2=s=16x16:r=10:d=1", x264...)
 	code, out, errOut = ottkit(t, "probe", "--json", "--project-dir", projectDir, pal, long, tiny)

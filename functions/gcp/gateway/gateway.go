@@ -22,6 +22,13 @@ import (
 // UserinfoHeader carries the claims API Gateway verified.
 const UserinfoHeader = "X-Apigateway-Api-Userinfo"
 
+// PathPrefix is where the delivery load balancer serves the API (its URL map sends /api and
+// /api/* to the gateway, components/gcp). The gateway appends the request path to the
+// function's address as it came (APPEND_PATH_TO_ADDRESS), so /api/uploads arrives as is and
+// the prefix is taken off here, as CloudFront's function takes it off on AWS; a request to
+// the gateway's own host has no prefix.
+const PathPrefix = "/api"
+
 // TenantClaim and RolesClaim are the only claims read for the caller's tenant and roles,
 // the defaults of ottkit:tenantClaim and ottkit:rolesClaim on AWS: claims an identity
 // provider sets and an end user cannot write (docs/IDENTITY.md). Exactly one claim each, never
@@ -101,7 +108,11 @@ func serve(stage *api.Handler, r *http.Request) api.Response {
 			query[k] = v[0]
 		}
 	}
-	return stage.Serve(r.Context(), api.Request{Method: r.Method, Path: r.URL.Path, Query: query, Body: body, Caller: caller,
+	path := r.URL.Path
+	if path == PathPrefix || strings.HasPrefix(path, PathPrefix+"/") {
+		path = strings.TrimPrefix(path, PathPrefix)
+	}
+	return stage.Serve(r.Context(), api.Request{Method: r.Method, Path: path, Query: query, Body: body, Caller: caller,
 		Host: r.Header.Get(api.EdgeHostHeader)})
 }
 

@@ -2,8 +2,15 @@ package gateway
 
 import (
 	"encoding/base64"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"slices"
+	"strings"
 	"testing"
+
+	"github.com/ottkit/ottkit/functions/stages/api"
 )
 
 func enc(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
@@ -47,6 +54,29 @@ func TestCaller(t *testing.T) {
 	for name, h := range map[string]string{"not base64": "***", "not an object": enc(`["sub"]`)} {
 		if _, err := Caller(h); err == nil {
 			t.Errorf("%s: accepted", name)
+		}
+	}
+}
+
+// TestServeUnderTheLoadBalancerPrefix: the load balancer forwards https://<domain>/api/uploads
+// and the gateway appends that whole path, so the stage must see /uploads; the gateway's own
+// host (no prefix) still works, and a path that only starts with the letters "api" is not
+// stripped.
+func TestServeUnderTheLoadBalancerPrefix(t *testing.T) {
+	stage := api.New(api.Config{MaxUploadBytes: 1 << 30}, nil, nil, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	claims := enc(`{"sub":"u1","tenant":"acme","roles":["uploader"]}`)
+	for path, want := range map[string]int{
+		"/api/uploads": http.StatusBadRequest, // routed: the body is not an upload request
+		"/uploads":     http.StatusBadRequest,
+		"/apiuploads":  http.StatusNotFound,
+		"/api":         http.StatusNotFound,
+	} {
+		req := httptest.NewRequest(http.MethodPost, path, strings.NewReader("not json"))
+		req.Header.Set(UserinfoHeader, claims)
+		rec := httptest.NewRecorder()
+		Handler(stage).ServeHTTP(rec, req)
+		if rec.Code != want {
+			t.Errorf("POST %s: %d %s, want %d", path, rec.Code, rec.Body.String(), want)
 		}
 	}
 }

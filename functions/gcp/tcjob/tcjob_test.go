@@ -278,6 +278,30 @@ func TestBuildSpecifics(t *testing.T) {
 	}
 }
 
+// TestBuildDeinterlaces checks that an interlaced source is deinterlaced at the input, so
+// every rendition and the sprites get progressive frames, that the validating fake takes the
+// job, and that a progressive source is left alone.
+func TestBuildDeinterlaces(t *testing.T) {
+	for _, interlaced := range []bool{true, false} {
+		in := input(t, buildCase{name: "interlaced", src: pipeline.Source{Width: 1920, Height: 1080, FrameRate: 25, Audio: true, Interlaced: interlaced},
+			codec: pipeline.CodecH264, duration: time.Minute})
+		job, err := Build(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := job.GetConfig().Inputs[0].GetPreprocessingConfig().GetDeinterlace()
+		if !interlaced {
+			if d != nil {
+				t.Errorf("progressive source: deinterlace %v, want none", d)
+			}
+			continue
+		}
+		if b := d.GetBwdif(); b == nil || b.Mode != "send_frame" || b.Parity != "auto" || b.DeinterlaceAllFrames {
+			t.Errorf("interlaced source: deinterlace %v, want bwdif send_frame, parity auto, flagged frames only", d)
+		}
+	}
+}
+
 func TestBuildCaptionLanguages(t *testing.T) {
 	job, err := Build(input(t, cases[0]))
 	if err != nil {
