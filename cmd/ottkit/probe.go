@@ -168,7 +168,7 @@ func probeFile(ctx context.Context, file string, s mediaSettings, views int) (pr
 		return probeReport{}, fmt.Errorf("probe: %s: plan: %w", file, err)
 	}
 	r.Ladder = &plan
-	c, err := cost.Default.PriceTitle(cost.Title{Plan: plan, Duration: info.Duration, SourceBytes: src.Size(), Views: views}, s.lifecycle)
+	c, err := s.priceTitle(cost.Title{Plan: plan, Duration: info.Duration, SourceBytes: src.Size(), Views: views})
 	if err != nil {
 		return probeReport{}, fmt.Errorf("probe: %s: %w", file, err)
 	}
