@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	credentials "cloud.google.com/go/iam/credentials/apiv1"
@@ -40,6 +41,10 @@ type Config struct {
 	PlaybackTTL       time.Duration // PLAYBACK_TTL seconds, default 600, at most 3600
 	UploadTTL         time.Duration // UPLOAD_TTL seconds, default 900
 	MaxUploadBytes    int64         // MAX_UPLOAD_BYTES, default and ceiling 5 TiB
+	// Claims name the verified token's tenant and roles claims: TENANT_CLAIM and ROLES_CLAIM,
+	// default stage.DefaultTenantClaim and stage.DefaultRolesClaim (ottkit:tenantClaim and
+	// ottkit:rolesClaim).
+	Claims stage.ClaimNames
 }
 
 // LoadConfig reads the configuration, naming every missing or invalid variable.
@@ -52,8 +57,25 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		PlaybackTTL:    r.Seconds("PLAYBACK_TTL", DefaultPlaybackTTL, time.Minute, MaxPlaybackTTL),
 		UploadTTL:      r.Seconds("UPLOAD_TTL", DefaultUploadTTL, time.Minute, gcsstore.MaxSignedTTL),
 		MaxUploadBytes: r.Int("MAX_UPLOAD_BYTES", MaxUploadBytes, 1, MaxUploadBytes),
+		Claims: stage.ClaimNames{
+			Tenant: claimName(getenv, r, "TENANT_CLAIM", stage.DefaultTenantClaim),
+			Roles:  claimName(getenv, r, "ROLES_CLAIM", stage.DefaultRolesClaim),
+		},
+	}
+	if c.Claims.Tenant == c.Claims.Roles {
+		r.Check("ROLES_CLAIM", fmt.Errorf("%q is TENANT_CLAIM too; tenant and roles are two claims", c.Claims.Roles))
 	}
 	return c, r.Err()
+}
+
+// claimName reads an optional claim name, def when unset.
+func claimName(getenv func(string) string, r *envconfig.Reader, name, def string) string {
+	v := strings.TrimSpace(getenv(name))
+	if v == "" {
+		return def
+	}
+	r.Check(name, stage.CheckClaimName(v))
+	return v
 }
 
 // Build builds the api function behind API Gateway.
@@ -91,6 +113,6 @@ func Build(ep entry.Endpoints) runmain.Build {
 			IngestBucket: cfg.IngestBucket, PlaybackDomain: cfg.PlaybackDomain,
 			PlaybackTTL: cfg.PlaybackTTL, UploadTTL: cfg.UploadTTL, MaxUploadBytes: cfg.MaxUploadBytes,
 		}, uploads, firestorecat.New(fs), signer, log)
-		return gateway.Handler(stage), nil
+		return gateway.Handler(stage, cfg.Claims), nil
 	}
 }
