@@ -214,7 +214,7 @@ func (p GCPPrices) EgressUSD(gb float64) float64 {
 // noncurrent STANDARD upload until it is gone), the outputs in the delivery bucket's
 // Autoclass (Standard while new, Nearline from day 30, assuming views come in the first
 // month as the AWS estimate does), Autoclass's fee on the segments of at least 128 KiB, and
-// the Class A writes of every output object. Delivery is cache egress for the views, one
+// the Class A writes of the segments and the two manifests. Delivery is cache egress for the views, one
 // cache fill of what they watched (Class B reads included) and a cache lookup per segment
 // request.
 func (p GCPPrices) PriceTitle(t Title, m TranscoderMinutes, lc GCPLifecycle) (TitleCost, error) {

@@ -51,7 +51,8 @@ type TitleCost struct {
 	OutputGB   float64        `json:"outputGb"`
 	Storage    []MonthStorage `json:"storage"`
 	StorageUSD float64        `json:"storageUsd"`
-	// EgressGB and EgressUSD are the CDN transfer of the views, requests included.
+	// EgressGB and EgressUSD are the CDN transfer of the views, requests included (on GCP
+	// also the cache fill and its bucket reads).
 	EgressGB  float64 `json:"egressGb"`
 	EgressUSD float64 `json:"egressUsd"`
 	// FillGB is what the CDN fetched from the bucket to serve them (GCP: priced as cache
