@@ -431,3 +431,21 @@ func TestOutputMinutesClassBoundaries(t *testing.T) {
 		}
 	}
 }
+
+// TestBilledMinutesIsTheJobs: what BilledMinutes counts from a plan is what the job Build
+// makes for it bills, for every build case (rotated, without audio, HEVC, with captions).
+func TestBilledMinutesIsTheJobs(t *testing.T) {
+	for _, c := range cases {
+		in := input(t, c)
+		job, err := Build(in)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		j := OutputMinutes(job, c.duration)
+		got := BilledMinutes(in.Plan, c.duration)
+		want := pipeline.Minutes{Tier: pipeline.TierTranscoder, SD: j.SD, HD: j.HD, UHD: j.UHD, Audio: j.Audio}
+		if got != want || j.Total() == 0 {
+			t.Errorf("%s: BilledMinutes %+v, the job bills %+v", c.name, got, want)
+		}
+	}
+}

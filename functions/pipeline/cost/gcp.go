@@ -6,6 +6,8 @@ import (
 	"math"
 	"slices"
 	"strings"
+
+	"github.com/ottkit/ottkit/functions/pipeline"
 )
 
 // Cloud Storage classes, as the GCP lifecycle rules and gcsstore name them.
@@ -18,7 +20,7 @@ const (
 
 // TierTranscoder is the tier GCP titles report: the Transcoder API has one price list, with
 // no basic/professional split, no codec or multi-pass surcharge and no frame-rate doubling.
-const TierTranscoder = "transcoder"
+const TierTranscoder = pipeline.TierTranscoder
 
 // TranscoderMinutes are the output minutes a Transcoder API job bills, by the API's video
 // classes (SD below 1280x720, HD up to 1920x1080, UHD above) and audio-only outputs. They are
