@@ -449,3 +449,14 @@ func TestBilledMinutesIsTheJobs(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkBilledMinutes counts a default-ladder job's minutes from its plan, as complete does.
+func BenchmarkBilledMinutes(b *testing.B) {
+	in := input(b, cases[0])
+	b.ReportAllocs()
+	for b.Loop() {
+		if m := BilledMinutes(in.Plan, 95*time.Second); m.HD == 0 {
+			b.Fatal("no HD minutes")
+		}
+	}
+}

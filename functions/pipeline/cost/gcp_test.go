@@ -179,3 +179,18 @@ func TestGCPPriceTitleRefuses(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkGCPPriceTitle prices a ten-minute title over ten years (storage summed day by day).
+func BenchmarkGCPPriceTitle(b *testing.B) {
+	plan, err := pipeline.PlanLadder(pipeline.Source{Width: 1920, Height: 1080, Audio: true}, pipeline.LadderConfig{Codec: pipeline.CodecH264, Rungs: platform.DefaultLadder})
+	if err != nil {
+		b.Fatal(err)
+	}
+	lc := GCPLifecycle{Region: "europe-west4", ArchiveClass: GCSColdline, ArchiveAfterDays: 30, DeepArchiveAfterDays: 365, NoncurrentDays: 30}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := GCPDefault.PriceTitle(Title{Plan: plan, Duration: 10 * time.Minute, SourceBytes: 2 << 30, Views: 1000, Months: 120}, TranscoderMinutes{SD: 20, HD: 20, Audio: 10}, lc); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
