@@ -43,6 +43,12 @@ func TestProbeCommand(t *testing.T) {
 		}
 	}
 
+	// On a GCP stack the same clip is priced with GCP's table: the Transcoder API job.
+	code, out, errOut = ottkit(t, "probe", "--stack", "dev-gcp", "--project-dir", projectDir, pal)
+	if code != exitOK || !strings.Contains(out, "transcoder tier") || !strings.Contains(out, "GCP prices of") {
+		t.Errorf("probe --stack dev-gcp: exit %d, stderr %s; want the transcoder tier with GCP prices:\n%s", code, errOut, out)
+	}
+
 	long := ffmpegFile(t, "long.mp4", "color=c=gray:s=160x90:r=1:d=18000", append(x264, "-g", "60", "-movflags", "frag_keyframe+empty_moov")...)
 	tiny := ffmpegFile(t, "tiny.mp4", "testsrc2=s=16x16:r=10:d=1", x264...)
 	code, out, errOut = ottkit(t, "probe", "--json", "--project-dir", projectDir, pal, long, tiny)

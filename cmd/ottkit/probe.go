@@ -216,7 +216,7 @@ func printProbe(w io.Writer, r probeReport, s mediaSettings) {
 	}
 	if c := r.Cost; c != nil {
 		m := c.Minutes
-		line("transcode", "%s tier: %.1f SD, %.1f HD, %.1f UHD, %.1f audio minutes = $%.3f", m.Tier, m.SD, m.HD, m.UHD, m.Audio, c.TranscodeUSD)
+		line("transcode", "%s tier: %.1f SD, %.1f HD, %.1f UHD, %.1f audio minutes = $%.3f (%s)", m.Tier, m.SD, m.HD, m.UHD, m.Audio, c.TranscodeUSD, s.prices())
 		line("storage", "%.3f GB of outputs; $%.3f over %d months", c.OutputGB, c.StorageUSD, len(c.Storage))
 		line("delivery", "%.1f GB = $%.2f; total $%.2f", c.EgressGB, c.EgressUSD, c.TotalUSD)
 	}
