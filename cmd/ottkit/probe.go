@@ -169,7 +169,7 @@ func probeFile(ctx context.Context, file string, s mediaSettings, views int) (pr
 		return probeReport{}, fmt.Errorf("probe: %s: plan: %w", file, err)
 	}
 	r.Ladder = &plan
-	c, err := cost.Default.PriceTitle(cost.Title{Plan: plan, Duration: info.Duration, SourceBytes: src.Size(), Views: views}, s.lifecycle)
+	c, err := s.priceTitle(cost.Title{Plan: plan, Duration: info.Duration, SourceBytes: src.Size(), Views: views})
 	if err != nil {
 		return probeReport{}, fmt.Errorf("probe: %s: %w", file, err)
 	}
@@ -225,7 +225,7 @@ func printProbe(w io.Writer, r probeReport, s mediaSettings) {
 	}
 	if c := r.Cost; c != nil {
 		m := c.Minutes
-		line("transcode", "%s tier: %.1f SD, %.1f HD, %.1f UHD, %.1f audio minutes = $%.3f", m.Tier, m.SD, m.HD, m.UHD, m.Audio, c.TranscodeUSD)
+		line("transcode", "%s tier: %.1f SD, %.1f HD, %.1f UHD, %.1f audio minutes = $%.3f (%s)", m.Tier, m.SD, m.HD, m.UHD, m.Audio, c.TranscodeUSD, s.prices())
 		line("storage", "%.3f GB of outputs; $%.3f over %d months", c.OutputGB, c.StorageUSD, len(c.Storage))
 		line("delivery", "%.1f GB = $%.2f; total $%.2f", c.EgressGB, c.EgressUSD, c.TotalUSD)
 	}

@@ -10,6 +10,9 @@ import (
 const (
 	TierBasic        = "basic"
 	TierProfessional = "professional"
+	// TierTranscoder is what GCP jobs record: the Transcoder API has one price list, with no
+	// tiers (tcjob.BilledMinutes).
+	TierTranscoder = "transcoder"
 )
 
 // Resolution classes MediaConvert prices by: the output's shorter side below 720 lines is
