@@ -25,18 +25,24 @@ func TestKeysRotateDryRun(t *testing.T) {
 	if err := os.WriteFile(file, []byte(stack), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	code, out, errOut := ottkit(t, "keys", "rotate", "--stack", "edge", "--project-dir", dir, "--dry-run")
+	code, out, errOut := ottkit(t, "keys", "rotate", "--stack", "edge", "--kind", "edge", "--project-dir", dir, "--dry-run")
 	if code != exitOK || !strings.HasPrefix(out, "1. generate") {
 		t.Fatalf("exit %d, out %q, err %q", code, out, errOut)
 	}
 	if b, _ := os.ReadFile(file); string(b) != stack {
 		t.Errorf("--dry-run changed the stack file:\n%s", b)
 	}
-	code, _, errOut = ottkit(t, "keys", "rotate", "--stack", "dev-aws", "--project-dir", projectDir, "--dry-run")
+	code, _, errOut = ottkit(t, "keys", "rotate", "--stack", "dev-aws", "--kind", "edge", "--project-dir", projectDir, "--dry-run")
 	if code != exitUsage || !strings.Contains(errOut, "has no edge") {
 		t.Errorf("a stack without an edge: exit %d, %q", code, errOut)
 	}
 	if code, _, errOut := ottkit(t, "keys", "rotate"); code != exitUsage || !strings.Contains(errOut, "--stack is required") {
 		t.Errorf("no --stack: exit %d, %q", code, errOut)
+	}
+	if code, _, errOut := ottkit(t, "keys", "status", "--stack", "dev-aws"); code != exitUsage || !strings.Contains(errOut, "--kind is required") || !strings.Contains(errOut, "cloudfront") {
+		t.Errorf("no --kind: exit %d, %q", code, errOut)
+	}
+	if code, _, errOut := ottkit(t, "keys", "rotate", "--stack", "dev-aws", "--kind", "akamai"); code != exitUsage || !strings.Contains(errOut, `--kind "akamai"`) {
+		t.Errorf("an unknown --kind: exit %d, %q", code, errOut)
 	}
 }

@@ -373,3 +373,30 @@ func setEdgeKeys(doc *yaml.Node, public map[string]string, signing string) error
 	set(signingKeyKey, &yaml.Node{Kind: yaml.ScalarNode, Value: signing})
 	return nil
 }
+
+var _ Rotation = (*Rotator)(nil)
+
+// Status implements Rotation.
+func (r *Rotator) Status(ctx context.Context) (Status, error) {
+	st, err := r.load(ctx)
+	if err != nil {
+		return Status{}, err
+	}
+	s, err := r.next(st)
+	if err != nil {
+		return Status{}, err
+	}
+	out := Status{Next: s}
+	ids := make([]string, 0, len(st.public))
+	for id := range st.public {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		out.Keys = append(out.Keys, KeyStatus{ID: id, Signing: id == st.signing})
+	}
+	if s.Name == "retire" {
+		out.RetireAfter = time.Unix(st.secret.Since, 0).Add(r.TokenLifetime + cloudflare.ClockSkew)
+	}
+	return out, nil
+}

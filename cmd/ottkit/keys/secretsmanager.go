@@ -3,6 +3,7 @@ package keys
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
@@ -24,7 +25,7 @@ func (s SecretsManager) Put(ctx context.Context, name, value string) error {
 		return err
 	}
 	in := &secretsmanager.CreateSecretInput{Name: aws.String(name), SecretString: aws.String(value),
-		Description: aws.String("ottkit edge viewer-token signing key (ottkit keys)")}
+		Description: aws.String("ottkit playback signing key, written by ottkit keys")}
 	if s.KmsKeyID != "" {
 		in.KmsKeyId = aws.String(s.KmsKeyID)
 	}
@@ -32,9 +33,13 @@ func (s SecretsManager) Put(ctx context.Context, name, value string) error {
 	return err
 }
 
-// Get implements SecretStore.
+// Get implements SecretStore; a secret that does not exist or has no value yet is ErrNotFound.
 func (s SecretsManager) Get(ctx context.Context, name string) (string, error) {
 	out, err := s.Client.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(name)})
+	var nf *types.ResourceNotFoundException
+	if errors.As(err, &nf) {
+		return "", fmt.Errorf("%s: %w: %w", name, ErrNotFound, err)
+	}
 	if err != nil {
 		return "", err
 	}
