@@ -109,15 +109,9 @@ func (f *keysFlags) rotation(ctx context.Context, verb string) (keys.Rotation, e
 			return nil, fmt.Errorf("keys %s: stack %s is on %s; CloudFront keys belong to aws stacks", verb, f.stack, cloud)
 		}
 	}
-	awsCfg, err := config.LoadDefaultConfig(ctx, config.WithRegion(cfg[platform.RegionKey]))
+	awsCfg, err := stackAWSConfig(ctx, cfg[platform.RegionKey], cfg["ottkit:assumeRoleArn"], prefix)
 	if err != nil {
-		return nil, fmt.Errorf("keys %s: AWS configuration: %w", verb, err)
-	}
-	if role := cfg["ottkit:assumeRoleArn"]; role != "" {
-		// The stack deploys into the customer's account through this role; its secrets and
-		// key group are there.
-		awsCfg.Credentials = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(sts.NewFromConfig(awsCfg), role,
-			func(o *stscreds.AssumeRoleOptions) { o.RoleSessionName = "ottkit-keys-" + prefix }))
+		return nil, fmt.Errorf("keys %s: %w", verb, err)
 	}
 	secrets := keys.SecretsManager{Client: secretsmanager.NewFromConfig(awsCfg)}
 	if f.kind == keys.KindEdge {
@@ -126,6 +120,21 @@ func (f *keysFlags) rotation(ctx context.Context, verb string) (keys.Rotation, e
 	return &keys.CloudFrontRotator{Prefix: prefix, File: file, Secrets: secrets,
 		Trusted:        keys.CloudFront{Client: cloudfront.NewFromConfig(awsCfg)},
 		CookieLifetime: time.Duration(ttl) * time.Second}, nil
+}
+
+// stackAWSConfig is the AWS configuration of a stack's account: the default credentials, through
+// the stack's ottkit:assumeRoleArn when it has one (its secrets and key group are in the
+// customer's account).
+func stackAWSConfig(ctx context.Context, region, role, prefix string) (aws.Config, error) {
+	awsCfg, err := config.LoadDefaultConfig(ctx, config.WithRegion(region))
+	if err != nil {
+		return aws.Config{}, fmt.Errorf("AWS configuration: %w", err)
+	}
+	if role != "" {
+		awsCfg.Credentials = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(sts.NewFromConfig(awsCfg), role,
+			func(o *stscreds.AssumeRoleOptions) { o.RoleSessionName = "ottkit-keys-" + prefix }))
+	}
+	return awsCfg, nil
 }
 
 func newKeysRotateCmd() *cobra.Command {

@@ -286,19 +286,7 @@ func (r *CloudFrontRotator) Next(ctx context.Context) (Step, error) {
 	case "generate", "add":
 		public := st.nextPublic
 		if st.next == nil || st.nextFP == st.signingFP {
-			priv, err := rsa.GenerateKey(rand.Reader, 2048)
-			if err != nil {
-				return Step{}, fmt.Errorf("generate RSA-2048 key: %w", err)
-			}
-			der, err := x509.MarshalPKCS8PrivateKey(priv)
-			if err != nil {
-				return Step{}, err
-			}
-			value := mustJSON(cloudFrontNext{PrivateKey: string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))})
-			if err := r.Secrets.Put(ctx, r.NextSecret(), value); err != nil {
-				return Step{}, fmt.Errorf("store %s: %w", r.NextSecret(), err)
-			}
-			if public, err = publicPEM(&priv.PublicKey); err != nil {
+			if public, err = r.generate(ctx); err != nil {
 				return Step{}, err
 			}
 		}
@@ -349,6 +337,54 @@ func (r *CloudFrontRotator) Next(ctx context.Context) (Step, error) {
 		return step, nil
 	}
 	return step, nil
+}
+
+// generate makes an RSA-2048 key pair, stores its private half as the pending key and
+// returns its public key in PEM.
+func (r *CloudFrontRotator) generate(ctx context.Context) (string, error) {
+	priv, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return "", fmt.Errorf("generate RSA-2048 key: %w", err)
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(priv)
+	if err != nil {
+		return "", err
+	}
+	value := mustJSON(cloudFrontNext{PrivateKey: string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))})
+	if err := r.Secrets.Put(ctx, r.NextSecret(), value); err != nil {
+		return "", fmt.Errorf("store %s: %w", r.NextSecret(), err)
+	}
+	return publicPEM(&priv.PublicKey)
+}
+
+// FirstKey is the generate step of a stack whose file does not exist yet (ottkit customer
+// new): it returns the public key of the pending key, generating and storing one unless a
+// pending key that does not sign already exists (a re-run). The next rotate, after the first
+// deploy, switches signing to it.
+func (r *CloudFrontRotator) FirstKey(ctx context.Context) (string, error) {
+	raw, err := r.Secrets.Get(ctx, r.SigningSecret())
+	switch {
+	case err == nil && raw != "":
+		return "", fmt.Errorf("%s already holds a signing key: this stack has keys; use ottkit keys rotate", r.SigningSecret())
+	case err != nil && !errors.Is(err, ErrNotFound):
+		return "", fmt.Errorf("read %s: %w", r.SigningSecret(), err)
+	}
+	raw, err = r.Secrets.Get(ctx, r.NextSecret())
+	switch {
+	case errors.Is(err, ErrNotFound):
+	case err != nil:
+		return "", fmt.Errorf("read %s: %w", r.NextSecret(), err)
+	default:
+		var v cloudFrontNext
+		if err := json.Unmarshal([]byte(raw), &v); err == nil && v.PrivateKey != "" {
+			priv, err := parsePrivate(v.PrivateKey)
+			if err != nil {
+				return "", fmt.Errorf("%s: %w", r.NextSecret(), err)
+			}
+			return publicPEM(&priv.PublicKey)
+		}
+	}
+	return r.generate(ctx)
 }
 
 func (r *CloudFrontRotator) writeKeys(pems []string) error {

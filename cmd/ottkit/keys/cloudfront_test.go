@@ -533,3 +533,31 @@ func TestCloudFrontKeyIDAgainstMoto(t *testing.T) {
 		t.Errorf("KeyID in a missing group: %v, want ErrNotTrusted", err)
 	}
 }
+
+// TestCloudFrontFirstKey is ottkit customer new --generate-signing-key: the pending key's public
+// half goes into the new stack file, a re-run returns the same key, and after the first deploy
+// the rotation switches signing to it.
+func TestCloudFrontFirstKey(t *testing.T) {
+	w := setupCloudFront(t, nil)
+	ctx := context.Background()
+	first, err := w.r.FirstKey(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := w.r.FirstKey(ctx)
+	if err != nil || again != first {
+		t.Fatalf("a re-run gave another key (%v)", err)
+	}
+	if err := os.WriteFile(w.file, []byte(stackWithKeys(first)), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	validStack(t, w.file)
+	refused(t, w.r, "deploy the stack file first")
+	w.deploy(t)
+	step(t, w.r, "switch")
+	p := &cfPlayers{w: w}
+	p.tick(t, 3*time.Minute, "first key")
+	if _, err := w.r.FirstKey(ctx); err == nil || !strings.Contains(err.Error(), "already holds a signing key") {
+		t.Errorf("FirstKey of a stack with a signing key: %v", err)
+	}
+}
