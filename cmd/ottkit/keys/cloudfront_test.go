@@ -357,6 +357,38 @@ func (c *crashing) Delete(ctx context.Context, name string) error {
 	return c.after()
 }
 
+// stepThroughCrash takes the step want. When it crashes, onCrash runs (viewers keep playing)
+// and the step runs again, unless the crash came after the step's last needed write, when the
+// step is done and the plan has moved on. pending reads the secret an interrupted generate or
+// add must reuse; the re-run must not replace it. It reports whether a crash happened.
+func stepThroughCrash(t *testing.T, r keys.Rotation, want string, onCrash func(), pending func() string) bool {
+	t.Helper()
+	ctx := context.Background()
+	s, err := r.Next(ctx)
+	if !errors.Is(err, errCrash) {
+		if err != nil || s.Name != want {
+			t.Fatalf("step %s (%v), want %s", s.Name, err, want)
+		}
+		return false
+	}
+	onCrash()
+	steps, err := r.Plan(ctx)
+	if err != nil {
+		t.Fatalf("plan after a crash in %s: %v", want, err)
+	}
+	if steps[0].Name != want {
+		return true
+	}
+	before := pending()
+	if s, err = r.Next(ctx); err != nil || s.Name != want {
+		t.Fatalf("re-run of %s: step %s, %v", want, s.Name, err)
+	}
+	if (want == "generate" || want == "add") && before != "" && pending() != before {
+		t.Errorf("the re-run of %s made another key instead of finishing with the pending one", want)
+	}
+	return true
+}
+
 // TestCloudFrontRotationSurvivesCrashes crashes the rotation after each of its secret writes
 // in turn and runs it again: the re-run completes the step (a pending key is reused, not
 // doubled), and viewers play through the crash and the recovery.
@@ -372,35 +404,14 @@ func TestCloudFrontRotationSurvivesCrashes(t *testing.T) {
 			})
 			p := &cfPlayers{w: w}
 			crashed := false
-			// run takes the step want; after a crash it runs again, unless the crash came
-			// after the step's last needed write, when the step is done and the plan has moved
-			// on to the following one.
 			run := func(want string) {
 				t.Helper()
-				s, err := w.r.Next(context.Background())
-				if errors.Is(err, errCrash) {
-					crashed = true
+				if stepThroughCrash(t, w.r, want, func() {
 					if len(w.cf.keys) > 0 {
 						p.tick(t, time.Minute, "after a crash in "+want)
 					}
-					steps, perr := w.r.Plan(context.Background())
-					if perr != nil {
-						t.Fatalf("plan after a crash in %s: %v", want, perr)
-					}
-					if steps[0].Name != want {
-						return
-					}
-					pending, _ := w.sm.Get(context.Background(), w.r.NextSecret())
-					s, err = w.r.Next(context.Background())
-					if again, _ := w.sm.Get(context.Background(), w.r.NextSecret()); (want == "generate" || want == "add") && again != pending {
-						t.Errorf("the re-run of %s made another key instead of adding the pending one", want)
-					}
-				}
-				if err != nil {
-					t.Fatalf("step %s: %v", want, err)
-				}
-				if s.Name != want {
-					t.Fatalf("step %s, want %s", s.Name, want)
+				}, func() string { v, _ := w.sm.Get(context.Background(), w.r.NextSecret()); return v }) {
+					crashed = true
 				}
 			}
 			run("generate")

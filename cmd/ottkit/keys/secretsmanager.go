@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
@@ -46,8 +47,18 @@ func (s SecretsManager) Get(ctx context.Context, name string) (string, error) {
 	return aws.ToString(out.SecretString), nil
 }
 
-// Delete implements SecretStore: the secret is recoverable for seven days.
+// Delete implements SecretStore: the secret is recoverable for seven days. Deleting a secret
+// that does not exist or is already scheduled for deletion succeeds, so a re-run after a crash
+// can repeat it.
 func (s SecretsManager) Delete(ctx context.Context, name string) error {
 	_, err := s.Client.DeleteSecret(ctx, &secretsmanager.DeleteSecretInput{SecretId: aws.String(name), RecoveryWindowInDays: aws.Int64(7)})
+	var nf *types.ResourceNotFoundException
+	var ir *types.InvalidRequestException
+	switch {
+	case errors.As(err, &nf):
+		return nil
+	case errors.As(err, &ir) && strings.Contains(strings.ToLower(ir.ErrorMessage()), "deleted"):
+		return nil
+	}
 	return err
 }
