@@ -2,9 +2,9 @@ package keys_test
 
 import (
 	"context"
-	"fmt"
 	"crypto/rand"
 	"crypto/rsa"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
