@@ -365,7 +365,7 @@ func (r *CloudFrontRotator) FirstKey(ctx context.Context) (string, error) {
 	raw, err := r.Secrets.Get(ctx, r.SigningSecret())
 	switch {
 	case err == nil && raw != "":
-		return "", fmt.Errorf("%s already holds a signing key: this stack has keys; use ottkit keys rotate", r.SigningSecret())
+		return "", fmt.Errorf("%s already holds a signing key: this stack has keys; use ottkit keys rotate --kind cloudfront", r.SigningSecret())
 	case err != nil && !errors.Is(err, ErrNotFound):
 		return "", fmt.Errorf("read %s: %w", r.SigningSecret(), err)
 	}

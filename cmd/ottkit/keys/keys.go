@@ -1,7 +1,8 @@
-// Package keys rotates a stack's edge viewer-token signing keys in the order that never
-// breaks a viewer: add the new public key (deploy, so the edge trusts it), switch the api's
-// signing to it, wait at least the token lifetime, retire the old key. Private halves live
-// only in the cloud's secret store; the stack file holds public keys and the signing key id.
+// Package keys rotates a stack's playback signing keys, CloudFront key-group key pairs
+// (CloudFrontRotator) and the Cloudflare edge's viewer-token keys (Rotator), in the order that
+// never breaks a viewer: add the new public key (deploy, so the CDN trusts it), switch the
+// api's signing to it, wait at least the cookie or token lifetime, retire the old key. Private
+// halves live only in the cloud's secret store; the stack file holds public keys.
 package keys
 
 import (
@@ -54,8 +55,21 @@ type Rotator struct {
 	Secrets SecretStore
 	// TokenLifetime is the longest a viewer token lives (ottkit:playbackTtl).
 	TokenLifetime time.Duration
+	// KeyCache is how long the api keeps signing with a key it read
+	// (cloudflare.DefaultKeyTTL when zero): tokens of the old key are issued until that long
+	// after the switch.
+	KeyCache time.Duration
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+}
+
+// Wait is how long after a switch the old key retires: every token it signed has expired.
+func (r *Rotator) Wait() time.Duration {
+	cache := r.KeyCache
+	if cache <= 0 {
+		cache = cloudflare.DefaultKeyTTL
+	}
+	return cache + r.TokenLifetime + cloudflare.ClockSkew
 }
 
 // Step is one action of a rotation.
@@ -146,7 +160,7 @@ func (r *Rotator) next(st state) (Step, error) {
 	case len(st.public) == 2 && st.secret.Previous != st.other():
 		return Step{"switch", fmt.Sprintf("sign with %s instead of %s (the edge already trusts both); then deploy", st.other(), st.signing)}, nil
 	case len(st.public) == 2:
-		until := time.Unix(st.secret.Since, 0).Add(r.TokenLifetime + cloudflare.ClockSkew)
+		until := time.Unix(st.secret.Since, 0).Add(r.Wait())
 		return Step{"retire", fmt.Sprintf("remove %s once every token it signed expired (from %s); then deploy", st.secret.Previous, until.UTC().Format(time.RFC3339))}, nil
 	}
 	return Step{}, fmt.Errorf("%s: ottkit:edgePublicKeys has %d keys; want 1, or 2 while rotating", r.File, len(st.public))
@@ -165,7 +179,7 @@ func (r *Rotator) Plan(ctx context.Context) ([]Step, error) {
 	if s.Name == "generate" || st.unfinished == "retire" {
 		return []Step{s}, nil
 	}
-	return remaining(s, r.TokenLifetime+cloudflare.ClockSkew), nil
+	return remaining(s, r.Wait()), nil
 }
 
 // Next performs the next step and returns it. The retire step refuses until every token the
@@ -260,7 +274,7 @@ func (r *Rotator) Next(ctx context.Context) (Step, error) {
 	case "retire":
 		old := st.secret.Previous
 		if st.unfinished != "retire" {
-			until := time.Unix(st.secret.Since, 0).Add(r.TokenLifetime + cloudflare.ClockSkew)
+			until := time.Unix(st.secret.Since, 0).Add(r.Wait())
 			if now.Before(until) {
 				return Step{}, fmt.Errorf("tokens signed by %s may be in use until %s: retire it after that", old, until.UTC().Format(time.RFC3339))
 			}
@@ -452,7 +466,7 @@ func (r *Rotator) Status(ctx context.Context) (Status, error) {
 		out.Keys = append(out.Keys, KeyStatus{ID: id, Signing: id == st.signing})
 	}
 	if s.Name == "retire" {
-		out.RetireAfter = time.Unix(st.secret.Since, 0).Add(r.TokenLifetime + cloudflare.ClockSkew)
+		out.RetireAfter = time.Unix(st.secret.Since, 0).Add(r.Wait())
 	}
 	return out, nil
 }
