@@ -5,9 +5,11 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/spf13/cobra"
 
 	"github.com/ottkit/ottkit/cmd/ottkit/customer"
+	"github.com/ottkit/ottkit/cmd/ottkit/keys"
 )
 
 func init() { register(newCustomerCmd) }
@@ -36,7 +38,7 @@ validated spec, "customer list" shows them all and whether each validates.`,
 
 func newCustomerNewCmd() *cobra.Command {
 	var o customer.NewOptions
-	var waf bool
+	var waf, generateKey bool
 	cmd := &cobra.Command{
 		Use:   "new NAME --cloud aws|gcp --region REGION [--project P] [--env prod] [--domain D --certificate-arn ARN] [--from STACK]",
 		Short: "Write stacks/Pulumi.NAME-ENV.yaml for a new customer environment",
@@ -54,7 +56,8 @@ Configuration keys and their flags: ottkit:customer NAME, ottkit:environment --e
 ottkit:cloud --cloud, aws:region (gcp:region on gcp) --region, gcp:project --project,
 ottkit:domain --domain, ottkit:certificateArn
 --certificate-arn, ottkit:assumeRoleArn --assume-role-arn, ottkit:jwtIssuer --jwt-issuer,
-ottkit:jwtAudience --jwt-audience, ottkit:signingPublicKeys --signing-key, ottkit:alertEmail
+ottkit:jwtAudience --jwt-audience, ottkit:signingPublicKeys --signing-key (or
+--generate-signing-key), ottkit:alertEmail
 --alert-email, ottkit:waf --waf (on by default for prod and production, as the policy pack
 requires). Edit the written file for everything else.`,
 		Example: `  ottkit customer new acme --cloud aws --region eu-west-1 --env prod \
@@ -69,6 +72,16 @@ requires). Edit the written file for everything else.`,
 			o.Name = args[0]
 			if cmd.Flags().Changed("waf") {
 				o.WAF = &waf
+			}
+			if generateKey {
+				o.GenerateSigningKey = func(prefix string) (string, error) {
+					awsCfg, err := stackAWSConfig(ctxOf(cmd), o.Region, o.AssumeRoleArn, prefix)
+					if err != nil {
+						return "", err
+					}
+					r := &keys.CloudFrontRotator{Prefix: prefix, Secrets: keys.SecretsManager{Client: secretsmanager.NewFromConfig(awsCfg)}}
+					return r.FirstKey(ctxOf(cmd))
+				}
 			}
 			project, err := findProject(o.ProjectDir)
 			if err != nil {
@@ -103,6 +116,7 @@ requires). Edit the written file for everything else.`,
 	fl.StringVar(&o.JWTIssuer, "jwt-issuer", "", "https URL of the customer's identity provider")
 	fl.StringSliceVar(&o.JWTAudience, "jwt-audience", nil, "audience the API accepts (repeatable)")
 	fl.StringArrayVar(&o.SigningKeyFiles, "signing-key", nil, "file with an RSA-2048 public key in PEM, for signed cookies (repeatable, at most 2)")
+	fl.BoolVar(&generateKey, "generate-signing-key", false, "instead of --signing-key: generate the first CloudFront key pair, its private half into Secrets Manager (ottkit keys; the next `ottkit keys rotate --kind cloudfront` after the first deploy signs with it)")
 	fl.StringVar(&o.AlertEmail, "alert-email", "", "e-mail address for alarms")
 	fl.BoolVar(&waf, "waf", false, "put a WAF web ACL in front of the CDN (default: on for prod and production)")
 	_ = cmd.MarkFlagRequired("cloud")

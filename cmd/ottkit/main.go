@@ -1,8 +1,9 @@
 // Command ottkit is the ottkit CLI: `ottkit plan` runs a stack's program offline and checks it
 // against the policy pack, `ottkit policy` evaluates the pack on Pulumi CLI output and
 // generates its documentation, `ottkit probe` judges video files as ingest would and plans
-// their ladder and cost, and `ottkit cost` prices titles and idle stacks and compares ottkit's
-// jobs with AWS's Video on Demand solution.
+// their ladder and cost, `ottkit cost` prices titles and idle stacks and compares ottkit's
+// jobs with AWS's Video on Demand solution, and `ottkit keys` rotates a stack's playback
+// signing keys.
 //
 // Exit codes: 0 success; 1 the command ran and the verdict is no (a mandatory policy
 // violation, a stack that `stamp` could not preview, deploy, refresh or destroy, or a file

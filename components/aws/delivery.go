@@ -2,7 +2,9 @@ package aws
 
 import (
 	"crypto/rsa"
+	"crypto/sha256"
 	"crypto/x509"
+	"encoding/hex"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -245,18 +247,28 @@ func NewDelivery(ctx *pulumi.Context, name string, args *DeliveryArgs, opts ...p
 
 	var keyIds pulumi.StringArray
 	for i, pemText := range args.PublicKeys {
-		pk, err := cloudfront.NewPublicKey(ctx, fmt.Sprintf("%s-key-%d", name, i+1), &cloudfront.PublicKeyArgs{
-			Name:       pulumi.String(fmt.Sprintf("%s-key-%d", name, i+1)),
+		keyName, err := PublicKeyName(name, pemText)
+		if err != nil {
+			return nil, fmt.Errorf("delivery %s: PublicKeys[%d]: %w", name, i, err)
+		}
+		// A key's resource is named by its fingerprint, not its place in the list, so that
+		// retiring the first key of two leaves the second one's CloudFront id (the
+		// keyPairId the api signs under) untouched. The alias adopts the resource of a stack
+		// deployed when keys were named by place; the physical name is ignored for the same
+		// reason (changing it would replace the key and change its id).
+		pk, err := cloudfront.NewPublicKey(ctx, keyName, &cloudfront.PublicKeyArgs{
+			Name:       pulumi.String(keyName),
 			Comment:    pulumi.String("ottkit " + name + ": verifies playback cookies"),
 			EncodedKey: pulumi.String(pemText),
-		}, parent)
+		}, parent, pulumi.Aliases([]pulumi.Alias{{Name: pulumi.String(fmt.Sprintf("%s-key-%d", name, i+1))}}),
+			pulumi.IgnoreChanges([]string{"name"}))
 		if err != nil {
 			return nil, err
 		}
 		keyIds = append(keyIds, pk.ID().ToStringOutput())
 	}
-	keyGroup, err := cloudfront.NewKeyGroup(ctx, name+"-signers", &cloudfront.KeyGroupArgs{
-		Name:    pulumi.String(name + "-signers"),
+	keyGroup, err := cloudfront.NewKeyGroup(ctx, KeyGroupName(name), &cloudfront.KeyGroupArgs{
+		Name:    pulumi.String(KeyGroupName(name)),
 		Comment: pulumi.String("ottkit " + name + ": keys trusted to sign playback cookies"),
 		Items:   keyIds,
 	}, parent)
@@ -421,7 +433,7 @@ func NewDelivery(ctx *pulumi.Context, name string, args *DeliveryArgs, opts ...p
 	}
 
 	secret, err := secretsmanager.NewSecret(ctx, name+"-signing-secret", &secretsmanager.SecretArgs{
-		Name: pulumi.String(name + "-signing"),
+		Name: pulumi.String(SigningSecretName(name)),
 		Description: pulumi.String(`ottkit ` + name + `: playback cookie signing key, stored by the operator as ` +
 			`{"keyPairId": "<CloudFront public key id>", "privateKey": "<PEM>"}`),
 		KmsKeyId:             args.KeyArn,
@@ -897,6 +909,41 @@ func validateDelivery(name string, args *DeliveryArgs) error {
 		bad("API.Domain is required")
 	}
 	return errors.Join(errs...)
+}
+
+// KeyGroupName is the name of the key group a Delivery named delivery trusts.
+func KeyGroupName(delivery string) string { return delivery + "-signers" }
+
+// SigningSecretName is the name of the secret the api signs playback cookies with.
+func SigningSecretName(delivery string) string { return delivery + "-signing" }
+
+// PublicKeyFingerprint identifies an RSA public key in PEM by the first 16 hex digits of the
+// SHA-256 of its PKIX encoding, whatever the PEM's line breaks.
+func PublicKeyFingerprint(pemText string) (string, error) {
+	block, _ := pem.Decode([]byte(pemText))
+	if block == nil {
+		return "", errors.New("not PEM")
+	}
+	pub, err := x509.ParsePKIXPublicKey(block.Bytes)
+	if err != nil {
+		return "", fmt.Errorf("parse public key: %w", err)
+	}
+	der, err := x509.MarshalPKIXPublicKey(pub)
+	if err != nil {
+		return "", fmt.Errorf("encode public key: %w", err)
+	}
+	sum := sha256.Sum256(der)
+	return hex.EncodeToString(sum[:8]), nil
+}
+
+// PublicKeyName is the resource and CloudFront name of a Delivery's public key:
+// <delivery>-key-<fingerprint>.
+func PublicKeyName(delivery, pemText string) (string, error) {
+	fp, err := PublicKeyFingerprint(pemText)
+	if err != nil {
+		return "", err
+	}
+	return delivery + "-key-" + fp, nil
 }
 
 // validatePublicKeyPEM accepts what CloudFront accepts for signed cookies: a PEM RSA public

@@ -54,6 +54,16 @@ const (
 )
 
 // edgeDeliveryArgs is the smallest configuration: CloudFront's domain, no WAF, one key.
+// keyName is the resource name of edgePublicKeys(t)[i] in the delivery n.
+func keyName(t *testing.T, n string, i int) string {
+	t.Helper()
+	name, err := PublicKeyName(n, edgePublicKeys(t)[i])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return name
+}
+
 func edgeDeliveryArgs(t *testing.T) *DeliveryArgs {
 	return &DeliveryArgs{
 		BucketName:               pulumi.String("acme-dev-storage-delivery-123456789012"),
@@ -102,7 +112,7 @@ func TestDeliveryChildren(t *testing.T) {
 		"aws:cloudfront/distribution:Distribution " + n + "-cdn",
 		"aws:cloudfront/keyGroup:KeyGroup " + n + "-signers",
 		"aws:cloudfront/originAccessControl:OriginAccessControl " + n + "-oac",
-		"aws:cloudfront/publicKey:PublicKey " + n + "-key-1",
+		"aws:cloudfront/publicKey:PublicKey " + keyName(t, n, 0),
 		"aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy " + n + "-headers",
 		"aws:s3/bucketPolicy:BucketPolicy " + n + "-bucket-policy",
 		"aws:secretsmanager/secret:Secret " + n + "-signing-secret",
@@ -124,7 +134,7 @@ func TestDeliveryChildren(t *testing.T) {
 		{"cloudfront domain", func(a *DeliveryArgs) {}, nil},
 		{"everything", func(a *DeliveryArgs) { *a = *edgeFullDelivery(t) }, append(append([]string{
 			provider,
-			"aws:cloudfront/publicKey:PublicKey " + n + "-key-2",
+			"aws:cloudfront/publicKey:PublicKey " + keyName(t, n, 1),
 			"aws:route53/record:Record " + n + "-cert-record",
 			"aws:wafv2/webAcl:WebAcl " + n + "-waf",
 		}, cert...), aliases...)},
@@ -637,5 +647,40 @@ func TestDeliveryServesTheAPI(t *testing.T) {
 	}
 	if !strings.Contains(fn.Inputs["code"].(string), "request.uri.substring(4)") {
 		t.Errorf("path function does not strip /api:\n%s", fn.Inputs["code"])
+	}
+}
+
+// TestDeliveryKeyKeepsItsResourceWhenTheOtherRetires: a key's PublicKey is named by its
+// fingerprint, so removing the first of two keys (the end of a rotation) leaves the second
+// one's resource, and so its CloudFront id, where it was; a PEM with other line breaks is the
+// same key.
+func TestDeliveryKeyKeepsItsResourceWhenTheOtherRetires(t *testing.T) {
+	const n = "acme-dev-delivery"
+	keys := edgePublicKeys(t)
+	rotating := edgeDeliveryArgs(t)
+	rotating.PublicKeys = keys
+	both := edgeDeploy(t, rotating)
+	retired := edgeDeliveryArgs(t)
+	retired.PublicKeys = keys[1:]
+	after := edgeDeploy(t, retired)
+	for _, res := range []*offline.Result{both, after} {
+		if got := edgeMust(t, res, "aws:cloudfront/publicKey:PublicKey", keyName(t, n, 1)); got.Inputs["encodedKey"] != keys[1] {
+			t.Errorf("the remaining key's resource holds %v, want the second key", got.Inputs["encodedKey"])
+		}
+	}
+	if _, ok := after.Find("aws:cloudfront/publicKey:PublicKey", keyName(t, n, 0)); ok {
+		t.Errorf("the retired key is still registered")
+	}
+	if got := len(after.OfType("aws:cloudfront/publicKey:PublicKey")); got != 1 {
+		t.Errorf("%d public keys after the retire, want 1", got)
+	}
+	rewrapped := strings.ReplaceAll(keys[0], "\n", "\r\n")
+	a, errA := PublicKeyFingerprint(keys[0])
+	b, errB := PublicKeyFingerprint(rewrapped)
+	if errA != nil || errB != nil || a != b || len(a) != 16 {
+		t.Errorf("fingerprints %q %v, %q %v: want one 16-digit value", a, errA, b, errB)
+	}
+	if _, err := PublicKeyFingerprint("ssh-rsa AAAA"); err == nil {
+		t.Error("a non-PEM key has a fingerprint")
 	}
 }

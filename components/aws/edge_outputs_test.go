@@ -1,7 +1,6 @@
 package aws
 
 import (
-	"fmt"
 	"reflect"
 	"testing"
 
@@ -77,10 +76,10 @@ func TestEdgeOutputs(t *testing.T) {
 	waf := edgeMust(t, res, "aws:wafv2/webAcl:WebAcl", "acme-dev-delivery-waf")
 	secret := edgeMust(t, res, "aws:secretsmanager/secret:Secret", "acme-dev-delivery-signing-secret")
 	api := edgeMust(t, res, "aws:apigatewayv2/api:Api", "acme-dev-api-api")
-	// In the order of PublicKeys: key-1, key-2.
+	// In the order of PublicKeys.
 	var keyIds []any
-	for i := 1; i <= 2; i++ {
-		keyIds = append(keyIds, edgeMust(t, res, "aws:cloudfront/publicKey:PublicKey", fmt.Sprintf("acme-dev-delivery-key-%d", i)).ID)
+	for i := 0; i < 2; i++ {
+		keyIds = append(keyIds, edgeMust(t, res, "aws:cloudfront/publicKey:PublicKey", keyName(t, "acme-dev-delivery", i)).ID)
 	}
 	checks := []struct {
 		name string

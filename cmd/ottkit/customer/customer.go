@@ -6,10 +6,15 @@ package customer
 
 import (
 	"bytes"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -46,7 +51,11 @@ type NewOptions struct {
 	JWTAudience   []string
 	// SigningKeyFiles are files holding the RSA-2048 public keys (PEM) for signed cookies.
 	SigningKeyFiles []string
-	AlertEmail      string
+	// GenerateSigningKey, without SigningKeyFiles, makes the first signing key of an AWS
+	// stack: it is called with the stack's prefix (<customer>-<env>), stores the private half
+	// in the cloud's secret store and returns the public key in PEM (ottkit keys).
+	GenerateSigningKey func(prefix string) (string, error)
+	AlertEmail         string
 	// WAF puts a WAF web ACL in front of the CDN. Nil means on for production environments
 	// (prod, production), which the policy pack requires, and otherwise the From stack's
 	// setting or the default (off).
@@ -127,6 +136,20 @@ var OwnKeys = []string{
 	key("signingPublicKeys"), key("uploadOrigins"), key("alertEmail"), platform.GCPProjectKey,
 }
 
+// throwawayKey is an RSA-2048 public key in PEM that only stands in for the real one while
+// the rest of a stack is validated.
+func throwawayKey() (string, error) {
+	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return "", fmt.Errorf("customer: %w", err)
+	}
+	der, err := x509.MarshalPKIXPublicKey(&k.PublicKey)
+	if err != nil {
+		return "", fmt.Errorf("customer: %w", err)
+	}
+	return string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})), nil
+}
+
 // newSpec assembles the stack configuration (the From stack's, or nothing), applies the
 // options and lets ParseSpec fill in the defaults and validate.
 func newSpec(o NewOptions) (*platform.Spec, error) {
@@ -190,6 +213,33 @@ func newSpec(o NewOptions) (*platform.Spec, error) {
 			pems = append(pems, strings.TrimSpace(string(b))+"\n")
 		}
 		cfg[key("signingPublicKeys")] = jsonList(pems)
+	}
+	if o.GenerateSigningKey != nil {
+		switch {
+		case len(o.SigningKeyFiles) > 0:
+			return nil, errors.New("customer: a signing key is either given (--signing-key) or generated, not both")
+		case gcp:
+			return nil, errors.New("customer: Cloud CDN keys are not CloudFront key pairs: a gcp stack takes no signing key")
+		}
+		// Validate everything else first: no key is stored for a stack that would not validate.
+		throwaway, err := throwawayKey()
+		if err != nil {
+			return nil, err
+		}
+		probe := maps.Clone(cfg)
+		probe[key("signingPublicKeys")] = jsonList([]string{throwaway})
+		if _, err := platform.ParseSpec(probe); err != nil {
+			return nil, fmt.Errorf("customer: %s would not validate: %w", o.Name, err)
+		}
+		env := o.Env
+		if k, ok := platform.KeyNamed("environment"); ok && env == "" {
+			env = fmt.Sprint(k.Default)
+		}
+		pemText, err := o.GenerateSigningKey(o.Name + "-" + env)
+		if err != nil {
+			return nil, fmt.Errorf("customer: generate the signing key: %w", err)
+		}
+		cfg[key("signingPublicKeys")] = jsonList([]string{pemText})
 	}
 	spec, err := platform.ParseSpec(cfg)
 	if err != nil {

@@ -462,3 +462,46 @@ func TestListStackWithSecrets(t *testing.T) {
 		t.Errorf("SecretKeys() of a missing file = %v", got)
 	}
 }
+
+// TestNewGeneratesTheFirstSigningKey: without --signing-key, GenerateSigningKey is asked for
+// the key of the stack's prefix, only once the rest of the stack validates, and its public key
+// is what the file trusts.
+func TestNewGeneratesTheFirstSigningKey(t *testing.T) {
+	pub, err := os.ReadFile("testdata/one.pub.pem")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var asked []string
+	gen := func(prefix string) (string, error) {
+		asked = append(asked, prefix)
+		return string(pub), nil
+	}
+	dir := newProject(t)
+	o := acme(dir)
+	o.SigningKeyFiles, o.GenerateSigningKey = nil, gen
+	_, spec, err := New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(asked, []string{"acme-prod"}) {
+		t.Errorf("asked for keys of %v, want acme-prod", asked)
+	}
+	if len(spec.SigningPublicKeys) != 1 || strings.TrimSpace(spec.SigningPublicKeys[0]) != strings.TrimSpace(string(pub)) {
+		t.Errorf("the stack trusts %v, want the generated key", spec.SigningPublicKeys)
+	}
+
+	asked = nil
+	o = acme(newProject(t))
+	o.GenerateSigningKey = gen
+	if _, _, err := New(o); err == nil || !strings.Contains(err.Error(), "not both") {
+		t.Errorf("a given and a generated key: %v", err)
+	}
+	o = acme(newProject(t))
+	o.SigningKeyFiles, o.GenerateSigningKey, o.JWTIssuer = nil, gen, "http://login.acme.example/"
+	if _, _, err := New(o); err == nil || !strings.Contains(err.Error(), "ottkit:jwtIssuer") {
+		t.Errorf("an invalid stack: %v", err)
+	}
+	if len(asked) != 0 {
+		t.Errorf("keys were generated for stacks that were refused: %v", asked)
+	}
+}

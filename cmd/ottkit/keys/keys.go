@@ -1,7 +1,8 @@
-// Package keys rotates a stack's edge viewer-token signing keys in the order that never
-// breaks a viewer: add the new public key (deploy, so the edge trusts it), switch the api's
-// signing to it, wait at least the token lifetime, retire the old key. Private halves live
-// only in the cloud's secret store; the stack file holds public keys and the signing key id.
+// Package keys rotates a stack's playback signing keys, CloudFront key-group key pairs
+// (CloudFrontRotator) and the Cloudflare edge's viewer-token keys (Rotator), in the order that
+// never breaks a viewer: add the new public key (deploy, so the CDN trusts it), switch the
+// api's signing to it, wait at least the cookie or token lifetime, retire the old key. Private
+// halves live only in the cloud's secret store; the stack file holds public keys.
 package keys
 
 import (
@@ -34,12 +35,14 @@ func SigningSecretName(prefix string) string { return prefix + "-edge-signing" }
 func KeySecretName(prefix, keyID string) string { return prefix + "-edge-key-" + keyID }
 
 // signingValue is the signing secret: the key (as cloudflare.ParseKey reads it), when signing
-// switched to it, and the key it replaced, which retires once every token it signed expired.
+// switched to it, the key it replaced, which retires once every token it signed expired, and
+// the key an add is under way for, so that a re-run after a crash finishes that add.
 type signingValue struct {
 	KeyID    string `json:"keyId"`
 	Seed     string `json:"seed"`
 	Since    int64  `json:"since"`
 	Previous string `json:"previous,omitempty"`
+	Pending  string `json:"pending,omitempty"`
 }
 
 // Rotator moves one stack's keys forward one step at a time.
@@ -52,8 +55,21 @@ type Rotator struct {
 	Secrets SecretStore
 	// TokenLifetime is the longest a viewer token lives (ottkit:playbackTtl).
 	TokenLifetime time.Duration
+	// KeyCache is how long the api keeps signing with a key it read
+	// (cloudflare.DefaultKeyTTL when zero): tokens of the old key are issued until that long
+	// after the switch.
+	KeyCache time.Duration
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+}
+
+// Wait is how long after a switch the old key retires: every token it signed has expired.
+func (r *Rotator) Wait() time.Duration {
+	cache := r.KeyCache
+	if cache <= 0 {
+		cache = cloudflare.DefaultKeyTTL
+	}
+	return cache + r.TokenLifetime + cloudflare.ClockSkew
 }
 
 // Step is one action of a rotation.
@@ -75,6 +91,8 @@ type state struct {
 	public  map[string]string
 	signing string
 	secret  *signingValue // nil before the first key
+	// unfinished names a step whose secret was written but not the stack file.
+	unfinished string
 }
 
 func (r *Rotator) load(ctx context.Context) (state, error) {
@@ -87,21 +105,33 @@ func (r *Rotator) load(ctx context.Context) (state, error) {
 	if err != nil {
 		return st, fmt.Errorf("%s: %w", r.File, err)
 	}
-	if len(st.public) == 0 {
-		return st, nil
-	}
 	raw, err := r.Secrets.Get(ctx, SigningSecretName(r.Prefix))
-	if err != nil {
+	switch {
+	case errors.Is(err, ErrNotFound) && len(st.public) == 0:
+		return st, nil
+	case err != nil:
 		return st, fmt.Errorf("read signing secret %s: %w", SigningSecretName(r.Prefix), err)
+	case raw == "" && len(st.public) == 0:
+		return st, nil
 	}
 	var v signingValue
 	if err := json.Unmarshal([]byte(raw), &v); err != nil {
 		return st, fmt.Errorf("signing secret %s: %w", SigningSecretName(r.Prefix), err)
 	}
-	if v.KeyID != st.signing {
+	st.secret = &v
+	_, known := st.public[v.KeyID]
+	switch {
+	case len(st.public) == 0:
+		st.unfinished = "generate" // the secret was written, the stack file not
+	case v.KeyID == st.signing:
+		if _, ok := st.public[v.Previous]; v.Previous != "" && !ok {
+			st.unfinished = "retire" // the file lost the old key, its secret may remain
+		}
+	case known && v.Previous == st.signing:
+		st.unfinished = "switch" // the secret signs with the next key, the file does not say so yet
+	default:
 		return st, fmt.Errorf("%s signs with %q but ottkit:edgeSigningKeyId is %q: deploy the stack file, or restore it", SigningSecretName(r.Prefix), v.KeyID, st.signing)
 	}
-	st.secret = &v
 	return st, nil
 }
 
@@ -117,6 +147,12 @@ func (st state) other() string {
 // next returns the step the state calls for.
 func (r *Rotator) next(st state) (Step, error) {
 	switch {
+	case st.unfinished == "generate":
+		return Step{"generate", "finish the interrupted generate of " + st.secret.KeyID + ": its public key into the stack file; then deploy"}, nil
+	case st.unfinished == "switch":
+		return Step{"switch", "finish the interrupted switch to " + st.secret.KeyID + ": ottkit:edgeSigningKeyId follows the signing secret; then deploy"}, nil
+	case st.unfinished == "retire":
+		return Step{"retire", "finish the interrupted retire of " + st.secret.Previous + ": its secret is deleted"}, nil
 	case len(st.public) == 0:
 		return Step{"generate", "create the first signing key, store its private half, add its public key to the stack file; then deploy"}, nil
 	case len(st.public) == 1:
@@ -124,7 +160,7 @@ func (r *Rotator) next(st state) (Step, error) {
 	case len(st.public) == 2 && st.secret.Previous != st.other():
 		return Step{"switch", fmt.Sprintf("sign with %s instead of %s (the edge already trusts both); then deploy", st.other(), st.signing)}, nil
 	case len(st.public) == 2:
-		until := time.Unix(st.secret.Since, 0).Add(r.TokenLifetime + cloudflare.ClockSkew)
+		until := time.Unix(st.secret.Since, 0).Add(r.Wait())
 		return Step{"retire", fmt.Sprintf("remove %s once every token it signed expired (from %s); then deploy", st.secret.Previous, until.UTC().Format(time.RFC3339))}, nil
 	}
 	return Step{}, fmt.Errorf("%s: ottkit:edgePublicKeys has %d keys; want 1, or 2 while rotating", r.File, len(st.public))
@@ -140,22 +176,16 @@ func (r *Rotator) Plan(ctx context.Context) ([]Step, error) {
 	if err != nil {
 		return nil, err
 	}
-	order := []string{"add", "switch", "retire"}
-	if s.Name == "generate" {
+	if s.Name == "generate" || st.unfinished == "retire" {
 		return []Step{s}, nil
 	}
-	steps := []Step{s}
-	for _, name := range order[slices.Index(order, s.Name)+1:] {
-		steps = append(steps, Step{Name: name, Detail: map[string]string{
-			"switch": "sign with the new key; then deploy",
-			"retire": fmt.Sprintf("after at least %s (the token lifetime), remove the old key; then deploy", r.TokenLifetime+cloudflare.ClockSkew),
-		}[name]})
-	}
-	return steps, nil
+	return remaining(s, r.Wait()), nil
 }
 
 // Next performs the next step and returns it. The retire step refuses until every token the
-// old key signed has expired.
+// old key signed has expired. Secrets are written before the stack file, and each step records
+// in the signing secret what it is doing first, so a re-run after a crash finishes the step
+// with the same key instead of leaving a private half no stack file names.
 func (r *Rotator) Next(ctx context.Context) (Step, error) {
 	st, err := r.load(ctx)
 	if err != nil {
@@ -166,34 +196,65 @@ func (r *Rotator) Next(ctx context.Context) (Step, error) {
 		return Step{}, err
 	}
 	now := r.now()
+	if st.public == nil {
+		st.public = map[string]string{}
+	}
 	switch step.Name {
-	case "generate", "add":
-		id := "k" + now.UTC().Format("20060102t150405")
-		if _, taken := st.public[id]; taken {
-			return Step{}, fmt.Errorf("key id %s exists; try again in a second", id)
-		}
-		key, err := cloudflare.GenerateKey(id)
-		if err != nil {
-			return Step{}, err
-		}
-		private, err := key.MarshalSecret()
-		if err != nil {
-			return Step{}, err
-		}
-		if err := r.Secrets.Put(ctx, KeySecretName(r.Prefix, id), private); err != nil {
-			return Step{}, fmt.Errorf("store %s: %w", KeySecretName(r.Prefix, id), err)
-		}
-		if st.public == nil {
-			st.public = map[string]string{}
-		}
-		st.public[id] = key.Public()
-		if step.Name == "generate" {
-			if err := r.putSigning(ctx, key, now, ""); err != nil {
+	case "generate":
+		var key cloudflare.Key
+		if st.unfinished == "generate" {
+			if key, err = cloudflare.ParseKey(mustJSON(st.secret)); err != nil {
 				return Step{}, err
 			}
-			st.signing = id
+		} else {
+			if key, err = cloudflare.GenerateKey(keyID(now)); err != nil {
+				return Step{}, err
+			}
+			// The signing secret first: it is what a re-run finds.
+			if err := r.putSigning(ctx, key, signingValue{Since: now.Unix()}); err != nil {
+				return Step{}, err
+			}
 		}
+		if err := r.putKey(ctx, key); err != nil {
+			return Step{}, err
+		}
+		st.public[key.ID], st.signing = key.Public(), key.ID
+	case "add":
+		id := st.secret.Pending
+		if _, done := st.public[id]; id == "" || done {
+			id = keyID(now)
+			if _, taken := st.public[id]; taken {
+				return Step{}, fmt.Errorf("key id %s exists; try again in a second", id)
+			}
+			v := *st.secret
+			v.Pending = id
+			if err := r.Secrets.Put(ctx, SigningSecretName(r.Prefix), mustJSON(v)); err != nil {
+				return Step{}, fmt.Errorf("store %s: %w", SigningSecretName(r.Prefix), err)
+			}
+		}
+		var key cloudflare.Key
+		raw, err := r.Secrets.Get(ctx, KeySecretName(r.Prefix, id))
+		switch {
+		case errors.Is(err, ErrNotFound):
+			if key, err = cloudflare.GenerateKey(id); err != nil {
+				return Step{}, err
+			}
+			if err := r.putKey(ctx, key); err != nil {
+				return Step{}, err
+			}
+		case err != nil:
+			return Step{}, fmt.Errorf("read %s: %w", KeySecretName(r.Prefix, id), err)
+		default:
+			if key, err = cloudflare.ParseKey(raw); err != nil {
+				return Step{}, err
+			}
+		}
+		st.public[id] = key.Public()
 	case "switch":
+		if st.unfinished == "switch" {
+			st.signing = st.secret.KeyID
+			break
+		}
 		next := st.other()
 		raw, err := r.Secrets.Get(ctx, KeySecretName(r.Prefix, next))
 		if err != nil {
@@ -206,50 +267,67 @@ func (r *Rotator) Next(ctx context.Context) (Step, error) {
 		if key.Public() != st.public[next] {
 			return Step{}, fmt.Errorf("%s does not hold the private half of ottkit:edgePublicKeys.%s", KeySecretName(r.Prefix, next), next)
 		}
-		if err := r.putSigning(ctx, key, now, st.signing); err != nil {
+		if err := r.putSigning(ctx, key, signingValue{Since: now.Unix(), Previous: st.signing}); err != nil {
 			return Step{}, err
 		}
 		st.signing = next
 	case "retire":
-		until := time.Unix(st.secret.Since, 0).Add(r.TokenLifetime + cloudflare.ClockSkew)
-		if now.Before(until) {
-			return Step{}, fmt.Errorf("tokens signed by %s may be in use until %s: retire it after that", st.secret.Previous, until.UTC().Format(time.RFC3339))
-		}
 		old := st.secret.Previous
-		delete(st.public, old)
-		if err := r.writeKeys(st); err != nil {
-			return Step{}, err
+		if st.unfinished != "retire" {
+			until := time.Unix(st.secret.Since, 0).Add(r.Wait())
+			if now.Before(until) {
+				return Step{}, fmt.Errorf("tokens signed by %s may be in use until %s: retire it after that", old, until.UTC().Format(time.RFC3339))
+			}
+			delete(st.public, old)
+			if err := r.writeKeys(st); err != nil {
+				return Step{}, err
+			}
 		}
-		key, err := cloudflare.ParseKey(mustJSON(st.secret))
-		if err != nil {
-			return Step{}, err
-		}
-		if err := r.putSigning(ctx, key, time.Unix(st.secret.Since, 0), ""); err != nil {
-			return Step{}, err
-		}
+		// The old key's secret goes before the signing secret forgets it, so a crash between
+		// the two is finished by the next run.
 		if err := r.Secrets.Delete(ctx, KeySecretName(r.Prefix, old)); err != nil {
 			return Step{}, fmt.Errorf("delete %s: %w", KeySecretName(r.Prefix, old), err)
+		}
+		v := *st.secret
+		v.Previous = ""
+		if err := r.Secrets.Put(ctx, SigningSecretName(r.Prefix), mustJSON(v)); err != nil {
+			return Step{}, fmt.Errorf("store %s: %w", SigningSecretName(r.Prefix), err)
 		}
 		return step, nil
 	}
 	return step, r.writeKeys(st)
 }
 
+// keyID names a key by its creation time.
+func keyID(now time.Time) string { return "k" + now.UTC().Format("20060102t150405") }
+
 func mustJSON(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
 }
 
-func (r *Rotator) putSigning(ctx context.Context, key cloudflare.Key, since time.Time, previous string) error {
+func (r *Rotator) putKey(ctx context.Context, key cloudflare.Key) error {
 	private, err := key.MarshalSecret()
 	if err != nil {
 		return err
 	}
-	var v signingValue
-	if err := json.Unmarshal([]byte(private), &v); err != nil {
+	if err := r.Secrets.Put(ctx, KeySecretName(r.Prefix, key.ID), private); err != nil {
+		return fmt.Errorf("store %s: %w", KeySecretName(r.Prefix, key.ID), err)
+	}
+	return nil
+}
+
+// putSigning stores key as the api's signing key, with v's bookkeeping.
+func (r *Rotator) putSigning(ctx context.Context, key cloudflare.Key, v signingValue) error {
+	private, err := key.MarshalSecret()
+	if err != nil {
 		return err
 	}
-	v.Since, v.Previous = since.Unix(), previous
+	var k signingValue
+	if err := json.Unmarshal([]byte(private), &k); err != nil {
+		return err
+	}
+	v.KeyID, v.Seed = k.KeyID, k.Seed
 	if err := r.Secrets.Put(ctx, SigningSecretName(r.Prefix), mustJSON(v)); err != nil {
 		return fmt.Errorf("store %s: %w", SigningSecretName(r.Prefix), err)
 	}
@@ -264,15 +342,7 @@ func (r *Rotator) writeKeys(st state) error {
 	if err := setEdgeKeys(doc, st.public, st.signing); err != nil {
 		return fmt.Errorf("%s: %w", r.File, err)
 	}
-	out, err := yaml.Marshal(doc)
-	if err != nil {
-		return err
-	}
-	info, err := os.Stat(r.File)
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(r.File, out, info.Mode().Perm())
+	return writeStackFile(r.File, doc)
 }
 
 func readStackFile(path string) (*yaml.Node, error) {
@@ -372,4 +442,31 @@ func setEdgeKeys(doc *yaml.Node, public map[string]string, signing string) error
 	set(publicKeysKey, keys)
 	set(signingKeyKey, &yaml.Node{Kind: yaml.ScalarNode, Value: signing})
 	return nil
+}
+
+var _ Rotation = (*Rotator)(nil)
+
+// Status implements Rotation.
+func (r *Rotator) Status(ctx context.Context) (Status, error) {
+	st, err := r.load(ctx)
+	if err != nil {
+		return Status{}, err
+	}
+	s, err := r.next(st)
+	if err != nil {
+		return Status{}, err
+	}
+	out := Status{Next: s}
+	ids := make([]string, 0, len(st.public))
+	for id := range st.public {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		out.Keys = append(out.Keys, KeyStatus{ID: id, Signing: id == st.signing})
+	}
+	if s.Name == "retire" {
+		out.RetireAfter = time.Unix(st.secret.Since, 0).Add(r.Wait())
+	}
+	return out, nil
 }

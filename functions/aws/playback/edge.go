@@ -23,7 +23,7 @@ func SecretString(client *secretsmanager.Client, secretID string) func(ctx conte
 		out, err := client.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(secretID)})
 		var nf *types.ResourceNotFoundException
 		if errors.As(err, &nf) || (err == nil && aws.ToString(out.SecretString) == "") {
-			return "", fmt.Errorf("read %s: %w: `ottkit keys rotate --stack <stack>` stores the first key", secretID, ErrNoSecretValue)
+			return "", fmt.Errorf("read %s: %w: `ottkit keys rotate --stack <stack> --kind edge` stores the first key", secretID, ErrNoSecretValue)
 		}
 		if err != nil {
 			return "", fmt.Errorf("read %s: %w", secretID, err)

@@ -38,10 +38,16 @@ type Key struct {
 type secretValue struct {
 	KeyPairID  string `json:"keyPairId"`
 	PrivateKey string `json:"privateKey"`
+	// Since and Previous are the rotation's bookkeeping, written by ottkit keys (when signing
+	// switched to this key, in Unix seconds, and the fingerprint of the key it replaced); the
+	// signer does not use them.
+	Since    int64  `json:"since,omitempty"`
+	Previous string `json:"previous,omitempty"`
 }
 
 // ParseKey parses the signing secret's JSON: {"keyPairId": "K...", "privateKey": "<PEM>"}
-// with an RSA key in PKCS #1 or PKCS #8 PEM.
+// with an RSA key in PKCS #1 or PKCS #8 PEM, and optionally the "since" and "previous" that
+// ottkit keys adds.
 func ParseKey(secret string) (Key, error) {
 	var v secretValue
 	dec := json.NewDecoder(strings.NewReader(secret))

@@ -7,9 +7,9 @@ import (
 	"time"
 )
 
-// DefaultKeyTTL is how long SecretKeys reuses a fetched key. It is short against the token
-// lifetime, so a rotation's switch reaches every api instance well before the old key retires
-// (ottkit keys waits the token lifetime after the switch).
+// DefaultKeyTTL is how long SecretKeys reuses a fetched key. After a rotation's switch an api
+// instance may sign with the old key for this long, so ottkit keys retires the old key only
+// once the token lifetime plus this TTL (and a minute of skew) has passed since the switch.
 const DefaultKeyTTL = 5 * time.Minute
 
 // SecretKeys is a KeySource reading the signing secret (as `ottkit keys` writes it, see

@@ -106,7 +106,7 @@ func NewSigner(cfg Config, reader cdnsign.SecretReader) (pipeline.PlaybackSigner
 		name := cfg.EdgeSigningSecret + "/versions/latest"
 		b, err := reader.Read(ctx, name)
 		if status.Code(err) == codes.NotFound || (err == nil && len(b) == 0) {
-			return "", fmt.Errorf("read %s: %w: `ottkit keys rotate --stack <stack>` stores the first key", name, ErrNoSecretValue)
+			return "", fmt.Errorf("read %s: %w: `ottkit keys rotate --stack <stack> --kind edge` stores the first key", name, ErrNoSecretValue)
 		}
 		return string(b), err
 	}})
