@@ -41,6 +41,10 @@ type Catalog interface {
 // ObjectStore and UploadSigner implementations wrap it so callers use errors.Is.
 var ErrObjectNotFound = errors.New("pipeline: object not found")
 
+// ErrObjectExists reports a create-only write (an upload) refused because the key already
+// holds an object: the store's 412 Precondition Failed.
+var ErrObjectExists = errors.New("pipeline: object already exists")
+
 // ErrBadPageToken reports a page token the catalog did not issue for this tenant; Catalog.List
 // implementations wrap it.
 var ErrBadPageToken = errors.New("pipeline: invalid page token")
@@ -198,6 +202,13 @@ type UploadedPart struct {
 // multipart upload of signed part PUTs that the API then assembles. Every signed PUT carries
 // its exact length (Content-Length), so a client cannot send more than it declared. Errors for
 // a missing multipart upload wrap ErrObjectNotFound.
+//
+// Every upload is create-only: one grant creates at most one object. A signed PUT carries a
+// signed "only if absent" precondition among its Headers (S3 If-None-Match: *, GCS
+// x-goog-if-generation-match: 0, the same in ottkit dev), so replaying it, or any other PUT
+// to a key that already holds an object, is refused with 412 Precondition Failed; completing
+// a multipart upload onto a key that holds an object fails with an error wrapping
+// ErrObjectExists.
 type UploadSigner interface {
 	// PresignPut signs one PUT of bucket/key of exactly size bytes. contentType and the length
 	// are signed, so the uploader can change neither.

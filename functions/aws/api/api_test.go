@@ -213,16 +213,27 @@ func TestCreateUploadSinglePut(t *testing.T) {
 		t.Errorf("expiresAt = %v, want now + UPLOAD_TTL", body["expiresAt"])
 	}
 	headers := body["headers"].(map[string]any)
-	if headers["Content-Type"] != "video/quicktime" {
-		t.Errorf("signed headers = %v, want the content type", headers)
+	if headers["Content-Type"] != "video/quicktime" || headers["If-None-Match"] != "*" {
+		t.Errorf("signed headers = %v, want the content type and If-None-Match: *", headers)
 	}
-	put, _ := http.NewRequest("PUT", body["url"].(string), strings.NewReader("hello movie"))
-	put.Header.Set("Content-Type", "video/quicktime")
-	res, err := http.DefaultClient.Do(put)
-	if err != nil || res.StatusCode != 200 {
-		t.Fatalf("PUT to the presigned URL: %v %v", err, res)
+	putOnce := func() *http.Response {
+		put, _ := http.NewRequest("PUT", body["url"].(string), strings.NewReader("hello movie"))
+		for k, v := range headers {
+			put.Header.Set(k, v.(string))
+		}
+		res, err := http.DefaultClient.Do(put)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res
 	}
-	res.Body.Close()
+	if res := putOnce(); res.StatusCode != 200 {
+		t.Fatalf("PUT to the presigned URL: %v", res.Status)
+	}
+	if res := putOnce(); res.StatusCode != http.StatusPreconditionFailed {
+		t.Errorf("second PUT to the same presigned URL: %v, want 412", res.Status)
+	}
 	if info, err := s3store.New(f.env.Admin.S3).Head(context.Background(), f.bucket, wantKey); err != nil || info.Size != 11 {
 		t.Errorf("uploaded object = %+v, %v", info, err)
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
@@ -23,7 +24,8 @@ import (
 // CopyObject, x-amz-copy-source-if-match (a copy of a source whose ETag changed fails with 412
 // PreconditionFailed and writes nothing) and x-amz-metadata-directive: REPLACE (the copy
 // carries only the request's metadata; gofakes3 merges in the source's, so the shim blanks
-// every source key the request does not set).
+// every source key the request does not set); and If-None-Match: * on CompleteMultipartUpload
+// (412 when the key holds an object).
 func copyShim(backend *s3mem.Backend, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Query().Get("X-Amz-Signature") != "" {
@@ -31,6 +33,17 @@ func copyShim(backend *s3mem.Backend, next http.Handler) http.Handler {
 				w.Header().Set("Content-Type", "application/xml")
 				w.WriteHeader(http.StatusForbidden)
 				_, _ = w.Write([]byte(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>SignatureDoesNotMatch</Code><Message>` + err.Error() + `</Message></Error>`))
+				return
+			}
+		}
+		// gofakes3 honours If-None-Match on PutObject but not on CompleteMultipartUpload:
+		// a completion onto a key that holds an object fails with 412, as S3's does.
+		if r.Method == http.MethodPost && r.URL.Query().Has("uploadId") && r.Header.Get("If-None-Match") == "*" {
+			bucket, key, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
+			if _, err := backend.HeadObject(bucket, key); err == nil && uploadExists(next, r) {
+				w.Header().Set("Content-Type", "application/xml")
+				w.WriteHeader(http.StatusPreconditionFailed)
+				_, _ = w.Write([]byte(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>PreconditionFailed</Code><Message>At least one of the pre-conditions you specified did not hold</Message><Condition>If-None-Match</Condition></Error>`))
 				return
 			}
 		}
@@ -70,6 +83,19 @@ func copyShim(backend *s3mem.Backend, next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// uploadExists asks gofakes3 (ListParts) whether the multipart upload r completes exists, so
+// that completing an unknown upload still answers NoSuchUpload, as S3 does, before any
+// precondition.
+func uploadExists(next http.Handler, r *http.Request) bool {
+	u := *r.URL
+	u.RawQuery = url.Values{"uploadId": {r.URL.Query().Get("uploadId")}}.Encode()
+	list := httptest.NewRequestWithContext(r.Context(), http.MethodGet, u.String(), nil)
+	list.Host = r.Host
+	rec := httptest.NewRecorder()
+	next.ServeHTTP(rec, list)
+	return rec.Code/100 == 2
 }
 
 // verifyPresigned re-signs a presigned request with the fakes' static credentials, over the

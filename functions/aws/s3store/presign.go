@@ -2,6 +2,7 @@ package s3store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/ottkit/ottkit/functions/pipeline"
 )
@@ -20,12 +22,14 @@ var _ pipeline.UploadSigner = (*Store)(nil)
 
 // PresignPut presigns a single PUT of key of exactly size bytes with the given content type.
 // The content type and the Content-Length are signed, so the uploader can change neither: S3
-// refuses a body of another length.
+// refuses a body of another length. So is If-None-Match: *, which makes the PUT create-only:
+// replaying the URL (or any PUT onto a key that holds an object) gets 412 Precondition Failed,
+// so one grant creates at most one object and fires one ObjectCreated event.
 func (s *Store) PresignPut(ctx context.Context, bucket, key, contentType string, size int64, ttl time.Duration) (PresignedRequest, error) {
 	if size < 1 {
 		return PresignedRequest{}, fmt.Errorf("s3store: presign put s3://%s/%s: size %d is not positive", bucket, key, size)
 	}
-	in := &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), ContentLength: aws.Int64(size)}
+	in := &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), ContentLength: aws.Int64(size), IfNoneMatch: aws.String("*")}
 	if contentType != "" {
 		in.ContentType = aws.String(contentType)
 	}
@@ -97,8 +101,10 @@ func (s *Store) ListParts(ctx context.Context, bucket, key, uploadID string) ([]
 // Part is one uploaded part of a multipart upload, as the uploader reports it.
 type Part = pipeline.UploadPart
 
-// CompleteMultipartUpload assembles the uploaded parts into the object. S3 has no presigned
-// form of this call, so the uploader asks the API to make it.
+// CompleteMultipartUpload assembles the uploaded parts into the object, only if the key holds
+// none (If-None-Match: *): onto an existing object it fails with an error wrapping
+// pipeline.ErrObjectExists. S3 has no presigned form of this call, so the uploader asks the
+// API to make it.
 func (s *Store) CompleteMultipartUpload(ctx context.Context, bucket, key, uploadID string, parts []Part) error {
 	completed := make([]types.CompletedPart, len(parts))
 	for i, p := range parts {
@@ -107,9 +113,27 @@ func (s *Store) CompleteMultipartUpload(ctx context.Context, bucket, key, upload
 	_, err := s.client.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{
 		Bucket: aws.String(bucket), Key: aws.String(key), UploadId: aws.String(uploadID),
 		MultipartUpload: &types.CompletedMultipartUpload{Parts: completed},
+		IfNoneMatch:     aws.String("*"),
 	})
+	if isPreconditionFailed(err) {
+		return fmt.Errorf("s3store: complete multipart upload %s of s3://%s/%s: %w", uploadID, bucket, key, errors.Join(pipeline.ErrObjectExists, err))
+	}
 	if err != nil {
 		return wrap("complete multipart upload "+uploadID+" of", bucket, key, err)
 	}
 	return nil
+}
+
+// isPreconditionFailed reports whether err is S3's 412 for a failed If-None-Match (or, for a
+// concurrent create, 409 ConditionalRequestConflict).
+func isPreconditionFailed(err error) bool {
+	var apiErr smithy.APIError
+	if !errors.As(err, &apiErr) {
+		return false
+	}
+	switch apiErr.ErrorCode() {
+	case "PreconditionFailed", "ConditionalRequestConflict":
+		return true
+	}
+	return false
 }

@@ -178,6 +178,10 @@ type PutInput struct {
 	ContentType  string
 	StorageClass string
 	Metadata     map[string]string
+	// IfAbsent makes the write create-only (S3's If-None-Match: *): when the key already holds
+	// an object nothing is written and Put fails with an error wrapping
+	// pipeline.ErrObjectExists. The check and the write are one step (a hard link).
+	IfAbsent bool
 }
 
 // Put writes an object atomically and returns what Head would say of it.
@@ -208,7 +212,7 @@ func (s *Store) Put(ctx context.Context, in PutInput) (pipeline.ObjectInfo, erro
 	if err != nil {
 		return pipeline.ObjectInfo{}, fmt.Errorf("dirstore: put %s/%s: %w", in.Bucket, in.Key, err)
 	}
-	info, err := s.install(in.Bucket, in.Key, p, tmp.Name(), meta{ContentType: in.ContentType, StorageClass: in.StorageClass, Metadata: in.Metadata})
+	info, err := s.install(in.Bucket, in.Key, p, tmp.Name(), meta{ContentType: in.ContentType, StorageClass: in.StorageClass, Metadata: in.Metadata}, in.IfAbsent)
 	if err != nil {
 		return pipeline.ObjectInfo{}, err
 	}
@@ -216,14 +220,24 @@ func (s *Store) Put(ctx context.Context, in PutInput) (pipeline.ObjectInfo, erro
 	return info, nil
 }
 
-// install renames the finished file src to path and writes its sidecar.
-func (s *Store) install(bucket, key, path, src string, m meta) (pipeline.ObjectInfo, error) {
+// install renames the finished file src to path and writes its sidecar. ifAbsent links it
+// instead, which fails when path exists, and then removes src.
+func (s *Store) install(bucket, key, path, src string, m meta, ifAbsent bool) (pipeline.ObjectInfo, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return pipeline.ObjectInfo{}, fmt.Errorf("dirstore: put %s/%s: %w", bucket, key, err)
 	}
-	if err := os.Rename(src, path); err != nil {
+	if ifAbsent {
+		err := os.Link(src, path)
+		if errors.Is(err, fs.ErrExist) {
+			return pipeline.ObjectInfo{}, fmt.Errorf("dirstore: put %s/%s: %w", bucket, key, pipeline.ErrObjectExists)
+		}
+		if err != nil {
+			return pipeline.ObjectInfo{}, fmt.Errorf("dirstore: put %s/%s: %w", bucket, key, err)
+		}
+		os.Remove(src)
+	} else if err := os.Rename(src, path); err != nil {
 		return pipeline.ObjectInfo{}, fmt.Errorf("dirstore: put %s/%s: %w", bucket, key, err)
 	}
 	fi, err := os.Stat(path)
@@ -396,7 +410,7 @@ func (s *Store) Copy(ctx context.Context, in pipeline.CopyInput) error {
 		}
 	}
 	defer os.Remove(tmp)
-	info, err := s.install(in.DstBucket, in.DstKey, dst, tmp, m)
+	info, err := s.install(in.DstBucket, in.DstKey, dst, tmp, m, false)
 	if err != nil {
 		return err
 	}

@@ -1,7 +1,8 @@
 // Package upload is ottkit dev's direct-to-bucket upload: a pipeline.UploadSigner whose signed
 // URLs point at the local upload endpoint, and that endpoint, which accepts a PUT only with a
 // valid signature for that exact bucket, key, content type (and multipart upload and part),
-// before its expiry, with a declared Content-Length within the limit and a body of exactly that
+// before its expiry, creating the object only while its key is absent (a signed
+// If-None-Match: *, so one URL makes at most one object), with a declared Content-Length within the limit and a body of exactly that
 // length. It is the local counterpart of S3 presigned PUTs: the API hands out a URL, the
 // uploader's bytes never pass through the API.
 //
@@ -109,11 +110,14 @@ type grant struct {
 	// size is the exact Content-Length the PUT must have.
 	size    int64
 	expires int64
+	// ifNoneMatch is the signed If-None-Match header of a single PUT, "*": the PUT creates
+	// the object only while the key is absent, so one grant makes at most one object.
+	ifNoneMatch string
 }
 
 func (s *Signer) mac(g grant) string {
 	h := hmac.New(sha256.New, s.key)
-	fmt.Fprintf(h, "PUT\n%s\n%s\n%s\n%s\n%d\n%d\n%d", g.bucket, g.key, g.contentType, g.uploadID, g.part, g.size, g.expires)
+	fmt.Fprintf(h, "PUT\n%s\n%s\n%s\n%s\n%d\n%d\n%d\n%s", g.bucket, g.key, g.contentType, g.uploadID, g.part, g.size, g.expires, g.ifNoneMatch)
 	return hex.EncodeToString(h.Sum(nil))
 }
 
@@ -145,12 +149,15 @@ func (s *Signer) sign(g grant, ttl time.Duration) (pipeline.SignedRequest, error
 	if g.contentType != "" {
 		h.Set("Content-Type", g.contentType)
 	}
+	if g.ifNoneMatch != "" {
+		h.Set("If-None-Match", g.ifNoneMatch)
+	}
 	return pipeline.SignedRequest{Method: http.MethodPut, URL: u, Headers: h, Expires: expires}, nil
 }
 
 // PresignPut signs one PUT of bucket/key of exactly size bytes with contentType.
 func (s *Signer) PresignPut(ctx context.Context, bucket, key, contentType string, size int64, ttl time.Duration) (pipeline.SignedRequest, error) {
-	return s.sign(grant{bucket: bucket, key: key, contentType: contentType, size: size}, ttl)
+	return s.sign(grant{bucket: bucket, key: key, contentType: contentType, size: size, ifNoneMatch: "*"}, ttl)
 }
 
 // multipart is a multipart upload's record.
@@ -298,7 +305,7 @@ func (s *Signer) CompleteMultipartUpload(ctx context.Context, bucket, key, uploa
 	if size > s.maxBytes {
 		return fmt.Errorf("upload: complete %s: %d bytes exceed the %d-byte limit", uploadID, size, s.maxBytes)
 	}
-	if _, err := s.store.Put(ctx, dirstore.PutInput{Bucket: bucket, Key: key, Body: io.MultiReader(readers...), Size: size, ContentType: m.ContentType}); err != nil {
+	if _, err := s.store.Put(ctx, dirstore.PutInput{Bucket: bucket, Key: key, Body: io.MultiReader(readers...), Size: size, ContentType: m.ContentType, IfAbsent: true}); err != nil {
 		return fmt.Errorf("upload: complete %s: %w", uploadID, err)
 	}
 	return os.RemoveAll(dir)
@@ -312,7 +319,8 @@ func digest(r io.Reader) (string, int64, error) {
 
 // ServeHTTP is the upload endpoint: PUT /upload/<bucket>/<key>?expires=…&signature=…, with
 // uploadId and partNumber for a part. It answers 403 for a missing, wrong or expired
-// signature or a content type other than the signed one, 411 without a Content-Length, 413
+// signature or a content type or If-None-Match other than the signed one, 412 when a single
+// PUT's key already holds an object (a replayed URL), 411 without a Content-Length, 413
 // above the limit, 400 for a body shorter or longer than its Content-Length, and 200 with the
 // object's (or part's) ETag otherwise.
 func (s *Signer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -345,6 +353,7 @@ func (s *Signer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	} else {
 		g.contentType = r.Header.Get("Content-Type")
+		g.ifNoneMatch = r.Header.Get("If-None-Match")
 	}
 	if !hmac.Equal([]byte(q.Get("signature")), []byte(s.mac(g))) {
 		http.Error(w, "signature does not match: the URL, its bucket, key, part or the Content-Type header differ from what was signed", http.StatusForbidden)
@@ -371,10 +380,13 @@ func (s *Signer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		etag, err = s.putPart(g, r.Body, r.ContentLength)
 	} else {
 		var info pipeline.ObjectInfo
-		info, err = s.store.Put(r.Context(), dirstore.PutInput{Bucket: bucket, Key: key, Body: r.Body, Size: r.ContentLength, ContentType: g.contentType})
+		info, err = s.store.Put(r.Context(), dirstore.PutInput{Bucket: bucket, Key: key, Body: r.Body, Size: r.ContentLength, ContentType: g.contentType, IfAbsent: g.ifNoneMatch == "*"})
 		etag = info.ETag
 	}
 	switch {
+	case errors.Is(err, pipeline.ErrObjectExists):
+		http.Error(w, bucket+"/"+key+" already holds an object: an upload URL creates one object, once", http.StatusPreconditionFailed)
+		return
 	case errors.Is(err, pipeline.ErrObjectNotFound):
 		http.Error(w, err.Error(), http.StatusNotFound)
 		return

@@ -142,6 +142,63 @@ func UploadSignerContract(t *testing.T, newSigner func(t *testing.T) UploadSigne
 			t.Error("a PUT with another content type than the signed one was accepted")
 		}
 	})
+	t.Run("OneGrantCreatesOneObject", func(t *testing.T) {
+		f := newSigner(t)
+		key := "uploads/acme/u3/clip.mp4"
+		r, err := f.Signer.PresignPut(ctx, f.Bucket, key, "video/mp4", 12, 15*time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp := send(t, f.Client, r, []byte("twelve bytes")); resp.StatusCode/100 != 2 {
+			t.Fatalf("first PUT = %s", resp.Status)
+		}
+		first, err := f.Store.Head(ctx, f.Bucket, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The same grant again (a replay, or a second file of the same length) is refused
+		// by the store: the URL creates the object only while the key is absent.
+		if resp := send(t, f.Client, r, []byte("other 12 b. ")); resp.StatusCode != http.StatusPreconditionFailed {
+			t.Errorf("second PUT with the same signed request = %s, want 412 Precondition Failed", resp.Status)
+		}
+		// The precondition is signed: a client that drops it is refused too.
+		stripped := r
+		stripped.Headers = r.Headers.Clone()
+		for k := range stripped.Headers {
+			if lk := strings.ToLower(k); lk == "if-none-match" || lk == "x-goog-if-generation-match" {
+				stripped.Headers.Del(k)
+			}
+		}
+		if len(stripped.Headers) == len(r.Headers) {
+			t.Errorf("signed headers %v carry no create-only precondition", r.Headers)
+		}
+		if resp := send(t, f.Client, stripped, []byte("other 12 b. ")); resp.StatusCode/100 == 2 {
+			t.Error("a PUT without the signed precondition overwrote the object")
+		}
+		if now, err := f.Store.Head(ctx, f.Bucket, key); err != nil || now.ETag != first.ETag || now.Version != first.Version {
+			t.Errorf("object after the refused PUTs = %+v, %v; want the first one %+v", now, err, first)
+		}
+		// A multipart upload onto the key that now holds an object does not complete.
+		id, err := f.Signer.CreateMultipartUpload(ctx, f.Bucket, key, "video/mp4")
+		if err != nil {
+			t.Fatal(err)
+		}
+		pr, err := f.Signer.PresignUploadPart(ctx, f.Bucket, key, id, 1, 4, time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp := send(t, f.Client, pr, []byte("tail"))
+		if resp.StatusCode/100 != 2 {
+			t.Fatalf("part PUT = %s", resp.Status)
+		}
+		err = f.Signer.CompleteMultipartUpload(ctx, f.Bucket, key, id, []pipeline.UploadPart{{Number: 1, ETag: resp.Header.Get("ETag")}})
+		if !errors.Is(err, pipeline.ErrObjectExists) {
+			t.Errorf("completing a multipart upload onto an existing key = %v, want ErrObjectExists", err)
+		}
+		if now, err := f.Store.Head(ctx, f.Bucket, key); err != nil || now.ETag != first.ETag || now.Version != first.Version {
+			t.Errorf("object after the refused multipart upload = %+v, %v; want the first one %+v", now, err, first)
+		}
+	})
 	t.Run("Multipart", func(t *testing.T) {
 		f := newSigner(t)
 		key := "uploads/acme/u2/big.mp4"

@@ -50,6 +50,17 @@ func (s *ObjectStore) Put(bucket, key string, data []byte, contentType string, m
 	return s.put(bucket, key, append([]byte(nil), data...), pipeline.ObjectInfo{ContentType: contentType, Metadata: maps.Clone(meta)})
 }
 
+// PutIfAbsent stores data under bucket/key unless the key already holds an object, as a
+// create-only write (If-None-Match: *) does; it reports whether it stored it.
+func (s *ObjectStore) PutIfAbsent(bucket, key string, data []byte, contentType string, meta map[string]string) (pipeline.ObjectInfo, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.objects[path(bucket, key)]; ok {
+		return pipeline.ObjectInfo{}, false
+	}
+	return s.put(bucket, key, append([]byte(nil), data...), pipeline.ObjectInfo{ContentType: contentType, Metadata: maps.Clone(meta)}), true
+}
+
 func (s *ObjectStore) put(bucket, key string, data []byte, info pipeline.ObjectInfo) pipeline.ObjectInfo {
 	s.version++
 	sum := md5.Sum(data)

@@ -79,8 +79,15 @@ func (u *UploadSigner) sign(bucket, key, contentType, uploadID string, part int,
 		q.Set("uploadId", uploadID)
 		q.Set("partNumber", strconv.Itoa(part))
 	}
-	q.Set("sig", u.mac(bucket, key, contentType, q.Get("expires"), uploadID, q.Get("partNumber"), q.Get("length")))
+	ifNoneMatch := ""
+	if uploadID == "" {
+		ifNoneMatch = "*"
+	}
+	q.Set("sig", u.mac(bucket, key, contentType, q.Get("expires"), uploadID, q.Get("partNumber"), q.Get("length"), ifNoneMatch))
 	h := http.Header{"Content-Length": {strconv.FormatInt(size, 10)}}
+	if ifNoneMatch != "" {
+		h.Set("If-None-Match", ifNoneMatch)
+	}
 	if contentType != "" {
 		h.Set("Content-Type", contentType)
 	}
@@ -162,7 +169,9 @@ func (u *UploadSigner) CompleteMultipartUpload(_ context.Context, bucket, key, u
 		}
 		data = append(data, body...)
 	}
-	u.store.Put(bucket, key, data, mp.contentType, nil)
+	if _, ok := u.store.PutIfAbsent(bucket, key, data, mp.contentType, nil); !ok {
+		return fmt.Errorf("stagetest: complete %s of %s/%s: %w", uploadID, bucket, key, pipeline.ErrObjectExists)
+	}
 	u.completed[uploadID] = append([]pipeline.UploadPart(nil), parts...)
 	delete(u.uploads, uploadID)
 	return nil
@@ -186,17 +195,17 @@ func (u *UploadSigner) serve(w http.ResponseWriter, r *http.Request) {
 	bucket, key, ok := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
 	q := r.URL.Query()
 	uploadID, part := q.Get("uploadId"), q.Get("partNumber")
-	contentType := r.Header.Get("Content-Type")
+	contentType, ifNoneMatch := r.Header.Get("Content-Type"), r.Header.Get("If-None-Match")
 	if uploadID != "" {
-		contentType = ""
+		contentType, ifNoneMatch = "", ""
 	}
 	exp, err := strconv.ParseInt(q.Get("expires"), 10, 64)
 	switch {
 	case r.Method != http.MethodPut || !ok:
 		http.Error(w, "only signed PUTs to /<bucket>/<key>", http.StatusMethodNotAllowed)
 		return
-	case err != nil || !hmac.Equal([]byte(q.Get("sig")), []byte(u.mac(bucket, key, contentType, q.Get("expires"), uploadID, part, q.Get("length")))):
-		http.Error(w, "signature does not match (method, bucket, key, content type, expiry, part, length)", http.StatusForbidden)
+	case err != nil || !hmac.Equal([]byte(q.Get("sig")), []byte(u.mac(bucket, key, contentType, q.Get("expires"), uploadID, part, q.Get("length"), ifNoneMatch))):
+		http.Error(w, "signature does not match (method, bucket, key, content type, expiry, part, length, If-None-Match)", http.StatusForbidden)
 		return
 	case strconv.FormatInt(r.ContentLength, 10) != q.Get("length"):
 		http.Error(w, "Content-Length does not match the signed length", http.StatusForbidden)
@@ -210,11 +219,15 @@ func (u *UploadSigner) serve(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	w.Header().Set("ETag", `"`+etag(body)+`"`)
 	if uploadID == "" {
-		u.store.Put(bucket, key, body, contentType, nil)
+		if _, ok := u.store.PutIfAbsent(bucket, key, body, contentType, nil); !ok {
+			http.Error(w, "the key already holds an object (If-None-Match: *)", http.StatusPreconditionFailed)
+			return
+		}
+		w.Header().Set("ETag", `"`+etag(body)+`"`)
 		return
 	}
+	w.Header().Set("ETag", `"`+etag(body)+`"`)
 	n, _ := strconv.Atoi(part)
 	u.mu.Lock()
 	defer u.mu.Unlock()
