@@ -152,5 +152,6 @@ func newGCS(t testing.TB, versioned bool, buckets []string) *GCS {
 	t.Cleanup(func() { client.Close() })
 	g := &GCS{Fake: fake, Client: client, Direct: fake.Client(), Recorder: rec, Permissions: perms, URL: front.URL, multipart: mp}
 	perms.ObjectExists = g.Exists
+	mp.exists = g.Exists
 	return g
 }

@@ -19,6 +19,11 @@ import (
 // goes to next. A part's ETag is the MD5 of its body, as GCS's; bodies are hashed and counted,
 // not kept, so a test can send parts of the real minimum size without holding them. A part
 // whose length differs from a signed X-Goog-Content-Length-Range is refused, as GCS does.
+//
+// It also enforces x-goog-if-generation-match: 0 (create only if absent) on XML API object
+// PUTs and multipart completions, which fake-gcs-server honours only as the JSON API's
+// ifGenerationMatch query parameter: onto a key that holds an object (or a completed
+// multipart upload) such a request fails with 412 PreconditionFailed and writes nothing.
 type multipart struct {
 	next    http.Handler
 	mu      sync.Mutex
@@ -26,6 +31,8 @@ type multipart struct {
 	uploads map[string]*mpUpload
 	// done maps bucket/object to the total size of each completed upload.
 	done map[string]int64
+	// exists reports whether fake-gcs-server holds bucket/object.
+	exists func(bucket, object string) bool
 }
 
 type mpUpload struct {
@@ -52,7 +59,12 @@ func (m *multipart) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	path := strings.TrimPrefix(r.URL.Path, "/")
 	bucket, object, ok := strings.Cut(path, "/")
-	if !ok || object == "" || bucket == "storage" || bucket == "upload" || (!q.Has("uploads") && !q.Has("uploadId")) {
+	xmlObject := ok && object != "" && bucket != "storage" && bucket != "upload"
+	if xmlObject && r.Method == http.MethodPut && !q.Has("uploadId") && r.Header.Get("X-Goog-If-Generation-Match") == "0" && m.held(bucket, object) {
+		xmlError(w, http.StatusPreconditionFailed, "PreconditionFailed")
+		return
+	}
+	if !xmlObject || (!q.Has("uploads") && !q.Has("uploadId")) {
 		m.next.ServeHTTP(w, r)
 		return
 	}
@@ -117,6 +129,10 @@ func (m *multipart) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			xmlError(w, http.StatusBadRequest, "MalformedXML")
 			return
 		}
+		if r.Header.Get("X-Goog-If-Generation-Match") == "0" && m.heldLocked(bucket, object) {
+			xmlError(w, http.StatusPreconditionFailed, "PreconditionFailed")
+			return
+		}
 		var total int64
 		for i, p := range doc.Parts {
 			part, ok := up.parts[p.PartNumber]
@@ -136,6 +152,21 @@ func (m *multipart) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		xmlError(w, http.StatusMethodNotAllowed, "MethodNotAllowed")
 	}
+}
+
+// held reports whether bucket/object holds an object: one in fake-gcs-server, or a completed
+// multipart upload (which the fake keeps no data of).
+func (m *multipart) held(bucket, object string) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.heldLocked(bucket, object)
+}
+
+func (m *multipart) heldLocked(bucket, object string) bool {
+	if _, ok := m.done[bucket+"/"+object]; ok {
+		return true
+	}
+	return m.exists != nil && m.exists(bucket, object)
 }
 
 // Multipart returns the total size of every completed XML API multipart upload, by

@@ -25,7 +25,9 @@ const MaxSignedTTL = 7 * 24 * time.Hour
 // Uploads signs uploads into the ingest bucket with V4 signatures (GOOG4-RSA-SHA256), the
 // pipeline.UploadSigner. Every signed request binds its content type and, through
 // x-goog-content-length-range, a size ceiling, so an uploader can neither relabel the file
-// nor send more than MaxBytes. Multipart uploads use the XML API's S3-compatible multipart
+// nor send more than MaxBytes, and every request that creates the object (the single PUT, the
+// multipart completion) binds x-goog-if-generation-match: 0, so a grant creates at most one
+// object: a replay gets 412. Multipart uploads use the XML API's S3-compatible multipart
 // protocol, whose create and complete calls this type sends itself, signed the same way.
 type Uploads struct {
 	// Client signs through BucketHandle.SignedURL. With AccessID, PrivateKey and SignBytes
@@ -57,9 +59,15 @@ func (u *Uploads) now() time.Time {
 	return time.Now()
 }
 
+// ifAbsent is the signed precondition of every request that creates the object: GCS writes
+// it only while the key has no live generation, and answers 412 Precondition Failed
+// otherwise, so one grant creates at most one object (and one generation, one asset).
+const ifAbsent = "x-goog-if-generation-match:0"
+
 // sign signs one XML API request. size >= 0 binds the body to exactly that many bytes
-// (x-goog-content-length-range size,size); size < 0 binds no length.
-func (u *Uploads) sign(bucket, key, method, contentType string, query url.Values, ttl time.Duration, size int64) (pipeline.SignedRequest, error) {
+// (x-goog-content-length-range size,size); size < 0 binds no length. create binds the
+// ifAbsent precondition, in SignedHeaders so that the sender cannot drop it.
+func (u *Uploads) sign(bucket, key, method, contentType string, query url.Values, ttl time.Duration, size int64, create bool) (pipeline.SignedRequest, error) {
 	if ttl <= 0 || ttl > MaxSignedTTL {
 		return pipeline.SignedRequest{}, fmt.Errorf("gcsstore: sign %s gs://%s/%s: ttl %s is outside (0, 7 days]", method, bucket, key, ttl)
 	}
@@ -81,6 +89,10 @@ func (u *Uploads) sign(bucket, key, method, contentType string, query url.Values
 	if contentType != "" {
 		headers.Set("Content-Type", contentType)
 	}
+	if create {
+		headers.Set("X-Goog-If-Generation-Match", "0")
+		signed = append(signed, ifAbsent)
+	}
 	opts := &storage.SignedURLOptions{
 		Scheme: storage.SigningSchemeV4, Method: method, Expires: expires,
 		ContentType: contentType, Headers: signed, QueryParameters: query,
@@ -99,7 +111,7 @@ func (u *Uploads) PresignPut(_ context.Context, bucket, key, contentType string,
 	if contentType == "" {
 		return pipeline.SignedRequest{}, fmt.Errorf("gcsstore: sign PUT gs://%s/%s: content type is empty", bucket, key)
 	}
-	return u.sign(bucket, key, http.MethodPut, contentType, nil, ttl, size)
+	return u.sign(bucket, key, http.MethodPut, contentType, nil, ttl, size, true)
 }
 
 // PresignUploadPart signs the PUT of part number part (1..10000) of the upload, of exactly
@@ -112,7 +124,7 @@ func (u *Uploads) PresignUploadPart(_ context.Context, bucket, key, uploadID str
 		return pipeline.SignedRequest{}, fmt.Errorf("gcsstore: sign part of gs://%s/%s: upload id is empty", bucket, key)
 	}
 	q := url.Values{"partNumber": {strconv.Itoa(part)}, "uploadId": {uploadID}}
-	return u.sign(bucket, key, http.MethodPut, "", q, ttl, size)
+	return u.sign(bucket, key, http.MethodPut, "", q, ttl, size, false)
 }
 
 // CreateMultipartUpload starts an XML API multipart upload with contentType.
@@ -120,7 +132,7 @@ func (u *Uploads) CreateMultipartUpload(ctx context.Context, bucket, key, conten
 	if contentType == "" {
 		return "", fmt.Errorf("gcsstore: create multipart upload gs://%s/%s: content type is empty", bucket, key)
 	}
-	req, err := u.sign(bucket, key, http.MethodPost, contentType, url.Values{"uploads": {""}}, time.Minute, -1)
+	req, err := u.sign(bucket, key, http.MethodPost, contentType, url.Values{"uploads": {""}}, time.Minute, -1, false)
 	if err != nil {
 		return "", err
 	}
@@ -136,7 +148,12 @@ func (u *Uploads) CreateMultipartUpload(ctx context.Context, bucket, key, conten
 	return out.UploadID, nil
 }
 
-// CompleteMultipartUpload assembles the parts, in part order, into bucket/key.
+// errPrecondition is GCS's 412: the key already holds an object.
+var errPrecondition = errors.New("precondition failed: the object exists")
+
+// CompleteMultipartUpload assembles the parts, in part order, into bucket/key, only while the
+// key holds no object (x-goog-if-generation-match: 0); onto an existing object it fails with
+// an error wrapping pipeline.ErrObjectExists.
 func (u *Uploads) CompleteMultipartUpload(ctx context.Context, bucket, key, uploadID string, parts []pipeline.UploadPart) error {
 	if len(parts) == 0 {
 		return fmt.Errorf("gcsstore: complete gs://%s/%s: no parts", bucket, key)
@@ -161,11 +178,15 @@ func (u *Uploads) CompleteMultipartUpload(ctx context.Context, bucket, key, uplo
 	if err != nil {
 		return fmt.Errorf("gcsstore: complete gs://%s/%s: %w", bucket, key, err)
 	}
-	req, err := u.sign(bucket, key, http.MethodPost, "", url.Values{"uploadId": {uploadID}}, time.Minute, -1)
+	req, err := u.sign(bucket, key, http.MethodPost, "", url.Values{"uploadId": {uploadID}}, time.Minute, -1, true)
 	if err != nil {
 		return err
 	}
-	if err := u.send(ctx, req, doc, nil); err != nil {
+	err = u.send(ctx, req, doc, nil)
+	if errors.Is(err, errPrecondition) {
+		return fmt.Errorf("gcsstore: complete gs://%s/%s upload %s: %w", bucket, key, uploadID, errors.Join(pipeline.ErrObjectExists, err))
+	}
+	if err != nil {
 		return fmt.Errorf("gcsstore: complete gs://%s/%s upload %s: %w", bucket, key, uploadID, err)
 	}
 	return nil
@@ -181,7 +202,7 @@ func (u *Uploads) ListParts(ctx context.Context, bucket, key, uploadID string) (
 		if marker != "" {
 			q.Set("part-number-marker", marker)
 		}
-		req, err := u.sign(bucket, key, http.MethodGet, "", q, time.Minute, -1)
+		req, err := u.sign(bucket, key, http.MethodGet, "", q, time.Minute, -1, false)
 		if err != nil {
 			return nil, err
 		}
@@ -233,6 +254,9 @@ func (u *Uploads) send(ctx context.Context, sr pipeline.SignedRequest, body []by
 	}
 	if resp.StatusCode == http.StatusNotFound {
 		return fmt.Errorf("%w: HTTP 404: %s", pipeline.ErrObjectNotFound, bytes.TrimSpace(data))
+	}
+	if resp.StatusCode == http.StatusPreconditionFailed {
+		return fmt.Errorf("%w: HTTP 412: %s", errPrecondition, bytes.TrimSpace(data))
 	}
 	if resp.StatusCode/100 != 2 {
 		return fmt.Errorf("HTTP %d: %s", resp.StatusCode, bytes.TrimSpace(data))

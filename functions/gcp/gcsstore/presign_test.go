@@ -212,14 +212,17 @@ func TestPresignPutBindsTypeAndLength(t *testing.T) {
 	if err := verifyV4(req(sr.Headers), &signingKey.PublicKey, time.Now()); err != nil {
 		t.Fatalf("signed PUT does not verify: %v", err)
 	}
-	if !strings.Contains(sr.URL, "X-Goog-SignedHeaders=content-type%3Bhost%3Bx-goog-content-length-range") {
-		t.Errorf("signed headers in %s, want content-type, host and x-goog-content-length-range", sr.URL)
+	if pu, _ := url.Parse(sr.URL); pu.Query().Get("X-Goog-SignedHeaders") != "content-type;host;x-goog-content-length-range;x-goog-if-generation-match" ||
+		sr.Headers.Get("X-Goog-If-Generation-Match") != "0" {
+		t.Errorf("signed headers in %s (%v), want content-type, host, x-goog-content-length-range and x-goog-if-generation-match: 0", sr.URL, sr.Headers)
 	}
 	for name, mod := range map[string]func(http.Header){
-		"other type":   func(h http.Header) { h.Set("Content-Type", "text/html") },
-		"wider length": func(h http.Header) { h.Set("X-Goog-Content-Length-Range", "0,99999999999") },
-		"other length": func(h http.Header) { h.Set("X-Goog-Content-Length-Range", "2097152,2097152") },
-		"no length":    func(h http.Header) { h.Del("X-Goog-Content-Length-Range") },
+		"other type":      func(h http.Header) { h.Set("Content-Type", "text/html") },
+		"wider length":    func(h http.Header) { h.Set("X-Goog-Content-Length-Range", "0,99999999999") },
+		"other length":    func(h http.Header) { h.Set("X-Goog-Content-Length-Range", "2097152,2097152") },
+		"no length":       func(h http.Header) { h.Del("X-Goog-Content-Length-Range") },
+		"no precondition": func(h http.Header) { h.Del("X-Goog-If-Generation-Match") },
+		"overwrite":       func(h http.Header) { h.Set("X-Goog-If-Generation-Match", "1764590000000000") },
 	} {
 		h := sr.Headers.Clone()
 		mod(h)
