@@ -232,3 +232,30 @@ func TestAStoppedQuarantineMoveIsFinished(t *testing.T) {
 		t.Errorf("no warning about the overwrite in the log: %s", f.logs.String())
 	}
 }
+
+// TestASecondObjectCreatedForTheSameKeyMakesNoSecondAsset covers a grant used twice on an
+// unversioned bucket (S3's ingest bucket), the case the signers' create-only precondition
+// now refuses at the store: a second PUT that overwrote the key would fire a second
+// ObjectCreated for the same key. Its asset id is the key's (no version), so it finds the
+// first asset and ends: one asset, one transcode, the first upload's master. The replayed
+// first event is dropped as well.
+func TestASecondObjectCreatedForTheSameKeyMakesNoSecondAsset(t *testing.T) {
+	f := newFixture(t, ingest.Config{})
+	first := read(t, testmedia.NoAudio)
+	key := "uploads/acme/u1/clip.mp4"
+	ev1 := f.upload(key, first)
+	f.handle(t, ev1)
+	second := append(append([]byte(nil), first...), 0) // another object at the same key
+	ev2 := f.upload(key, second)
+	f.handle(t, ev2, ev1)
+	if n := f.catalog.Len(); n != 1 {
+		t.Errorf("catalog holds %d assets, want 1", n)
+	}
+	if reqs := f.queue.Requests(); len(reqs) != 1 {
+		t.Errorf("transcode requests = %+v, want one", reqs)
+	}
+	id := pipeline.AssetID(ingestBucket, key, "")
+	if got, ok := f.store.Bytes(masters, id+"/clip.mp4"); !ok || !bytes.Equal(got, first) {
+		t.Errorf("master exists %v (%d bytes), want the first upload's %d bytes", ok, len(got), len(first))
+	}
+}
