@@ -382,7 +382,8 @@ func (b *bucketMaker) configure(m *MediaStorage) error {
 				Id:             pulumi.String("browser-uploads"),
 				AllowedMethods: pulumi.ToStringArray([]string{"PUT"}),
 				AllowedOrigins: pulumi.ToStringArray(a.UploadOrigins),
-				AllowedHeaders: pulumi.ToStringArray([]string{"content-type", "content-md5", "x-amz-*"}),
+				// The signed PUT's headers, including its create-only If-None-Match: *.
+				AllowedHeaders: pulumi.ToStringArray([]string{"content-type", "content-md5", "if-none-match", "x-amz-*"}),
 				ExposeHeaders:  pulumi.ToStringArray([]string{"ETag"}),
 				MaxAgeSeconds:  pulumi.Int(3000),
 			}},

@@ -2,6 +2,7 @@ package aws
 
 import (
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -154,6 +155,10 @@ func TestMediaStorageSecurity(t *testing.T) {
 	}
 	if got := platAt(cors, "allowedOrigins"); !reflect.DeepEqual(got, []any{"https://studio.acme.example"}) {
 		t.Errorf("CORS origins %v", got)
+	}
+	// A browser's signed PUT carries the create-only If-None-Match: * the preflight must allow.
+	if got, _ := platAt(cors, "allowedHeaders").([]any); !slices.Contains(got, any("if-none-match")) || !slices.Contains(got, any("content-type")) {
+		t.Errorf("CORS allowed headers %v, want content-type and if-none-match", got)
 	}
 	ver := platMust(t, res, "aws:s3/bucketVersioningV2:BucketVersioningV2", "acme-prod-storage-masters-versioning")
 	if got := platAt(ver.Inputs, "versioningConfiguration", "status"); got != "Enabled" {

@@ -208,6 +208,9 @@ func moveAfter(days int, class string, from ...string) storage.BucketLifecycleRu
 	}
 }
 
+// cors allows origins the methods. GCS lets a preflight through only for request headers in
+// ResponseHeaders, so it lists the signed upload headers, the create-only
+// x-goog-if-generation-match among them.
 func cors(origins []string, methods ...string) storage.BucketCorArray {
 	if len(origins) == 0 {
 		return nil
@@ -215,7 +218,7 @@ func cors(origins []string, methods ...string) storage.BucketCorArray {
 	return storage.BucketCorArray{storage.BucketCorArgs{
 		Origins:         pulumi.ToStringArray(origins),
 		Methods:         pulumi.ToStringArray(methods),
-		ResponseHeaders: pulumi.ToStringArray([]string{"Content-Type", "Content-Length", "ETag", "x-goog-content-length-range"}),
+		ResponseHeaders: pulumi.ToStringArray([]string{"Content-Type", "Content-Length", "ETag", "x-goog-content-length-range", "x-goog-if-generation-match"}),
 		MaxAgeSeconds:   pulumi.IntPtr(3600),
 	}}
 }
