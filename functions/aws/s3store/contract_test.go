@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/ottkit/ottkit/functions/aws/awstest"
@@ -45,5 +46,39 @@ func TestUploadSignerContract(t *testing.T) {
 			Signer: s3store.New(env.S3), Store: s3store.New(env.Admin.S3), Bucket: env.Bucket(t, manifest.IngestBucket),
 			Client: http.DefaultClient, MinPartSize: 5 << 20,
 		}
+	})
+}
+
+// TestObjectGetterContract runs the ObjectGetter suite against S3 on gofakes3.
+func TestObjectGetterContract(t *testing.T) {
+	stagetest.ObjectGetterContract(t, func(t *testing.T) stagetest.ObjectStoreFixture {
+		env := awstest.NewS3Env(t, nil)
+		return stagetest.ObjectStoreFixture{
+			Store: s3store.New(env.S3), Bucket: env.Bucket(t, manifest.DeliveryBucket),
+			Put: func(t *testing.T, bucket, key string, data []byte, contentType string, meta map[string]string) {
+				_, err := env.Admin.S3.PutObject(context.Background(), &s3.PutObjectInput{
+					Bucket: aws.String(bucket), Key: aws.String(key), Body: bytes.NewReader(data),
+					ContentType: aws.String(contentType), Metadata: meta,
+				})
+				if err != nil {
+					t.Fatalf("put %s: %v", key, err)
+				}
+			},
+		}
+	})
+}
+
+// TestR2WriterContract runs the ObjectWriter suite through NewR2 against the R2 stand-in
+// (gofakes3 over TLS, refusing what R2 refuses), with nothing refused.
+func TestR2WriterContract(t *testing.T) {
+	stagetest.ObjectWriterContract(t, func(t *testing.T) stagetest.ObjectWriterFixture {
+		r2 := awstest.NewR2(t, "acme-prod-media", "token-id")
+		t.Cleanup(func() {
+			if why := r2.Refused(); len(why) > 0 {
+				t.Errorf("the R2 stand-in refused %v", why)
+			}
+		})
+		store := s3store.NewR2(r2.Endpoint, credentials.NewStaticCredentialsProvider("token-id", "secret", ""), r2.HTTPClient)
+		return stagetest.ObjectWriterFixture{Writer: store, Store: store, Bucket: "acme-prod-media"}
 	})
 }

@@ -31,6 +31,9 @@ const MaxCopySize = 5 << 30
 type Store struct {
 	client  *s3.Client
 	presign *s3.PresignClient
+	// md5ETag is set for stores whose single-PUT ETag is the MD5 of the bytes (R2), which
+	// PutStream then checks.
+	md5ETag bool
 }
 
 // New returns a Store using client.
@@ -54,6 +57,7 @@ func (s *Store) Head(ctx context.Context, bucket, key string) (ObjectInfo, error
 		ETag:         strings.Trim(aws.ToString(out.ETag), `"`),
 		Version:      aws.ToString(out.VersionId),
 		ContentType:  aws.ToString(out.ContentType),
+		CacheControl: aws.ToString(out.CacheControl),
 		StorageClass: string(out.StorageClass),
 		Metadata:     out.Metadata,
 	}, nil
