@@ -31,8 +31,9 @@ type R2 struct {
 	AccessKeyID string
 
 	mu       sync.Mutex
+	down     bool
 	refused  []string
-	requests map[string]int // method → count
+	requests map[string]int // "PUT object", "GET bucket", … → count
 	// cacheControl keeps each object's Cache-Control, which R2 stores and gofakes3 drops.
 	cacheControl map[string]string // URL path → value
 }
@@ -47,6 +48,15 @@ func NewR2(t testing.TB, bucket, accessKeyID string) *R2 {
 	faker := gofakes3.New(backend, gofakes3.WithAutoBucket(false))
 	r := &R2{AccessKeyID: accessKeyID, requests: map[string]int{}, cacheControl: map[string]string{}}
 	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		r.mu.Lock()
+		down := r.down
+		r.mu.Unlock()
+		if down {
+			w.Header().Set("Content-Type", "application/xml")
+			w.WriteHeader(http.StatusForbidden)
+			fmt.Fprint(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>the R2 stand-in is down</Message></Error>`)
+			return
+		}
 		if why := r.refuse(req); why != "" {
 			r.mu.Lock()
 			r.refused = append(r.refused, why)
@@ -55,7 +65,11 @@ func NewR2(t testing.TB, bucket, accessKeyID string) *R2 {
 			return
 		}
 		r.mu.Lock()
-		r.requests[req.Method]++
+		what := " bucket"
+		if strings.Contains(strings.Trim(req.URL.Path, "/"), "/") {
+			what = " object"
+		}
+		r.requests[req.Method+what]++
 		switch req.Method {
 		case http.MethodPut:
 			r.cacheControl[req.URL.Path] = req.Header.Get("Cache-Control")
@@ -102,6 +116,14 @@ func (r *R2) refuse(req *http.Request) string {
 	return ""
 }
 
+// SetDown makes every request fail with 403 AccessDenied (a revoked token, an outage) until
+// SetDown(false).
+func (r *R2) SetDown(down bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.down = down
+}
+
 // Refused returns why the gate refused requests, in order.
 func (r *R2) Refused() []string {
 	r.mu.Lock()
@@ -109,9 +131,10 @@ func (r *R2) Refused() []string {
 	return append([]string(nil), r.refused...)
 }
 
-// Requests returns how many requests of method reached the store.
+// Requests returns how many requests of method on objects reached the store (bucket
+// operations such as a listing are not counted).
 func (r *R2) Requests(method string) int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.requests[method]
+	return r.requests[method+" object"]
 }
