@@ -75,6 +75,8 @@ type Edge struct {
 	Revoked *cf.WorkersKvNamespace
 	// Bucket is nil in ModeOrigin.
 	Bucket *cf.R2Bucket
+	// Mirror is the bucket's write credentials for the complete stage; nil in ModeOrigin.
+	Mirror *Mirror
 	DNS    *cf.Record
 	Zone   *cf.ZoneSettingsOverride
 
@@ -241,6 +243,9 @@ func NewEdge(ctx *pulumi.Context, name string, args *EdgeArgs, opts ...pulumi.Re
 			return nil, err
 		}
 		e.BucketName = e.Bucket.Name
+		if e.Mirror, err = newMirror(ctx, name, args, args.Prefix+"-media", parent); err != nil {
+			return nil, err
+		}
 		r2 = cf.WorkersScriptR2BucketBindingArray{cf.WorkersScriptR2BucketBindingArgs{Name: pulumi.String("MEDIA"), BucketName: e.Bucket.Name}}
 	} else {
 		plain = append(plain,

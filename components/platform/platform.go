@@ -104,8 +104,8 @@ func IngestEventPattern(bucket string) (string, error) {
 }
 
 // consumerTimeout returns the timeout of the function a queue triggers.
-func consumerTimeout(q manifest.Resource) (int, error) {
-	for _, f := range manifest.All() {
+func consumerTimeout(spec *Spec, q manifest.Resource) (int, error) {
+	for _, f := range spec.awsFunctions() {
 		if f.Trigger == q {
 			return f.TimeoutSeconds, nil
 		}
@@ -148,7 +148,7 @@ func New(ctx *pulumi.Context, name string, spec *Spec, opts ...pulumi.ResourceOp
 	}
 	timeouts := map[manifest.Resource]int{}
 	for _, q := range []manifest.Resource{manifest.IngestQueue, manifest.TranscodeQueue, manifest.EventsQueue} {
-		t, err := consumerTimeout(q)
+		t, err := consumerTimeout(spec, q)
 		if err != nil {
 			return nil, err
 		}
@@ -317,9 +317,18 @@ func New(ctx *pulumi.Context, name string, spec *Spec, opts ...pulumi.ResourceOp
 		settings[k] = pulumi.String(v)
 	}
 	settings[manifest.PlaybackDomain] = p.Delivery.PlaybackDomain
+	// The Cloudflare edge uses the Cloudflare provider, not the AWS one. It comes before the
+	// functions: with R2, the complete function copies outputs there.
+	edge, err := newEdge(ctx, name, spec, pulumi.Parent(p))
+	if err != nil {
+		return nil, err
+	}
+	if _, err := awsEdgeMirror(ctx, name, spec, edge, p.Key.Arn, tags, refs, settings, child...); err != nil {
+		return nil, err
+	}
 	p.Functions = map[string]*ottaws.GoFunction{}
 	var fnNames []pulumi.StringInput
-	for _, fn := range manifest.All() {
+	for _, fn := range spec.awsFunctions() {
 		f, err := ottaws.NewGoFunction(ctx, name+"-fn-"+fn.Name, &ottaws.GoFunctionArgs{
 			Function:            fn,
 			Resources:           refsFor(fn, refs),
@@ -374,10 +383,6 @@ func New(ctx *pulumi.Context, name string, spec *Spec, opts ...pulumi.ResourceOp
 	p.DistributionId = p.Delivery.DistributionId
 	p.SigningSecretArn = p.Delivery.SigningSecretArn
 	p.DashboardName = p.Dashboard.DashboardName
-	// The Cloudflare edge uses the Cloudflare provider, not the AWS one.
-	if _, err := newEdge(ctx, name, spec, pulumi.Parent(p)); err != nil {
-		return nil, err
-	}
 	return p, ctx.RegisterResourceOutputs(p, p.outputs())
 }
 

@@ -1,8 +1,19 @@
 package s3store
 
 import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/ottkit/ottkit/functions/aws/manifest"
 )
 
 // R2Region is the region of every R2 bucket through the S3 API.
@@ -32,4 +43,70 @@ func NewR2(endpoint string, creds aws.CredentialsProvider, httpClient aws.HTTPCl
 	s := New(client)
 	s.md5ETag = true
 	return s
+}
+
+// R2CredentialsTTL is how long credentials read by R2SecretCredentials are used before the
+// secret is read again, so warm functions pick up a rotated token too.
+const R2CredentialsTTL = 15 * time.Minute
+
+// R2SecretCredentials returns credentials read from a secret holding manifest.R2Credentials
+// JSON, cached for R2CredentialsTTL. read fetches the secret named name (Secrets Manager on
+// AWS, Secret Manager on GCP) when the SDK first needs credentials; a failed read or a
+// malformed secret fails that request, so the work is retried rather than done unsigned.
+func R2SecretCredentials(name string, read func(ctx context.Context) ([]byte, error)) aws.CredentialsProvider {
+	return aws.NewCredentialsCache(aws.CredentialsProviderFunc(func(ctx context.Context) (aws.Credentials, error) {
+		b, err := read(ctx)
+		if err != nil {
+			return aws.Credentials{}, fmt.Errorf("s3store: read the R2 credentials %s: %w", name, err)
+		}
+		var cred manifest.R2Credentials
+		if err := json.Unmarshal(b, &cred); err != nil || cred.AccessKeyID == "" || cred.SecretAccessKey == "" {
+			return aws.Credentials{}, fmt.Errorf("s3store: secret %s must hold {\"accessKeyId\", \"secretAccessKey\"} (the R2 token's S3 credentials)", name)
+		}
+		return aws.Credentials{
+			AccessKeyID: cred.AccessKeyID, SecretAccessKey: cred.SecretAccessKey, Source: "ottkit R2 secret " + name,
+			CanExpire: true, Expires: time.Now().Add(R2CredentialsTTL),
+		}, nil
+	}))
+}
+
+// R2Mirror is where an edge mirror is, as a function's environment names it.
+type R2Mirror struct {
+	Bucket   string // EDGE_MIRROR_BUCKET
+	Endpoint string // EDGE_MIRROR_ENDPOINT
+	Secret   string // the secret variable's value (an ARN on AWS, a secret name on GCP)
+}
+
+var r2BucketName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$`)
+
+// ReadR2Mirror reads EDGE_MIRROR_BUCKET, EDGE_MIRROR_ENDPOINT and secretVar through getenv:
+// all three, or none (no mirror, the zero R2Mirror). secret says why a secret value is
+// malformed, or "". Every problem is reported, each naming its variable.
+func ReadR2Mirror(getenv func(string) string, secretVar string, secret func(string) string) (R2Mirror, error) {
+	m := R2Mirror{
+		Bucket:   strings.TrimSpace(getenv("EDGE_MIRROR_BUCKET")),
+		Endpoint: strings.TrimSpace(getenv("EDGE_MIRROR_ENDPOINT")),
+		Secret:   strings.TrimSpace(getenv(secretVar)),
+	}
+	if m == (R2Mirror{}) {
+		return m, nil
+	}
+	var errs []error
+	for _, v := range []struct{ name, value string }{{"EDGE_MIRROR_BUCKET", m.Bucket}, {"EDGE_MIRROR_ENDPOINT", m.Endpoint}, {secretVar, m.Secret}} {
+		if v.value == "" {
+			errs = append(errs, fmt.Errorf("%s: required with an edge mirror (EDGE_MIRROR_BUCKET, EDGE_MIRROR_ENDPOINT and %s are set together)", v.name, secretVar))
+		}
+	}
+	if m.Bucket != "" && !r2BucketName.MatchString(m.Bucket) {
+		errs = append(errs, fmt.Errorf("EDGE_MIRROR_BUCKET: %q is not an R2 bucket name (3-63 lowercase letters, digits and hyphens)", m.Bucket))
+	}
+	if u, err := url.Parse(m.Endpoint); m.Endpoint != "" && (err != nil || u.Scheme != "https" || u.Host == "" || (u.Path != "" && u.Path != "/")) {
+		errs = append(errs, fmt.Errorf("EDGE_MIRROR_ENDPOINT: %q must be an https URL with no path, such as https://<account id>.r2.cloudflarestorage.com", m.Endpoint))
+	}
+	if m.Secret != "" {
+		if why := secret(m.Secret); why != "" {
+			errs = append(errs, fmt.Errorf("%s: %q %s", secretVar, m.Secret, why))
+		}
+	}
+	return m, errors.Join(errs...)
 }
