@@ -242,7 +242,17 @@ func newGCP(ctx *pulumi.Context, name string, spec *Spec, opts ...pulumi.Resourc
 	invokers := map[manifest.TriggerKind]pulumi.StringInput{
 		manifest.Push: g.Invokers.PushEmail, manifest.Tasks: g.Invokers.TasksEmail, manifest.Gateway: g.Invokers.GatewayEmail,
 	}
+	// The Cloudflare edge (its own provider) comes before the functions: with R2, the
+	// complete function copies outputs there.
+	edge, err := newEdge(ctx, name, spec, child)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := gcpEdgeMirror(ctx, name, spec, edge, keyID, labels, g.Resources, settings, data...); err != nil {
+		return nil, err
+	}
 	for _, fn := range []manifest.Function{manifest.Transcode, manifest.Complete, manifest.Ingest, manifest.API} {
+		fn = spec.gcpFunction(fn)
 		f, err := ottgcp.NewGoFunction(ctx, name+"-fn-"+fn.Name, &ottgcp.GoFunctionArgs{
 			Function: fn, Project: proj, Region: region, Sources: g.Sources,
 			Source: sources[fn.Name].archive, Runtime: sources[fn.Name].runtime,
@@ -264,7 +274,7 @@ func newGCP(ctx *pulumi.Context, name string, spec *Spec, opts ...pulumi.Resourc
 		f := g.Functions[s.fn.Name]
 		sub, err := ottgcp.NewPushSubscription(ctx, name+"-"+s.fn.Name+"-push", &ottgcp.PushSubscriptionArgs{
 			Project: proj, Topic: g.Topics[s.topic], Endpoint: f.URL, PushIdentity: g.Invokers.PushEmail,
-			PubSubAgent: agents.PubSub, AckDeadlineSeconds: max(10, s.fn.TimeoutSeconds), Labels: labels,
+			PubSubAgent: agents.PubSub, AckDeadlineSeconds: max(10, spec.gcpFunction(s.fn).TimeoutSeconds), Labels: labels,
 		}, child)
 		if err != nil {
 			return nil, err

@@ -179,31 +179,6 @@ func (h *Handler) mirrorOne(ctx context.Context, key string) (int64, error) {
 	return info.Size, nil
 }
 
-// RemoveMirror deletes every object of asset id from the mirror (nothing without one): what
-// removing an asset's outputs from delivery must be paired with, so the edge stops serving it.
-func (h *Handler) RemoveMirror(ctx context.Context, id string) (int, error) {
-	m := h.mirror
-	if m == nil {
-		return 0, nil
-	}
-	prefix := pipeline.AssetPrefix(id)
-	have, err := m.Store.List(ctx, m.Bucket, prefix)
-	if err != nil {
-		return 0, fmt.Errorf("complete: list the mirror %s/%s: %w", m.Bucket, prefix, err)
-	}
-	keys := make([]string, 0, len(have))
-	for key := range have {
-		keys = append(keys, key)
-	}
-	sort.Strings(keys)
-	for i, key := range keys {
-		if err := m.Store.Delete(ctx, m.Bucket, key); err != nil {
-			return i, fmt.Errorf("complete: remove %s/%s from the mirror: %w", m.Bucket, key, err)
-		}
-	}
-	return len(keys), nil
-}
-
 // mirrorContentTypes are the media types players depend on, by extension: the edge Worker's
 // table (functions/edge/cloudflare/worker.js, which a test there compares), plus the
 // Transcoder API's .jpeg sprites.
