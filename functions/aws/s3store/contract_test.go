@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -13,6 +14,7 @@ import (
 	"github.com/ottkit/ottkit/functions/aws/awstest"
 	"github.com/ottkit/ottkit/functions/aws/manifest"
 	"github.com/ottkit/ottkit/functions/aws/s3store"
+	"github.com/ottkit/ottkit/functions/pipeline"
 	"github.com/ottkit/ottkit/functions/stages/stagetest"
 )
 
@@ -81,4 +83,18 @@ func TestR2WriterContract(t *testing.T) {
 		store := s3store.NewR2(r2.Endpoint, credentials.NewStaticCredentialsProvider("token-id", "secret", ""), r2.HTTPClient)
 		return stagetest.ObjectWriterFixture{Writer: store, Store: store, Bucket: "acme-prod-media"}
 	})
+}
+
+// TestR2PutStreamRefusesWhatOnePUTCannotWrite: an object over R2's single-PUT limit is
+// refused before any request, naming the object.
+func TestR2PutStreamRefusesWhatOnePUTCannotWrite(t *testing.T) {
+	r2 := awstest.NewR2(t, "acme-prod-media", "token-id")
+	store := s3store.NewR2(r2.Endpoint, credentials.NewStaticCredentialsProvider("token-id", "secret", ""), r2.HTTPClient)
+	_, err := store.PutStream(context.Background(), pipeline.PutInput{Bucket: "acme-prod-media", Key: "assets/a/huge.mp4", Body: bytes.NewReader(nil), Size: s3store.R2MaxPutSize + 1})
+	if err == nil || !strings.Contains(err.Error(), "assets/a/huge.mp4") {
+		t.Errorf("err = %v, want a refusal naming the object", err)
+	}
+	if n := r2.Requests("PUT"); n != 0 {
+		t.Errorf("%d PUTs sent", n)
+	}
 }

@@ -19,6 +19,10 @@ import (
 // R2Region is the region of every R2 bucket through the S3 API.
 const R2Region = "auto"
 
+// R2MaxPutSize is the largest object one PUT can write to R2: 5 MiB less than 5 GiB
+// (developers.cloudflare.com/r2/platform/limits).
+const R2MaxPutSize = 5<<30 - 5<<20
+
 // R2Endpoint is the S3 API endpoint of a Cloudflare account's R2 buckets.
 func R2Endpoint(accountID string) string { return "https://" + accountID + ".r2.cloudflarestorage.com" }
 
@@ -41,7 +45,7 @@ func NewR2(endpoint string, creds aws.CredentialsProvider, httpClient aws.HTTPCl
 		RetryMaxAttempts:           3,
 	})
 	s := New(client)
-	s.md5ETag = true
+	s.md5ETag, s.maxPut = true, R2MaxPutSize
 	return s
 }
 

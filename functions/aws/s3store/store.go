@@ -34,11 +34,13 @@ type Store struct {
 	// md5ETag is set for stores whose single-PUT ETag is the MD5 of the bytes (R2), which
 	// PutStream then checks.
 	md5ETag bool
+	// maxPut is the largest object one PutStream may write.
+	maxPut int64
 }
 
 // New returns a Store using client.
 func New(client *s3.Client) *Store {
-	return &Store{client: client, presign: s3.NewPresignClient(client)}
+	return &Store{client: client, presign: s3.NewPresignClient(client), maxPut: MaxCopySize}
 }
 
 // ObjectInfo is what a HEAD tells about an object; StorageClass "" means STANDARD.

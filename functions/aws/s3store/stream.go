@@ -44,8 +44,8 @@ func (s *Store) Get(ctx context.Context, bucket, key string) (io.ReadCloser, Obj
 // deleted. On a store whose single-PUT ETag is the MD5 of the bytes (NewR2), the ETag is
 // checked against the bytes sent.
 func (s *Store) PutStream(ctx context.Context, in pipeline.PutInput) (ObjectInfo, error) {
-	if in.Size < 0 || in.Size > MaxCopySize {
-		return ObjectInfo{}, fmt.Errorf("s3store: put s3://%s/%s: size %d is outside 0..%d, what one PUT can write", in.Bucket, in.Key, in.Size, int64(MaxCopySize))
+	if in.Size < 0 || in.Size > s.maxPut {
+		return ObjectInfo{}, fmt.Errorf("s3store: put s3://%s/%s: size %d is outside 0..%d, what one PUT can write", in.Bucket, in.Key, in.Size, s.maxPut)
 	}
 	body := &exactReader{r: in.Body, left: in.Size, sum: md5.New()}
 	req := &s3.PutObjectInput{

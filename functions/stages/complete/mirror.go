@@ -37,9 +37,10 @@ type Mirror struct {
 // every copy's buffers (each copy streams; nothing is held whole).
 const DefaultMirrorConcurrency = 8
 
-// MaxMirrorObjectSize is the largest object one PUT can write to R2 (and S3): 5 GiB. A larger
-// output fails the mirror with its key named; HLS and DASH outputs are segments far below it.
-const MaxMirrorObjectSize = 5 << 30
+// MaxMirrorObjectSize is the largest object one PUT can write to R2: 5 MiB less than 5 GiB. A
+// larger output fails the mirror with its key named (the result is retried, then
+// dead-lettered); HLS and DASH outputs are segments far below it.
+const MaxMirrorObjectSize = 5<<30 - 5<<20
 
 // MetadataSourceETag is the user metadata key of a mirrored object that records the ETag of
 // the delivery object it was copied from.
