@@ -76,6 +76,10 @@ type EdgeArgs struct {
 	OriginKeyID, OriginSigningKey pulumi.StringInput
 	// RetainData keeps the R2 bucket on pulumi destroy.
 	RetainData bool
+	// Storage is the r2-mode bucket and mirror token made beforehand by NewStorage (so the
+	// functions that fill the bucket can be created before the Worker, which needs the API's
+	// origin); nil makes them here, as the edge's children.
+	Storage *Storage
 }
 
 // Edge is the Cloudflare edge of one stack.
@@ -89,6 +93,8 @@ type Edge struct {
 	Revoked  *cf.WorkersKvNamespace
 	// Bucket is nil in ModeOrigin.
 	Bucket *cf.R2Bucket
+	// Mirror is the bucket's write credentials for the complete stage; nil in ModeOrigin.
+	Mirror *Mirror
 	DNS    *cf.Record
 	Zone   *cf.ZoneSettingsOverride
 
@@ -205,6 +211,50 @@ func publicKeysJSON(keys map[string]string) string {
 	return b.String()
 }
 
+// Storage is the R2 side of an r2-mode edge: the private bucket the Worker serves from and the
+// mirror token the complete function fills it with.
+type Storage struct {
+	Bucket *cf.R2Bucket
+	Mirror *Mirror
+}
+
+// NewStorage validates args (an r2-mode edge), then creates the edge's R2 bucket and mirror
+// token with opts, named as NewEdge(ctx, name, args) would name them; pass the result as
+// EdgeArgs.Storage.
+func NewStorage(ctx *pulumi.Context, name string, args *EdgeArgs, opts ...pulumi.ResourceOption) (*Storage, error) {
+	if args == nil {
+		return nil, errors.New("cloudflare edge storage: args are required")
+	}
+	if err := args.Validate(); err != nil {
+		return nil, err
+	}
+	if args.mode() != ModeR2 {
+		return nil, fmt.Errorf("cloudflare edge storage: mode %q serves from the cloud's CDN and has no R2 bucket", args.mode())
+	}
+	return newStorage(ctx, name, args, opts...)
+}
+
+func newStorage(ctx *pulumi.Context, name string, args *EdgeArgs, opts ...pulumi.ResourceOption) (*Storage, error) {
+	bucketOpts := append([]pulumi.ResourceOption(nil), opts...)
+	if args.RetainData {
+		bucketOpts = append(bucketOpts, pulumi.RetainOnDelete(true))
+	}
+	// Private: no r2.dev subdomain and no custom domain are attached; the Worker binding is
+	// the only reader.
+	bucket, err := cf.NewR2Bucket(ctx, name+"-media", &cf.R2BucketArgs{
+		AccountId: pulumi.String(args.AccountID),
+		Name:      pulumi.String(args.Prefix + "-media"),
+	}, bucketOpts...)
+	if err != nil {
+		return nil, err
+	}
+	mirror, err := newMirror(ctx, name, args, args.Prefix+"-media", opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &Storage{Bucket: bucket, Mirror: mirror}, nil
+}
+
 // NewEdge validates args, then creates the edge's resources.
 func NewEdge(ctx *pulumi.Context, name string, args *EdgeArgs, opts ...pulumi.ResourceOption) (*Edge, error) {
 	if args == nil {
@@ -247,20 +297,13 @@ func NewEdge(ctx *pulumi.Context, name string, args *EdgeArgs, opts ...pulumi.Re
 	var r2 cf.WorkersScriptR2BucketBindingArray
 	e.BucketName = pulumi.String("").ToStringOutput()
 	if args.mode() == ModeR2 {
-		bucketOpts := []pulumi.ResourceOption{parent}
-		if args.RetainData {
-			bucketOpts = append(bucketOpts, pulumi.RetainOnDelete(true))
+		st := args.Storage
+		if st == nil {
+			if st, err = newStorage(ctx, name, args, parent); err != nil {
+				return nil, err
+			}
 		}
-		// Private: no r2.dev subdomain and no custom domain are attached; the Worker binding is
-		// the only reader.
-		e.Bucket, err = cf.NewR2Bucket(ctx, name+"-media", &cf.R2BucketArgs{
-			AccountId: pulumi.String(args.AccountID),
-			Name:      pulumi.String(args.Prefix + "-media"),
-		}, bucketOpts...)
-		if err != nil {
-			return nil, err
-		}
-		e.BucketName = e.Bucket.Name
+		e.Bucket, e.BucketName, e.Mirror = st.Bucket, st.Bucket.Name, st.Mirror
 		r2 = cf.WorkersScriptR2BucketBindingArray{cf.WorkersScriptR2BucketBindingArgs{Name: pulumi.String("MEDIA"), BucketName: e.Bucket.Name}}
 	} else {
 		plain = append(plain,

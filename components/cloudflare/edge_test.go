@@ -85,6 +85,7 @@ func TestEdgeR2Mode(t *testing.T) {
 	args := r2Args(t)
 	res := run(t, args)
 	want := []string{
+		"cloudflare:index/apiToken:ApiToken acme-prod-edge-mirror-token",
 		"cloudflare:index/r2Bucket:R2Bucket acme-prod-edge-media",
 		"cloudflare:index/record:Record acme-prod-edge-dns",
 		"cloudflare:index/workersKvNamespace:WorkersKvNamespace acme-prod-edge-revoked",
@@ -146,7 +147,7 @@ func TestEdgeOriginMode(t *testing.T) {
 	args.OriginSigningKey = pulumi.String("-----BEGIN PRIVATE KEY-----\nMII\n-----END PRIVATE KEY-----\n")
 	res := run(t, args)
 	for _, c := range children(t, res) {
-		if strings.Contains(c, "r2Bucket") {
+		if strings.Contains(c, "r2Bucket") || strings.Contains(c, "apiToken") {
 			t.Errorf("origin mode creates %s", c)
 		}
 	}

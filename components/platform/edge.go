@@ -140,12 +140,13 @@ func (s *Spec) edgeArgs(prefix string) *cloudflare.EdgeArgs {
 
 // newEdge creates the Cloudflare edge when the spec has one, passing <host>/api/* through to
 // apiOrigin (the API's https origin); nil otherwise.
-func newEdge(ctx *pulumi.Context, name string, spec *Spec, apiOrigin pulumi.StringInput, opts ...pulumi.ResourceOption) (*cloudflare.Edge, error) {
+func newEdge(ctx *pulumi.Context, name string, spec *Spec, apiOrigin pulumi.StringInput, store *cloudflare.Storage, opts ...pulumi.ResourceOption) (*cloudflare.Edge, error) {
 	if spec.Edge.Provider != EdgeCloudflare {
 		return nil, nil
 	}
 	args := spec.edgeArgs(spec.Prefix())
 	args.APIOrigin = apiOrigin
+	args.Storage = store
 	return cloudflare.NewEdge(ctx, name+"-edge", args, opts...)
 }
 
@@ -160,4 +161,13 @@ func (s *Spec) hasEdge() bool { return s.Edge.Provider == EdgeCloudflare }
 // host-only, and the media comes from that host.
 func (s *Spec) edgeAPIURL() pulumi.StringOutput {
 	return pulumi.String("https://" + s.Edge.Hostname + "/api").ToStringOutput()
+}
+
+// newEdgeStorage creates the R2 bucket and mirror token of a stack whose edge serves from R2,
+// before the functions (the complete function fills the bucket); nil otherwise.
+func newEdgeStorage(ctx *pulumi.Context, name string, spec *Spec, opts ...pulumi.ResourceOption) (*cloudflare.Storage, error) {
+	if !spec.hasEdgeMirror() {
+		return nil, nil
+	}
+	return cloudflare.NewStorage(ctx, name+"-edge", spec.edgeArgs(spec.Prefix()), opts...)
 }

@@ -92,12 +92,16 @@ func (s *Spec) Settings() map[manifest.Setting]string {
 }
 
 // Extensions are the parts of the functions' contracts the spec's options add (the edge's
-// token for the api); apply them with manifest.Function.With.
+// token for the api, the R2 mirror for complete); apply them with manifest.Function.With.
 func (s *Spec) Extensions() []manifest.Extension {
+	var exts []manifest.Extension
 	if s.hasEdge() {
-		return []manifest.Extension{manifest.EdgeToken}
+		exts = append(exts, manifest.EdgeToken)
 	}
-	return nil
+	if s.hasEdgeMirror() {
+		exts = append(exts, manifest.CompleteMirror)
+	}
+	return exts
 }
 
 // IngestEventPattern is the EventBridge pattern of uploads: objects created in the ingest
@@ -116,8 +120,8 @@ func IngestEventPattern(bucket string) (string, error) {
 }
 
 // consumerTimeout returns the timeout of the function a queue triggers.
-func consumerTimeout(q manifest.Resource) (int, error) {
-	for _, f := range manifest.All() {
+func consumerTimeout(spec *Spec, q manifest.Resource) (int, error) {
+	for _, f := range spec.awsFunctions() {
 		if f.Trigger == q {
 			return f.TimeoutSeconds, nil
 		}
@@ -160,7 +164,7 @@ func New(ctx *pulumi.Context, name string, spec *Spec, opts ...pulumi.ResourceOp
 	}
 	timeouts := map[manifest.Resource]int{}
 	for _, q := range []manifest.Resource{manifest.IngestQueue, manifest.TranscodeQueue, manifest.EventsQueue} {
-		t, err := consumerTimeout(q)
+		t, err := consumerTimeout(spec, q)
 		if err != nil {
 			return nil, err
 		}
@@ -338,10 +342,18 @@ func New(ctx *pulumi.Context, name string, spec *Spec, opts ...pulumi.ResourceOp
 		settings[k] = pulumi.String(v)
 	}
 	settings[manifest.PlaybackDomain] = p.Delivery.PlaybackDomain
+	// The Cloudflare edge uses the Cloudflare provider, not the AWS one. It comes before the
+	// functions: with R2, the complete function copies outputs there.
+	store, err := newEdgeStorage(ctx, name, spec, pulumi.Parent(p))
+	if err != nil {
+		return nil, err
+	}
+	if _, err := awsEdgeMirror(ctx, name, spec, store, p.Key.Arn, tags, refs, settings, child...); err != nil {
+		return nil, err
+	}
 	p.Functions = map[string]*ottaws.GoFunction{}
 	var fnNames []pulumi.StringInput
-	for _, fn := range manifest.All() {
-		fn = fn.With(spec.Extensions()...)
+	for _, fn := range spec.awsFunctions() {
 		f, err := ottaws.NewGoFunction(ctx, name+"-fn-"+fn.Name, &ottaws.GoFunctionArgs{
 			Function:            fn,
 			Resources:           refsFor(fn, refs),
@@ -399,7 +411,7 @@ func New(ctx *pulumi.Context, name string, spec *Spec, opts ...pulumi.ResourceOp
 	// The Cloudflare edge uses the Cloudflare provider, not the AWS one. Its /api/* goes to
 	// API Gateway itself: through CloudFront, every viewer would share the Worker's addresses
 	// in the WAF's per-IP rate limit.
-	if _, err := newEdge(ctx, name, spec, pulumi.Sprintf("https://%s", p.API.Domain), pulumi.Parent(p)); err != nil {
+	if _, err := newEdge(ctx, name, spec, pulumi.Sprintf("https://%s", p.API.Domain), store, pulumi.Parent(p)); err != nil {
 		return nil, err
 	}
 	if spec.hasEdge() {

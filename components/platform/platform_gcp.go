@@ -251,8 +251,17 @@ func newGCP(ctx *pulumi.Context, name string, spec *Spec, opts ...pulumi.Resourc
 	invokers := map[manifest.TriggerKind]pulumi.StringInput{
 		manifest.Push: g.Invokers.PushEmail, manifest.Tasks: g.Invokers.TasksEmail, manifest.Gateway: g.Invokers.GatewayEmail,
 	}
+	// The Cloudflare edge (its own provider) comes before the functions: with R2, the
+	// complete function copies outputs there.
+	store, err := newEdgeStorage(ctx, name, spec, child)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := gcpEdgeMirror(ctx, name, spec, store, keyID, labels, g.Resources, settings, data...); err != nil {
+		return nil, err
+	}
 	for _, fn := range []manifest.Function{manifest.Transcode, manifest.Complete, manifest.Ingest, manifest.API} {
-		fn = fn.With(spec.GCPExtensions()...)
+		fn = spec.gcpFunction(fn)
 		f, err := ottgcp.NewGoFunction(ctx, name+"-fn-"+fn.Name, &ottgcp.GoFunctionArgs{
 			Function: fn, Project: proj, Region: region, Sources: g.Sources,
 			Source: sources[fn.Name].archive, Runtime: sources[fn.Name].runtime,
@@ -274,7 +283,7 @@ func newGCP(ctx *pulumi.Context, name string, spec *Spec, opts ...pulumi.Resourc
 		f := g.Functions[s.fn.Name]
 		sub, err := ottgcp.NewPushSubscription(ctx, name+"-"+s.fn.Name+"-push", &ottgcp.PushSubscriptionArgs{
 			Project: proj, Topic: g.Topics[s.topic], Endpoint: f.URL, PushIdentity: g.Invokers.PushEmail,
-			PubSubAgent: agents.PubSub, AckDeadlineSeconds: max(10, s.fn.TimeoutSeconds), Labels: labels,
+			PubSubAgent: agents.PubSub, AckDeadlineSeconds: max(10, spec.gcpFunction(s.fn).TimeoutSeconds), Labels: labels,
 		}, child)
 		if err != nil {
 			return nil, err
@@ -329,7 +338,7 @@ func newGCP(ctx *pulumi.Context, name string, spec *Spec, opts ...pulumi.Resourc
 	p.SigningSecretArn = g.SigningKey.SecretID
 	p.DashboardName = g.Alerts.DashboardName
 	// The edge's /api/* goes to API Gateway itself, as on AWS.
-	if _, err := newEdge(ctx, name, spec, g.API.Endpoint, child); err != nil {
+	if _, err := newEdge(ctx, name, spec, g.API.Endpoint, store, child); err != nil {
 		return nil, err
 	}
 	if spec.hasEdge() {
@@ -339,12 +348,16 @@ func newGCP(ctx *pulumi.Context, name string, spec *Spec, opts ...pulumi.Resourc
 }
 
 // GCPExtensions are the parts of the GCP functions' contracts the spec's options add (the
-// edge's token for the api); apply them with manifest.Function.With.
+// edge's token for the api, the R2 mirror for complete); apply them with manifest.Function.With.
 func (s *Spec) GCPExtensions() []manifest.Extension {
+	var exts []manifest.Extension
 	if s.hasEdge() {
-		return []manifest.Extension{manifest.EdgeToken}
+		exts = append(exts, manifest.EdgeToken)
 	}
-	return nil
+	if s.hasEdgeMirror() {
+		exts = append(exts, manifest.CompleteMirror)
+	}
+	return exts
 }
 
 // GCPSettings renders the settings GCP functions read (functions/gcp/manifest) from the spec.

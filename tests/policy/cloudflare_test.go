@@ -66,6 +66,14 @@ func cloudflareAdditions() []addition {
 				Pattern: pulumi.String("edge.acme.example/assets/a1/*"), ScriptName: pulumi.String(n + "-edge")})
 			return err
 		}, "stack_deny_cloudflare_worker_routes"},
+		{"R2 mirror token scoped to the whole account", func(ctx *pulumi.Context) error {
+			_, err := cf.NewApiToken(ctx, n+"-edge-mirror-token", &cf.ApiTokenArgs{Name: pulumi.String(n + "-edge-mirror"),
+				Policies: cf.ApiTokenPolicyArray{cf.ApiTokenPolicyArgs{
+					PermissionGroups: pulumi.ToStringArray([]string{cloudflare.PermissionR2BucketItemRead, cloudflare.PermissionR2BucketItemWrite}),
+					Resources:        pulumi.StringMap{"com.cloudflare.api.account." + cfAccount: pulumi.String("*")},
+				}}})
+			return err
+		}, "deny_cloudflare_token_scope"},
 	}
 }
 
