@@ -67,15 +67,19 @@ func cloudflareAdditions() []addition {
 	}
 }
 
-// TestEdgeComponentIsClean: the Cloudflare edge as components/cloudflare builds it, in both
-// modes, beside the reference stack, violates nothing.
+// TestEdgeComponentIsClean: the Cloudflare edge as components/cloudflare builds it, in R2
+// mode and in origin mode over either cloud, beside the reference stack, violates nothing.
 func TestEdgeComponentIsClean(t *testing.T) {
-	for _, mode := range []string{cloudflare.ModeR2, cloudflare.ModeOrigin} {
+	for _, mode := range []string{cloudflare.ModeR2, edgeworker.OriginCloudFront, edgeworker.OriginGCS} {
 		rules, vs := planWith(t, func(ctx *pulumi.Context) error {
 			a := edgeArgs()
-			if mode == cloudflare.ModeOrigin {
-				a.Mode, a.Plan = mode, "enterprise"
-				a.OriginURL, a.OriginKeyID, a.OriginSigningKey = pulumi.String("https://media.acme.example"), pulumi.String("K2EDGE"), pulumi.String("pem")
+			switch mode {
+			case edgeworker.OriginCloudFront:
+				a.Mode, a.Plan = cloudflare.ModeOrigin, "enterprise"
+				a.Origin = &cloudflare.OriginArgs{Kind: mode, URL: pulumi.String("https://d111111abcdef8.cloudfront.net")}
+			case edgeworker.OriginGCS:
+				a.Mode, a.Plan = cloudflare.ModeOrigin, "enterprise"
+				a.Origin = &cloudflare.OriginArgs{Kind: mode, URL: pulumi.String(cloudflare.GCSXMLEndpoint), Bucket: pulumi.String(n + "-delivery")}
 			}
 			_, err := cloudflare.NewEdge(ctx, n+"-edge", a)
 			return err
