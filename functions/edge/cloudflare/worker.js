@@ -254,6 +254,23 @@ async function cloudFrontCookies(origin, prefix, expires, keyPairID, key) {
   return `CloudFront-Policy=${b64cloudfront(enc.encode(policy))}; CloudFront-Signature=${b64cloudfront(sig)}; CloudFront-Key-Pair-Id=${keyPairID}`;
 }
 
+// A viewer's token makes the same policy (prefix, expiry) for every segment it plays, so the
+// RSA signature is made once per token and isolate, not once per request. Bounded: the oldest
+// entry goes first.
+const COOKIE_CACHE_MAX = 1000;
+const cookieCache = new Map();
+
+async function cachedCloudFrontCookies(origin, claims, cred) {
+  const id = `${cred.value.keyPairId}|${claims.p}|${claims.e}`;
+  let cookie = cookieCache.get(id);
+  if (cookie === undefined) {
+    cookie = await cloudFrontCookies(origin, claims.p, claims.e, cred.value.keyPairId, cred.key);
+    if (cookieCache.size >= COOKIE_CACHE_MAX) cookieCache.delete(cookieCache.keys().next().value);
+    cookieCache.set(id, cookie);
+  }
+  return cookie;
+}
+
 function hex(bytes) {
   let out = "";
   for (const b of new Uint8Array(bytes)) out += b.toString(16).padStart(2, "0");
@@ -298,7 +315,7 @@ async function originRequest(env, method, key, claims, cred, now) {
   const base = env.ORIGIN.replace(/\/+$/, "");
   if (cred.kind === "cloudfront") {
     // The policy expires with the viewer's token: the edge never holds a longer grant.
-    return { url: base + "/" + key, headers: { cookie: await cloudFrontCookies(base, claims.p, claims.e, cred.value.keyPairId, cred.key) } };
+    return { url: base + "/" + key, headers: { cookie: await cachedCloudFrontCookies(base, claims, cred) } };
   }
   const url = base + "/" + env.ORIGIN_BUCKET + canonicalPath("/" + key);
   return { url, headers: await gcsSignedHeaders(method, url, cred.value.accessId, cred.value.secret, now) };
