@@ -1,38 +1,14 @@
 package aws
 
 import (
-	"crypto/rand"
-	"crypto/rsa"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/ottkit/ottkit/components/offline"
 )
-
-var (
-	originKeysOnce sync.Once
-	originKeyPEMs  []string
-)
-
-// originPublicKeys returns two RSA-2048 public keys for the Cloudflare edge, apart from the
-// viewer keys of edgePublicKeys.
-func originPublicKeys(t *testing.T) []string {
-	t.Helper()
-	originKeysOnce.Do(func() {
-		for i := 0; i < 2; i++ {
-			k, err := rsa.GenerateKey(rand.Reader, 2048)
-			if err != nil {
-				panic(err)
-			}
-			originKeyPEMs = append(originKeyPEMs, edgePEM(&k.PublicKey))
-		}
-	})
-	return originKeyPEMs
-}
 
 // TestDeliveryEdgeOriginKeys: the Cloudflare edge's keys are CloudFront public keys of their
 // own in the one key group, beside the viewer keys, and the key group still guards every
