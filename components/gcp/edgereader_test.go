@@ -1,6 +1,7 @@
 package gcp
 
 import (
+	"sort"
 	"strings"
 	"testing"
 
@@ -20,9 +21,10 @@ func TestEdgeReader(t *testing.T) {
 			kids = append(kids, r.Type+" "+r.Name)
 		}
 	}
+	sort.Strings(kids) // the mock engine registers concurrently
 	want := []string{
-		"gcp:serviceaccount/account:Account " + n + "-account",
 		"gcp:projects/iAMCustomRole:IAMCustomRole " + n + "-role",
+		"gcp:serviceaccount/account:Account " + n + "-account",
 		"gcp:storage/bucketIAMMember:BucketIAMMember " + n + "-reads",
 	}
 	if strings.Join(kids, "\n") != strings.Join(want, "\n") {
