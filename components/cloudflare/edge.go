@@ -46,6 +46,10 @@ const CompatibilityDate = "2025-01-01"
 // MediaPathPattern is the path the Worker's route covers on the hostname.
 const MediaPathPattern = "/assets/*"
 
+// APIPathPattern is the path of the Worker's second route, with EdgeArgs.APIOrigin: the
+// Worker passes it through to the stack's API, so the api's cookies belong to this host.
+const APIPathPattern = "/api/*"
+
 // EdgeArgs configures the edge.
 type EdgeArgs struct {
 	// Prefix starts every Cloudflare resource name ("<customer>-<env>"). Required.
@@ -59,8 +63,16 @@ type EdgeArgs struct {
 	// Plan is the zone's plan, one of Plans; ModeOrigin requires "enterprise".
 	Plan string
 	// PublicKeys are the viewer-token keys the Worker accepts: key id -> base64url raw
-	// Ed25519 public key. One, or two while rotating. Required.
+	// Ed25519 public key. One, or two while rotating; none only before the first key exists
+	// (the first deployment creates the api's empty signing secret, `ottkit keys rotate`
+	// then generates the key), when the Worker refuses every token.
 	PublicKeys map[string]string
+	// APIOrigin is the https origin of the stack's API (API Gateway's endpoint, which serves
+	// the routes at its root). With it, the Worker also runs on <Hostname>/api/* and passes
+	// those requests through, so a browser that asks the API on the edge host stores the
+	// api's host-only cookies for the host it fetches media from. Without it the Worker
+	// serves media only, for players that send the token themselves.
+	APIOrigin pulumi.StringInput
 	// Origin is where ModeOrigin reads (required there, nil in ModeR2). Plain because its
 	// kind decides which bindings exist.
 	Origin *OriginArgs
@@ -86,9 +98,11 @@ type OriginArgs struct {
 type Edge struct {
 	pulumi.ResourceState
 
-	Script  *cf.WorkersScript
-	Route   *cf.WorkersRoute
-	Revoked *cf.WorkersKvNamespace
+	Script *cf.WorkersScript
+	Route  *cf.WorkersRoute
+	// APIRoute is nil without EdgeArgs.APIOrigin.
+	APIRoute *cf.WorkersRoute
+	Revoked  *cf.WorkersKvNamespace
 	// OriginCredentials holds the Worker's origin credential (ModeOrigin; nil in ModeR2).
 	OriginCredentials *cf.WorkersKvNamespace
 	// Bucket is nil in ModeOrigin.
@@ -108,6 +122,8 @@ var (
 	kidRE    = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
 	prefixRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,40}[a-z0-9]$`)
 	hostRE   = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
+	// apiOriginRE is an https origin: scheme and host (API Gateway's endpoints), no path.
+	apiOriginRE = regexp.MustCompile(`^https://([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
 )
 
 // ArgError is one problem of EdgeArgs, naming the field.
@@ -165,12 +181,16 @@ func (a *EdgeArgs) Validate() error {
 	if err := CheckPublicKeys(a.PublicKeys); err != nil {
 		bad("PublicKeys", "%v", err)
 	}
+	if o, known := a.APIOrigin.(pulumi.String); known && !apiOriginRE.MatchString(string(o)) {
+		bad("APIOrigin", "%q must be an https origin (https://host, no path)", string(o))
+	}
 	return errors.Join(errs...)
 }
 
-// CheckPublicKeys returns why a key set cannot be the Worker's PUBLIC_KEYS, or nil.
+// CheckPublicKeys returns why a key set cannot be the Worker's PUBLIC_KEYS, or nil. An
+// empty set is the state before the first key: the Worker then refuses every token.
 func CheckPublicKeys(keys map[string]string) error {
-	if n := len(keys); n == 0 || n > 2 {
+	if n := len(keys); n > 2 {
 		return fmt.Errorf("has %d keys; want 1, or 2 while rotating", n)
 	}
 	for _, id := range sortedIDs(keys) {
@@ -291,6 +311,15 @@ func NewEdge(ctx *pulumi.Context, name string, args *EdgeArgs, opts ...pulumi.Re
 			plain = append(plain, cf.WorkersScriptPlainTextBindingArgs{Name: pulumi.String("ORIGIN_BUCKET"), Text: args.Origin.Bucket})
 		}
 	}
+	if args.APIOrigin != nil {
+		origin := args.APIOrigin.ToStringOutput().ApplyT(func(o string) (string, error) {
+			if !apiOriginRE.MatchString(o) {
+				return "", fmt.Errorf("cloudflare edge: APIOrigin %q must be an https origin (https://host, no path)", o)
+			}
+			return o, nil
+		}).(pulumi.StringOutput)
+		plain = append(plain, cf.WorkersScriptPlainTextBindingArgs{Name: pulumi.String("API_ORIGIN"), Text: origin})
+	}
 	e.Script, err = cf.NewWorkersScript(ctx, name+"-worker", &cf.WorkersScriptArgs{
 		AccountId:           pulumi.String(args.AccountID),
 		Name:                pulumi.String(args.Prefix + "-edge"),
@@ -325,6 +354,16 @@ func NewEdge(ctx *pulumi.Context, name string, args *EdgeArgs, opts ...pulumi.Re
 	}, parent)
 	if err != nil {
 		return nil, err
+	}
+	if args.APIOrigin != nil {
+		e.APIRoute, err = cf.NewWorkersRoute(ctx, name+"-api-route", &cf.WorkersRouteArgs{
+			ZoneId:     pulumi.String(args.ZoneID),
+			Pattern:    pulumi.String(args.Hostname + APIPathPattern),
+			ScriptName: e.Script.Name,
+		}, parent)
+		if err != nil {
+			return nil, err
+		}
 	}
 	e.URL = pulumi.String("https://" + args.Hostname).ToStringOutput()
 	return e, ctx.RegisterResourceOutputs(e, pulumi.Map{"url": e.URL, "bucketName": e.BucketName, "originCredentialsId": e.OriginCredentialsId})

@@ -88,7 +88,19 @@ func (s *Spec) Settings() map[manifest.Setting]string {
 	if s.Domain != "" {
 		out[manifest.PlaybackDomain] = s.Domain
 	}
+	if s.hasEdge() {
+		out[manifest.EdgeDomain] = s.Edge.Hostname
+	}
 	return out
+}
+
+// Extensions are the parts of the functions' contracts the spec's options add (the edge's
+// token for the api); apply them with manifest.Function.With.
+func (s *Spec) Extensions() []manifest.Extension {
+	if s.hasEdge() {
+		return []manifest.Extension{manifest.EdgeToken}
+	}
+	return nil
 }
 
 // IngestEventPattern is the EventBridge pattern of uploads: objects created in the ingest
@@ -315,6 +327,15 @@ func New(ctx *pulumi.Context, name string, spec *Spec, opts ...pulumi.ResourceOp
 		manifest.SigningSecret:     {Arn: p.Delivery.SigningSecretArn},
 		manifest.StackKey:          {Arn: p.Key.Arn},
 	}
+	if spec.hasEdge() {
+		secret, err := ottaws.NewEdgeSigningSecret(ctx, name+"-edge-signing", &ottaws.EdgeSigningSecretArgs{
+			Name: EdgeSigningSecretName(name), KeyArn: p.Key.Arn, DestroyData: !spec.RetainData, Tags: tags,
+		}, child...)
+		if err != nil {
+			return nil, err
+		}
+		refs[manifest.EdgeSigningSecret] = ottaws.ResourceRef{Arn: secret.Arn}
+	}
 	p.Resources = refs
 	settings := map[manifest.Setting]pulumi.StringInput{}
 	for k, v := range spec.Settings() {
@@ -324,6 +345,7 @@ func New(ctx *pulumi.Context, name string, spec *Spec, opts ...pulumi.ResourceOp
 	p.Functions = map[string]*ottaws.GoFunction{}
 	var fnNames []pulumi.StringInput
 	for _, fn := range manifest.All() {
+		fn = fn.With(spec.Extensions()...)
 		f, err := ottaws.NewGoFunction(ctx, name+"-fn-"+fn.Name, &ottaws.GoFunctionArgs{
 			Function:            fn,
 			Resources:           refsFor(fn, refs),
@@ -378,9 +400,14 @@ func New(ctx *pulumi.Context, name string, spec *Spec, opts ...pulumi.ResourceOp
 	p.DistributionId = p.Delivery.DistributionId
 	p.SigningSecretArn = p.Delivery.SigningSecretArn
 	p.DashboardName = p.Dashboard.DashboardName
-	// The Cloudflare edge uses the Cloudflare provider, not the AWS one.
-	if p.Edge, err = newEdge(ctx, name, spec, cloudFrontOrigin(p.Delivery.DomainName), pulumi.Parent(p)); err != nil {
+	// The Cloudflare edge uses the Cloudflare provider, not the AWS one. Its /api/* goes to
+	// API Gateway itself: through CloudFront, every viewer would share the Worker's addresses
+	// in the WAF's per-IP rate limit. In origin mode it reads media from the distribution.
+	if p.Edge, err = newEdge(ctx, name, spec, pulumi.Sprintf("https://%s", p.API.Domain), cloudFrontOrigin(p.Delivery.DomainName), pulumi.Parent(p)); err != nil {
 		return nil, err
+	}
+	if spec.hasEdge() {
+		p.UploadApiUrl = spec.edgeAPIURL()
 	}
 	return p, ctx.RegisterResourceOutputs(p, p.outputs())
 }

@@ -36,7 +36,8 @@ import (
 var rec = awstest.NewRecorder()
 
 func TestMain(m *testing.M) {
-	os.Exit(awstest.Main(m, awstest.CheckPermissions(rec, manifest.API)))
+	// The api of a stack with a Cloudflare edge is the superset; TestEdgeToken uses its part.
+	os.Exit(awstest.Main(m, awstest.CheckPermissions(rec, manifest.API.With(manifest.EdgeToken))))
 }
 
 var signingKey = func() *rsa.PrivateKey {
@@ -508,10 +509,19 @@ func TestLoadConfig(t *testing.T) {
 		"INGEST_BUCKET": "ingest", "CATALOG_TABLE": "catalog", "SIGNING_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:1:secret:s",
 		"PLAYBACK_DOMAIN": "media.example.com", "PLAYBACK_TTL": "300", "UPLOAD_TTL": "900", "MAX_UPLOAD_BYTES": "1000000",
 	}
-	awstest.CheckEnv(t, manifest.API, func(getenv func(string) string) error {
+	// An edge stack's api reads the edge's variables too; without them the edge is off.
+	edge := map[string]string{"EDGE_SIGNING_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:1:secret:e", "EDGE_DOMAIN": "edge.example.com"}
+	awstest.CheckEnv(t, manifest.API.With(manifest.EdgeToken), func(getenv func(string) string) error {
 		_, err := api.LoadConfig(getenv)
 		return err
-	}, valid)
+	}, union(valid, edge))
+	if cfg, err := api.LoadConfig(func(k string) string { return valid[k] }); err != nil || cfg.Edge() {
+		t.Errorf("without the edge variables: edge %v, error %v; want no edge, no error", cfg.Edge(), err)
+	}
+	awstest.CheckEnvRejects(t, func(getenv func(string) string) error {
+		_, err := api.LoadConfig(getenv)
+		return err
+	}, union(valid, edge), [][2]string{{"EDGE_DOMAIN", ""}, {"EDGE_SIGNING_SECRET_ARN", ""}, {"EDGE_DOMAIN", "https://edge.example.com"}, {"EDGE_DOMAIN", "media.example.com"}})
 
 	cfg, err := api.LoadConfig(func(k string) string {
 		if strings.HasSuffix(k, "_TTL") || k == "MAX_UPLOAD_BYTES" {

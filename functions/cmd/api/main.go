@@ -13,7 +13,6 @@ import (
 	"github.com/ottkit/ottkit/functions/aws/api"
 	"github.com/ottkit/ottkit/functions/aws/catalog"
 	"github.com/ottkit/ottkit/functions/aws/lambdamain"
-	"github.com/ottkit/ottkit/functions/aws/playback"
 	"github.com/ottkit/ottkit/functions/aws/s3store"
 )
 
@@ -22,7 +21,7 @@ func main() {
 		return api.New(cfg,
 			s3store.New(s3.NewFromConfig(awsCfg)),
 			catalog.New(dynamodb.NewFromConfig(awsCfg), cfg.CatalogTable),
-			playback.NewSigner(playback.NewSecretKeys(secretsmanager.NewFromConfig(awsCfg), cfg.SigningSecretARN), cfg.PlaybackDomain),
+			api.NewSigner(cfg, secretsmanager.NewFromConfig(awsCfg)),
 			log).Handle
 	})
 }
