@@ -39,7 +39,7 @@ var edgeKeys = []Key{
 	str("cloudflareAccountId", "", "Cloudflare account id (32 hex digits) of the edge Worker, KV namespace and R2 bucket.", func(s *Spec) *string { return &s.Edge.AccountID }),
 	str("cloudflareZoneId", "", "Cloudflare zone id (32 hex digits) holding ottkit:cloudflareHostname.", func(s *Spec) *string { return &s.Edge.ZoneID }),
 	str("cloudflareHostname", "", "Media host name on the Cloudflare zone, e.g. media.example.com; the Worker runs on <host>/assets/*.", func(s *Spec) *string { return &s.Edge.Hostname }),
-	str("cloudflareMode", cloudflare.ModeR2, "r2 (serve from an R2 bucket, any plan) or origin (fetch from the cloud CDN, Enterprise zones only).", func(s *Spec) *string { return &s.Edge.Mode }),
+	str("cloudflareMode", cloudflare.ModeR2, "r2 (serve from an R2 bucket, any plan) or origin (fetch from CloudFront on aws, from the delivery bucket on gcp; Enterprise zones only).", func(s *Spec) *string { return &s.Edge.Mode }),
 	str("cloudflarePlan", "", "Plan of the Cloudflare zone: free, pro, business or enterprise; origin mode requires enterprise.", func(s *Spec) *string { return &s.Edge.Plan }),
 	{Name: "edgePublicKeys", Type: "object", Default: map[string]any{},
 		Description: "Viewer-token public keys the edge accepts, {key id: base64url Ed25519 key}; none until ottkit keys generates the first, one, two while rotating.",
