@@ -262,3 +262,35 @@ func TestGCPStackOutputs(t *testing.T) {
 	})
 	_ = platform.CloudGCP
 }
+
+// TestGCPStackClaimNames: ottkit:tenantClaim and ottkit:rolesClaim reach the GCP api
+// function's environment, which functions/gcp/entry/api reads and the gateway decoder uses on
+// API Gateway's userinfo; the shipped stacks carry the defaults.
+func TestGCPStackClaimNames(t *testing.T) {
+	env := func(t *testing.T, res *offline.Result, prefix string) map[string]any {
+		t.Helper()
+		fn, ok := res.Find("gcp:cloudfunctionsv2/function:Function", prefix+"-fn-api-function")
+		if !ok {
+			t.Fatalf("no api function %s-fn-api-function", prefix)
+		}
+		vars, _ := at(fn.Inputs, "serviceConfig", "environmentVariables").(map[string]any)
+		return vars
+	}
+	d := deploy(t, "dev-gcp")
+	if vars := env(t, d.res, d.spec.Prefix()); vars["TENANT_CLAIM"] != "tenant" || vars["ROLES_CLAIM"] != "roles" {
+		t.Errorf("dev-gcp api env TENANT_CLAIM %v ROLES_CLAIM %v, want the defaults tenant and roles", vars["TENANT_CLAIM"], vars["ROLES_CLAIM"])
+	}
+	cfg, err := platform.ReadStackConfig(root, "dev-gcp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg["ottkit:tenantClaim"] = "https://ottkit.example/tenant"
+	cfg["ottkit:rolesClaim"] = "cognito:groups"
+	res, err := offline.Run(platform.Program, offline.Options{Project: "ottkit", Stack: "dev-gcp", Config: cfg})
+	if err != nil {
+		t.Fatalf("dev-gcp with claim names: %v", err)
+	}
+	if vars := env(t, res, d.spec.Prefix()); vars["TENANT_CLAIM"] != "https://ottkit.example/tenant" || vars["ROLES_CLAIM"] != "cognito:groups" {
+		t.Errorf("api env TENANT_CLAIM %v ROLES_CLAIM %v, want the configured names", vars["TENANT_CLAIM"], vars["ROLES_CLAIM"])
+	}
+}

@@ -39,20 +39,25 @@ func newCostCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "cost [--stack NAME] [--compare | --idle]",
 		Short: "Price a title, compare ottkit with AWS's Video on Demand solution, or price an idle stack",
-		Long: `cost prices, from ottkit's dated price table (` + cost.Default.Date + `, ` + cost.Default.Region + `):
+		Long: `cost prices, from ottkit's dated price tables (AWS ` + cost.Default.Date + `, ` + cost.Default.Region + `; GCP ` + cost.GCPDefault.Date + `, by region), the table
+of the stack's ottkit:cloud:
 
   a title (default): the ladder the stack plans for a --width x --height source of --duration,
-    its transcode minutes by tier and resolution class, its storage month by month under the
-    stack's lifecycle (masters to Glacier Instant Retrieval and Deep Archive, outputs in
-    Intelligent-Tiering) for --months, and its CDN egress for --views viewers watching
-    --watched of it;
+    its transcode minutes (MediaConvert by tier and resolution class; on GCP the Transcoder API
+    job the stack submits, by its video classes), its storage month by month under the
+    stack's lifecycle for --months (AWS: masters to Glacier Instant Retrieval and Deep
+    Archive, outputs in Intelligent-Tiering; GCP: masters rewritten to the archive class,
+    then Coldline and Archive, outputs in Autoclass), and its CDN egress for --views viewers
+    watching --watched of it (CloudFront, or Cloud CDN with its cache fill);
   --compare: ottkit's job beside the anchor's (AWS's Video on Demand on AWS job templates) for
-    the common source classes, with the stack's ladder;
+    the common source classes, with the stack's ladder (AWS stacks: the anchor is a
+    MediaConvert solution);
   --idle: the fixed monthly cost of what the stack deploys, from its resources planned offline
     (needs --stack).
 
 The stack's ladder, codec and lifecycle come from --stack (stacks/Pulumi.NAME.yaml), else from
-the defaults every stack starts from. --json prints the result as JSON.`,
+the defaults every stack starts from. Every report names the table it used. --json prints the
+result as JSON.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runCost(ctxOf(cmd), cmd.OutOrStdout(), f)
@@ -99,10 +104,10 @@ func runCost(ctx context.Context, w io.Writer, f costFlags) error {
 	if err != nil {
 		return err
 	}
-	if err := awsPricesOnly(f.stack, s.cloud); err != nil {
-		return err
-	}
 	if f.compare {
+		if s.cloud != platform.CloudAWS {
+			return fmt.Errorf("cost: --compare prices the Video on Demand on AWS templates, which run on MediaConvert; stack %s deploys to %s: price its titles without --compare", f.stack, s.cloud)
+		}
 		cmps, err := cost.Default.Compare(cost.CommonClasses, s.ladder)
 		if err != nil {
 			return err
@@ -123,7 +128,7 @@ func runCost(ctx context.Context, w io.Writer, f costFlags) error {
 	if f.sourceGB == 0 {
 		src = int64(f.duration.Seconds() * 10e6 / 8)
 	}
-	c, err := cost.Default.PriceTitle(cost.Title{Plan: plan, Duration: f.duration, SourceBytes: src, Views: f.views, WatchedFraction: f.watched, Months: f.months}, s.lifecycle)
+	c, err := s.priceTitle(cost.Title{Plan: plan, Duration: f.duration, SourceBytes: src, Views: f.views, WatchedFraction: f.watched, Months: f.months})
 	if err != nil {
 		return err
 	}
@@ -134,9 +139,13 @@ func runCost(ctx context.Context, w io.Writer, f costFlags) error {
 		}{plan, c})
 	}
 	m := c.Minutes
-	fmt.Fprintf(w, "A %v %dx%d title on %s (prices of %s, %s):\n", f.duration, f.width, f.height, s.name(), cost.Default.Date, cost.Default.Region)
+	fmt.Fprintf(w, "A %v %dx%d title on %s (%s):\n", f.duration, f.width, f.height, s.name(), s.prices())
 	fmt.Fprintf(w, "  ladder     %s\n", plan)
-	fmt.Fprintf(w, "  transcode  %s tier: %.1f SD + %.1f HD + %.1f UHD video minutes, %.1f audio minutes = $%.3f\n", m.Tier, m.SD, m.HD, m.UHD, m.Audio, c.TranscodeUSD)
+	if c.Cloud == platform.CloudGCP {
+		fmt.Fprintf(w, "  transcode  Transcoder API: %.1f SD + %.1f HD + %.1f UHD video minutes, %.1f audio-only minutes = $%.3f\n", m.SD, m.HD, m.UHD, m.Audio, c.TranscodeUSD)
+	} else {
+		fmt.Fprintf(w, "  transcode  MediaConvert %s tier: %.1f SD + %.1f HD + %.1f UHD video minutes, %.1f audio minutes = $%.3f\n", m.Tier, m.SD, m.HD, m.UHD, m.Audio, c.TranscodeUSD)
+	}
 	fmt.Fprintf(w, "  storage    master %.2f GB, outputs %.2f GB:\n", float64(src)/(1<<30), c.OutputGB)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	for _, ms := range c.Storage {
@@ -144,7 +153,11 @@ func runCost(ctx context.Context, w io.Writer, f costFlags) error {
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "    %d months $%.3f\n", len(c.Storage), c.StorageUSD)
-	fmt.Fprintf(w, "  delivery   %d views × %.0f %% = %.1f GB = $%.2f\n", f.views, f.watched*100, c.EgressGB, c.EgressUSD)
+	if c.Cloud == platform.CloudGCP {
+		fmt.Fprintf(w, "  delivery   %d views × %.0f %% = %.1f GB cache egress, %.2f GB cache fill = $%.2f\n", f.views, f.watched*100, c.EgressGB, c.FillGB, c.EgressUSD)
+	} else {
+		fmt.Fprintf(w, "  delivery   %d views × %.0f %% = %.1f GB = $%.2f\n", f.views, f.watched*100, c.EgressGB, c.EgressUSD)
+	}
 	fmt.Fprintf(w, "  total      $%.2f\n", c.TotalUSD)
 	return nil
 }
@@ -166,9 +179,6 @@ func runIdleCost(ctx context.Context, w io.Writer, f costFlags) error {
 	if err != nil {
 		return fmt.Errorf("stack %s: %w", f.stack, err)
 	}
-	if err := awsPricesOnly(f.stack, spec.Cloud); err != nil {
-		return err
-	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -176,31 +186,52 @@ func runIdleCost(ctx context.Context, w io.Writer, f costFlags) error {
 	if err != nil {
 		return fmt.Errorf("stack %s: the program failed: %w", f.stack, err)
 	}
-	var types []string
-	wafRules := 0
-	for _, r := range res.Resources {
-		types = append(types, r.Type)
-		if r.Type == "aws:wafv2/webAcl:WebAcl" {
-			if rules, ok := r.Inputs["rules"].([]any); ok {
-				wafRules += len(rules)
+	var (
+		total  float64
+		lines  []cost.IdleLine
+		prices string
+	)
+	if spec.Cloud == platform.CloudGCP {
+		var idle []cost.IdleResource
+		for _, r := range res.Resources {
+			idle = append(idle, cost.IdleResource{Type: r.Type, Inputs: r.Inputs})
+		}
+		total, lines = cost.GCPDefault.IdleMonthly(idle)
+		prices = "GCP prices of " + cost.GCPDefault.Date
+	} else {
+		var types []string
+		wafRules := 0
+		for _, r := range res.Resources {
+			types = append(types, r.Type)
+			if r.Type == "aws:wafv2/webAcl:WebAcl" {
+				if rules, ok := r.Inputs["rules"].([]any); ok {
+					wafRules += len(rules)
+				}
 			}
 		}
+		total, lines = cost.Default.IdleMonthly(types, wafRules)
+		prices = "AWS prices of " + cost.Default.Date + ", " + cost.Default.Region
 	}
-	total, lines := cost.Default.IdleMonthly(types, wafRules)
 	if f.json {
 		return writeJSON(w, struct {
 			Stack     string          `json:"stack"`
+			Cloud     string          `json:"cloud"`
+			Prices    string          `json:"prices"`
 			Resources int             `json:"resources"`
 			Lines     []cost.IdleLine `json:"lines"`
 			TotalUSD  float64         `json:"totalUsd"`
-		}{f.stack, len(res.Resources), lines, total})
+		}{f.stack, spec.Cloud, prices, len(res.Resources), lines, total})
 	}
-	fmt.Fprintf(w, "Stack %s at idle: %d resources, these cost money every month (prices of %s, %s):\n", f.stack, len(res.Resources), cost.Default.Date, cost.Default.Region)
+	fmt.Fprintf(w, "Stack %s at idle: %d resources, these cost money every month (%s):\n", f.stack, len(res.Resources), prices)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	for _, l := range lines {
 		fmt.Fprintf(tw, "  %s\t× %d\t$%.2f\n", l.Type, l.Count, l.USD)
 	}
 	tw.Flush()
+	if spec.Cloud == platform.CloudGCP {
+		fmt.Fprintf(w, "  total $%.2f a month; everything else (functions, topics, the task queue, Firestore, the API gateway, Cloud CDN, empty buckets, logs) bills by use, and the stack key adds a $%.2f version every rotation\n", total, cost.GCPDefault.Fixed["gcp:kms/cryptoKey:CryptoKey"])
+		return nil
+	}
 	fmt.Fprintf(w, "  total $%.2f a month; everything else (functions, queues, topics, the catalog table, the API, the CDN, empty buckets) bills by use\n", total)
 	return nil
 }

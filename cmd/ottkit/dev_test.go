@@ -153,7 +153,7 @@ func TestDevServesAndStops(t *testing.T) {
 		go func() {
 			done <- run([]string{"dev", "--addr", "127.0.0.1:0", "--project-dir", project, "--stack", "dev-small", "--data-dir", data}, &out, &errOut)
 		}()
-		page := waitForLine(t, &out, "  page     ", done)
+		page := waitForLine(t, &out, &errOut, "  page     ", done)
 		base, token, ok := strings.Cut(page, "/#token=")
 		if !ok {
 			t.Fatalf("page line %q has no token", page)
@@ -187,7 +187,7 @@ func TestDevServesAndStops(t *testing.T) {
 	}
 }
 
-func waitForLine(t *testing.T, out *syncBuffer, prefix string, done <-chan int) string {
+func waitForLine(t *testing.T, out, errOut *syncBuffer, prefix string, done <-chan int) string {
 	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
@@ -198,11 +198,11 @@ func waitForLine(t *testing.T, out *syncBuffer, prefix string, done <-chan int) 
 		}
 		select {
 		case code := <-done:
-			t.Fatalf("ottkit dev exited %d before printing %q:\n%s", code, prefix, out.String())
+			t.Fatalf("ottkit dev exited %d before printing %q:\n%s\nstderr:\n%s", code, prefix, out.String(), errOut.String())
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
-	t.Fatalf("no line %q in:\n%s", prefix, out.String())
+	t.Fatalf("no line %q in:\n%s\nstderr:\n%s", prefix, out.String(), errOut.String())
 	return ""
 }
 

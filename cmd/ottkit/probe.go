@@ -85,6 +85,7 @@ type probeVideo struct {
 	FrameRate     float64 `json:"frameRate"`
 	BitDepth      int     `json:"bitDepth,omitempty"`
 	HDR           string  `json:"hdr,omitempty"`
+	Interlaced    bool    `json:"interlaced,omitempty"`
 }
 
 func runProbe(ctx context.Context, w io.Writer, f probeFlags, files []string) error {
@@ -158,7 +159,7 @@ func probeFile(ctx context.Context, file string, s mediaSettings, views int) (pr
 		dw, dh := vt.DisplaySize()
 		r.Video = &probeVideo{Codec: vt.Codec, CodedWidth: vt.CodedWidth, CodedHeight: vt.CodedHeight, Width: vt.Width, Height: vt.Height,
 			DisplayWidth: dw, DisplayHeight: dh, PixelAspect: fmt.Sprintf("%d:%d", vt.PixelAspect[0], vt.PixelAspect[1]),
-			Rotation: vt.Rotation, Transform: vt.Transform, FrameRate: vt.FrameRate, BitDepth: vt.BitDepth, HDR: vt.HDR}
+			Rotation: vt.Rotation, Transform: vt.Transform, FrameRate: vt.FrameRate, BitDepth: vt.BitDepth, HDR: vt.HDR, Interlaced: vt.Interlaced}
 	}
 	if !v.Accepted {
 		return r, nil
@@ -168,7 +169,7 @@ func probeFile(ctx context.Context, file string, s mediaSettings, views int) (pr
 		return probeReport{}, fmt.Errorf("probe: %s: plan: %w", file, err)
 	}
 	r.Ladder = &plan
-	c, err := cost.Default.PriceTitle(cost.Title{Plan: plan, Duration: info.Duration, SourceBytes: src.Size(), Views: views}, s.lifecycle)
+	c, err := s.priceTitle(cost.Title{Plan: plan, Duration: info.Duration, SourceBytes: src.Size(), Views: views})
 	if err != nil {
 		return probeReport{}, fmt.Errorf("probe: %s: %w", file, err)
 	}
@@ -193,12 +194,20 @@ func printProbe(w io.Writer, r probeReport, s mediaSettings) {
 	if v := r.Video; v != nil {
 		line("video", "%s, coded %dx%d, picture %dx%d, pixel aspect %s, display %dx%d", v.Codec, v.CodedWidth, v.CodedHeight, v.Width, v.Height, v.PixelAspect, v.DisplayWidth, v.DisplayHeight)
 		line("rotation", "%d°%s", v.Rotation, map[bool]string{true: ", " + v.Transform, false: ""}[v.Transform != ""])
-		line("frame rate", "%g fps", v.FrameRate)
+		scan := "progressive"
+		if v.Interlaced {
+			scan = "interlaced (deinterlaced by the job)"
+		}
+		line("frame rate", "%g fps, %s", v.FrameRate, scan)
 		hdr := "SDR"
 		if v.HDR != "" {
 			hdr = v.HDR
 		}
-		line("dynamic range", "%s, %d-bit", hdr, v.BitDepth)
+		if v.BitDepth > 0 {
+			line("dynamic range", "%s, %d-bit", hdr, v.BitDepth)
+		} else {
+			line("dynamic range", "%s, bit depth not stated", hdr) // MXF and ProRes headers the probe does not parse
+		}
 	}
 	var audio []string
 	for _, a := range r.Audio {
@@ -216,7 +225,7 @@ func printProbe(w io.Writer, r probeReport, s mediaSettings) {
 	}
 	if c := r.Cost; c != nil {
 		m := c.Minutes
-		line("transcode", "%s tier: %.1f SD, %.1f HD, %.1f UHD, %.1f audio minutes = $%.3f", m.Tier, m.SD, m.HD, m.UHD, m.Audio, c.TranscodeUSD)
+		line("transcode", "%s tier: %.1f SD, %.1f HD, %.1f UHD, %.1f audio minutes = $%.3f (%s)", m.Tier, m.SD, m.HD, m.UHD, m.Audio, c.TranscodeUSD, s.prices())
 		line("storage", "%.3f GB of outputs; $%.3f over %d months", c.OutputGB, c.StorageUSD, len(c.Storage))
 		line("delivery", "%.1f GB = $%.2f; total $%.2f", c.EgressGB, c.EgressUSD, c.TotalUSD)
 	}

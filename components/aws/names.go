@@ -70,15 +70,15 @@ func CheckTag(key, value string) error {
 	return nil
 }
 
-// MediaConvertRegions are the regions with an AWS Elemental MediaConvert endpoint (AWS General
-// Reference, "AWS Elemental MediaConvert endpoints and quotas"). A stack elsewhere cannot
+// MediaConvertRegions are the commercial-partition regions with an AWS Elemental MediaConvert
+// endpoint (AWS General Reference, "AWS Elemental MediaConvert endpoints and quotas"); other
+// partitions are refused before this list is consulted. A stack elsewhere cannot
 // transcode: its transcoder queue cannot even be created.
 var MediaConvertRegions = []string{
 	"us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "sa-east-1",
 	"eu-central-1", "eu-north-1", "eu-west-1", "eu-west-2", "eu-west-3",
 	"af-south-1", "ap-south-1", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3",
 	"ap-southeast-1", "ap-southeast-2", "ap-southeast-4", "ap-southeast-5",
-	"us-gov-east-1", "us-gov-west-1", "cn-north-1", "cn-northwest-1",
 }
 
 // OptInRegions are the regions an account has to enable before use. CloudFront standard
@@ -90,8 +90,19 @@ var OptInRegions = []string{
 	"eu-south-1", "eu-south-2", "il-central-1", "me-central-1", "me-south-1", "mx-central-1",
 }
 
+// otherPartitions are the region prefixes of AWS partitions other than the commercial one
+// (aws-us-gov, aws-cn, the isolated ones). The platform's CDN is CloudFront with its
+// certificate and WAF ACL in the commercial partition's us-east-1, and its ARNs, roles and
+// certificates are commercial ones; none of that exists in another partition.
+var otherPartitions = map[string]string{"us-gov-": "aws-us-gov", "cn-": "aws-cn", "us-iso-": "aws-iso", "us-isob-": "aws-iso-b", "eu-isoe-": "aws-iso-e", "us-isof-": "aws-iso-f"}
+
 // CheckRegion returns why a media platform cannot work in region, or nil.
 func CheckRegion(region string) error {
+	for prefix, partition := range otherPartitions {
+		if strings.HasPrefix(region, prefix) {
+			return fmt.Errorf("%q is in the %s partition, which has none of the commercial partition's CloudFront, us-east-1 certificate and WAF the platform's CDN is built from; ottkit stacks deploy to commercial (aws) regions", region, partition)
+		}
+	}
 	switch {
 	case !slices.Contains(MediaConvertRegions, region):
 		return fmt.Errorf("%q has no AWS Elemental MediaConvert endpoint, so nothing could be transcoded; MediaConvert regions: %s",

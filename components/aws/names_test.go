@@ -77,6 +77,11 @@ func TestCheckRegion(t *testing.T) {
 		{"me-south-1", "has no AWS Elemental MediaConvert endpoint"},
 		{"af-south-1", "is an opt-in region"},
 		{"ap-southeast-4", "is an opt-in region"},
+		{"us-gov-west-1", "is in the aws-us-gov partition"},
+		{"us-gov-east-1", "is in the aws-us-gov partition"},
+		{"cn-north-1", "is in the aws-cn partition"},
+		{"cn-northwest-1", "is in the aws-cn partition"},
+		{"us-isob-east-1", "is in the aws-iso-b partition"},
 	} {
 		t.Run(tt.region, func(t *testing.T) {
 			err := CheckRegion(tt.region)

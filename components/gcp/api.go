@@ -11,6 +11,8 @@ import (
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/apigateway"
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/compute"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/ottkit/ottkit/functions/gcp/gateway"
 )
 
 // APIType is the type token of API.
@@ -177,7 +179,7 @@ func OpenAPI(title, backend, issuer, jwks string, audiences, routes []string) st
 	for _, r := range routes {
 		m, p, _ := strings.Cut(r, " ")
 		byPath[p] = append(byPath[p], m)
-		byPath["/api"+p] = append(byPath["/api"+p], m)
+		byPath[gateway.PathPrefix+p] = append(byPath[gateway.PathPrefix+p], m)
 	}
 	paths := make([]string, 0, len(byPath))
 	for p := range byPath {

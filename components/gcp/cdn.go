@@ -10,6 +10,7 @@ import (
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/storage"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/ottkit/ottkit/functions/gcp/gateway"
 	"github.com/ottkit/ottkit/functions/gcp/manifest"
 )
 
@@ -302,7 +303,7 @@ func pathMatcher(media pulumi.StringInput, api pulumi.StringInput) compute.URLMa
 	m := compute.URLMapPathMatcherArgs{Name: pulumi.String("playback"), DefaultService: media}
 	if api != nil {
 		m.PathRules = compute.URLMapPathMatcherPathRuleArray{compute.URLMapPathMatcherPathRuleArgs{
-			Paths: pulumi.StringArray{pulumi.String("/api"), pulumi.String("/api/*")}, Service: api,
+			Paths: pulumi.StringArray{pulumi.String(gateway.PathPrefix), pulumi.String(gateway.PathPrefix + "/*")}, Service: api,
 		}}
 	}
 	return m

@@ -386,6 +386,8 @@ func (s *Spec) GCPSettings() map[manifest.Setting]string {
 		manifest.PlaybackTTL:         itoa(s.PlaybackTTL),
 		manifest.UploadTTL:           itoa(s.UploadTTL),
 		manifest.Project:             s.Project,
+		manifest.TenantClaim:         s.TenantClaim,
+		manifest.RolesClaim:          s.RolesClaim,
 	}
 	if s.hasEdge() {
 		out[manifest.EdgeDomain] = s.Edge.Hostname

@@ -154,7 +154,7 @@ var (
 	regionRe     = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]$`)
 	labelRe      = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
 	certRe       = regexp.MustCompile(`^arn:aws:acm:us-east-1:[0-9]{12}:certificate/[0-9a-f-]{36}$`)
-	roleRe       = regexp.MustCompile(`^arn:aws(-cn|-us-gov)?:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}$`)
+	roleRe       = regexp.MustCompile(`^arn:aws:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}$`)
 	countryRe    = regexp.MustCompile(`^[A-Z]{2}$`)
 	originHostRe = regexp.MustCompile(`^[a-z0-9.-]+(:[0-9]{1,5})?$`)
 )
@@ -248,7 +248,7 @@ func (s *Spec) validate(p *problems) {
 		}
 	}
 	if s.AssumeRoleArn != "" && !roleRe.MatchString(s.AssumeRoleArn) {
-		p.add(k("assumeRoleArn"), "%q is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)", s.AssumeRoleArn)
+		p.add(k("assumeRoleArn"), "%q is not an IAM role ARN of the commercial partition, where the stack deploys (arn:aws:iam::<account>:role/<name>)", s.AssumeRoleArn)
 	}
 
 	if s.Domain != "" && !validHost(s.Domain) {

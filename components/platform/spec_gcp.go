@@ -41,7 +41,6 @@ var gcpStorageClassValues = []string{"NEARLINE", "COLDLINE", "ARCHIVE"}
 var awsOnly = []string{
 	"assumeRoleArn", "certificateArn", "signingPublicKeys", "waf", "wafRateLimit",
 	"wafApiRateLimit", "priceClass", "queueConcurrency", "reservedConcurrency",
-	"tenantClaim", "rolesClaim",
 }
 
 // awsOnlySet returns the full names of the AWS-only keys s sets to other than their default.

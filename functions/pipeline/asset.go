@@ -83,6 +83,8 @@ type ProbeSummary struct {
 	// HDR is "hdr10", "hlg" or empty for SDR; BitDepth the luma bit depth when known.
 	HDR      string `json:"hdr,omitempty" dynamodbav:"hdr,omitempty"`
 	BitDepth int    `json:"bitDepth,omitempty" dynamodbav:"bitDepth,omitempty"`
+	// Interlaced reports a source coded as fields; its outputs are deinterlaced.
+	Interlaced bool `json:"interlaced,omitempty" dynamodbav:"interlaced,omitempty"`
 	// Rotation is the display rotation in degrees clockwise: 0, 90, 180 or 270.
 	Rotation    int     `json:"rotation,omitempty" dynamodbav:"rotation,omitempty"`
 	Codec       string  `json:"codec" dynamodbav:"codec"`

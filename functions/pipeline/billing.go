@@ -10,6 +10,9 @@ import (
 const (
 	TierBasic        = "basic"
 	TierProfessional = "professional"
+	// TierTranscoder is what GCP jobs record: the Transcoder API has one price list, with no
+	// tiers (tcjob.BilledMinutes).
+	TierTranscoder = "transcoder"
 )
 
 // Resolution classes MediaConvert prices by: the output's shorter side below 720 lines is
@@ -68,11 +71,14 @@ func OutputMinutes(d time.Duration) float64 {
 // job is clipped to it, see ClipDuration): one output per rendition at its class, one per
 // audio rendition, and the single frame-capture output that makes the poster and the
 // thumbnails, at its own (SD) size. The tier is professional for HEVC (which also carries
-// HDR and 10-bit) and for multi-pass encoding, basic otherwise. It is a pure function, so the
+// HDR and 10-bit), for multi-pass encoding and for a deinterlaced source, basic otherwise.
+// AWS's pricing page puts "simple web distribution" on the basic tier and broadcast
+// processing on the professional one without listing the deinterlacer; it is priced as
+// professional so an estimate never falls short of the bill. It is a pure function, so the
 // complete stage can record it on the catalog item and `ottkit cost` price it.
 func BilledMinutes(plan Plan, d time.Duration, multiPass bool) Minutes {
 	m := Minutes{Tier: TierBasic}
-	if plan.Codec == CodecHEVC || multiPass || plan.HDR != "" {
+	if plan.Codec == CodecHEVC || multiPass || plan.HDR != "" || plan.Deinterlace {
 		m.Tier = TierProfessional
 	}
 	per := OutputMinutes(d)
@@ -118,7 +124,7 @@ func PlanOf(a *Asset, codec string) Plan {
 	p := Plan{Codec: codec, Renditions: a.Renditions}
 	if s := a.Probe; s != nil {
 		src := SourceOf(*s)
-		p.Audio, p.FrameRate, p.SourceHDR = src.Audio, src.FrameRate, src.HDR
+		p.Audio, p.FrameRate, p.SourceHDR, p.Deinterlace = src.Audio, src.FrameRate, src.HDR, src.Interlaced
 		if src.FrameRate > MaxFrameRate {
 			p.OutputFrameRate = outputFrameRate(src.FrameRate)
 		}

@@ -67,6 +67,8 @@ type Source struct {
 	// Container is the probe's container name; the job rotates explicitly where the
 	// transcoder's automatic rotation does not apply.
 	Container string
+	// Interlaced reports a source coded as fields (1080i, 576i, 480i masters).
+	Interlaced bool
 }
 
 // DisplaySize is the source's size as shown, after rotation.
@@ -104,6 +106,10 @@ type Plan struct {
 	// AudioTracks are the audio renditions, the source's tracks in order (the first is the
 	// default), at most MaxAudioRenditions.
 	AudioTracks []AudioRendition `json:"audioTracks,omitempty"`
+	// Deinterlace reports an interlaced source: every video output and frame capture turns
+	// its fields into progressive frames (adaptive streaming players show progressive
+	// pictures only; scaled fields unconverted show as combing on every moving edge).
+	Deinterlace bool `json:"deinterlace,omitempty"`
 }
 
 // AudioRendition is one audio output: a source track encoded as stereo AAC.
@@ -242,7 +248,7 @@ func PlanLadder(src Source, cfg LadderConfig) (Plan, error) {
 	rungs := slices.Clone(cfg.Rungs)
 	slices.SortFunc(rungs, func(a, b Rung) int { return b.Height - a.Height })
 	plan := Plan{Codec: cfg.Codec, Audio: src.Audio, FrameRate: src.FrameRate, SourceWidth: dw, SourceHeight: dh,
-		Rotation: src.Rotation, Container: src.Container, SourceHDR: src.HDR}
+		Rotation: src.Rotation, Container: src.Container, SourceHDR: src.HDR, Deinterlace: src.Interlaced}
 	if src.FrameRate > MaxFrameRate {
 		plan.OutputFrameRate = outputFrameRate(src.FrameRate)
 	}

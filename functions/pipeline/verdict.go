@@ -197,7 +197,7 @@ func Summarize(info *probe.Info) ProbeSummary {
 		if s.DisplayWidth == s.Width && s.DisplayHeight == s.Height {
 			s.DisplayWidth, s.DisplayHeight = 0, 0 // square pixels: the same as the picture
 		}
-		s.HDR, s.BitDepth = v.HDR, v.BitDepth
+		s.HDR, s.BitDepth, s.Interlaced = v.HDR, v.BitDepth, v.Interlaced
 	}
 	for _, a := range info.Audio {
 		s.Audio = append(s.Audio, AudioTrack{Codec: a.Codec, Channels: a.Channels, Language: a.Language})
@@ -212,7 +212,7 @@ func Summarize(info *probe.Info) ProbeSummary {
 // HDR and the audio tracks.
 func SourceOf(s ProbeSummary) Source {
 	src := Source{Width: s.Width, Height: s.Height, Rotation: s.Rotation, FrameRate: s.FrameRate, Audio: s.AudioTracks > 0,
-		HDR: s.HDR, Container: s.Container}
+		HDR: s.HDR, Container: s.Container, Interlaced: s.Interlaced}
 	if s.DisplayWidth > 0 && s.DisplayHeight > 0 {
 		src.Width, src.Height = s.DisplayWidth, s.DisplayHeight
 	}

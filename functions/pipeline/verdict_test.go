@@ -176,6 +176,53 @@ func TestJudgeRealMedia(t *testing.T) {
 	}
 }
 
+// TestInterlacedSourcesAreDeinterlaced runs real field-coded masters, and progressive ones,
+// from the probe to the plan: the interlaced ones, and only they, plan a deinterlaced job,
+// which bills at the professional tier.
+func TestInterlacedSourcesAreDeinterlaced(t *testing.T) {
+	cfg := LadderConfig{Rungs: []Rung{{720, 3_500_000}, {360, 900_000}}, Codec: CodecH264}
+	for _, tt := range []struct {
+		kind       testmedia.Kind
+		interlaced bool
+	}{
+		{testmedia.InterlacedTS, true}, {testmedia.InterlacedMXF, true}, {testmedia.InterlacedMOV, true},
+		{testmedia.InterlacedMKV, true}, {testmedia.InterlacedHEVC, true},
+		{testmedia.PAL169, false}, {testmedia.MXF, false}, {testmedia.ProResMOV, false}, {testmedia.MKV, false}, {testmedia.HEVC, false},
+	} {
+		t.Run(string(tt.kind), func(t *testing.T) {
+			f, err := os.Open(testmedia.Path(t, tt.kind))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			src, err := probe.FileSource(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			info, err := probe.Probe(context.Background(), src, probe.Limits{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			sum := Summarize(info)
+			plan, err := PlanLadder(SourceOf(sum), cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sum.Interlaced != tt.interlaced || plan.Deinterlace != tt.interlaced {
+				t.Errorf("summary interlaced %v, plan deinterlace %v; want %v", sum.Interlaced, plan.Deinterlace, tt.interlaced)
+			}
+			wantTier := TierBasic
+			if tt.interlaced {
+				wantTier = TierProfessional
+			}
+			a := &Asset{Probe: &sum, Renditions: plan.Renditions}
+			if got := BilledMinutes(PlanOf(a, CodecH264), time.Minute, false); got.Tier != wantTier {
+				t.Errorf("billed at the %s tier, want %s", got.Tier, wantTier)
+			}
+		})
+	}
+}
+
 func TestSummarize(t *testing.T) {
 	info := &probe.Info{Container: probe.MOV, Duration: 1500 * time.Millisecond, AudioTracks: 2,
 		Video:    &probe.VideoTrack{Codec: "hevc", Width: 1920, Height: 1080, Rotation: 270, FrameRate: 29.97},

@@ -13,28 +13,14 @@ import (
 	"github.com/ottkit/ottkit/functions/stages/api"
 )
 
-// Default claim names. No end user can write a claim of either name in the common identity
-// providers' default setups: Cognito puts user attributes in tokens only as custom:<name> (and
-// groups, which only administrators assign, as cognito:groups), so "tenant" and "roles" come
-// only from a pre-token-generation trigger; Auth0 adds claims only in Actions; Entra ID's
-// "roles" are app roles an administrator assigns. docs/IDENTITY.md says which attributes each
-// provider lets users write.
+// Default claim names (api.DefaultTenantClaim and api.DefaultRolesClaim).
 const (
-	DefaultTenantClaim = "tenant"
-	DefaultRolesClaim  = "roles"
+	DefaultTenantClaim = api.DefaultTenantClaim
+	DefaultRolesClaim  = api.DefaultRolesClaim
 )
 
 // ClaimNames say which claim of the verified token is the caller's tenant and which its roles.
-// Exactly one each: a caller's tenant and roles never come from whichever claim happens to be
-// present.
-type ClaimNames struct {
-	Tenant, Roles string
-}
-
-// tenantClaimAliases are the names tenant claims go by in other setups. A token that carries
-// one of them with another value than its configured tenant claim is ambiguous (a user-written
-// attribute next to the administrator's, say) and refused.
-var tenantClaimAliases = []string{"tenant", "custom:tenant", "tenant_id", "custom:tenant_id", "tenantId"}
+type ClaimNames = api.ClaimNames
 
 // errNoToken means the request carries no verified token: the stage answers 401.
 var errNoToken = errors.New("api: no verified token")
@@ -65,40 +51,12 @@ func callerOf(req events.APIGatewayV2HTTPRequest, names ClaimNames) (*api.Caller
 		}
 		return nil
 	}
-	for _, name := range append([]string{"sub", names.Tenant, names.Roles}, tenantClaimAliases...) {
+	for _, name := range append([]string{"sub", names.Tenant, names.Roles}, api.TenantClaimAliases...) {
 		if err := check(name); err != nil {
 			return nil, err
 		}
 	}
-	c := &api.Caller{Subject: rendered["sub"]}
-	if v, ok := payload[names.Tenant]; ok {
-		s, isString := v.(string)
-		if !isString {
-			return nil, fmt.Errorf("claim %s must be one string", names.Tenant)
-		}
-		c.Tenant = s
-	}
-	for _, alias := range tenantClaimAliases {
-		if v, ok := payload[alias].(string); ok && alias != names.Tenant && v != c.Tenant {
-			return nil, fmt.Errorf("claims %s and %s name different tenants", names.Tenant, alias)
-		}
-	}
-	switch v := payload[names.Roles].(type) {
-	case nil:
-	case string:
-		c.Roles = []string{v} // one role, spaces and all
-	case []any:
-		for _, r := range v {
-			s, ok := r.(string)
-			if !ok {
-				return nil, fmt.Errorf("claim %s must list strings", names.Roles)
-			}
-			c.Roles = append(c.Roles, s)
-		}
-	default:
-		return nil, fmt.Errorf("claim %s must be a string or a list of strings", names.Roles)
-	}
-	return c, nil
+	return names.Caller(rendered["sub"], payload)
 }
 
 // bearer returns the token of the Authorization header (API Gateway's v2 payload lower-cases

@@ -5,10 +5,10 @@ import (
 	"net"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/ottkit/ottkit/functions/aws/envconfig"
 	"github.com/ottkit/ottkit/functions/aws/s3store"
+	"github.com/ottkit/ottkit/functions/stages/api"
 )
 
 // Config is the api function's configuration; LoadConfig reads exactly the variables
@@ -86,9 +86,7 @@ func claimName(getenv func(string) string, r *envconfig.Reader, name, def string
 	if v == "" {
 		return def
 	}
-	if strings.ContainsFunc(v, unicode.IsSpace) || len(v) > 256 {
-		r.Check(name, fmt.Errorf("%q is not a claim name", v))
-	}
+	r.Check(name, api.CheckClaimName(v))
 	return v
 }
 

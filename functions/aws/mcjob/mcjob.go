@@ -185,7 +185,7 @@ func Build(in Input) (*mediaconvert.CreateJobInput, error) {
 				},
 				Outputs: outputs,
 			},
-			frameCaptureGroup("Thumbnails and poster", dest(layout.ThumbnailBase), in.destinationSettings(), thumbW, thumbH, 1, int32(interval), MaxCaptures),
+			frameCaptureGroup("Thumbnails and poster", dest(layout.ThumbnailBase), in.destinationSettings(), thumbW, thumbH, 1, int32(interval), MaxCaptures, in.Plan.Deinterlace),
 		},
 	}
 
@@ -389,6 +389,12 @@ func videoOutput(plan pipeline.Plan, r pipeline.Rendition, multiPass bool) types
 		vd.VideoPreprocessors = &types.VideoPreprocessor{ColorCorrector: &types.ColorCorrector{
 			ColorSpaceConversion: types.ColorSpaceConversionForce709, HdrToSdrToneMapper: types.HDRToSDRToneMapperPreserveDetails}}
 	}
+	if plan.Deinterlace {
+		if vd.VideoPreprocessors == nil {
+			vd.VideoPreprocessors = &types.VideoPreprocessor{}
+		}
+		vd.VideoPreprocessors.Deinterlacer = deinterlacer()
+	}
 	return types.Output{
 		NameModifier:      aws.String(fmt.Sprintf("_%dx%d", r.Width, r.Height)),
 		ContainerSettings: &types.ContainerSettings{Container: types.ContainerTypeCmfc, CmfcSettings: &types.CmfcSettings{}},
@@ -473,7 +479,18 @@ func audioOutput(i int, a pipeline.AudioRendition) types.Output {
 	}
 }
 
-func frameCaptureGroup(name string, destination *string, ds *types.DestinationSettings, width, height int, num, den, maxCaptures int32) types.OutputGroup {
+// deinterlacer turns an interlaced source's fields into progressive frames: motion-adaptive
+// interpolation, and NORMAL control, which leaves alone frames the source tags progressive
+// (a mixed or mostly progressive source keeps its progressive frames untouched).
+func deinterlacer() *types.Deinterlacer {
+	return &types.Deinterlacer{Mode: types.DeinterlacerModeDeinterlace, Algorithm: types.DeinterlaceAlgorithmInterpolate, Control: types.DeinterlacerControlNormal}
+}
+
+func frameCaptureGroup(name string, destination *string, ds *types.DestinationSettings, width, height int, num, den, maxCaptures int32, deinterlace bool) types.OutputGroup {
+	var pre *types.VideoPreprocessor
+	if deinterlace {
+		pre = &types.VideoPreprocessor{Deinterlacer: deinterlacer()}
+	}
 	return types.OutputGroup{
 		Name: aws.String(name),
 		OutputGroupSettings: &types.OutputGroupSettings{
@@ -483,9 +500,10 @@ func frameCaptureGroup(name string, destination *string, ds *types.DestinationSe
 		Outputs: []types.Output{{
 			ContainerSettings: &types.ContainerSettings{Container: types.ContainerTypeRaw},
 			VideoDescription: &types.VideoDescription{
-				Width:           aws.Int32(int32(width)),
-				Height:          aws.Int32(int32(height)),
-				ScalingBehavior: types.ScalingBehaviorStretchToOutput,
+				Width:              aws.Int32(int32(width)),
+				Height:             aws.Int32(int32(height)),
+				ScalingBehavior:    types.ScalingBehaviorStretchToOutput,
+				VideoPreprocessors: pre,
 				CodecSettings: &types.VideoCodecSettings{
 					Codec: types.VideoCodecFrameCapture,
 					FrameCaptureSettings: &types.FrameCaptureSettings{

@@ -402,6 +402,43 @@ func TestBuildSourceTruth(t *testing.T) {
 			t.Errorf("track types %s, %s; want the first the default alternate", audio[0].ContainerSettings.CmfcSettings.AudioTrackType, audio[1].ContainerSettings.CmfcSettings.AudioTrackType)
 		}
 	})
+	t.Run("interlaced source is deinterlaced in every video output", func(t *testing.T) {
+		for _, src := range []pipeline.Source{
+			{Width: 1920, Height: 1080, Interlaced: true, Container: "mxf"},
+			{Width: 1920, Height: 1080, Interlaced: true, HDR: "hlg", Container: "mpegts"},
+		} {
+			job := build(t, src, pipeline.CodecH264, false)
+			videos := 0
+			for _, g := range job.Settings.OutputGroups {
+				for _, o := range g.Outputs {
+					vd := o.VideoDescription
+					if vd == nil {
+						continue
+					}
+					videos++
+					if vd.VideoPreprocessors == nil || vd.VideoPreprocessors.Deinterlacer == nil {
+						t.Fatalf("%s output %s has no deinterlacer", aws.ToString(g.Name), aws.ToString(o.NameModifier))
+					}
+					if d := vd.VideoPreprocessors.Deinterlacer; d.Mode != types.DeinterlacerModeDeinterlace || d.Control != types.DeinterlacerControlNormal {
+						t.Errorf("deinterlacer %+v, want DEINTERLACE with NORMAL control", d)
+					}
+					if src.HDR != "" && vd.CodecSettings.Codec != types.VideoCodecFrameCapture && vd.VideoPreprocessors.ColorCorrector == nil {
+						t.Errorf("output %s lost its tone mapping next to the deinterlacer", aws.ToString(o.NameModifier))
+					}
+				}
+			}
+			if want := 1 + len(input(t, buildCase{name: "truth", src: src, codec: pipeline.CodecH264, duration: time.Minute}).Plan.Renditions); videos != want {
+				t.Errorf("%d video outputs, want %d (renditions and the frame capture)", videos, want)
+			}
+		}
+		for _, g := range build(t, pipeline.Source{Width: 1920, Height: 1080, Container: "mp4"}, pipeline.CodecH264, false).Settings.OutputGroups {
+			for _, o := range g.Outputs {
+				if vd := o.VideoDescription; vd != nil && vd.VideoPreprocessors != nil && vd.VideoPreprocessors.Deinterlacer != nil {
+					t.Errorf("progressive source: output %s is deinterlaced", aws.ToString(o.NameModifier))
+				}
+			}
+		}
+	})
 	t.Run("multi-pass on request", func(t *testing.T) {
 		job := build(t, pipeline.Source{Width: 1920, Height: 1080}, pipeline.CodecH264, true)
 		if got := job.Settings.OutputGroups[0].Outputs[0].VideoDescription.CodecSettings.H264Settings.QualityTuningLevel; got != types.H264QualityTuningLevelMultiPassHq {

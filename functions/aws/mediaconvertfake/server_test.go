@@ -437,6 +437,7 @@ func TestCreateJobAcceptsEveryPlanShape(t *testing.T) {
 		{"hevc square", pipeline.Source{Width: 1080, Height: 1080, Audio: true}, pipeline.CodecHEVC, nil, ""},
 		{"portrait without audio", pipeline.Source{Width: 1920, Height: 1080, Rotation: 90}, pipeline.CodecH264, nil, ""},
 		{"tiny", pipeline.Source{Width: 160, Height: 90}, pipeline.CodecH264, nil, ""},
+		{"interlaced hlg tone-mapped", pipeline.Source{Width: 1920, Height: 1080, Interlaced: true, HDR: "hlg", Audio: true}, pipeline.CodecH264, nil, ""},
 		{"teletext and kms", pipeline.Source{Width: 720, Height: 576, Audio: true}, pipeline.CodecH264,
 			[]pipeline.Caption{{Codec: "teletext", Language: "deu"}}, "arn:aws:kms:us-east-1:111122223333:key/k"},
 	}

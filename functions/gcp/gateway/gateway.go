@@ -11,6 +11,7 @@ package gateway
 import (
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -22,78 +23,59 @@ import (
 // UserinfoHeader carries the claims API Gateway verified.
 const UserinfoHeader = "X-Apigateway-Api-Userinfo"
 
-// TenantClaim and RolesClaim are the only claims read for the caller's tenant and roles,
-// the defaults of ottkit:tenantClaim and ottkit:rolesClaim on AWS: claims an identity
-// provider sets and an end user cannot write (docs/IDENTITY.md). Exactly one claim each, never
-// a union or a fallback: a viewer who can write some other claim (Cognito's custom:roles by
-// default, for one) must not gain a tenant or a role through it.
-const (
-	TenantClaim = "tenant"
-	RolesClaim  = "roles"
-)
+// PathPrefix is where the delivery load balancer serves the API (its URL map sends /api and
+// /api/* to the gateway, components/gcp). The gateway appends the request path to the
+// function's address as it came (APPEND_PATH_TO_ADDRESS), so /api/uploads arrives as is and
+// the prefix is taken off here, as CloudFront's function takes it off on AWS; a request to
+// the gateway's own host has no prefix.
+const PathPrefix = "/api"
 
-// Caller decodes the verified claims; nil when the header is absent or has no subject. The
-// tenant claim must be a string; the roles claim a JSON array of strings or a single string
-// taken whole, so a group named "former uploader" never grants "uploader".
-func Caller(header string) (*api.Caller, error) {
+// ErrClaims wraps the error of a payload that is not base64url JSON: the request did not
+// come from API Gateway.
+var ErrClaims = errors.New("gateway: the verified claims cannot be read")
+
+// Caller decodes the verified claims with names (the stack's ottkit:tenantClaim and
+// ottkit:rolesClaim) and the rules of api.ClaimNames.Caller, the same as on AWS; nil when the
+// header is absent or has no subject. API Gateway passes the token's payload as it is, JSON
+// types included, so no claim needs checking against another rendering.
+func Caller(header string, names api.ClaimNames) (*api.Caller, error) {
 	if header == "" {
 		return nil, nil
 	}
 	raw, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(header, "="))
 	if err != nil {
-		return nil, fmt.Errorf("gateway: %s is not base64url: %w", UserinfoHeader, err)
+		return nil, fmt.Errorf("%w: %s is not base64url: %w", ErrClaims, UserinfoHeader, err)
 	}
 	var claims map[string]any
 	if err := json.Unmarshal(raw, &claims); err != nil {
-		return nil, fmt.Errorf("gateway: %s is not a JSON object: %w", UserinfoHeader, err)
+		return nil, fmt.Errorf("%w: %s is not a JSON object: %w", ErrClaims, UserinfoHeader, err)
 	}
 	sub, _ := claims["sub"].(string)
 	if sub == "" {
 		return nil, nil
 	}
-	c := &api.Caller{Subject: sub}
-	switch v := claims[TenantClaim].(type) {
-	case nil:
-	case string:
-		c.Tenant = v
-	default:
-		return nil, fmt.Errorf("gateway: claim %q is %T, want a string", TenantClaim, v)
-	}
-	switch v := claims[RolesClaim].(type) {
-	case nil:
-	case string:
-		if v != "" {
-			c.Roles = []string{v}
-		}
-	case []any:
-		for _, e := range v {
-			r, ok := e.(string)
-			if !ok {
-				return nil, fmt.Errorf("gateway: claim %q holds a %T, want strings", RolesClaim, e)
-			}
-			c.Roles = append(c.Roles, r)
-		}
-	default:
-		return nil, fmt.Errorf("gateway: claim %q is %T, want a list of strings", RolesClaim, v)
-	}
-	return c, nil
+	return names.Caller(sub, claims)
 }
 
-// Handler serves the stage over HTTP.
-func Handler(stage *api.Handler) http.Handler {
+// Handler serves the stage over HTTP, reading the caller's tenant and roles from the claims
+// names name. A token whose claims break the rules is answered 403 with the reason, as on AWS.
+func Handler(stage *api.Handler, names api.ClaimNames) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		write(w, serve(stage, r))
+		write(w, serve(stage, names, r))
 	})
 }
 
-func serve(stage *api.Handler, r *http.Request) api.Response {
+func serve(stage *api.Handler, names api.ClaimNames, r *http.Request) api.Response {
 	body, err := io.ReadAll(io.LimitReader(r.Body, api.MaxBody+1))
 	if err != nil {
 		return api.ErrorResponse(http.StatusBadRequest, api.CodeBadRequest, "the request body could not be read")
 	}
-	caller, err := Caller(r.Header.Get(UserinfoHeader))
-	if err != nil {
+	caller, err := Caller(r.Header.Get(UserinfoHeader), names)
+	if errors.Is(err, ErrClaims) {
 		return api.ErrorResponse(http.StatusUnauthorized, api.CodeUnauthorized, "the gateway's claims could not be read")
+	}
+	if err != nil {
+		return api.ErrorResponse(http.StatusForbidden, api.CodeForbidden, err.Error())
 	}
 	query := map[string]string{}
 	for k, v := range r.URL.Query() {
@@ -101,7 +83,11 @@ func serve(stage *api.Handler, r *http.Request) api.Response {
 			query[k] = v[0]
 		}
 	}
-	return stage.Serve(r.Context(), api.Request{Method: r.Method, Path: r.URL.Path, Query: query, Body: body, Caller: caller,
+	path := r.URL.Path
+	if path == PathPrefix || strings.HasPrefix(path, PathPrefix+"/") {
+		path = strings.TrimPrefix(path, PathPrefix)
+	}
+	return stage.Serve(r.Context(), api.Request{Method: r.Method, Path: path, Query: query, Body: body, Caller: caller,
 		Host: r.Header.Get(api.EdgeHostHeader)})
 }
 

@@ -106,6 +106,8 @@ var (
 			{Name: "PLAYBACK_TTL", Setting: PlaybackTTL},
 			{Name: "UPLOAD_TTL", Setting: UploadTTL},
 			{Name: "MAX_UPLOAD_BYTES", Setting: MaxUploadBytes},
+			{Name: "TENANT_CLAIM", Setting: TenantClaim},
+			{Name: "ROLES_CLAIM", Setting: RolesClaim},
 		},
 		Permissions: []Permission{
 			// The XML API's multipart calls (cloud.google.com/storage/docs/access-control/iam-xml):

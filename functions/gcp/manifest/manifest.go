@@ -62,6 +62,10 @@ const (
 	PlaybackTTL         Setting = "playback-ttl"
 	UploadTTL           Setting = "upload-ttl"
 	Project             Setting = "project" // the GCP project id
+	// TenantClaim and RolesClaim name the JWT claims that carry the caller's tenant and roles
+	// in API Gateway's userinfo.
+	TenantClaim Setting = "tenant-claim"
+	RolesClaim  Setting = "roles-claim"
 )
 
 // EnvVar is one environment variable a function reads at start-up; exactly one of From or

@@ -4,6 +4,8 @@ import (
 	"time"
 
 	"cloud.google.com/go/video/transcoder/apiv1/transcoderpb"
+
+	"github.com/ottkit/ottkit/functions/pipeline"
 )
 
 // Minutes is what a job bills, in output minutes per Transcoder API price class
@@ -19,6 +21,36 @@ type Minutes struct {
 
 // Total is the sum over the classes.
 func (m Minutes) Total() float64 { return m.SD + m.HD + m.UHD + m.Audio }
+
+// add counts minutes of a w x h video stream at its class: SD when either side is below
+// 1280x720's, HD up to 1920x1080 in either orientation, UHD above.
+func (m *Minutes) add(w, h int, minutes float64) {
+	long, short := max(w, h), min(w, h)
+	switch {
+	case long < 1280 || short < 720:
+		m.SD += minutes
+	case long <= 1920 && short <= 1080:
+		m.HD += minutes
+	default:
+		m.UHD += minutes
+	}
+}
+
+// BilledMinutes is what the job Build makes for plan bills when the source lasts d, counted
+// from the plan rather than a built job, so the complete stage can record it from the
+// renditions a ready asset has: one video stream per rendition at its class (display or coded
+// orientation, the class is the same) and one audio-only stream when the plan has audio. It
+// equals OutputMinutes(Build(…plan…), d), which TestBilledMinutesIsTheJobs checks.
+func BilledMinutes(plan pipeline.Plan, d time.Duration) pipeline.Minutes {
+	var m Minutes
+	for _, r := range plan.Renditions {
+		m.add(r.Width, r.Height, d.Minutes())
+	}
+	if plan.Audio {
+		m.Audio = d.Minutes()
+	}
+	return pipeline.Minutes{Tier: pipeline.TierTranscoder, SD: m.SD, HD: m.HD, UHD: m.UHD, Audio: m.Audio}
+}
 
 // OutputMinutes counts the output minutes job bills for a source of duration d.
 func OutputMinutes(job *transcoderpb.Job, d time.Duration) Minutes {
@@ -37,15 +69,7 @@ func OutputMinutes(job *transcoderpb.Job, d time.Duration) Minutes {
 		} else if s := v.GetH265(); s != nil {
 			w, h = s.WidthPixels, s.HeightPixels
 		}
-		long, short := max(w, h), min(w, h)
-		switch {
-		case long < 1280 || short < 720:
-			m.SD += minutes
-		case long <= 1920 && short <= 1080:
-			m.HD += minutes
-		default:
-			m.UHD += minutes
-		}
+		m.add(int(w), int(h), minutes)
 	}
 	for _, mux := range job.GetConfig().GetMuxStreams() {
 		audioOnly := mux.Container != "vtt"

@@ -136,6 +136,19 @@ var (
 	bucketName = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$`)
 )
 
+// preprocessing deinterlaces an interlaced source for every output, sprites included: bwdif,
+// one frame per frame (the source's frame rate), field order from the stream, and only the
+// frames the source flags interlaced. A progressive source gets none.
+func preprocessing(p pipeline.Plan) *transcoderpb.PreprocessingConfig {
+	if !p.Deinterlace {
+		return nil
+	}
+	return &transcoderpb.PreprocessingConfig{Deinterlace: &transcoderpb.PreprocessingConfig_Deinterlace{
+		DeinterlacingFilter: &transcoderpb.PreprocessingConfig_Deinterlace_Bwdif{Bwdif: &transcoderpb.PreprocessingConfig_Deinterlace_BwdifConfig{
+			Mode: "send_frame", Parity: "auto"}},
+	}}
+}
+
 // Build returns the job for in (Job.Config set, ready for CreateJobRequest), or an error
 // naming the first invalid field.
 func Build(in Input) (*transcoderpb.Job, error) {
@@ -143,7 +156,7 @@ func Build(in Input) (*transcoderpb.Job, error) {
 		return nil, err
 	}
 	cfg := &transcoderpb.JobConfig{
-		Inputs:            []*transcoderpb.Input{{Key: inputKey, Uri: in.SourceURI}},
+		Inputs:            []*transcoderpb.Input{{Key: inputKey, Uri: in.SourceURI, PreprocessingConfig: preprocessing(in.Plan)}},
 		EditList:          []*transcoderpb.EditAtom{{Key: atomKey, Inputs: []string{inputKey}}},
 		Output:            &transcoderpb.Output{Uri: "gs://" + in.DeliveryBucket + "/" + pipeline.AssetPrefix(in.AssetID)},
 		PubsubDestination: &transcoderpb.PubsubDestination{Topic: in.Topic},

@@ -278,6 +278,30 @@ func TestBuildSpecifics(t *testing.T) {
 	}
 }
 
+// TestBuildDeinterlaces checks that an interlaced source is deinterlaced at the input, so
+// every rendition and the sprites get progressive frames, that the validating fake takes the
+// job, and that a progressive source is left alone.
+func TestBuildDeinterlaces(t *testing.T) {
+	for _, interlaced := range []bool{true, false} {
+		in := input(t, buildCase{name: "interlaced", src: pipeline.Source{Width: 1920, Height: 1080, FrameRate: 25, Audio: true, Interlaced: interlaced},
+			codec: pipeline.CodecH264, duration: time.Minute})
+		job, err := Build(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := job.GetConfig().Inputs[0].GetPreprocessingConfig().GetDeinterlace()
+		if !interlaced {
+			if d != nil {
+				t.Errorf("progressive source: deinterlace %v, want none", d)
+			}
+			continue
+		}
+		if b := d.GetBwdif(); b == nil || b.Mode != "send_frame" || b.Parity != "auto" || b.DeinterlaceAllFrames {
+			t.Errorf("interlaced source: deinterlace %v, want bwdif send_frame, parity auto, flagged frames only", d)
+		}
+	}
+}
+
 func TestBuildCaptionLanguages(t *testing.T) {
 	job, err := Build(input(t, cases[0]))
 	if err != nil {
@@ -392,5 +416,71 @@ func TestOutputMinutes(t *testing.T) {
 	}
 	if m := OutputMinutes(job, time.Minute); m.HD != 1 || m.SD != 2 || m.Audio != 0 {
 		t.Errorf("portrait OutputMinutes %+v, want HD 1, SD 2", m)
+	}
+}
+
+// TestOutputMinutesClassBoundaries prices one rendition of each size at the Transcoder API's
+// class boundaries (SD below 1280x720, HD up to 1920x1080, UHD above, by the long and short
+// sides in either orientation), which differ from MediaConvert's short-side rule: a 960x720
+// rendition is SD here and HD on MediaConvert, a 2560x1080 one UHD here and HD there. The
+// rotated source checks the coded size is what counts, and a HEVC stream bills like H.264.
+func TestOutputMinutesClassBoundaries(t *testing.T) {
+	for _, tt := range []struct {
+		w, h     int
+		rotation int
+		codec    string
+		want     Minutes
+	}{
+		{1278, 720, 0, pipeline.CodecH264, Minutes{SD: 1}},
+		{1280, 718, 0, pipeline.CodecH264, Minutes{SD: 1}},
+		{1280, 720, 0, pipeline.CodecH264, Minutes{HD: 1}},
+		{960, 720, 0, pipeline.CodecH264, Minutes{SD: 1}},
+		{720, 1280, 0, pipeline.CodecH264, Minutes{HD: 1}},
+		{1920, 1080, 0, pipeline.CodecHEVC, Minutes{HD: 1}},
+		{1080, 1920, 90, pipeline.CodecH264, Minutes{HD: 1}},
+		{1920, 1082, 0, pipeline.CodecH264, Minutes{UHD: 1}},
+		{2560, 1080, 0, pipeline.CodecH264, Minutes{UHD: 1}},
+		{3840, 2160, 0, pipeline.CodecHEVC, Minutes{UHD: 1}},
+	} {
+		plan := pipeline.Plan{Codec: tt.codec, SourceWidth: tt.w, SourceHeight: tt.h, FrameRate: 60,
+			Renditions: []pipeline.Rendition{{Width: tt.w, Height: tt.h, MaxBitrate: 2_000_000}}}
+		job, err := Build(Input{AssetID: "a1", Attempt: 1, SourceURI: "gs://masters/a1", DeliveryBucket: "delivery",
+			Topic: "projects/ottkit-dev/topics/jobs", Plan: plan, Rotation: tt.rotation, Duration: time.Minute, ThumbnailInterval: 10})
+		if err != nil {
+			t.Fatalf("%dx%d: %v", tt.w, tt.h, err)
+		}
+		// 60 fps bills no more than 30 fps: the API has no frame-rate multiplier.
+		if got := OutputMinutes(job, time.Minute); got != tt.want {
+			t.Errorf("%dx%d (rotation %d, %s): %+v, want %+v", tt.w, tt.h, tt.rotation, tt.codec, got, tt.want)
+		}
+	}
+}
+
+// TestBilledMinutesIsTheJobs: what BilledMinutes counts from a plan is what the job Build
+// makes for it bills, for every build case (rotated, without audio, HEVC, with captions).
+func TestBilledMinutesIsTheJobs(t *testing.T) {
+	for _, c := range cases {
+		in := input(t, c)
+		job, err := Build(in)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		j := OutputMinutes(job, c.duration)
+		got := BilledMinutes(in.Plan, c.duration)
+		want := pipeline.Minutes{Tier: pipeline.TierTranscoder, SD: j.SD, HD: j.HD, UHD: j.UHD, Audio: j.Audio}
+		if got != want || j.Total() == 0 {
+			t.Errorf("%s: BilledMinutes %+v, the job bills %+v", c.name, got, want)
+		}
+	}
+}
+
+// BenchmarkBilledMinutes counts a default-ladder job's minutes from its plan, as complete does.
+func BenchmarkBilledMinutes(b *testing.B) {
+	in := input(b, cases[0])
+	b.ReportAllocs()
+	for b.Loop() {
+		if m := BilledMinutes(in.Plan, 95*time.Second); m.HD == 0 {
+			b.Fatal("no HD minutes")
+		}
 	}
 }

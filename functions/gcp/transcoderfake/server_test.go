@@ -37,7 +37,12 @@ func start(t *testing.T) (*Server, *transcoder.Client) {
 
 func job(t *testing.T, asset string, attempt int) *transcoderpb.Job {
 	t.Helper()
-	plan, err := pipeline.PlanLadder(pipeline.Source{Width: 1280, Height: 720, FrameRate: 25, Audio: true},
+	return jobOf(t, asset, attempt, pipeline.Source{Width: 1280, Height: 720, FrameRate: 25, Audio: true})
+}
+
+func jobOf(t *testing.T, asset string, attempt int, src pipeline.Source) *transcoderpb.Job {
+	t.Helper()
+	plan, err := pipeline.PlanLadder(src,
 		pipeline.LadderConfig{Rungs: []pipeline.Rung{{Height: 720, MaxBitrate: 3_000_000}, {Height: 360, MaxBitrate: 800_000}}, Codec: pipeline.CodecH264})
 	if err != nil {
 		t.Fatal(err)
@@ -51,6 +56,18 @@ func job(t *testing.T, asset string, attempt int) *transcoderpb.Job {
 		t.Fatal(err)
 	}
 	return j
+}
+
+// TestCreateJobAcceptsDeinterlacedJob submits what tcjob builds for an interlaced source.
+func TestCreateJobAcceptsDeinterlacedJob(t *testing.T) {
+	_, c := start(t)
+	j := jobOf(t, "i1", 1, pipeline.Source{Width: 1920, Height: 1080, FrameRate: 25, Audio: true, Interlaced: true})
+	if j.GetConfig().Inputs[0].GetPreprocessingConfig().GetDeinterlace() == nil {
+		t.Fatal("tcjob built no deinterlacing for an interlaced source")
+	}
+	if _, err := c.CreateJob(context.Background(), &transcoderpb.CreateJobRequest{Parent: parent, Job: j}); err != nil {
+		t.Fatalf("CreateJob: %v", err)
+	}
 }
 
 func TestCreateGetListFinish(t *testing.T) {
@@ -167,6 +184,17 @@ func TestCreateJobRejects(t *testing.T) {
 		{"sprite strategy", "total_count or interval", parent, func(j *transcoderpb.Job) { cfg(j).SpriteSheets[1].ExtractionStrategy = nil }},
 		{"sprite quality", "quality", parent, func(j *transcoderpb.Job) { cfg(j).SpriteSheets[1].Quality = 101 }},
 		{"output only", "output only", parent, func(j *transcoderpb.Job) { j.State = transcoderpb.Job_SUCCEEDED }},
+		{"deinterlace mode", "bwdif.mode", parent, func(j *transcoderpb.Job) {
+			cfg(j).Inputs[0].PreprocessingConfig = &transcoderpb.PreprocessingConfig{Deinterlace: &transcoderpb.PreprocessingConfig_Deinterlace{
+				DeinterlacingFilter: &transcoderpb.PreprocessingConfig_Deinterlace_Bwdif{Bwdif: &transcoderpb.PreprocessingConfig_Deinterlace_BwdifConfig{Mode: "send_frames"}}}}
+		}},
+		{"deinterlace parity", "yadif.parity", parent, func(j *transcoderpb.Job) {
+			cfg(j).Inputs[0].PreprocessingConfig = &transcoderpb.PreprocessingConfig{Deinterlace: &transcoderpb.PreprocessingConfig_Deinterlace{
+				DeinterlacingFilter: &transcoderpb.PreprocessingConfig_Deinterlace_Yadif{Yadif: &transcoderpb.PreprocessingConfig_Deinterlace_YadifConfig{Parity: "top"}}}}
+		}},
+		{"deinterlace filter", "deinterlacing_filter", parent, func(j *transcoderpb.Job) {
+			cfg(j).Inputs[0].PreprocessingConfig = &transcoderpb.PreprocessingConfig{Deinterlace: &transcoderpb.PreprocessingConfig_Deinterlace{}}
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -22,11 +22,40 @@ var (
 	h265Profiles = []string{"main", "main10", "main12", "main422-10", "main422-10-intra", "main422-12", "main444", "main444-10", "main444-12"}
 	presets      = []string{"ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow", "placebo"}
 	channelNames = []string{"fl", "fr", "sl", "sr", "fc", "lfe"}
+	deintModes   = []string{"send_frame", "send_field"}
+	deintParity  = []string{"auto", "tff", "bff"}
 	labelKey     = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,62}$`)
 	labelValue   = regexp.MustCompile(`^[a-z0-9_-]{0,63}$`)
 	topicRE      = regexp.MustCompile(`^projects/[^/]+/topics/[^/]+$`)
 	gsURI        = regexp.MustCompile(`^gs://[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]/.+`)
 )
+
+// validateDeinterlace checks an input's deinterlacing filter: yadif or bwdif, with the mode
+// and parity values the API documents (empty takes the default).
+func validateDeinterlace(d *transcoderpb.PreprocessingConfig_Deinterlace, i int) error {
+	if d == nil {
+		return nil
+	}
+	p := func(filter string) string {
+		return "job.config.inputs[" + strconv.Itoa(i) + "].preprocessing_config.deinterlace." + filter
+	}
+	var filter, mode, parity string
+	switch f := d.DeinterlacingFilter.(type) {
+	case *transcoderpb.PreprocessingConfig_Deinterlace_Yadif:
+		filter, mode, parity = "yadif", f.Yadif.GetMode(), f.Yadif.GetParity()
+	case *transcoderpb.PreprocessingConfig_Deinterlace_Bwdif:
+		filter, mode, parity = "bwdif", f.Bwdif.GetMode(), f.Bwdif.GetParity()
+	default:
+		return invalid("%s: one of yadif or bwdif is required", p("deinterlacing_filter"))
+	}
+	if mode != "" && !slices.Contains(deintModes, mode) {
+		return invalid("%s.mode %q is not one of %v", p(filter), mode, deintModes)
+	}
+	if parity != "" && !slices.Contains(deintParity, parity) {
+		return invalid("%s.parity %q is not one of %v", p(filter), parity, deintParity)
+	}
+	return nil
+}
 
 func validateJob(job *transcoderpb.Job) error {
 	for k, v := range job.Labels {
@@ -77,6 +106,9 @@ func validateConfig(job *transcoderpb.Job, c *transcoderpb.JobConfig) error {
 		}
 		if !gsURI.MatchString(uri) {
 			return invalid("job.config.inputs[%d].uri %q is not a gs://bucket/object URI", i, uri)
+		}
+		if err := validateDeinterlace(in.GetPreprocessingConfig().GetDeinterlace(), i); err != nil {
+			return err
 		}
 	}
 	if len(c.Inputs) == 0 {

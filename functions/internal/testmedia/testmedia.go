@@ -120,6 +120,25 @@ const (
 	// Surround is 320x240 H.264 with two AAC tracks: 5.1 (6 channels) and a Spanish (spa)
 	// mono one; 1 s at 25 fps.
 	Surround Kind = "surround"
+	// SurroundTS is 320x240 H.264 in an MPEG transport stream with three audio streams, none
+	// of which the container gives a channel count for: 5.1 AAC (ADTS), 5.1 AC-3 and mono
+	// MPEG-1 Layer II; 1 s at 25 fps.
+	SurroundTS Kind = "surround-ts"
+	// SurroundDolbyMP4 is 320x240 H.264 in MP4 with 5.1 AC-3 and 5.1 E-AC-3 tracks, whose
+	// sample entries say 2 channels (the count is in dac3 and dec3); 1 s at 25 fps.
+	SurroundDolbyMP4 Kind = "surround-dolby-mp4"
+	// SurroundMXF is 320x240 MPEG-2 in MXF OP1a with one 6-channel PCM track; 1 s at 25 fps.
+	SurroundMXF Kind = "surround-mxf"
+	// InterlacedTS, InterlacedMXF, InterlacedMOV, InterlacedMKV and InterlacedHEVC are 576i25
+	// (720x576, 25 frames of two fields a second, woven from 50 fps) sources as broadcast
+	// masters carry them, 1 s: field-coded H.264 (MBAFF) in MPEG-TS, MPEG-2 with
+	// progressive_sequence 0 in MXF, ProRes with a two-field fiel box in QuickTime, H.264 in
+	// Matroska with FlagInterlaced, and field-coded HEVC (interlaced source flag) in MP4.
+	InterlacedTS   Kind = "interlaced-ts"
+	InterlacedMXF  Kind = "interlaced-mxf"
+	InterlacedMOV  Kind = "interlaced-mov"
+	InterlacedMKV  Kind = "interlaced-mkv"
+	InterlacedHEVC Kind = "interlaced-hevc"
 	// DNxHR is 320x240 DNxHR LB in QuickTime; DV is 720x576 DV (PAL) in QuickTime; 1 s at 25 fps.
 	DNxHR Kind = "dnxhr"
 	DV    Kind = "dv"
@@ -142,7 +161,8 @@ func Kinds() []Kind {
 		MPEGTS, MoovAtEnd, Truncated, Empty, PNGAsMP4, AudioOnly, WithCaptions, MXF, HEVC, ProResMOV, AVI,
 		FragmentedMP4, LiveWebM, MPEGTSHEVC, FragmentedStock, FragmentedDASH, FiveHourFragmented, FiveHourLiveMKV,
 		FiveHourTS, FiveHourMP4, TSRestart, PAL169, HDV, MPEG2HD, AnamorphicMP4, AnamorphicMKV, HDR10, HLG, Surround,
-		DNxHR, DV, Tiny,
+		DNxHR, DV, Tiny, SurroundTS, SurroundDolbyMP4, SurroundMXF,
+		InterlacedTS, InterlacedMXF, InterlacedMOV, InterlacedMKV, InterlacedHEVC,
 		Landscape1080p10s, PortraitNoAudio, Detailed480p}
 }
 
@@ -308,6 +328,30 @@ var recipes = map[Kind]recipe{
 		return g.ffmpeg(append(lavfi("320x240", 25, "1", false), "-c:v", "libx265", "-preset", "ultrafast", "-pix_fmt", "yuv420p10le",
 			"-x265-params", "log-level=error:colorprim=bt2020:transfer=arib-std-b67:colormatrix=bt2020nc", "-f", "mpegts", out)...)
 	}, check: all(videoSize(320, 240, 0), videoCodec("hevc"), colorTransfer("arib-std-b67"))},
+	InterlacedTS: {ext: ".ts", make: interlaced("-c:v", "libx264", "-preset", "ultrafast", "-flags", "+ildct+ilme", "-f", "mpegts"),
+		check: all(videoSize(720, 576, 0), videoCodec("h264"), interlacedVideo)},
+	InterlacedMXF: {ext: ".mxf", make: interlaced("-c:v", "mpeg2video", "-flags", "+ildct+ilme"),
+		check: all(videoSize(720, 576, 0), videoCodec("mpeg2video"), interlacedVideo, formatName("mxf"))},
+	InterlacedMOV: {ext: ".mov", make: interlaced("-c:v", "prores_ks", "-profile:v", "0", "-flags", "+ildct"),
+		check: all(videoSize(720, 576, 0), videoCodec("prores"), interlacedVideo)},
+	InterlacedMKV: {ext: ".mkv", make: interlaced("-c:v", "libx264", "-preset", "ultrafast", "-flags", "+ildct+ilme"),
+		check: all(videoSize(720, 576, 0), videoCodec("h264"), interlacedVideo, formatName("matroska"))},
+	InterlacedHEVC: {ext: ".mp4", make: interlaced("-c:v", "libx265", "-preset", "ultrafast", "-x265-params", "log-level=error:interlace=tff", "-tag:v", "hvc1"),
+		check: all(videoSize(720, 576, 0), videoCodec("hevc"), interlacedVideo)},
+	SurroundTS: {ext: ".ts", make: func(g *generator, out string) error {
+		return g.ffmpeg(append(lavfi("320x240", 25, "1", true), "-filter_complex", "[1:a]pan=5.1|c0=c0|c1=c0|c2=c0|c3=c0|c4=c0|c5=c0,asplit[s][t]",
+			"-map", "0:v", "-map", "[s]", "-map", "[t]", "-map", "1:a", "-c:v", "libx264", "-preset", "ultrafast",
+			"-c:a:0", "aac", "-b:a:0", "64k", "-c:a:1", "ac3", "-b:a:1", "192k", "-c:a:2", "mp2", "-ac:a:2", "1", "-f", "mpegts", out)...)
+	}, check: all(videoSize(320, 240, 0), audioChannels(6, 6, 1), formatName("mpegts"))},
+	SurroundDolbyMP4: {ext: ".mp4", make: func(g *generator, out string) error {
+		return g.ffmpeg(append(lavfi("320x240", 25, "1", true), "-filter_complex", "[1:a]pan=5.1|c0=c0|c1=c0|c2=c0|c3=c0|c4=c0|c5=c0,asplit[s][t]",
+			"-map", "0:v", "-map", "[s]", "-map", "[t]", "-c:v", "libx264", "-preset", "ultrafast",
+			"-c:a:0", "ac3", "-b:a:0", "192k", "-c:a:1", "eac3", "-b:a:1", "192k", "-movflags", "+faststart", out)...)
+	}, check: all(videoSize(320, 240, 0), audioChannels(6, 6))},
+	SurroundMXF: {ext: ".mxf", make: func(g *generator, out string) error {
+		return g.ffmpeg(append(lavfi("320x240", 25, "1", true), "-filter_complex", "[1:a]pan=5.1|c0=c0|c1=c0|c2=c0|c3=c0|c4=c0|c5=c0[s]",
+			"-map", "0:v", "-map", "[s]", "-c:v", "mpeg2video", "-c:a", "pcm_s16le", "-ar", "48000", out)...)
+	}, check: all(videoSize(320, 240, 0), videoCodec("mpeg2video"), audioChannels(6), formatName("mxf"))},
 	Surround: {ext: ".mp4", make: func(g *generator, out string) error {
 		return g.ffmpeg(append(lavfi("320x240", 25, "1", true), "-filter_complex", "[1:a]pan=5.1|c0=c0|c1=c0|c2=c0|c3=c0|c4=c0|c5=c0[s]",
 			"-map", "0:v", "-map", "[s]", "-map", "1:a", "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-b:a", "64k",
@@ -568,6 +612,8 @@ type probeResult struct {
 	Streams []struct {
 		CodecType          string `json:"codec_type"`
 		CodecName          string `json:"codec_name"`
+		Channels           int    `json:"channels"`
+		FieldOrder         string `json:"field_order"`
 		Width              int    `json:"width"`
 		Height             int    `json:"height"`
 		DisplayAspectRatio string `json:"display_aspect_ratio"`
@@ -671,6 +717,44 @@ func audioCount(n int) check {
 	return func(p probeResult, _ string) error {
 		if got := count(p, "audio"); got != n {
 			return fmt.Errorf("%d audio streams, want %d", got, n)
+		}
+		return nil
+	}
+}
+
+// interlaced encodes 1 s of 576i25: 50 progressive frames a second woven into 25 frames of
+// two fields each, then encoded with the output options given.
+func interlaced(opts ...string) func(g *generator, out string) error {
+	return func(g *generator, out string) error {
+		args := []string{"-f", "lavfi", "-i", "testsrc2=s=720x576:r=50:d=1", "-vf", "interlace=scan=tff"}
+		return g.ffmpeg(append(append(args, opts...), out)...)
+	}
+}
+
+// interlacedVideo checks that ffprobe sees the video as field coded.
+func interlacedVideo(p probeResult, _ string) error {
+	for _, s := range p.Streams {
+		if s.CodecType == "video" {
+			if s.FieldOrder == "" || s.FieldOrder == "progressive" || s.FieldOrder == "unknown" {
+				return fmt.Errorf("field order is %q, want interlaced", s.FieldOrder)
+			}
+			return nil
+		}
+	}
+	return errors.New("no video stream")
+}
+
+// audioChannels checks the channel count of each audio stream, in order.
+func audioChannels(want ...int) check {
+	return func(p probeResult, _ string) error {
+		var got []int
+		for _, s := range p.Streams {
+			if s.CodecType == "audio" {
+				got = append(got, s.Channels)
+			}
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			return fmt.Errorf("audio channels are %v, want %v", got, want)
 		}
 		return nil
 	}

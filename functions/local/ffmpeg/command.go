@@ -111,12 +111,18 @@ func (s spec) args() []string {
 
 // filterGraph splits the decoded video into every rendition and the thumbnails.
 // Sizes come from the plan (already in display orientation: ffmpeg applies the source's
-// rotation before the graph) and are scaled to exactly, as the MediaConvert job does.
+// rotation before the graph) and are scaled to exactly, as the MediaConvert job does. An
+// interlaced source is deinterlaced first, as the MediaConvert and Transcoder jobs do: bwdif,
+// a frame per frame, only frames the decoder flags interlaced.
 func (s spec) filterGraph() string {
 	p := s.Plan
 	n := len(p.Renditions)
 	var g strings.Builder
-	fmt.Fprintf(&g, "[0:v:0]split=%d", n+1)
+	g.WriteString("[0:v:0]")
+	if p.Deinterlace {
+		g.WriteString("bwdif=mode=send_frame:parity=auto:deint=interlaced,")
+	}
+	fmt.Fprintf(&g, "split=%d", n+1)
 	for i := 0; i < n; i++ {
 		fmt.Fprintf(&g, "[s%d]", i)
 	}

@@ -836,6 +836,57 @@ func TestTranscodeRotatedAndHEVC(t *testing.T) {
 	}
 }
 
+// TestTranscodeDeinterlaces encodes a 576i master at its own size: without deinterlacing
+// every output frame would carry both fields, combed, which ffmpeg's idet filter sees.
+func TestTranscodeDeinterlaces(t *testing.T) {
+	f := newFixture(t)
+	a, plan := f.asset(testmedia.InterlacedTS, pipeline.Source{Width: 720, Height: 576, FrameRate: 25, Interlaced: true},
+		[]pipeline.Rung{{Height: 576, MaxBitrate: 1_500_000}})
+	if !plan.Deinterlace {
+		t.Fatal("the plan of an interlaced source does not deinterlace")
+	}
+	if _, err := f.tc.Submit(context.Background(), a, plan); err != nil {
+		t.Fatal(err)
+	}
+	res := f.results.final(t)
+	if res.State != pipeline.JobComplete {
+		t.Fatalf("job ended %s: %s %s", res.State, res.ErrorCode, res.ErrorMessage)
+	}
+	dir := f.assetDir(a.ID)
+	mpd := readMPD(t, dir)
+	reps := mpd.video()
+	if len(reps) != 1 || reps[0].Width != 720 || reps[0].Height != 576 {
+		t.Fatalf("renditions %v, want one 720x576", mpd.resolutions())
+	}
+	// The init segment and the media segments, concatenated, are one playable fMP4.
+	var stream []byte
+	for _, name := range mpd.files(reps[0]) {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		stream = append(stream, b...)
+	}
+	joined := filepath.Join(t.TempDir(), "rendition.mp4")
+	if err := os.WriteFile(joined, stream, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("ffmpeg", "-hide_banner", "-nostats", "-i", joined, "-vf", "idet", "-f", "null", "-").CombinedOutput()
+	if err != nil {
+		t.Fatalf("ffmpeg idet: %v\n%s", err, out)
+	}
+	m := regexp.MustCompile(`Multi frame detection: TFF:\s*(\d+) BFF:\s*(\d+) Progressive:\s*(\d+)`).FindSubmatch(out)
+	if m == nil {
+		t.Fatalf("no idet summary in:\n%s", out)
+	}
+	tff, _ := strconv.Atoi(string(m[1]))
+	bff, _ := strconv.Atoi(string(m[2]))
+	prog, _ := strconv.Atoi(string(m[3]))
+	if prog == 0 || tff+bff > prog/10 {
+		t.Errorf("idet finds %d top-first, %d bottom-first and %d progressive frames; want the output progressive", tff, bff, prog)
+	}
+}
+
 // TestUnreportedResultIsReportedAfterRestart: a result Results refused until the process
 // stopped is reported by the next process, and one that was taken is not reported again.
 func TestUnreportedResultIsReportedAfterRestart(t *testing.T) {

@@ -17,13 +17,11 @@ const APIPrefix = "/api"
 // stage's response is written as is.
 func serveAPI(h *api.Handler) func(w http.ResponseWriter, r *http.Request, c devjwt.Claims) {
 	return func(w http.ResponseWriter, r *http.Request, c devjwt.Claims) {
+		// One byte past MaxBody is enough for the stage to refuse the body with its own JSON
+		// 413, as every other error of the API is JSON.
 		body, err := io.ReadAll(io.LimitReader(r.Body, api.MaxBody+1))
 		if err != nil {
-			http.Error(w, "cannot read the request body", http.StatusBadRequest)
-			return
-		}
-		if len(body) > api.MaxBody {
-			http.Error(w, "the request body is too large", http.StatusRequestEntityTooLarge)
+			writeResponse(w, api.ErrorResponse(http.StatusBadRequest, api.CodeBadRequest, "the request body could not be read"))
 			return
 		}
 		query := map[string]string{}
@@ -34,13 +32,18 @@ func serveAPI(h *api.Handler) func(w http.ResponseWriter, r *http.Request, c dev
 			Method: r.Method, Path: strings.TrimPrefix(r.URL.Path, APIPrefix), Query: query, Body: body,
 			Caller: &api.Caller{Subject: c.Subject, Tenant: c.Tenant, Roles: c.Roles},
 		})
-		for k, v := range resp.Headers {
-			w.Header().Set(k, v)
-		}
-		for _, ck := range resp.Cookies {
-			http.SetCookie(w, ck)
-		}
-		w.WriteHeader(resp.Status)
-		w.Write(resp.Body)
+		writeResponse(w, resp)
 	}
+}
+
+// writeResponse writes a stage response as is: headers, cookies, status and body.
+func writeResponse(w http.ResponseWriter, resp api.Response) {
+	for k, v := range resp.Headers {
+		w.Header().Set(k, v)
+	}
+	for _, ck := range resp.Cookies {
+		http.SetCookie(w, ck)
+	}
+	w.WriteHeader(resp.Status)
+	w.Write(resp.Body)
 }

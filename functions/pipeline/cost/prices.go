@@ -1,10 +1,11 @@
 // Package cost prices what ottkit runs: a title's transcode (MediaConvert output minutes by
-// tier and resolution class), its storage over time under the stack's lifecycle rules, its
-// CDN egress for a number of views, and the fixed monthly cost of an idle stack. It also
-// models the job templates of AWS's "Video on Demand on AWS" solution, the anchor ottkit's
-// per-title ladder is measured against.
+// tier and resolution class, or the Transcoder API's by its video classes), its storage over
+// time under the stack's lifecycle rules, its CDN egress for a number of views, and the fixed
+// monthly cost of an idle stack, on AWS or GCP. It also models the job templates of AWS's
+// "Video on Demand on AWS" solution, the anchor ottkit's per-title ladder is measured against.
 //
-// Every figure comes from the dated price table in this file (Default); nothing is fetched.
+// Every figure comes from a dated price table, AWS's in this file (Default) and GCP's in
+// gcp.go (GCPDefault); nothing is fetched.
 package cost
 
 // Prices is a dated price table. Amounts are US dollars.

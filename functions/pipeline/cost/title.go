@@ -41,6 +41,8 @@ const qvbrFill = 0.5
 
 // TitleCost is what a title costs.
 type TitleCost struct {
+	// Cloud is whose prices these are: aws or gcp.
+	Cloud string `json:"cloud"`
 	// Minutes are the billed transcode minutes; TranscodeUSD their price.
 	Minutes      pipeline.Minutes `json:"minutes"`
 	TranscodeUSD float64          `json:"transcodeUsd"`
@@ -49,9 +51,13 @@ type TitleCost struct {
 	OutputGB   float64        `json:"outputGb"`
 	Storage    []MonthStorage `json:"storage"`
 	StorageUSD float64        `json:"storageUsd"`
-	// EgressGB and EgressUSD are the CDN transfer of the views, requests included.
+	// EgressGB and EgressUSD are the CDN transfer of the views, requests included (on GCP
+	// also the cache fill and its bucket reads).
 	EgressGB  float64 `json:"egressGb"`
 	EgressUSD float64 `json:"egressUsd"`
+	// FillGB is what the CDN fetched from the bucket to serve them (GCP: priced as cache
+	// fill; on AWS the fetch from S3 to CloudFront is free and not counted).
+	FillGB float64 `json:"fillGb,omitempty"`
 	// TotalUSD is the sum of the three.
 	TotalUSD float64 `json:"totalUsd"`
 }
@@ -86,7 +92,7 @@ func (p Prices) PriceTitle(t Title, lc Lifecycle) (TitleCost, error) {
 	if t.Months == 0 {
 		t.Months = 12
 	}
-	var c TitleCost
+	c := TitleCost{Cloud: "aws"}
 	c.Minutes = pipeline.BilledMinutes(t.Plan, t.Duration, t.MultiPass)
 	c.TranscodeUSD = p.MinutesUSD(c.Minutes)
 

@@ -43,6 +43,7 @@ const (
 	mkvDisplayWidth   = 0x54B0
 	mkvDisplayHeight  = 0x54BA
 	mkvDisplayUnit    = 0x54B2
+	mkvFlagInterlaced = 0x9A
 	mkvColour         = 0x55B0
 	mkvColourMatrix   = 0x55B1
 	mkvColourBits     = 0x55B2
@@ -228,6 +229,7 @@ type mkvTrack struct {
 	displayW    uint64
 	displayH    uint64
 	displayUnit uint64
+	interlaced  bool
 	private     []byte
 	colour      picture
 	channels    int
@@ -718,6 +720,8 @@ func parseTrackEntry(r *reader, entry ebmlElement, b []byte) (mkvTrack, error) {
 					t.displayH = ebmlUint(vd)
 				case mkvDisplayUnit:
 					t.displayUnit = ebmlUint(vd)
+				case mkvFlagInterlaced:
+					t.interlaced = ebmlUint(vd) == 1 // 1 interlaced, 2 progressive, 0 undetermined
 				case mkvColour:
 					return ebmlChildren(vd, v.dataOff(), r, func(c ebmlElement, cd []byte) error {
 						switch v := clampInt(ebmlUint(cd)); c.id {
@@ -810,6 +814,7 @@ func (t mkvTrack) videoTrack() *VideoTrack {
 	if (t.displayUnit == 0 || t.displayUnit == 3) && t.displayW > 0 && t.displayH > 0 && t.displayW < 1<<20 && t.displayH < 1<<20 && t.width > 0 && t.height > 0 {
 		pic.par = reduce(int(t.displayW)*t.height, int(t.displayH)*t.width)
 	}
+	pic.interlaced = pic.interlaced || t.interlaced
 	v.setPicture(pic)
 	return v
 }

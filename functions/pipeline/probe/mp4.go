@@ -596,10 +596,19 @@ func (t *mp4Track) parseStsd(p []byte) {
 			}
 		}
 		t.codec = audioCodec(format)
-		if format == "mp4a" {
-			if ch := aacChannels(findBox(kids, "esds")); ch > 0 {
-				t.channels = ch
-			}
+		// The sample entry's channelcount is a placeholder (2) for AAC, AC-3 and E-AC-3:
+		// the codec configuration box has the count.
+		ch := 0
+		switch format {
+		case "mp4a":
+			ch = aacChannels(findBox(kids, "esds"))
+		case "ac-3":
+			ch = dac3Channels(findBox(kids, "dac3"))
+		case "ec-3":
+			ch = dec3Channels(findBox(kids, "dec3"))
+		}
+		if ch > 0 {
+			t.channels = ch
 		}
 		return
 	}
@@ -626,6 +635,10 @@ func (t *mp4Track) parseStsd(p []byte) {
 		if sps := hvcCSPS(findBox(kids, "hvcC")); sps != nil {
 			t.pic, t.havePic = hevcSPS(rbsp(sps[2:]))
 		}
+	}
+	// fiel (QuickTime, ProRes and other intra codecs): two fields per frame is interlaced.
+	if fiel := findBox(kids, "fiel"); len(fiel) >= 1 && fiel[0] == 2 {
+		t.pic.interlaced = true
 	}
 	if pasp := findBox(kids, "pasp"); len(pasp) >= 8 {
 		if h, v := binary.BigEndian.Uint32(pasp), binary.BigEndian.Uint32(pasp[4:]); h > 0 && v > 0 && h < 1<<16 && v < 1<<16 {
@@ -960,6 +973,7 @@ func (mv *mp4Movie) fill(info *Info) {
 
 // setPicture copies a codec header's aspect ratio, bit depth and colour description.
 func (v *VideoTrack) setPicture(pic picture) {
+	v.Interlaced = v.Interlaced || pic.interlaced
 	v.PixelAspect = [2]int{1, 1}
 	if pic.par[0] > 0 && pic.par[1] > 0 {
 		v.PixelAspect = reduce(pic.par[0], pic.par[1])

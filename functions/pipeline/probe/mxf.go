@@ -43,6 +43,7 @@ const (
 	mxfTagStoredHeight = 0x3202
 	mxfTagStoredWidth  = 0x3203
 	mxfTagFrameLayout  = 0x320C
+	mxfTagChannelCount = 0x3D07
 	mxfTagDisplayH     = 0x3208
 	mxfTagDisplayW     = 0x3209
 	mxfTagAspect       = 0x320E
@@ -179,6 +180,7 @@ type mxfDescriptor struct {
 	dispW, dispH   uint32
 	aspect         [2]uint32
 	frameLayout    byte
+	channels       uint32
 	coding         []byte
 	hasDuration    bool
 	hasSampleRates bool
@@ -240,7 +242,9 @@ func probeMXF(r *reader, head []byte, info *Info) error {
 			if d.dispW > 0 && d.dispH > 0 && d.dispW <= d.width && d.dispH <= d.height {
 				v.Width, v.Height = clampInt(uint64(d.dispW)), clampInt(uint64(d.dispH)*uint64(fields))
 			}
-			var pic picture
+			// FrameLayout 1 (separate fields) and 3 (mixed fields) are interlaced; 0 (full
+			// frame) and 4 (segmented frame, PsF) are progressive pictures.
+			pic := picture{interlaced: d.frameLayout == 1 || d.frameLayout == 3}
 			if d.aspect[0] > 0 && d.aspect[1] > 0 && d.aspect[0] < 1<<16 && d.aspect[1] < 1<<16 && v.Width > 0 && v.Height > 0 {
 				// AspectRatio is the display aspect ratio of the display rectangle.
 				pic.par = reduce(int(d.aspect[0])*v.Height, int(d.aspect[1])*v.Width)
@@ -255,7 +259,11 @@ func probeMXF(r *reader, head []byte, info *Info) error {
 			}
 		case mxfGenericSound, mxfAES3Audio, mxfWaveAudio:
 			info.AudioTracks++
-			info.Audio = append(info.Audio, AudioTrack{Codec: "pcm", Language: "und"})
+			ch := 0
+			if d.channels <= 64 { // SMPTE 377 ChannelCount; more is no real sound track
+				ch = int(d.channels)
+			}
+			info.Audio = append(info.Audio, AudioTrack{Codec: "pcm", Channels: ch, Language: "und"})
 			if info.Duration == 0 && d.hasDuration && d.rateNum > 0 && d.rateDen > 0 {
 				info.Duration = nanosToDuration(float64(d.duration) * float64(d.rateDen) / float64(d.rateNum) * 1e9)
 			}
@@ -281,6 +289,7 @@ func probeMXF(r *reader, head []byte, info *Info) error {
 		if b, err := r.upTo(from, min(scan, r.size-from)); err == nil {
 			if pic, ok := mpeg2Picture(b); ok {
 				v.HeaderWidth, v.HeaderHeight = pic.w, pic.h
+				v.Interlaced = v.Interlaced || pic.interlaced
 			}
 		} else if !isContentErr(err) {
 			return fmt.Errorf("mxf: essence at offset %d: %w", from, err)
@@ -378,6 +387,8 @@ func mxfDescriptors(r *reader, b []byte, off int64) ([]mxfDescriptor, error) {
 				d.aspect = [2]uint32{binary.BigEndian.Uint32(x), binary.BigEndian.Uint32(x[4:])}
 			case tag == mxfTagFrameLayout && n == 1:
 				d.frameLayout = x[0]
+			case tag == mxfTagChannelCount && n == 4:
+				d.channels = binary.BigEndian.Uint32(x)
 			}
 		}
 		if d.duration > 1<<40 {

@@ -92,6 +92,11 @@ type VideoTrack struct {
 	// Primaries, Transfer and Matrix are the colour description codes of ITU-T H.273 (9, 16
 	// and 9 for BT.2020 PQ), 0 when not stated.
 	Primaries, Transfer, Matrix int
+	// Interlaced reports a source coded as fields, which the transcoder must deinterlace: the
+	// codec header says so (H.264 frame_mbs_only_flag 0, HEVC interlaced source, MPEG-2
+	// progressive_sequence 0) or the container does (MXF separate or mixed fields, Matroska
+	// FlagInterlaced, QuickTime fiel).
+	Interlaced bool
 }
 
 // DisplaySize is the picture size as shown before rotation: Width and Height with the pixel

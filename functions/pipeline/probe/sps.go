@@ -99,6 +99,7 @@ func rbsp(nal []byte) []byte {
 // aspect ratio, the bit depth and the colour description (ITU-T H.273 codes).
 type picture struct {
 	w, h                       int
+	interlaced                 bool // the stream is coded as fields (or may be)
 	par                        [2]int
 	bitDepth                   int
 	primaries, transfer, matrx int
@@ -228,6 +229,9 @@ func h264SPS(sps []byte) (picture, bool) {
 	wMbs := br.ue() + 1
 	hMapUnits := br.ue() + 1
 	frameMbsOnly := br.u(1)
+	// frame_mbs_only_flag 0: pictures may be coded as fields or field macroblock pairs
+	// (PAFF, MBAFF), which is how interlaced H.264 is carried.
+	pic.interlaced = frameMbsOnly == 0
 	if frameMbsOnly == 0 {
 		br.u(1) // mb_adaptive_frame_field_flag
 	}
@@ -309,6 +313,9 @@ func mpeg2Picture(es []byte) (picture, bool) {
 		case 1: // sequence extension
 			mpeg2 = true
 			pic.bitDepth = 8
+			br.u(8) // profile_and_level_indication
+			// progressive_sequence 0: frames may be interlaced (every 480i/576i/1080i master).
+			pic.interlaced = br.u(1) == 0
 		case 2: // sequence display extension
 			br.u(3) // video_format
 			if br.u(1) == 1 {
@@ -376,7 +383,10 @@ func hevcSPS(sps []byte) (picture, bool) {
 	// profile_tier_level(1, maxSubLayersMinus1): the general part is 88 bits of profile and
 	// 8 of level.
 	br.u(32)
-	br.u(32)
+	// The rest of the compatibility flags, then general_progressive_source_flag and
+	// general_interlaced_source_flag: interlaced only is a field-coded source.
+	flags := br.u(32)
+	interlaced := flags>>23&1 == 0 && flags>>22&1 == 1
 	br.u(24)
 	br.u(8)
 	profilePresent := make([]bool, maxSubLayersMinus1)
@@ -427,6 +437,7 @@ func hevcSPS(sps []byte) (picture, bool) {
 	if pic.w <= 0 || pic.h <= 0 {
 		return picture{}, false
 	}
+	pic.interlaced = interlaced
 	pic.bitDepth = int(min(br.ue(), 8)) + 8 // bit_depth_luma_minus8
 	br.ue()                                 // bit_depth_chroma_minus8
 	if br.err != nil {

@@ -26,6 +26,7 @@ type truth struct {
 	bitDepth     int
 	codec        string
 	channels     []int
+	interlaced   bool
 	languages    []string
 	maxBytesRead int64
 }
@@ -55,6 +56,14 @@ func TestProbeTruth(t *testing.T) {
 		{testmedia.HLG, truth{hdr: "hlg", bitDepth: 10, codec: "hevc"}},
 		{testmedia.Landscape1080p, truth{bitDepth: 8, par: [2]int{1, 1}}},
 		{testmedia.Surround, truth{channels: []int{6, 1}, languages: []string{"und", "spa"}}},
+		{testmedia.SurroundTS, truth{channels: []int{6, 6, 1}, languages: []string{"und", "und", "und"}, codec: "h264"}},
+		{testmedia.SurroundDolbyMP4, truth{channels: []int{6, 6}, languages: []string{"und", "und"}, codec: "h264"}},
+		{testmedia.SurroundMXF, truth{channels: []int{6}, languages: []string{"und"}, codec: "mpeg2"}},
+		{testmedia.InterlacedTS, truth{w: 720, h: 576, fps: 25, codec: "h264", interlaced: true}},
+		{testmedia.InterlacedMXF, truth{w: 720, h: 576, fps: 25, codec: "mpeg2", interlaced: true}},
+		{testmedia.InterlacedMOV, truth{w: 720, h: 576, fps: 25, codec: "prores", interlaced: true}},
+		{testmedia.InterlacedMKV, truth{w: 720, h: 576, fps: 25, codec: "h264", interlaced: true}},
+		{testmedia.InterlacedHEVC, truth{w: 720, h: 576, fps: 25, codec: "hevc", interlaced: true}},
 		{testmedia.DNxHR, truth{codec: "dnxhd", w: 320, h: 240}},
 		{testmedia.DV, truth{codec: "dv", w: 720, h: 576}},
 	}
@@ -111,6 +120,9 @@ func checkTruth(t *testing.T, info *Info, w truth) {
 	}
 	if w.bitDepth > 0 && v.BitDepth != w.bitDepth {
 		t.Errorf("BitDepth = %d, want %d", v.BitDepth, w.bitDepth)
+	}
+	if v.Interlaced != w.interlaced {
+		t.Errorf("Interlaced = %v, want %v", v.Interlaced, w.interlaced)
 	}
 	if w.codec != "" && v.Codec != w.codec {
 		t.Errorf("Codec = %q, want %q", v.Codec, w.codec)

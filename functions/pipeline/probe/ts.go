@@ -140,7 +140,9 @@ func probeTS(r *reader, head []byte, info *Info) error {
 	}
 	for _, s := range streams {
 		if s.audio {
-			info.Audio = append(info.Audio, AudioTrack{Codec: s.audioCodec, Language: s.language})
+			// A transport stream states no channel count: the first frame's header has it.
+			ch := esChannels(s.audioCodec, tsFirstPayload(packets, s.pid, 16))
+			info.Audio = append(info.Audio, AudioTrack{Codec: s.audioCodec, Channels: ch, Language: s.language})
 		}
 	}
 	frame := tsFrameDuration(first)

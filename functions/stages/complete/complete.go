@@ -63,8 +63,12 @@ type Config struct {
 	Naming pipeline.FrameNaming
 	// VideoCodec is the codec the stack's ladder encodes with (pipeline.CodecH264 when
 	// empty); with the renditions and the duration it sets the billed minutes recorded on a
-	// ready asset (pipeline.BilledMinutes).
+	// ready asset.
 	VideoCodec string
+	// Billing is how the stack's transcoder bills a job of a plan lasting d, which a ready
+	// asset records; nil is MediaConvert's single-pass job (pipeline.BilledMinutes). GCP sets
+	// tcjob.BilledMinutes.
+	Billing func(plan pipeline.Plan, d time.Duration) pipeline.Minutes
 }
 
 // Handler runs the stage. It is safe for concurrent use.
@@ -165,7 +169,13 @@ func (h *Handler) completed(ctx context.Context, a *pipeline.Asset, res pipeline
 		if codec == "" {
 			codec = pipeline.CodecH264
 		}
-		m := pipeline.BilledMinutes(pipeline.PlanOf(a, codec), d, false)
+		plan := pipeline.PlanOf(a, codec)
+		var m pipeline.Minutes
+		if h.cfg.Billing != nil {
+			m = h.cfg.Billing(plan, d)
+		} else {
+			m = pipeline.BilledMinutes(plan, d, false)
+		}
 		a.BilledMinutes = &m
 	}
 	return h.publishAndStore(ctx, a, from)

@@ -50,6 +50,10 @@ type Config struct {
 	// (manifest.EdgeToken), else both empty.
 	EdgeSigningSecret string // EDGE_SIGNING_SECRET: projects/<p>/secrets/<s>, the viewer token's key
 	EdgeDomain        string // EDGE_DOMAIN: the edge's media host
+	// Claims name the verified token's tenant and roles claims: TENANT_CLAIM and ROLES_CLAIM,
+	// default stage.DefaultTenantClaim and stage.DefaultRolesClaim (ottkit:tenantClaim and
+	// ottkit:rolesClaim).
+	Claims stage.ClaimNames
 }
 
 // LoadConfig reads the configuration, naming every missing or invalid variable.
@@ -62,6 +66,13 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		PlaybackTTL:    r.Seconds("PLAYBACK_TTL", DefaultPlaybackTTL, time.Minute, MaxPlaybackTTL),
 		UploadTTL:      r.Seconds("UPLOAD_TTL", DefaultUploadTTL, time.Minute, gcsstore.MaxSignedTTL),
 		MaxUploadBytes: r.Int("MAX_UPLOAD_BYTES", MaxUploadBytes, 1, MaxUploadBytes),
+		Claims: stage.ClaimNames{
+			Tenant: claimName(getenv, r, "TENANT_CLAIM", stage.DefaultTenantClaim),
+			Roles:  claimName(getenv, r, "ROLES_CLAIM", stage.DefaultRolesClaim),
+		},
+	}
+	if c.Claims.Tenant == c.Claims.Roles {
+		r.Check("ROLES_CLAIM", fmt.Errorf("%q is TENANT_CLAIM too; tenant and roles are two claims", c.Claims.Roles))
 	}
 	c.EdgeSigningSecret = strings.TrimSpace(getenv("EDGE_SIGNING_SECRET"))
 	c.EdgeDomain = strings.TrimSpace(getenv("EDGE_DOMAIN"))
@@ -106,6 +117,16 @@ func NewSigner(cfg Config, reader cdnsign.SecretReader) (pipeline.PlaybackSigner
 // from the deployment that creates it until `ottkit keys rotate` adds the first key.
 var ErrNoSecretValue = errors.New("secret has no value yet")
 
+// claimName reads an optional claim name, def when unset.
+func claimName(getenv func(string) string, r *envconfig.Reader, name, def string) string {
+	v := strings.TrimSpace(getenv(name))
+	if v == "" {
+		return def
+	}
+	r.Check(name, stage.CheckClaimName(v))
+	return v
+}
+
 // Build builds the api function behind API Gateway.
 func Build(ep entry.Endpoints) runmain.Build {
 	return func(ctx context.Context, getenv func(string) string, log *slog.Logger) (http.Handler, error) {
@@ -141,6 +162,6 @@ func Build(ep entry.Endpoints) runmain.Build {
 			IngestBucket: cfg.IngestBucket, PlaybackDomain: cfg.PlaybackDomain, EdgeDomain: cfg.EdgeDomain,
 			PlaybackTTL: cfg.PlaybackTTL, UploadTTL: cfg.UploadTTL, MaxUploadBytes: cfg.MaxUploadBytes,
 		}, uploads, firestorecat.New(fs), signer, log)
-		return gateway.Handler(stage), nil
+		return gateway.Handler(stage, cfg.Claims), nil
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/ottkit/ottkit/functions/gcp/push"
 	"github.com/ottkit/ottkit/functions/gcp/runmain"
 	"github.com/ottkit/ottkit/functions/gcp/tasksq"
+	"github.com/ottkit/ottkit/functions/gcp/tcjob"
 	"github.com/ottkit/ottkit/functions/gcp/transcoderapi"
 	"github.com/ottkit/ottkit/functions/pipeline"
 	stage "github.com/ottkit/ottkit/functions/stages/complete"
@@ -94,6 +95,8 @@ func Build(ep entry.Endpoints) runmain.Build {
 			ArchiveStorageClass: cfg.ArchiveStorageClass, MaxRetries: cfg.MaxRetries,
 			// tcjob's sprite sheets: poster0000000001.jpeg, thumbs/thumb0000000000.jpeg, …
 			Naming: pipeline.TranscoderSprites,
+			// Ready assets record what the Transcoder API job billed, not MediaConvert's.
+			Billing: tcjob.BilledMinutes,
 		}, firestorecat.New(fs), gcsstore.New(gcs), retries, pubsubq.Notifier{Topic: pubsubq.New(ps, cfg.NotifyTopic)}, log)
 		results := transcoderapi.Results{Client: tcc}
 		return push.Serve(log, func(ctx context.Context, m push.Message) error {

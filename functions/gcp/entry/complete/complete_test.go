@@ -162,6 +162,13 @@ func TestCompleteFunction(t *testing.T) {
 	if a3.Status != pipeline.StatusReady || a3.HLS != l.HLS || a3.Poster != l.PosterKey(gcptest.HD.Duration) || len(a3.Thumbnails) != 10 {
 		t.Errorf("after success: %+v", a3)
 	}
+	// The asset records the Transcoder API job's minutes: each rendition at the API's class
+	// (1080p and 720p HD, 360p SD), the one audio-only stream, no frame-capture output and
+	// no tier.
+	per := gcptest.HD.Duration.Minutes()
+	if m := a3.BilledMinutes; m == nil || *m != (pipeline.Minutes{Tier: pipeline.TierTranscoder, HD: 2 * per, SD: per, Audio: per}) {
+		t.Errorf("billed minutes %+v for renditions %v, want 2×%.3f HD, %.3f SD and %.3f audio-only at the transcoder tier", m, a3.Renditions, per, per, per)
+	}
 	if m, err := e.GCS.Direct.Bucket(gcptest.MastersBucket).Object(a3.Source.Key).Attrs(ctx); err != nil || m.StorageClass != "ARCHIVE" {
 		t.Errorf("master after success: %v, %v; want ARCHIVE", m, err)
 	}
