@@ -111,6 +111,13 @@ type DeliveryArgs struct {
 	// cookies: one while signing normally, two while rotating. Plain because each is a
 	// CloudFront public key resource.
 	PublicKeys []string
+	// EdgeOriginPublicKeys are the PEM RSA-2048 public keys of the Cloudflare edge in origin
+	// mode, which fetches from the distribution with signed cookies of its own: none without
+	// that edge, one while signing normally, two while rotating. They join the same key group
+	// as separate CloudFront public keys, so CloudFront checks the edge exactly as it checks a
+	// viewer, and the edge's key rotates without touching the viewers'. Plain because each is a
+	// CloudFront public key resource.
+	EdgeOriginPublicKeys []string
 	// Domain is the host name viewers use, e.g. media.example.com. Plain because it decides
 	// whether a certificate and DNS records exist. "" serves from CloudFront's own domain with
 	// its default certificate.
@@ -197,6 +204,9 @@ type Delivery struct {
 	// cookies are signed under.
 	KeyGroupId   pulumi.StringOutput      `pulumi:"keyGroupId"`
 	PublicKeyIds pulumi.StringArrayOutput `pulumi:"publicKeyIds"`
+	// EdgeOriginKeyIds are the key pair ids of EdgeOriginPublicKeys, in their order: the
+	// keyPairId of the Cloudflare edge's origin credential.
+	EdgeOriginKeyIds pulumi.StringArrayOutput `pulumi:"edgeOriginKeyIds"`
 	// SigningSecretArn is the manifest.SigningSecret: the operator stores
 	// {"keyPairId": <one of PublicKeyIds>, "privateKey": <PEM>} in it.
 	SigningSecretArn pulumi.StringOutput `pulumi:"signingSecretArn"`
@@ -267,10 +277,28 @@ func NewDelivery(ctx *pulumi.Context, name string, args *DeliveryArgs, opts ...p
 		}
 		keyIds = append(keyIds, pk.ID().ToStringOutput())
 	}
+	var edgeKeyIds pulumi.StringArray
+	for i, pemText := range args.EdgeOriginPublicKeys {
+		// Named by fingerprint, as the viewer keys are: retiring one of two keeps the
+		// other's CloudFront id, which the Worker's stored credential names.
+		keyName, err := PublicKeyName(name+"-edge", pemText)
+		if err != nil {
+			return nil, fmt.Errorf("delivery: EdgeOriginPublicKeys[%d]: %w", i, err)
+		}
+		pk, err := cloudfront.NewPublicKey(ctx, keyName, &cloudfront.PublicKeyArgs{
+			Name:       pulumi.String(keyName),
+			Comment:    pulumi.String("ottkit " + name + ": verifies the Cloudflare edge's origin cookies"),
+			EncodedKey: pulumi.String(pemText),
+		}, parent)
+		if err != nil {
+			return nil, err
+		}
+		edgeKeyIds = append(edgeKeyIds, pk.ID().ToStringOutput())
+	}
 	keyGroup, err := cloudfront.NewKeyGroup(ctx, KeyGroupName(name), &cloudfront.KeyGroupArgs{
 		Name:    pulumi.String(KeyGroupName(name)),
 		Comment: pulumi.String("ottkit " + name + ": keys trusted to sign playback cookies"),
-		Items:   keyIds,
+		Items:   append(append(pulumi.StringArray{}, keyIds...), edgeKeyIds...),
 	}, parent)
 	if err != nil {
 		return nil, err
@@ -453,6 +481,7 @@ func NewDelivery(ctx *pulumi.Context, name string, args *DeliveryArgs, opts ...p
 	}
 	d.KeyGroupId = keyGroup.ID().ToStringOutput()
 	d.PublicKeyIds = keyIds.ToStringArrayOutput()
+	d.EdgeOriginKeyIds = append(pulumi.StringArray{}, edgeKeyIds...).ToStringArrayOutput()
 	d.SigningSecretArn = secret.Arn
 	if err := ctx.RegisterResourceOutputs(d, pulumi.Map{
 		"distributionId":               d.DistributionId,
@@ -461,6 +490,7 @@ func NewDelivery(ctx *pulumi.Context, name string, args *DeliveryArgs, opts ...p
 		"playbackDomain":               d.PlaybackDomain,
 		"keyGroupId":                   d.KeyGroupId,
 		"publicKeyIds":                 d.PublicKeyIds,
+		"edgeOriginKeyIds":             d.EdgeOriginKeyIds,
 		"signingSecretArn":             d.SigningSecretArn,
 		"certificateArn":               d.CertificateArn,
 		"certificateValidationOptions": d.CertificateValidationOptions,
@@ -875,6 +905,27 @@ func validateDelivery(name string, args *DeliveryArgs) error {
 			bad("PublicKeys[%d]: %v", i, err)
 		}
 	}
+	if n := len(args.EdgeOriginPublicKeys); n > 2 {
+		bad("EdgeOriginPublicKeys has %d keys; at most 2 (the current and the next while rotating)", n)
+	}
+	if n := len(args.PublicKeys) + len(args.EdgeOriginPublicKeys); n > MaxKeysPerKeyGroup {
+		bad("PublicKeys and EdgeOriginPublicKeys hold %d keys; a CloudFront key group takes at most %d", n, MaxKeysPerKeyGroup)
+	}
+	viewerKeys := map[string]int{}
+	for i, k := range args.PublicKeys {
+		viewerKeys[string(publicKeyDER(k))] = i
+	}
+	for i, k := range args.EdgeOriginPublicKeys {
+		if err := validatePublicKeyPEM(k); err != nil {
+			bad("EdgeOriginPublicKeys[%d]: %v", i, err)
+			continue
+		}
+		// One key for both would let whoever holds the api's signing key act as the edge, and
+		// tie the two rotations together.
+		if j, ok := viewerKeys[string(publicKeyDER(k))]; ok {
+			bad("EdgeOriginPublicKeys[%d] is PublicKeys[%d]; the edge needs a key pair of its own", i, j)
+		}
+	}
 	if args.Domain != "" {
 		if len(args.Domain) > 253 || !domainPattern.MatchString(args.Domain) {
 			bad("Domain %q is not a lowercase DNS name such as media.example.com", args.Domain)
@@ -948,6 +999,18 @@ func PublicKeyName(delivery, pemText string) (string, error) {
 
 // validatePublicKeyPEM accepts what CloudFront accepts for signed cookies: a PEM RSA public
 // key of 2048 bits.
+// MaxKeysPerKeyGroup is CloudFront's quota of public keys in one key group.
+const MaxKeysPerKeyGroup = 5
+
+// publicKeyDER returns the DER of a PEM public key, nil when it is not PEM.
+func publicKeyDER(text string) []byte {
+	block, _ := pem.Decode([]byte(text))
+	if block == nil {
+		return nil
+	}
+	return block.Bytes
+}
+
 func validatePublicKeyPEM(text string) error {
 	block, rest := pem.Decode([]byte(text))
 	if block == nil {

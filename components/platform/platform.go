@@ -13,6 +13,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	ottaws "github.com/ottkit/ottkit/components/aws"
+	"github.com/ottkit/ottkit/components/cloudflare"
 	"github.com/ottkit/ottkit/functions/aws/manifest"
 )
 
@@ -41,6 +42,8 @@ type Platform struct {
 	// a program can deploy further functions against the same platform with NewGoFunction.
 	Resources map[manifest.Resource]ottaws.ResourceRef
 	Dashboard *cloudwatch.Dashboard
+	// Edge is the Cloudflare edge (ottkit:edge cloudflare), on either cloud; nil without one.
+	Edge *cloudflare.Edge
 	// GCP holds the components of a platform on ottkit:cloud gcp; the AWS fields above are
 	// then nil. The outputs below are the same on both clouds.
 	GCP *GCPParts
@@ -282,6 +285,7 @@ func New(ctx *pulumi.Context, name string, spec *Spec, opts ...pulumi.ResourceOp
 		LogsBucketName:           p.Storage.CDNLogsName, // waits for ACLs on the logs bucket
 		KeyArn:                   p.Key.Arn,
 		PublicKeys:               spec.SigningPublicKeys,
+		EdgeOriginPublicKeys:     spec.Edge.OriginPublicKeys,
 		Domain:                   spec.Domain,
 		PriceClass:               pulumi.String(spec.PriceClass),
 		GeoAllowList:             spec.GeoAllowList,
@@ -410,8 +414,8 @@ func New(ctx *pulumi.Context, name string, spec *Spec, opts ...pulumi.ResourceOp
 	p.DashboardName = p.Dashboard.DashboardName
 	// The Cloudflare edge uses the Cloudflare provider, not the AWS one. Its /api/* goes to
 	// API Gateway itself: through CloudFront, every viewer would share the Worker's addresses
-	// in the WAF's per-IP rate limit.
-	if _, err := newEdge(ctx, name, spec, pulumi.Sprintf("https://%s", p.API.Domain), store, pulumi.Parent(p)); err != nil {
+	// in the WAF's per-IP rate limit. In origin mode it reads media from the distribution.
+	if p.Edge, err = newEdge(ctx, name, spec, pulumi.Sprintf("https://%s", p.API.Domain), store, cloudFrontOrigin(p.Delivery.DomainName), pulumi.Parent(p)); err != nil {
 		return nil, err
 	}
 	if spec.hasEdge() {
@@ -579,6 +583,9 @@ func Program(ctx *pulumi.Context) error {
 		return err
 	}
 	for k, v := range p.outputs() {
+		ctx.Export(k, v)
+	}
+	for k, v := range p.edgeOutputs() {
 		ctx.Export(k, v)
 	}
 	return nil

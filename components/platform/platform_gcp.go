@@ -10,6 +10,7 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/ottkit/ottkit/components/cloudflare"
 	ottgcp "github.com/ottkit/ottkit/components/gcp"
 	awsmanifest "github.com/ottkit/ottkit/functions/aws/manifest"
 	"github.com/ottkit/ottkit/functions/gcp/manifest"
@@ -35,6 +36,9 @@ type GCPParts struct {
 	API           *ottgcp.API
 	Delivery      *ottgcp.Delivery
 	Alerts        *ottgcp.Alerts
+	// EdgeReader is the identity the Cloudflare edge reads the delivery bucket as in origin
+	// mode; nil otherwise.
+	EdgeReader *ottgcp.EdgeReader
 	// Resources maps every logical resource of the GCP manifest to the concrete one.
 	Resources map[manifest.Resource]ottgcp.ResourceRef
 }
@@ -338,13 +342,33 @@ func newGCP(ctx *pulumi.Context, name string, spec *Spec, opts ...pulumi.Resourc
 	p.SigningSecretArn = g.SigningKey.SecretID
 	p.DashboardName = g.Alerts.DashboardName
 	// The edge's /api/* goes to API Gateway itself, as on AWS.
-	if _, err := newEdge(ctx, name, spec, g.API.Endpoint, store, child); err != nil {
+	if err := newGCPEdge(ctx, name, spec, p, g.API.Endpoint, store, child); err != nil {
 		return nil, err
 	}
 	if spec.hasEdge() {
 		p.UploadApiUrl = spec.edgeAPIURL()
 	}
 	return p, ctx.RegisterResourceOutputs(p, p.outputs())
+}
+
+// newGCPEdge creates the Cloudflare edge of a GCP stack when it has one, passing /api/* to
+// apiOrigin, and in origin mode the reader it reads the delivery bucket as.
+func newGCPEdge(ctx *pulumi.Context, name string, spec *Spec, p *Platform, apiOrigin pulumi.StringInput, store *cloudflare.Storage, opts ...pulumi.ResourceOption) error {
+	g := p.GCP
+	var origin *cloudflare.OriginArgs
+	if spec.hasEdge() && spec.Edge.Mode == cloudflare.ModeOrigin {
+		var err error
+		if g.EdgeReader, err = ottgcp.NewEdgeReader(ctx, name+"-edge-reader", &ottgcp.EdgeReaderArgs{
+			Project: spec.Project, BucketName: g.Storage.DeliveryName,
+		}, append(opts, pulumi.DependsOn([]pulumi.Resource{g.Services}))...); err != nil {
+			return err
+		}
+		origin = gcsOrigin(g.Storage.DeliveryName)
+	}
+	// The Cloudflare edge uses the Cloudflare provider, not the Google one.
+	var err error
+	p.Edge, err = newEdge(ctx, name, spec, apiOrigin, store, origin, opts...)
+	return err
 }
 
 // GCPExtensions are the parts of the GCP functions' contracts the spec's options add (the
