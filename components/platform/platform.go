@@ -81,6 +81,7 @@ func (s *Spec) Settings() map[manifest.Setting]string {
 		manifest.UploadTTL:           itoa(s.UploadTTL),
 		manifest.TenantClaim:         s.TenantClaim,
 		manifest.RolesClaim:          s.RolesClaim,
+		manifest.EdgeSessionsMode:    s.sessionsMode(),
 	}
 	if s.Domain != "" {
 		out[manifest.PlaybackDomain] = s.Domain
@@ -291,6 +292,9 @@ func New(ctx *pulumi.Context, name string, spec *Spec, opts ...pulumi.ResourceOp
 		}
 		deliveryArgs.USEast1 = usEast1
 	}
+	if spec.EdgeSessions {
+		deliveryArgs.Sessions = &ottaws.DeliverySessionsArgs{BindToViewerIP: spec.EdgeSessionBinding == manifest.EdgeSessionsIP}
+	}
 	p.Delivery, err = ottaws.NewDelivery(ctx, name+"-delivery", deliveryArgs, child...)
 	if err != nil {
 		return nil, err
@@ -311,6 +315,9 @@ func New(ctx *pulumi.Context, name string, spec *Spec, opts ...pulumi.ResourceOp
 		manifest.SigningSecret:     {Arn: p.Delivery.SigningSecretArn},
 		manifest.StackKey:          {Arn: p.Key.Arn},
 	}
+	if spec.EdgeSessions {
+		refs[manifest.SessionStore] = ottaws.ResourceRef{Arn: p.Delivery.SessionStoreArn}
+	}
 	p.Resources = refs
 	settings := map[manifest.Setting]pulumi.StringInput{}
 	for k, v := range spec.Settings() {
@@ -319,7 +326,7 @@ func New(ctx *pulumi.Context, name string, spec *Spec, opts ...pulumi.ResourceOp
 	settings[manifest.PlaybackDomain] = p.Delivery.PlaybackDomain
 	p.Functions = map[string]*ottaws.GoFunction{}
 	var fnNames []pulumi.StringInput
-	for _, fn := range manifest.All() {
+	for _, fn := range deployedFunctions(spec) {
 		f, err := ottaws.NewGoFunction(ctx, name+"-fn-"+fn.Name, &ottaws.GoFunctionArgs{
 			Function:            fn,
 			Resources:           refsFor(fn, refs),
@@ -341,7 +348,11 @@ func New(ctx *pulumi.Context, name string, spec *Spec, opts ...pulumi.ResourceOp
 	if !ok {
 		return nil, fmt.Errorf("platform: the manifest has no %s function", manifest.API.Name)
 	}
-	if err := p.API.Connect(ctx, api.Arn); err != nil {
+	var featureRoutes []string
+	if spec.EdgeSessions {
+		featureRoutes = manifest.SessionRoutes
+	}
+	if err := p.API.Connect(ctx, api.Arn, featureRoutes...); err != nil {
 		return nil, err
 	}
 	p.Dashboard, err = ottaws.NewDashboard(ctx, name+"-dashboard", &ottaws.DashboardArgs{
@@ -379,6 +390,18 @@ func New(ctx *pulumi.Context, name string, spec *Spec, opts ...pulumi.ResourceOp
 		return nil, err
 	}
 	return p, ctx.RegisterResourceOutputs(p, p.outputs())
+}
+
+// deployedFunctions are the manifest's functions with the extensions the spec turns on: the
+// api's EdgeSessions with ottkit:edgeSessions.
+func deployedFunctions(spec *Spec) []manifest.Function {
+	fns := manifest.All()
+	for i, fn := range fns {
+		if fn.Name == manifest.API.Name && spec.EdgeSessions {
+			fns[i] = fn.With(manifest.EdgeSessions)
+		}
+	}
+	return fns
 }
 
 // queueConcurrency is the maximum concurrency of fn's queue trigger; 0 (none) without one.

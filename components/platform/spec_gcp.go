@@ -41,6 +41,7 @@ var gcpStorageClassValues = []string{"NEARLINE", "COLDLINE", "ARCHIVE"}
 var awsOnly = []string{
 	"assumeRoleArn", "certificateArn", "signingPublicKeys", "waf", "wafRateLimit",
 	"wafApiRateLimit", "priceClass", "queueConcurrency", "reservedConcurrency",
+	"edgeSessions", "edgeSessionBinding",
 	"tenantClaim", "rolesClaim",
 }
 

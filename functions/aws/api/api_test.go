@@ -36,7 +36,7 @@ import (
 var rec = awstest.NewRecorder()
 
 func TestMain(m *testing.M) {
-	os.Exit(awstest.Main(m, awstest.CheckPermissions(rec, manifest.API)))
+	os.Exit(awstest.Main(m, awstest.CheckPermissions(rec, manifest.API.With(manifest.EdgeSessions))))
 }
 
 var signingKey = func() *rsa.PrivateKey {
@@ -507,11 +507,26 @@ func TestLoadConfig(t *testing.T) {
 	valid := map[string]string{
 		"INGEST_BUCKET": "ingest", "CATALOG_TABLE": "catalog", "SIGNING_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:1:secret:s",
 		"PLAYBACK_DOMAIN": "media.example.com", "PLAYBACK_TTL": "300", "UPLOAD_TTL": "900", "MAX_UPLOAD_BYTES": "1000000",
+		"EDGE_SESSIONS": "off",
 	}
 	awstest.CheckEnv(t, manifest.API, func(getenv func(string) string) error {
 		_, err := api.LoadConfig(getenv)
 		return err
 	}, valid)
+	withSessions := map[string]string{"EDGE_SESSIONS": "ip", "SESSIONS_KVS_ARN": "arn:aws:cloudfront::123456789012:key-value-store/0b9f7c2e-1111-4222-8333-444455556666"}
+	for k, v := range valid {
+		if _, ok := withSessions[k]; !ok {
+			withSessions[k] = v
+		}
+	}
+	awstest.CheckEnv(t, manifest.API.With(manifest.EdgeSessions), func(getenv func(string) string) error {
+		_, err := api.LoadConfig(getenv)
+		return err
+	}, withSessions)
+	awstest.CheckEnvRejects(t, func(getenv func(string) string) error {
+		_, err := api.LoadConfig(getenv)
+		return err
+	}, withSessions, [][2]string{{"EDGE_SESSIONS", "device"}, {"SESSIONS_KVS_ARN", "arn:aws:s3:::bucket"}, {"SESSIONS_KVS_ARN", ""}})
 
 	cfg, err := api.LoadConfig(func(k string) string {
 		if strings.HasSuffix(k, "_TTL") || k == "MAX_UPLOAD_BYTES" {

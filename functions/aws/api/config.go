@@ -3,11 +3,13 @@ package api
 import (
 	"fmt"
 	"net"
+	"regexp"
 	"strings"
 	"time"
 	"unicode"
 
 	"github.com/ottkit/ottkit/functions/aws/envconfig"
+	"github.com/ottkit/ottkit/functions/aws/manifest"
 	"github.com/ottkit/ottkit/functions/aws/s3store"
 )
 
@@ -23,6 +25,12 @@ type Config struct {
 	MaxUploadBytes   int64         // MAX_UPLOAD_BYTES: default and ceiling 5 GiB
 	TenantClaim      string        // TENANT_CLAIM: default DefaultTenantClaim
 	RolesClaim       string        // ROLES_CLAIM: default DefaultRolesClaim
+	// EdgeSessions is EDGE_SESSIONS: manifest.EdgeSessionsOff, or the sessions' binding
+	// (manifest.EdgeSessionsNone, manifest.EdgeSessionsIP).
+	EdgeSessions string
+	// SessionsKVSARN is SESSIONS_KVS_ARN, read only when EdgeSessions is not off
+	// (manifest.EdgeSessions).
+	SessionsKVSARN string
 }
 
 // Defaults for the optional settings.
@@ -55,6 +63,14 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	if c.PlaybackDomain != "" {
 		r.Check("PLAYBACK_DOMAIN", validHost(c.PlaybackDomain))
 	}
+	c.EdgeSessions = r.OneOf("EDGE_SESSIONS", manifest.EdgeSessionsOff,
+		manifest.EdgeSessionsOff, manifest.EdgeSessionsNone, manifest.EdgeSessionsIP)
+	if c.EdgeSessions != manifest.EdgeSessionsOff {
+		c.SessionsKVSARN = r.String("SESSIONS_KVS_ARN")
+		if c.SessionsKVSARN != "" {
+			r.Check("SESSIONS_KVS_ARN", validKVSARN(c.SessionsKVSARN))
+		}
+	}
 	return c, r.Err()
 }
 
@@ -69,6 +85,16 @@ func claimName(getenv func(string) string, r *envconfig.Reader, name, def string
 		r.Check(name, fmt.Errorf("%q is not a claim name", v))
 	}
 	return v
+}
+
+// kvsARNPattern is a CloudFront KeyValueStore's ARN.
+var kvsARNPattern = regexp.MustCompile(`^arn:aws[a-z-]*:cloudfront::[0-9]{12}:key-value-store/[A-Za-z0-9-]{1,64}$`)
+
+func validKVSARN(arn string) error {
+	if !kvsARNPattern.MatchString(arn) {
+		return fmt.Errorf("%q is not a CloudFront KeyValueStore ARN (arn:aws:cloudfront::<account>:key-value-store/<id>)", arn)
+	}
+	return nil
 }
 
 func validHost(h string) error {

@@ -37,6 +37,10 @@ const (
 	NotifyTopic      Resource = "notify-topic"   // SNS: asset ready / failed notifications
 	SigningSecret    Resource = "signing-secret" // Secrets Manager: CloudFront key pair id and private key
 	StackKey         Resource = "stack-key"      // KMS: the stack's customer managed key
+	// SessionStore is the CloudFront KeyValueStore of the edge session check
+	// (ottkit:edgeSessions): its HMAC keys and revocations. Only stacks with edge sessions
+	// have it, and only the api's EdgeSessions extension names it.
+	SessionStore Resource = "session-store"
 )
 
 // Attr selects which attribute of a Resource an environment variable carries.
@@ -83,6 +87,16 @@ const (
 	TenantClaim Setting = "tenant-claim"
 	// RolesClaim names the JWT claim that lists the caller's roles.
 	RolesClaim Setting = "roles-claim"
+	// EdgeSessionsMode is "off" without edge sessions, else their binding: "none" (a session
+	// works from any address) or "ip" (only from the address it was issued to).
+	EdgeSessionsMode Setting = "edge-sessions"
+)
+
+// The values of EdgeSessionsMode.
+const (
+	EdgeSessionsOff  = "off"
+	EdgeSessionsNone = "none"
+	EdgeSessionsIP   = "ip"
 )
 
 // EnvVar is one environment variable a function reads at start-up. Exactly one of From or
@@ -132,6 +146,24 @@ type Function struct {
 	// S3, SQS, SNS, DynamoDB and Secrets Manager access is granted by the components on
 	// StackKey and is not listed here.
 	Permissions []Permission
+}
+
+// Extension is what an optional feature adds to a function: more environment and more
+// permissions, deployed only on stacks that turn the feature on.
+type Extension struct {
+	Env         []EnvVar
+	Permissions []Permission
+}
+
+// With returns f with the extensions' environment and permissions appended; f is unchanged.
+func (f Function) With(exts ...Extension) Function {
+	f.Env = append([]EnvVar(nil), f.Env...)
+	f.Permissions = append([]Permission(nil), f.Permissions...)
+	for _, e := range exts {
+		f.Env = append(f.Env, e.Env...)
+		f.Permissions = append(f.Permissions, e.Permissions...)
+	}
+	return f
 }
 
 // Key layout in the buckets, shared by the functions, the EventBridge rule and the CDN.
