@@ -41,6 +41,10 @@ const CompatibilityDate = "2025-01-01"
 // MediaPathPattern is the path the Worker's route covers on the hostname.
 const MediaPathPattern = "/assets/*"
 
+// APIPathPattern is the path of the Worker's second route, with EdgeArgs.APIOrigin: the
+// Worker passes it through to the stack's API, so the api's cookies belong to this host.
+const APIPathPattern = "/api/*"
+
 // EdgeArgs configures the edge.
 type EdgeArgs struct {
 	// Prefix starts every Cloudflare resource name ("<customer>-<env>"). Required.
@@ -54,8 +58,16 @@ type EdgeArgs struct {
 	// Plan is the zone's plan, one of Plans; ModeOrigin requires "enterprise".
 	Plan string
 	// PublicKeys are the viewer-token keys the Worker accepts: key id -> base64url raw
-	// Ed25519 public key. One, or two while rotating. Required.
+	// Ed25519 public key. One, or two while rotating; none only before the first key exists
+	// (the first deployment creates the api's empty signing secret, `ottkit keys rotate`
+	// then generates the key), when the Worker refuses every token.
 	PublicKeys map[string]string
+	// APIOrigin is the https origin of the stack's API (API Gateway's endpoint, which serves
+	// the routes at its root). With it, the Worker also runs on <Hostname>/api/* and passes
+	// those requests through, so a browser that asks the API on the edge host stores the
+	// api's host-only cookies for the host it fetches media from. Without it the Worker
+	// serves media only, for players that send the token themselves.
+	APIOrigin pulumi.StringInput
 	// OriginURL is the cloud CDN's https URL (ModeOrigin only, required there).
 	OriginURL pulumi.StringInput
 	// OriginKeyID is the id of the edge's public key in the distribution's key group, and
@@ -70,9 +82,11 @@ type EdgeArgs struct {
 type Edge struct {
 	pulumi.ResourceState
 
-	Script  *cf.WorkersScript
-	Route   *cf.WorkersRoute
-	Revoked *cf.WorkersKvNamespace
+	Script *cf.WorkersScript
+	Route  *cf.WorkersRoute
+	// APIRoute is nil without EdgeArgs.APIOrigin.
+	APIRoute *cf.WorkersRoute
+	Revoked  *cf.WorkersKvNamespace
 	// Bucket is nil in ModeOrigin.
 	Bucket *cf.R2Bucket
 	DNS    *cf.Record
@@ -88,6 +102,8 @@ var (
 	kidRE    = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
 	prefixRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,40}[a-z0-9]$`)
 	hostRE   = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
+	// apiOriginRE is an https origin: scheme and host (API Gateway's endpoints), no path.
+	apiOriginRE = regexp.MustCompile(`^https://([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
 )
 
 // ArgError is one problem of EdgeArgs, naming the field.
@@ -136,12 +152,16 @@ func (a *EdgeArgs) Validate() error {
 	if err := CheckPublicKeys(a.PublicKeys); err != nil {
 		bad("PublicKeys", "%v", err)
 	}
+	if o, known := a.APIOrigin.(pulumi.String); known && !apiOriginRE.MatchString(string(o)) {
+		bad("APIOrigin", "%q must be an https origin (https://host, no path)", string(o))
+	}
 	return errors.Join(errs...)
 }
 
-// CheckPublicKeys returns why a key set cannot be the Worker's PUBLIC_KEYS, or nil.
+// CheckPublicKeys returns why a key set cannot be the Worker's PUBLIC_KEYS, or nil. An
+// empty set is the state before the first key: the Worker then refuses every token.
 func CheckPublicKeys(keys map[string]string) error {
-	if n := len(keys); n == 0 || n > 2 {
+	if n := len(keys); n > 2 {
 		return fmt.Errorf("has %d keys; want 1, or 2 while rotating", n)
 	}
 	for _, id := range sortedIDs(keys) {
@@ -248,6 +268,15 @@ func NewEdge(ctx *pulumi.Context, name string, args *EdgeArgs, opts ...pulumi.Re
 			cf.WorkersScriptPlainTextBindingArgs{Name: pulumi.String("ORIGIN_KEY_ID"), Text: args.OriginKeyID})
 		secrets = cf.WorkersScriptSecretTextBindingArray{cf.WorkersScriptSecretTextBindingArgs{Name: pulumi.String("ORIGIN_SIGNING_KEY"), Text: pulumi.ToSecret(args.OriginSigningKey).(pulumi.StringOutput)}}
 	}
+	if args.APIOrigin != nil {
+		origin := args.APIOrigin.ToStringOutput().ApplyT(func(o string) (string, error) {
+			if !apiOriginRE.MatchString(o) {
+				return "", fmt.Errorf("cloudflare edge: APIOrigin %q must be an https origin (https://host, no path)", o)
+			}
+			return o, nil
+		}).(pulumi.StringOutput)
+		plain = append(plain, cf.WorkersScriptPlainTextBindingArgs{Name: pulumi.String("API_ORIGIN"), Text: origin})
+	}
 	e.Script, err = cf.NewWorkersScript(ctx, name+"-worker", &cf.WorkersScriptArgs{
 		AccountId:           pulumi.String(args.AccountID),
 		Name:                pulumi.String(args.Prefix + "-edge"),
@@ -283,6 +312,16 @@ func NewEdge(ctx *pulumi.Context, name string, args *EdgeArgs, opts ...pulumi.Re
 	}, parent)
 	if err != nil {
 		return nil, err
+	}
+	if args.APIOrigin != nil {
+		e.APIRoute, err = cf.NewWorkersRoute(ctx, name+"-api-route", &cf.WorkersRouteArgs{
+			ZoneId:     pulumi.String(args.ZoneID),
+			Pattern:    pulumi.String(args.Hostname + APIPathPattern),
+			ScriptName: e.Script.Name,
+		}, parent)
+		if err != nil {
+			return nil, err
+		}
 	}
 	e.URL = pulumi.String("https://" + args.Hostname).ToStringOutput()
 	return e, ctx.RegisterResourceOutputs(e, pulumi.Map{"url": e.URL, "bucketName": e.BucketName})

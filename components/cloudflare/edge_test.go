@@ -185,7 +185,8 @@ func TestEdgeRejectsBadArgsBeforeAnyResource(t *testing.T) {
 		"origin not ent.": {func(a *cloudflare.EdgeArgs) { a.Mode, a.Plan = cloudflare.ModeOrigin, "business" }, "only on Enterprise zones"},
 		"origin no url":   {func(a *cloudflare.EdgeArgs) { a.Mode, a.Plan = cloudflare.ModeOrigin, "enterprise" }, "needs OriginURL"},
 		"origin in r2":    {func(a *cloudflare.EdgeArgs) { a.OriginURL = pulumi.String("https://x") }, "mean nothing in mode r2"},
-		"no keys":         {func(a *cloudflare.EdgeArgs) { a.PublicKeys = nil }, "has 0 keys"},
+		"api origin path": {func(a *cloudflare.EdgeArgs) { a.APIOrigin = pulumi.String("https://api.example.com/api") }, "APIOrigin"},
+		"api origin http": {func(a *cloudflare.EdgeArgs) { a.APIOrigin = pulumi.String("http://api.example.com") }, "APIOrigin"},
 		"three keys": {func(a *cloudflare.EdgeArgs) {
 			a.PublicKeys = map[string]string{"a": a.PublicKeys["k2026a"], "b": a.PublicKeys["k2026a"], "c": a.PublicKeys["k2026a"]}
 		}, "has 3 keys"},
@@ -212,5 +213,30 @@ func TestEdgeRejectsBadArgsBeforeAnyResource(t *testing.T) {
 	}
 	if _, err := cloudflare.NewEdge(nil, "x", nil); err == nil || !strings.Contains(err.Error(), "args are required") {
 		t.Errorf("nil args: %v", err)
+	}
+}
+
+// TestEdgeAPIPassThrough: with APIOrigin the Worker binds it and runs on <host>/api/* too; a
+// key set that is still empty (before `ottkit keys rotate` generates the first key) deploys
+// a Worker that refuses every token.
+func TestEdgeAPIPassThrough(t *testing.T) {
+	args := r2Args(t)
+	args.APIOrigin = pulumi.String("https://abc123.execute-api.eu-west-1.amazonaws.com")
+	args.PublicKeys = nil
+	res := run(t, args)
+	script := must(t, res, "cloudflare:index/workersScript:WorkersScript", "acme-prod-edge-worker")
+	plain := bindings(t, script, "plainTextBindings")
+	if plain["API_ORIGIN"]["text"] != "https://abc123.execute-api.eu-west-1.amazonaws.com" || plain["PUBLIC_KEYS"]["text"] != "{}" {
+		t.Errorf("bindings %v: want API_ORIGIN and empty PUBLIC_KEYS", plain)
+	}
+	route := must(t, res, "cloudflare:index/workersRoute:WorkersRoute", "acme-prod-edge-api-route")
+	if route.Inputs["pattern"] != "media.acme.example/api/*" || route.Inputs["scriptName"] != "acme-prod-edge" {
+		t.Errorf("api route %v", route.Inputs)
+	}
+	if _, ok := res.Find("cloudflare:index/workersRoute:WorkersRoute", "acme-prod-edge-api-route"); !ok {
+		t.Error("no api route")
+	}
+	if _, ok := run(t, r2Args(t)).Find("cloudflare:index/workersRoute:WorkersRoute", "acme-prod-edge-api-route"); ok {
+		t.Error("an api route without APIOrigin")
 	}
 }

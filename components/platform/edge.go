@@ -37,7 +37,7 @@ var edgeKeys = []Key{
 	str("cloudflareMode", cloudflare.ModeR2, "r2 (serve from an R2 bucket, any plan) or origin (fetch from the cloud CDN, Enterprise zones only).", func(s *Spec) *string { return &s.Edge.Mode }),
 	str("cloudflarePlan", "", "Plan of the Cloudflare zone: free, pro, business or enterprise; origin mode requires enterprise.", func(s *Spec) *string { return &s.Edge.Plan }),
 	{Name: "edgePublicKeys", Type: "object", Default: map[string]any{},
-		Description: "Viewer-token public keys the edge accepts, {key id: base64url Ed25519 key}; one, two while rotating (ottkit keys).",
+		Description: "Viewer-token public keys the edge accepts, {key id: base64url Ed25519 key}; none until ottkit keys generates the first, one, two while rotating.",
 		get: func(s *Spec) any {
 			out := map[string]any{}
 			for id, v := range s.Edge.PublicKeys {
@@ -110,7 +110,9 @@ func (s *Spec) validateEdge(p *problems) {
 			}
 		}
 	}
-	if _, ok := e.PublicKeys[e.SigningKeyID]; !ok {
+	// No key at all is the first deployment's state: it creates the api's empty signing
+	// secret, then `ottkit keys rotate` generates the first key into it and the stack file.
+	if _, ok := e.PublicKeys[e.SigningKeyID]; !ok && (len(e.PublicKeys) > 0 || e.SigningKeyID != "") {
 		p.add(k("edgeSigningKeyId"), "%q is not a key of ottkit:edgePublicKeys (ottkit keys generate adds one)", e.SigningKeyID)
 	}
 	if e.Hostname != "" && e.Hostname == s.Domain {
@@ -136,10 +138,26 @@ func (s *Spec) edgeArgs(prefix string) *cloudflare.EdgeArgs {
 	}
 }
 
-// newEdge creates the Cloudflare edge when the spec has one; nil otherwise.
-func newEdge(ctx *pulumi.Context, name string, spec *Spec, opts ...pulumi.ResourceOption) (*cloudflare.Edge, error) {
+// newEdge creates the Cloudflare edge when the spec has one, passing <host>/api/* through to
+// apiOrigin (the API's https origin); nil otherwise.
+func newEdge(ctx *pulumi.Context, name string, spec *Spec, apiOrigin pulumi.StringInput, opts ...pulumi.ResourceOption) (*cloudflare.Edge, error) {
 	if spec.Edge.Provider != EdgeCloudflare {
 		return nil, nil
 	}
-	return cloudflare.NewEdge(ctx, name+"-edge", spec.edgeArgs(spec.Prefix()), opts...)
+	args := spec.edgeArgs(spec.Prefix())
+	args.APIOrigin = apiOrigin
+	return cloudflare.NewEdge(ctx, name+"-edge", args, opts...)
+}
+
+// EdgeSigningSecretName is the secret the api signs edge viewer tokens with, on both clouds:
+// the name `ottkit keys` writes (cmd/ottkit/keys.SigningSecretName).
+func EdgeSigningSecretName(prefix string) string { return prefix + "-edge-signing" }
+
+// hasEdge reports whether the stack has a Cloudflare edge, whose token the api issues.
+func (s *Spec) hasEdge() bool { return s.Edge.Provider == EdgeCloudflare }
+
+// edgeAPIURL is the API's URL on the edge host, where browsers must call it: its cookies are
+// host-only, and the media comes from that host.
+func (s *Spec) edgeAPIURL() pulumi.StringOutput {
+	return pulumi.String("https://" + s.Edge.Hostname + "/api").ToStringOutput()
 }

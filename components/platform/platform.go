@@ -86,6 +86,22 @@ func (s *Spec) Settings() map[manifest.Setting]string {
 	if s.Domain != "" {
 		out[manifest.PlaybackDomain] = s.Domain
 	}
+	if s.hasEdge() {
+		out[manifest.EdgeDomain] = s.Edge.Hostname
+	}
+	return out
+}
+
+// Extensions are the parts of the functions' contracts the spec's options add (the edge's
+// token for the api); apply them with manifest.Function.With.
+func (s *Spec) Extensions() []manifest.Extension {
+	var out []manifest.Extension
+	if s.hasEdge() {
+		out = append(out, manifest.EdgeToken)
+	}
+	if s.EdgeSessions {
+		out = append(out, manifest.EdgeSessions)
+	}
 	return out
 }
 
@@ -318,6 +334,15 @@ func New(ctx *pulumi.Context, name string, spec *Spec, opts ...pulumi.ResourceOp
 	if spec.EdgeSessions {
 		refs[manifest.SessionStore] = ottaws.ResourceRef{Arn: p.Delivery.SessionStoreArn}
 	}
+	if spec.hasEdge() {
+		secret, err := ottaws.NewEdgeSigningSecret(ctx, name+"-edge-signing", &ottaws.EdgeSigningSecretArgs{
+			Name: EdgeSigningSecretName(name), KeyArn: p.Key.Arn, DestroyData: !spec.RetainData, Tags: tags,
+		}, child...)
+		if err != nil {
+			return nil, err
+		}
+		refs[manifest.EdgeSigningSecret] = ottaws.ResourceRef{Arn: secret.Arn}
+	}
 	p.Resources = refs
 	settings := map[manifest.Setting]pulumi.StringInput{}
 	for k, v := range spec.Settings() {
@@ -326,7 +351,8 @@ func New(ctx *pulumi.Context, name string, spec *Spec, opts ...pulumi.ResourceOp
 	settings[manifest.PlaybackDomain] = p.Delivery.PlaybackDomain
 	p.Functions = map[string]*ottaws.GoFunction{}
 	var fnNames []pulumi.StringInput
-	for _, fn := range deployedFunctions(spec) {
+	for _, fn := range manifest.All() {
+		fn = fn.With(spec.Extensions()...)
 		f, err := ottaws.NewGoFunction(ctx, name+"-fn-"+fn.Name, &ottaws.GoFunctionArgs{
 			Function:            fn,
 			Resources:           refsFor(fn, refs),
@@ -385,23 +411,16 @@ func New(ctx *pulumi.Context, name string, spec *Spec, opts ...pulumi.ResourceOp
 	p.DistributionId = p.Delivery.DistributionId
 	p.SigningSecretArn = p.Delivery.SigningSecretArn
 	p.DashboardName = p.Dashboard.DashboardName
-	// The Cloudflare edge uses the Cloudflare provider, not the AWS one.
-	if _, err := newEdge(ctx, name, spec, pulumi.Parent(p)); err != nil {
+	// The Cloudflare edge uses the Cloudflare provider, not the AWS one. Its /api/* goes to
+	// API Gateway itself: through CloudFront, every viewer would share the Worker's addresses
+	// in the WAF's per-IP rate limit.
+	if _, err := newEdge(ctx, name, spec, pulumi.Sprintf("https://%s", p.API.Domain), pulumi.Parent(p)); err != nil {
 		return nil, err
 	}
-	return p, ctx.RegisterResourceOutputs(p, p.outputs())
-}
-
-// deployedFunctions are the manifest's functions with the extensions the spec turns on: the
-// api's EdgeSessions with ottkit:edgeSessions.
-func deployedFunctions(spec *Spec) []manifest.Function {
-	fns := manifest.All()
-	for i, fn := range fns {
-		if fn.Name == manifest.API.Name && spec.EdgeSessions {
-			fns[i] = fn.With(manifest.EdgeSessions)
-		}
+	if spec.hasEdge() {
+		p.UploadApiUrl = spec.edgeAPIURL()
 	}
-	return fns
+	return p, ctx.RegisterResourceOutputs(p, p.outputs())
 }
 
 // queueConcurrency is the maximum concurrency of fn's queue trigger; 0 (none) without one.

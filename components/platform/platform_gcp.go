@@ -235,6 +235,15 @@ func newGCP(ctx *pulumi.Context, name string, spec *Spec, opts ...pulumi.Resourc
 	for res, q := range g.Topics {
 		g.Resources[res] = ottgcp.ResourceRef{Name: q.Name, ID: q.ID}
 	}
+	if spec.hasEdge() {
+		secret, err := ottgcp.NewEdgeSigningSecret(ctx, name+"-edge-signing", &ottgcp.EdgeSigningSecretArgs{
+			Project: proj, Region: region, SecretID: EdgeSigningSecretName(name), KeyID: keyID, Labels: labels,
+		}, data...)
+		if err != nil {
+			return nil, err
+		}
+		g.Resources[manifest.EdgeSigningSecret] = ottgcp.ResourceRef{ID: secret.ID}
+	}
 	settings := map[manifest.Setting]pulumi.StringInput{}
 	for k, v := range spec.GCPSettings() {
 		settings[k] = pulumi.String(v)
@@ -243,6 +252,7 @@ func newGCP(ctx *pulumi.Context, name string, spec *Spec, opts ...pulumi.Resourc
 		manifest.Push: g.Invokers.PushEmail, manifest.Tasks: g.Invokers.TasksEmail, manifest.Gateway: g.Invokers.GatewayEmail,
 	}
 	for _, fn := range []manifest.Function{manifest.Transcode, manifest.Complete, manifest.Ingest, manifest.API} {
+		fn = fn.With(spec.GCPExtensions()...)
 		f, err := ottgcp.NewGoFunction(ctx, name+"-fn-"+fn.Name, &ottgcp.GoFunctionArgs{
 			Function: fn, Project: proj, Region: region, Sources: g.Sources,
 			Source: sources[fn.Name].archive, Runtime: sources[fn.Name].runtime,
@@ -318,12 +328,28 @@ func newGCP(ctx *pulumi.Context, name string, spec *Spec, opts ...pulumi.Resourc
 	p.DistributionId = g.Delivery.URLMapID
 	p.SigningSecretArn = g.SigningKey.SecretID
 	p.DashboardName = g.Alerts.DashboardName
+	// The edge's /api/* goes to API Gateway itself, as on AWS.
+	if _, err := newEdge(ctx, name, spec, g.API.Endpoint, child); err != nil {
+		return nil, err
+	}
+	if spec.hasEdge() {
+		p.UploadApiUrl = spec.edgeAPIURL()
+	}
 	return p, ctx.RegisterResourceOutputs(p, p.outputs())
+}
+
+// GCPExtensions are the parts of the GCP functions' contracts the spec's options add (the
+// edge's token for the api); apply them with manifest.Function.With.
+func (s *Spec) GCPExtensions() []manifest.Extension {
+	if s.hasEdge() {
+		return []manifest.Extension{manifest.EdgeToken}
+	}
+	return nil
 }
 
 // GCPSettings renders the settings GCP functions read (functions/gcp/manifest) from the spec.
 func (s *Spec) GCPSettings() map[manifest.Setting]string {
-	return map[manifest.Setting]string{
+	out := map[manifest.Setting]string{
 		manifest.Ladder:              ladderJSON(s.Ladder),
 		manifest.MaxHeight:           itoa(s.MaxHeight),
 		manifest.VideoCodec:          s.VideoCodec,
@@ -337,4 +363,8 @@ func (s *Spec) GCPSettings() map[manifest.Setting]string {
 		manifest.UploadTTL:           itoa(s.UploadTTL),
 		manifest.Project:             s.Project,
 	}
+	if s.hasEdge() {
+		out[manifest.EdgeDomain] = s.Edge.Hostname
+	}
+	return out
 }

@@ -27,8 +27,8 @@ func TestProgramWiresEdgeSessions(t *testing.T) {
 	}
 	arn := store[0].Outputs["arn"].(string)
 	env, actions, routes := apiWiring(t, on, arn)
-	if env["SESSIONS_KVS_ARN"] != arn || env["EDGE_SESSIONS"] != "ip" {
-		t.Errorf("api env %v, want SESSIONS_KVS_ARN %s and EDGE_SESSIONS ip", env, arn)
+	if env["SESSIONS_KVS_ARN"] != arn || env["CLOUDFRONT_SESSIONS"] != "ip" {
+		t.Errorf("api env %v, want SESSIONS_KVS_ARN %s and CLOUDFRONT_SESSIONS ip", env, arn)
 	}
 	var want []string
 	for _, p := range manifest.EdgeSessions.Permissions {
@@ -50,7 +50,7 @@ func TestProgramWiresEdgeSessions(t *testing.T) {
 		t.Errorf("a store without edge sessions: %v", s)
 	}
 	env, actions, routes = apiWiring(t, off, "")
-	if _, ok := env["SESSIONS_KVS_ARN"]; ok || env["EDGE_SESSIONS"] != "off" || len(actions) != 0 || slices.Contains(routes, "POST /revocations") {
+	if _, ok := env["SESSIONS_KVS_ARN"]; ok || env["CLOUDFRONT_SESSIONS"] != "off" || len(actions) != 0 || slices.Contains(routes, "POST /revocations") {
 		t.Errorf("without edge sessions: env %v, store grants %v, routes %v", env, actions, routes)
 	}
 }

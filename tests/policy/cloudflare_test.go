@@ -1,6 +1,7 @@
 package policy_test
 
 import (
+	"maps"
 	"sort"
 	"strings"
 	"testing"
@@ -9,6 +10,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/ottkit/ottkit/components/cloudflare"
+	"github.com/ottkit/ottkit/components/platform"
 	edgeworker "github.com/ottkit/ottkit/functions/edge/cloudflare"
 )
 
@@ -87,6 +89,39 @@ func TestEdgeComponentIsClean(t *testing.T) {
 		sort.Strings(got)
 		if len(got) > 0 {
 			t.Errorf("%s mode: violates %s: %v", mode, strings.Join(got, ", "), vs)
+		}
+	}
+}
+
+// TestEdgeStacksAreClean: both reference stacks with a Cloudflare edge in front (the Worker,
+// its /api/* pass-through, the api's signing secret and grant), before and after the first
+// key, violate nothing.
+func TestEdgeStacksAreClean(t *testing.T) {
+	k, err := edgeworker.GenerateKey("k1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, stack := range []string{reference, gcpReference} {
+		for _, keys := range []map[string]string{{"ottkit:edgePublicKeys": `{"k1":"` + k.Public() + `"}`, "ottkit:edgeSigningKeyId": "k1"}, {}} {
+			cfg, err := platform.ReadStackConfig(projectDir, stack)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg["ottkit:edge"], cfg["ottkit:cloudflarePlan"] = "cloudflare", "pro"
+			cfg["ottkit:cloudflareAccountId"], cfg["ottkit:cloudflareZoneId"] = cfAccount, cfZone
+			cfg["ottkit:cloudflareHostname"] = "edge.acme.example"
+			maps.Copy(cfg, keys)
+			rules, vs, rs := planConfig(t, stack, cfg, platform.Program)
+			if len(rules) != 0 {
+				t.Errorf("%s with an edge (%d keys): violates %v", stack, len(keys)/2, vs)
+			}
+			secret := false
+			for _, r := range rs {
+				secret = secret || strings.HasSuffix(r.Name, "-edge-signing-secret")
+			}
+			if !secret {
+				t.Errorf("%s with an edge plans no edge signing secret", stack)
+			}
 		}
 	}
 }

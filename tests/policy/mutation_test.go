@@ -86,6 +86,12 @@ func planStack(t *testing.T, stack string, program pulumi.RunFunc, transformatio
 	if err != nil {
 		t.Fatal(err)
 	}
+	return planConfig(t, stack, cfg, program, transformations...)
+}
+
+// planConfig is planStack over cfg, the configuration of stack (its file's, changed).
+func planConfig(t *testing.T, stack string, cfg map[string]string, program pulumi.RunFunc, transformations ...pulumi.ResourceTransformation) (map[string]policies.Level, []policies.Violation, []policies.Resource) {
+	t.Helper()
 	res, err := offline.Run(program, offline.Options{Project: "ottkit", Stack: stack, Config: cfg,
 		Transformations: transformations})
 	if err != nil {

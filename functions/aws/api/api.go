@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -53,7 +54,7 @@ func New(cfg Config, uploads pipeline.UploadSigner, catalog api.Catalog, signer 
 		names.Roles = DefaultRolesClaim
 	}
 	return &Handler{Claims: names, Stage: api.New(api.Config{
-		IngestBucket: cfg.IngestBucket, PlaybackDomain: cfg.PlaybackDomain,
+		IngestBucket: cfg.IngestBucket, PlaybackDomain: cfg.PlaybackDomain, EdgeDomain: cfg.EdgeDomain,
 		PlaybackTTL: cfg.PlaybackTTL, UploadTTL: cfg.UploadTTL, MaxUploadBytes: cfg.MaxUploadBytes,
 	}, uploads, catalog, signer, log)}
 }
@@ -82,7 +83,8 @@ func Request(req events.APIGatewayV2HTTPRequest) (api.Request, error) {
 	if path == "" {
 		path = req.RequestContext.HTTP.Path
 	}
-	out := api.Request{Method: req.RequestContext.HTTP.Method, Path: path, Query: req.QueryStringParameters, Body: []byte(req.Body)}
+	out := api.Request{Method: req.RequestContext.HTTP.Method, Path: path, Query: req.QueryStringParameters, Body: []byte(req.Body),
+		Host: headerValue(req.Headers, api.EdgeHostHeader)}
 	if req.IsBase64Encoded {
 		b, err := base64.StdEncoding.DecodeString(req.Body)
 		if err != nil {
@@ -91,6 +93,20 @@ func Request(req events.APIGatewayV2HTTPRequest) (api.Request, error) {
 		out.Body = b
 	}
 	return out, nil
+}
+
+// headerValue returns header name of headers (API Gateway lower-cases names in payload 2.0;
+// any case is accepted).
+func headerValue(headers map[string]string, name string) string {
+	if v, ok := headers[strings.ToLower(name)]; ok {
+		return v
+	}
+	for k, v := range headers {
+		if strings.EqualFold(k, name) {
+			return v
+		}
+	}
+	return ""
 }
 
 func toGateway(r api.Response) events.APIGatewayV2HTTPResponse {

@@ -36,7 +36,9 @@ import (
 var rec = awstest.NewRecorder()
 
 func TestMain(m *testing.M) {
-	os.Exit(awstest.Main(m, awstest.CheckPermissions(rec, manifest.API.With(manifest.EdgeSessions))))
+	// The api of a stack with a Cloudflare edge and edge sessions is the superset;
+	// TestEdgeToken and TestEdgeSessions use their parts.
+	os.Exit(awstest.Main(m, awstest.CheckPermissions(rec, manifest.API.With(manifest.EdgeToken, manifest.EdgeSessions))))
 }
 
 var signingKey = func() *rsa.PrivateKey {
@@ -507,26 +509,30 @@ func TestLoadConfig(t *testing.T) {
 	valid := map[string]string{
 		"INGEST_BUCKET": "ingest", "CATALOG_TABLE": "catalog", "SIGNING_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:1:secret:s",
 		"PLAYBACK_DOMAIN": "media.example.com", "PLAYBACK_TTL": "300", "UPLOAD_TTL": "900", "MAX_UPLOAD_BYTES": "1000000",
-		"EDGE_SESSIONS": "off",
+		"CLOUDFRONT_SESSIONS": "off",
 	}
-	awstest.CheckEnv(t, manifest.API, func(getenv func(string) string) error {
+	// An edge stack's api reads the edge's variables too; without them the edge is off.
+	edge := map[string]string{"EDGE_SIGNING_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:1:secret:e", "EDGE_DOMAIN": "edge.example.com"}
+	awstest.CheckEnv(t, manifest.API.With(manifest.EdgeToken), func(getenv func(string) string) error {
 		_, err := api.LoadConfig(getenv)
 		return err
-	}, valid)
-	withSessions := map[string]string{"EDGE_SESSIONS": "ip", "SESSIONS_KVS_ARN": "arn:aws:cloudfront::123456789012:key-value-store/0b9f7c2e-1111-4222-8333-444455556666"}
-	for k, v := range valid {
-		if _, ok := withSessions[k]; !ok {
-			withSessions[k] = v
-		}
+	}, union(valid, edge))
+	if cfg, err := api.LoadConfig(func(k string) string { return valid[k] }); err != nil || cfg.Edge() {
+		t.Errorf("without the edge variables: edge %v, error %v; want no edge, no error", cfg.Edge(), err)
 	}
-	awstest.CheckEnv(t, manifest.API.With(manifest.EdgeSessions), func(getenv func(string) string) error {
-		_, err := api.LoadConfig(getenv)
-		return err
-	}, withSessions)
 	awstest.CheckEnvRejects(t, func(getenv func(string) string) error {
 		_, err := api.LoadConfig(getenv)
 		return err
-	}, withSessions, [][2]string{{"EDGE_SESSIONS", "device"}, {"SESSIONS_KVS_ARN", "arn:aws:s3:::bucket"}, {"SESSIONS_KVS_ARN", ""}})
+	}, union(valid, edge), [][2]string{{"EDGE_DOMAIN", ""}, {"EDGE_SIGNING_SECRET_ARN", ""}, {"EDGE_DOMAIN", "https://edge.example.com"}, {"EDGE_DOMAIN", "media.example.com"}})
+	sessions := map[string]string{"CLOUDFRONT_SESSIONS": "ip", "SESSIONS_KVS_ARN": "arn:aws:cloudfront::123456789012:key-value-store/0b9f7c2e-1111-4222-8333-444455556666"}
+	awstest.CheckEnv(t, manifest.API.With(manifest.EdgeToken, manifest.EdgeSessions), func(getenv func(string) string) error {
+		_, err := api.LoadConfig(getenv)
+		return err
+	}, union(valid, edge, sessions))
+	awstest.CheckEnvRejects(t, func(getenv func(string) string) error {
+		_, err := api.LoadConfig(getenv)
+		return err
+	}, union(valid, sessions), [][2]string{{"CLOUDFRONT_SESSIONS", "device"}, {"SESSIONS_KVS_ARN", "arn:aws:s3:::bucket"}, {"SESSIONS_KVS_ARN", ""}})
 
 	cfg, err := api.LoadConfig(func(k string) string {
 		if strings.HasSuffix(k, "_TTL") || k == "MAX_UPLOAD_BYTES" {

@@ -25,13 +25,21 @@ type Config struct {
 	MaxUploadBytes   int64         // MAX_UPLOAD_BYTES: default and ceiling 5 GiB
 	TenantClaim      string        // TENANT_CLAIM: default DefaultTenantClaim
 	RolesClaim       string        // ROLES_CLAIM: default DefaultRolesClaim
-	// EdgeSessions is EDGE_SESSIONS: manifest.EdgeSessionsOff, or the sessions' binding
+	// EdgeSessions is CLOUDFRONT_SESSIONS: manifest.EdgeSessionsOff, or the sessions' binding
 	// (manifest.EdgeSessionsNone, manifest.EdgeSessionsIP).
 	EdgeSessions string
 	// SessionsKVSARN is SESSIONS_KVS_ARN, read only when EdgeSessions is not off
 	// (manifest.EdgeSessions).
 	SessionsKVSARN string
+	// EdgeSigningSecretARN and EdgeDomain are set together on a stack with a Cloudflare edge
+	// (manifest.EdgeToken), else both empty: the secret holding the viewer token's key, and
+	// the edge's media host.
+	EdgeSigningSecretARN string // EDGE_SIGNING_SECRET_ARN
+	EdgeDomain           string // EDGE_DOMAIN: host name, no scheme
 }
+
+// Edge reports whether the stack has an edge whose viewer token the api issues.
+func (c Config) Edge() bool { return c.EdgeSigningSecretARN != "" }
 
 // Defaults for the optional settings.
 const (
@@ -63,12 +71,25 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	if c.PlaybackDomain != "" {
 		r.Check("PLAYBACK_DOMAIN", validHost(c.PlaybackDomain))
 	}
-	c.EdgeSessions = r.OneOf("EDGE_SESSIONS", manifest.EdgeSessionsOff,
+	c.EdgeSessions = r.OneOf("CLOUDFRONT_SESSIONS", manifest.EdgeSessionsOff,
 		manifest.EdgeSessionsOff, manifest.EdgeSessionsNone, manifest.EdgeSessionsIP)
 	if c.EdgeSessions != manifest.EdgeSessionsOff {
 		c.SessionsKVSARN = r.String("SESSIONS_KVS_ARN")
 		if c.SessionsKVSARN != "" {
 			r.Check("SESSIONS_KVS_ARN", validKVSARN(c.SessionsKVSARN))
+		}
+	}
+	c.EdgeSigningSecretARN = strings.TrimSpace(getenv("EDGE_SIGNING_SECRET_ARN"))
+	c.EdgeDomain = strings.TrimSpace(getenv("EDGE_DOMAIN"))
+	switch {
+	case c.EdgeSigningSecretARN != "" && c.EdgeDomain == "":
+		r.Check("EDGE_DOMAIN", fmt.Errorf("is required with EDGE_SIGNING_SECRET_ARN (the edge's media host)"))
+	case c.EdgeSigningSecretARN == "" && c.EdgeDomain != "":
+		r.Check("EDGE_SIGNING_SECRET_ARN", fmt.Errorf("is required with EDGE_DOMAIN (the secret the edge token is signed with)"))
+	case c.EdgeDomain != "":
+		r.Check("EDGE_DOMAIN", validHost(c.EdgeDomain))
+		if c.EdgeDomain == c.PlaybackDomain {
+			r.Check("EDGE_DOMAIN", fmt.Errorf("%q is PLAYBACK_DOMAIN too; the edge has its own host", c.EdgeDomain))
 		}
 	}
 	return c, r.Err()

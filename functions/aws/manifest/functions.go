@@ -105,7 +105,7 @@ var (
 			{Name: "MAX_UPLOAD_BYTES", Setting: MaxUploadBytes},
 			{Name: "TENANT_CLAIM", Setting: TenantClaim},
 			{Name: "ROLES_CLAIM", Setting: RolesClaim},
-			{Name: "EDGE_SESSIONS", Setting: EdgeSessionsMode},
+			{Name: "CLOUDFRONT_SESSIONS", Setting: EdgeSessionsMode},
 		},
 		Permissions: []Permission{
 			{Action: "s3:PutObject", On: IngestBucket, Path: UploadPrefix + "*", Why: "presign upload PUTs and parts, create multipart uploads"},
@@ -121,6 +121,7 @@ var (
 // session store's ARN, and the cloudfront-keyvaluestore calls that read the signing key and
 // write revocations (every write is an UpdateKeys under the store's ETag).
 var EdgeSessions = Extension{
+	Function: "api",
 	Env: []EnvVar{
 		{Name: "SESSIONS_KVS_ARN", From: SessionStore, Attr: ARN},
 	},

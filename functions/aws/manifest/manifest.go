@@ -148,24 +148,6 @@ type Function struct {
 	Permissions []Permission
 }
 
-// Extension is what an optional feature adds to a function: more environment and more
-// permissions, deployed only on stacks that turn the feature on.
-type Extension struct {
-	Env         []EnvVar
-	Permissions []Permission
-}
-
-// With returns f with the extensions' environment and permissions appended; f is unchanged.
-func (f Function) With(exts ...Extension) Function {
-	f.Env = append([]EnvVar(nil), f.Env...)
-	f.Permissions = append([]Permission(nil), f.Permissions...)
-	for _, e := range exts {
-		f.Env = append(f.Env, e.Env...)
-		f.Permissions = append(f.Permissions, e.Permissions...)
-	}
-	return f
-}
-
 // Key layout in the buckets, shared by the functions, the EventBridge rule and the CDN.
 const (
 	// UploadPrefix is where presigned uploads are written: uploads/<tenant>/<upload id>/<file name>.

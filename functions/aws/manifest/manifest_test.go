@@ -32,3 +32,19 @@ func TestJobsARN(t *testing.T) {
 		})
 	}
 }
+
+func TestWithExtendsOnlyItsFunction(t *testing.T) {
+	api := API.With(EdgeToken)
+	if len(api.Env) != len(API.Env)+len(EdgeToken.Env) || len(api.Permissions) != len(API.Permissions)+len(EdgeToken.Permissions) {
+		t.Fatalf("API.With(EdgeToken): %d env, %d permissions; want the api's plus the extension's", len(api.Env), len(api.Permissions))
+	}
+	if last := api.Permissions[len(api.Permissions)-1]; last.Action != "secretsmanager:GetSecretValue" || last.On != EdgeSigningSecret {
+		t.Errorf("last permission %+v, want GetSecretValue on the edge signing secret", last)
+	}
+	if len(API.Env) == len(api.Env) || API.Permissions[len(API.Permissions)-1].On == EdgeSigningSecret {
+		t.Error("With changed the api's own declaration")
+	}
+	if c := Complete.With(EdgeToken); len(c.Env) != len(Complete.Env) || len(c.Permissions) != len(Complete.Permissions) {
+		t.Error("EdgeToken extended complete, which it does not name")
+	}
+}

@@ -16,7 +16,6 @@ import (
 	"github.com/ottkit/ottkit/functions/aws/cfsessions"
 	"github.com/ottkit/ottkit/functions/aws/lambdamain"
 	"github.com/ottkit/ottkit/functions/aws/manifest"
-	"github.com/ottkit/ottkit/functions/aws/playback"
 	"github.com/ottkit/ottkit/functions/aws/s3store"
 )
 
@@ -25,7 +24,7 @@ func main() {
 		h := api.New(cfg,
 			s3store.New(s3.NewFromConfig(awsCfg)),
 			catalog.New(dynamodb.NewFromConfig(awsCfg), cfg.CatalogTable),
-			playback.NewSigner(playback.NewSecretKeys(secretsmanager.NewFromConfig(awsCfg), cfg.SigningSecretARN), cfg.PlaybackDomain),
+			api.NewSigner(cfg, secretsmanager.NewFromConfig(awsCfg)),
 			log)
 		if cfg.EdgeSessions != manifest.EdgeSessionsOff {
 			h.WithSessions(cfg, cfsessions.New(cloudfrontkeyvaluestore.NewFromConfig(awsCfg), cfg.SessionsKVSARN))

@@ -6,6 +6,9 @@
 // first segment). p = path prefix "/assets/<id>/", e = expiry, i = issue time (Unix seconds),
 // k = key id, s = session id. The Worker holds only public keys (PUBLIC_KEYS: JSON {kid: b64url
 // raw 32-byte key}) and a KV namespace REVOKED where a key "session:<s>" revokes a session.
+//
+// /api/* on the same host is passed through to the stack's API (API_ORIGIN), so the api's
+// host-only cookies, this token among them, are stored for the host the media comes from.
 
 const TOKEN_COOKIE = "ottkit_edge";
 const MAX_TOKEN_CHARS = 1024; // a real token is ~260 characters
@@ -229,8 +232,44 @@ async function serveOrigin(request, env, key, claims) {
   return new Response(upstream.body, { status: upstream.status, headers: out });
 }
 
+const API_PREFIX = "/api";
+// The header the api reads this host from, to name it in asset URLs (stages/api.EdgeHostHeader).
+const EDGE_HOST_HEADER = "x-ottkit-edge-host";
+// Request headers not passed to the API: hop-by-hop ones, the host (the API's own is used),
+// and the viewer's cookies (the edge's token is none of the API's business).
+const API_DROPPED_HEADERS = ["host", "cookie", "connection", "keep-alive", "te", "trailer", "transfer-encoding", "upgrade", "proxy-authorization", EDGE_HOST_HEADER];
+
+/**
+ * Passes a request for /api or /api/... through to the stack's API at API_ORIGIN (API
+ * Gateway's endpoint, which serves the routes at its root, as the CDN's /api/* behaviour
+ * forwards them), any method, body and status as they are. No token check here: the API
+ * checks the caller's JWT. The response's Set-Cookie headers reach the browser from this
+ * host, so the playback cookies (host-only) are stored for the host it fetches media from.
+ */
+async function passToAPI(request, env, url) {
+  if (typeof env.API_ORIGIN !== "string" || !/^https?:\/\/[^/]+$/.test(env.API_ORIGIN.replace(/\/+$/, ""))) {
+    log("error", "api-unavailable", { detail: "API_ORIGIN is not an origin URL" });
+    return new Response('{"error":"unavailable","message":"the API is not reachable through this host"}\n', { status: 502, headers: { "content-type": "application/json", "cache-control": "no-store" } });
+  }
+  const target = env.API_ORIGIN.replace(/\/+$/, "") + (url.pathname.slice(API_PREFIX.length) || "/") + url.search;
+  const headers = new Headers(request.headers);
+  for (const h of API_DROPPED_HEADERS) headers.delete(h);
+  headers.set(EDGE_HOST_HEADER, url.hostname);
+  const init = { method: request.method, headers, redirect: "manual" };
+  if (request.method !== "GET" && request.method !== "HEAD") init.body = request.body;
+  let upstream;
+  try {
+    upstream = await fetch(target, init);
+  } catch (err) {
+    log("error", "api-unreachable", { detail: String(err && err.message || err) });
+    return new Response('{"error":"unavailable","message":"the API did not answer"}\n', { status: 502, headers: { "content-type": "application/json", "cache-control": "no-store" } });
+  }
+  return new Response(upstream.body, { status: upstream.status, statusText: upstream.statusText, headers: upstream.headers });
+}
+
 async function handle(request, env) {
   const url = new URL(request.url);
+  if (url.pathname === API_PREFIX || url.pathname.startsWith(API_PREFIX + "/")) return passToAPI(request, env, url);
   if (request.method !== "GET" && request.method !== "HEAD") {
     return new Response(null, { status: 405, headers: { allow: "GET, HEAD" } });
   }

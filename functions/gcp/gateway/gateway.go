@@ -101,7 +101,8 @@ func serve(stage *api.Handler, r *http.Request) api.Response {
 			query[k] = v[0]
 		}
 	}
-	return stage.Serve(r.Context(), api.Request{Method: r.Method, Path: r.URL.Path, Query: query, Body: body, Caller: caller})
+	return stage.Serve(r.Context(), api.Request{Method: r.Method, Path: r.URL.Path, Query: query, Body: body, Caller: caller,
+		Host: r.Header.Get(api.EdgeHostHeader)})
 }
 
 func write(w http.ResponseWriter, resp api.Response) {

@@ -12,6 +12,7 @@ func TestFunctionsAreWellFormed(t *testing.T) {
 	buckets := map[Resource]bool{IngestBucket: true, MastersBucket: true, DeliveryBucket: true}
 	names := map[string]bool{}
 	for _, f := range All() {
+		f = f.With(EdgeToken) // as a stack with every option deploys them
 		if names[f.Name] {
 			t.Errorf("function %s repeats", f.Name)
 		}
@@ -49,5 +50,18 @@ func TestFunctionsAreWellFormed(t *testing.T) {
 				t.Errorf("%s: %s on %s", f.Name, p.Permission, p.On)
 			}
 		}
+	}
+}
+
+func TestWithExtendsOnlyItsFunction(t *testing.T) {
+	api := API.With(EdgeToken)
+	if len(api.Env) != len(API.Env)+2 || len(api.Permissions) != len(API.Permissions)+1 || api.Permissions[len(api.Permissions)-1].On != EdgeSigningSecret {
+		t.Errorf("API.With(EdgeToken) = %d env, %d permissions; want the api's plus the edge secret's", len(api.Env), len(api.Permissions))
+	}
+	if API.Permissions[len(API.Permissions)-1].On == EdgeSigningSecret {
+		t.Error("With changed the api's own declaration")
+	}
+	if c := Complete.With(EdgeToken); len(c.Env) != len(Complete.Env) {
+		t.Error("EdgeToken extended complete")
 	}
 }

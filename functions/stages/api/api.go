@@ -6,7 +6,7 @@
 //	POST /uploads/complete             assemble a multipart upload's parts; role uploader
 //	GET  /assets?limit=&next=          the caller's tenant's assets, paginated with an opaque token
 //	GET  /assets/{id}                  one asset of the caller's tenant (another tenant's is 404)
-//	POST /assets/{id}/playback         playback cookies (CloudFront's, Cloud CDN's, the local CDN's) for a ready asset,
+//	POST /assets/{id}/playback         playback cookies (CloudFront's, Cloud CDN's, the local CDN's; the edge's token next to them) for a ready asset,
 //	                                   and an edge session cookie when Handler.Sessions is set
 //	POST /revocations                  revoke one edge session, or every session of a user; role admin (sessions.go)
 //
@@ -40,6 +40,10 @@ type Config struct {
 	IngestBucket string
 	// PlaybackDomain is the CDN's host name; asset URLs are https://<PlaybackDomain>/assets/...
 	PlaybackDomain string
+	// EdgeDomain is the host of an edge in front of the CDN (the Cloudflare Worker's), or
+	// "". A request that arrived through it (Request.Host) gets asset URLs on it instead: the
+	// playback cookies are host-only, so the URLs name the host that set them.
+	EdgeDomain string
 	// PlaybackTTL is how long playback cookies work; UploadTTL how long upload URLs do.
 	PlaybackTTL, UploadTTL time.Duration
 	// MaxUploadBytes is the largest upload the API signs.
@@ -77,6 +81,23 @@ type Request struct {
 	// ViewerIP is the viewer's address as the CDN saw it, taken only from what the CDN itself
 	// sets on the way to the API (never from a header a client may write); "" when unknown.
 	ViewerIP string
+	// Host is the host name the viewer addressed when a front door in between says so (the
+	// edge Worker's X-Ottkit-Edge-Host), else "". It only chooses between the stack's own
+	// media hosts (Config.EdgeDomain or PlaybackDomain), so a forged value gains nothing.
+	Host string
+}
+
+// EdgeHostHeader is the request header the edge Worker sets, to its own host, on the API
+// requests it passes through; gateways copy it into Request.Host.
+const EdgeHostHeader = "X-Ottkit-Edge-Host"
+
+// mediaHost is the host asset URLs name for a request: the edge's when it came through the
+// edge, else the CDN's.
+func (h *Handler) mediaHost(req Request) string {
+	if h.cfg.EdgeDomain != "" && strings.EqualFold(req.Host, h.cfg.EdgeDomain) {
+		return h.cfg.EdgeDomain
+	}
+	return h.cfg.PlaybackDomain
 }
 
 // Response is the API's answer.
@@ -160,17 +181,17 @@ func (h *Handler) route(ctx context.Context, req Request) (Response, *apiError) 
 	case len(segs) == 1 && segs[0] == "assets":
 		allowed = http.MethodGet
 		serve = func(ctx context.Context, c caller) (Response, *apiError) {
-			return h.listAssets(ctx, c, req.Query)
+			return h.listAssets(ctx, c, req.Query, h.mediaHost(req))
 		}
 	case len(segs) == 2 && segs[0] == "assets" && validAssetID(segs[1]):
 		allowed = http.MethodGet
 		serve = func(ctx context.Context, c caller) (Response, *apiError) {
-			return h.getAsset(ctx, c, segs[1])
+			return h.getAsset(ctx, c, segs[1], h.mediaHost(req))
 		}
 	case len(segs) == 3 && segs[0] == "assets" && validAssetID(segs[1]) && segs[2] == "playback":
 		allowed = http.MethodPost
 		serve = func(ctx context.Context, c caller) (Response, *apiError) {
-			return h.playback(ctx, c, segs[1], req.ViewerIP)
+			return h.playback(ctx, c, segs[1], h.mediaHost(req), req.ViewerIP)
 		}
 	case len(segs) == 1 && segs[0] == "revocations" && h.Sessions != nil:
 		allowed = http.MethodPost

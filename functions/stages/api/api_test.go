@@ -303,3 +303,37 @@ func TestErrorResponse(t *testing.T) {
 		t.Errorf("ErrorResponse = %d %v %s", resp.Status, resp.Headers, resp.Body)
 	}
 }
+
+// TestEdgeHostURLs: on a stack with an edge, a request that came through the edge gets asset
+// URLs on the edge's host (where its host-only cookies are stored); any other host, forged or
+// not, gets the CDN's.
+func TestEdgeHostURLs(t *testing.T) {
+	f := newFixture(t)
+	f.h = api.New(api.Config{IngestBucket: "ingest", PlaybackDomain: "d111.cloudfront.net", EdgeDomain: "media.example.com", PlaybackTTL: 10 * time.Minute, UploadTTL: 15 * time.Minute, MaxUploadBytes: 1 << 30},
+		f.uploads, f.catalog, f.signer, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	f.h.Now = func() time.Time { return f.now }
+	f.seed("ready1", "acme", pipeline.StatusReady)
+	for host, want := range map[string]string{
+		"media.example.com": "https://media.example.com/assets/ready1/",
+		"MEDIA.example.com": "https://media.example.com/assets/ready1/",
+		"":                  "https://d111.cloudfront.net/assets/ready1/",
+		"evil.example.net":  "https://d111.cloudfront.net/assets/ready1/",
+	} {
+		for _, r := range []struct{ method, path, field string }{
+			{"POST", "/assets/ready1/playback", "hls"},
+			{"GET", "/assets/ready1", "dash"},
+			{"GET", "/assets", ""},
+		} {
+			resp := f.h.Serve(context.Background(), api.Request{Method: r.method, Path: r.path, Caller: viewer, Host: host})
+			var body map[string]any
+			_ = json.Unmarshal(resp.Body, &body)
+			if r.field == "" {
+				body = body["assets"].([]any)[0].(map[string]any)
+				r.field = "poster"
+			}
+			if got, _ := body[r.field].(string); resp.Status != 200 || !strings.HasPrefix(got, want) {
+				t.Errorf("Host %q, %s %s: %d %s = %q, want under %s", host, r.method, r.path, resp.Status, r.field, got, want)
+			}
+		}
+	}
+}

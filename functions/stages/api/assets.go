@@ -35,12 +35,12 @@ type assetView struct {
 	FailureMessage  string               `json:"failureMessage,omitempty"`
 }
 
-func (h *Handler) view(a *pipeline.Asset) assetView {
+func (h *Handler) view(a *pipeline.Asset, host string) assetView {
 	url := func(key string) string {
 		if key == "" {
 			return ""
 		}
-		return "https://" + h.cfg.PlaybackDomain + "/" + key
+		return "https://" + host + "/" + key
 	}
 	v := assetView{
 		ID: a.ID, Status: a.Status, CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt,
@@ -88,7 +88,7 @@ type listResponse struct {
 	Next   string      `json:"next,omitempty"`
 }
 
-func (h *Handler) listAssets(ctx context.Context, c caller, query map[string]string) (Response, *apiError) {
+func (h *Handler) listAssets(ctx context.Context, c caller, query map[string]string, host string) (Response, *apiError) {
 	limit := DefaultPageSize
 	if s, ok := query["limit"]; ok {
 		n, err := strconv.Atoi(s)
@@ -106,17 +106,17 @@ func (h *Handler) listAssets(ctx context.Context, c caller, query map[string]str
 	}
 	out := listResponse{Assets: make([]assetView, 0, len(assets)), Next: next}
 	for i := range assets {
-		out.Assets = append(out.Assets, h.view(&assets[i]))
+		out.Assets = append(out.Assets, h.view(&assets[i], host))
 	}
 	return jsonResponse(200, out), nil
 }
 
-func (h *Handler) getAsset(ctx context.Context, c caller, id string) (Response, *apiError) {
+func (h *Handler) getAsset(ctx context.Context, c caller, id, host string) (Response, *apiError) {
 	a, apiErr := h.getOwned(ctx, c, id)
 	if apiErr != nil {
 		return Response{}, apiErr
 	}
-	return jsonResponse(200, h.view(a)), nil
+	return jsonResponse(200, h.view(a, host)), nil
 }
 
 type playbackResponse struct {
@@ -138,7 +138,7 @@ type playbackCookie struct {
 	Path  string `json:"path"`
 }
 
-func (h *Handler) playback(ctx context.Context, c caller, id string, viewerIP string) (Response, *apiError) {
+func (h *Handler) playback(ctx context.Context, c caller, id, host, viewerIP string) (Response, *apiError) {
 	a, apiErr := h.getOwned(ctx, c, id)
 	if apiErr != nil {
 		return Response{}, apiErr
@@ -169,7 +169,7 @@ func (h *Handler) playback(ctx context.Context, c caller, id string, viewerIP st
 		cookies = append(cookies, ck)
 		sessionID = s.ID
 	}
-	v := h.view(a)
+	v := h.view(a, host)
 	out := playbackResponse{ExpiresAt: expires, HLS: v.HLS, DASH: v.DASH, SessionID: sessionID, Cookies: make([]playbackCookie, 0, len(cookies))}
 	for _, ck := range cookies {
 		out.Cookies = append(out.Cookies, playbackCookie{Name: ck.Name, Value: ck.Value, Path: ck.Path})

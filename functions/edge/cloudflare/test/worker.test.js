@@ -155,3 +155,49 @@ test("the handler serves ranges from R2 and refuses revoked sessions and a KV ou
   res = await worker.fetch(new Request("https://m/assets/a1b2/hls/seg.m4s", { method: "POST" }), env);
   assert.equal(res.status, 405);
 });
+
+test("/api/* passes through to API_ORIGIN with the edge host, without the viewer's cookies", async () => {
+  const seen = [];
+  const realFetch = globalThis.fetch;
+  globalThis.fetch = async (url, init) => {
+    seen.push({ url, init });
+    if (url.includes("/down")) throw new Error("connection refused");
+    const h = new Headers({ "content-type": "application/json" });
+    h.append("set-cookie", "a=1; Path=/assets/x/; Secure; HttpOnly");
+    h.append("set-cookie", "b=2; Path=/assets/x/; Secure; HttpOnly");
+    return new Response('{"ok":true}', { status: 201, headers: h });
+  };
+  try {
+    const env = { API_ORIGIN: "https://abc.execute-api.eu-west-1.amazonaws.com/" };
+    let res = await worker.fetch(new Request("https://media.example.com/api/assets/x/playback?a=1", {
+      method: "POST", body: "{}", headers: { authorization: "Bearer t", cookie: "ottkit_edge=tok", "x-ottkit-edge-host": "evil.example" },
+    }), env);
+    assert.equal(res.status, 201);
+    assert.deepEqual(res.headers.getSetCookie(), ["a=1; Path=/assets/x/; Secure; HttpOnly", "b=2; Path=/assets/x/; Secure; HttpOnly"]);
+    const { url, init } = seen[0];
+    assert.equal(url, "https://abc.execute-api.eu-west-1.amazonaws.com/assets/x/playback?a=1");
+    assert.equal(init.method, "POST");
+    assert.equal(init.redirect, "manual");
+    assert.equal(init.headers.get("authorization"), "Bearer t");
+    assert.equal(init.headers.get("cookie"), null);
+    assert.equal(init.headers.get("host"), null);
+    assert.equal(init.headers.get("x-ottkit-edge-host"), "media.example.com");
+    // /api alone is the API's root; /apix is a media path, refused like any other.
+    await worker.fetch(new Request("https://media.example.com/api"), env);
+    assert.equal(seen[1].url, "https://abc.execute-api.eu-west-1.amazonaws.com/");
+    assert.equal(seen[1].init.body, undefined);
+    res = await worker.fetch(new Request("https://media.example.com/apix"), { ...env, PUBLIC_KEYS: "{}" });
+    assert.equal(res.status, 403);
+    assert.equal(seen.length, 2);
+    // An unreachable API and a missing or bad API_ORIGIN are 502s, never a media path.
+    res = await worker.fetch(new Request("https://media.example.com/api/down"), env);
+    assert.equal(res.status, 502);
+    for (const origin of [undefined, "https://abc.example.com/api", "abc.example.com"]) {
+      res = await worker.fetch(new Request("https://media.example.com/api/assets"), { API_ORIGIN: origin });
+      assert.equal(res.status, 502, String(origin));
+    }
+    assert.equal(seen.length, 3);
+  } finally {
+    globalThis.fetch = realFetch;
+  }
+});

@@ -3,21 +3,27 @@ package api
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	credentials "cloud.google.com/go/iam/credentials/apiv1"
 	secretmanager "cloud.google.com/go/secretmanager/apiv1"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"github.com/ottkit/ottkit/functions/aws/envconfig"
+	"github.com/ottkit/ottkit/functions/edge/cloudflare"
 	"github.com/ottkit/ottkit/functions/gcp/cdnsign"
 	"github.com/ottkit/ottkit/functions/gcp/entry"
 	"github.com/ottkit/ottkit/functions/gcp/firestorecat"
 	"github.com/ottkit/ottkit/functions/gcp/gateway"
 	"github.com/ottkit/ottkit/functions/gcp/gcsstore"
 	"github.com/ottkit/ottkit/functions/gcp/runmain"
+	"github.com/ottkit/ottkit/functions/pipeline"
 	stage "github.com/ottkit/ottkit/functions/stages/api"
 )
 
@@ -40,6 +46,10 @@ type Config struct {
 	PlaybackTTL       time.Duration // PLAYBACK_TTL seconds, default 600, at most 3600
 	UploadTTL         time.Duration // UPLOAD_TTL seconds, default 900
 	MaxUploadBytes    int64         // MAX_UPLOAD_BYTES, default and ceiling 5 TiB
+	// EdgeSigningSecret and EdgeDomain are set together on a stack with a Cloudflare edge
+	// (manifest.EdgeToken), else both empty.
+	EdgeSigningSecret string // EDGE_SIGNING_SECRET: projects/<p>/secrets/<s>, the viewer token's key
+	EdgeDomain        string // EDGE_DOMAIN: the edge's media host
 }
 
 // LoadConfig reads the configuration, naming every missing or invalid variable.
@@ -53,8 +63,48 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		UploadTTL:      r.Seconds("UPLOAD_TTL", DefaultUploadTTL, time.Minute, gcsstore.MaxSignedTTL),
 		MaxUploadBytes: r.Int("MAX_UPLOAD_BYTES", MaxUploadBytes, 1, MaxUploadBytes),
 	}
+	c.EdgeSigningSecret = strings.TrimSpace(getenv("EDGE_SIGNING_SECRET"))
+	c.EdgeDomain = strings.TrimSpace(getenv("EDGE_DOMAIN"))
+	switch {
+	case c.EdgeSigningSecret != "" && c.EdgeDomain == "":
+		r.Check("EDGE_DOMAIN", errors.New("is required with EDGE_SIGNING_SECRET (the edge's media host)"))
+	case c.EdgeSigningSecret == "" && c.EdgeDomain != "":
+		r.Check("EDGE_SIGNING_SECRET", errors.New("is required with EDGE_DOMAIN (the secret the edge token is signed with)"))
+	case c.EdgeSigningSecret != "":
+		if !strings.HasPrefix(c.EdgeSigningSecret, "projects/") || !strings.Contains(c.EdgeSigningSecret, "/secrets/") {
+			r.Check("EDGE_SIGNING_SECRET", fmt.Errorf("%q is not projects/<project>/secrets/<secret>", c.EdgeSigningSecret))
+		}
+		if strings.Contains(c.EdgeDomain, "://") || strings.ContainsAny(c.EdgeDomain, "/:*? ") || !strings.Contains(c.EdgeDomain, ".") {
+			r.Check("EDGE_DOMAIN", fmt.Errorf("%q must be a bare DNS host name such as media.example.com", c.EdgeDomain))
+		} else if c.EdgeDomain == c.PlaybackDomain {
+			r.Check("EDGE_DOMAIN", fmt.Errorf("%q is PLAYBACK_DOMAIN too; the edge has its own host", c.EdgeDomain))
+		}
+	}
 	return c, r.Err()
 }
+
+// NewSigner returns the playback signer cfg calls for: Cloud CDN's signed cookie, and on a
+// stack with a Cloudflare edge the edge's viewer token next to it (the load balancer still
+// serves its own host), each key read from its secret through reader.
+func NewSigner(cfg Config, reader cdnsign.SecretReader) (pipeline.PlaybackSigner, error) {
+	cdn, err := cdnsign.NewSigner(cfg.PlaybackDomain, cfg.SigningSecret, reader)
+	if err != nil || cfg.EdgeSigningSecret == "" {
+		return cdn, err
+	}
+	edge := cloudflare.NewSigner(&cloudflare.SecretKeys{Fetch: func(ctx context.Context) (string, error) {
+		name := cfg.EdgeSigningSecret + "/versions/latest"
+		b, err := reader.Read(ctx, name)
+		if status.Code(err) == codes.NotFound || (err == nil && len(b) == 0) {
+			return "", fmt.Errorf("read %s: %w: `ottkit keys rotate --stack <stack>` stores the first key", name, ErrNoSecretValue)
+		}
+		return string(b), err
+	}})
+	return pipeline.PlaybackSigners{cdn, edge}, nil
+}
+
+// ErrNoSecretValue is returned (wrapped) while the edge signing secret has no version, as
+// from the deployment that creates it until `ottkit keys rotate` adds the first key.
+var ErrNoSecretValue = errors.New("secret has no value yet")
 
 // Build builds the api function behind API Gateway.
 func Build(ep entry.Endpoints) runmain.Build {
@@ -79,7 +129,7 @@ func Build(ep entry.Endpoints) runmain.Build {
 		if err != nil {
 			return nil, fmt.Errorf("secret manager client: %w", err)
 		}
-		signer, err := cdnsign.NewSigner(cfg.PlaybackDomain, cfg.SigningSecret, cdnsign.SecretManager{Client: sm})
+		signer, err := NewSigner(cfg, cdnsign.SecretManager{Client: sm})
 		if err != nil {
 			return nil, err
 		}
@@ -88,7 +138,7 @@ func Build(ep entry.Endpoints) runmain.Build {
 			SignBytes: gcsstore.IAMSigner{Client: iam, Account: cfg.ServiceAccount}.SignBytes,
 		}
 		stage := stage.New(stage.Config{
-			IngestBucket: cfg.IngestBucket, PlaybackDomain: cfg.PlaybackDomain,
+			IngestBucket: cfg.IngestBucket, PlaybackDomain: cfg.PlaybackDomain, EdgeDomain: cfg.EdgeDomain,
 			PlaybackTTL: cfg.PlaybackTTL, UploadTTL: cfg.UploadTTL, MaxUploadBytes: cfg.MaxUploadBytes,
 		}, uploads, firestorecat.New(fs), signer, log)
 		return gateway.Handler(stage), nil

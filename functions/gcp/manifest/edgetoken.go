@@ -1,0 +1,47 @@
+package manifest
+
+// EdgeSigningSecret is the Secret Manager secret the api signs the Cloudflare edge's viewer
+// tokens with (`ottkit keys rotate` adds its versions, {"keyId","seed",...}; the component
+// creates it without one, named <prefix>-edge-signing). Only a stack with ottkit:edge has it.
+const EdgeSigningSecret Resource = "edge-signing-secret"
+
+// EdgeDomain is the edge's media host name (ottkit:cloudflareHostname, no scheme).
+const EdgeDomain Setting = "edge-domain"
+
+// Extension is what one stack option adds to one function's contract: environment and
+// permissions deployed only on stacks with the option, so every other stack's function gets
+// neither the variable nor the grant.
+type Extension struct {
+	// Function is the name of the function it extends.
+	Function string
+	// Env and Permissions are appended to the function's own.
+	Env         []EnvVar
+	Permissions []Permission
+}
+
+// EdgeToken is the api's part of a Cloudflare edge (ottkit:edge: cloudflare): it issues the
+// edge's viewer token next to Cloud CDN's signed cookie, and names the edge host in asset
+// URLs for requests that came through the edge.
+var EdgeToken = Extension{
+	Function: "api",
+	Env: []EnvVar{
+		{Name: "EDGE_SIGNING_SECRET", From: EdgeSigningSecret, Attr: ID},
+		{Name: "EDGE_DOMAIN", Setting: EdgeDomain},
+	},
+	Permissions: []Permission{
+		{Permission: "secretmanager.versions.access", On: EdgeSigningSecret, Why: "the Ed25519 key the edge viewer token is signed with"},
+	},
+}
+
+// With returns f with the environment and permissions of those exts that extend it (by
+// name) appended; the others are ignored.
+func (f Function) With(exts ...Extension) Function {
+	for _, e := range exts {
+		if e.Function != f.Name {
+			continue
+		}
+		f.Env = append(append([]EnvVar(nil), f.Env...), e.Env...)
+		f.Permissions = append(append([]Permission(nil), f.Permissions...), e.Permissions...)
+	}
+	return f
+}
