@@ -15,6 +15,7 @@ import (
 
 	"github.com/ottkit/ottkit/components/offline"
 	"github.com/ottkit/ottkit/components/platform"
+	cfsession "github.com/ottkit/ottkit/functions/edge/cloudfront"
 	"github.com/ottkit/ottkit/policies"
 )
 
@@ -110,6 +111,23 @@ func TestEdgeSessionsStack(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// sessionAdditions: a session check (a CloudFront Function reading a KeyValueStore) created
+// beside the reference stack but associated with none of its behaviours.
+func sessionAdditions() []addition {
+	return []addition{{"session check on no behaviour", func(ctx *pulumi.Context) error {
+		store, err := cloudfront.NewKeyValueStore(ctx, n+"-extra-sessions", &cloudfront.KeyValueStoreArgs{Name: pulumi.String(n + "-extra-sessions")})
+		if err != nil {
+			return err
+		}
+		_, err = cloudfront.NewFunction(ctx, n+"-extra-session-check", &cloudfront.FunctionArgs{
+			Name: pulumi.String(n + "-extra-session-check"), Runtime: pulumi.String("cloudfront-js-2.0"),
+			Code: pulumi.String(cfsession.FunctionCode), Publish: pulumi.Bool(true),
+			KeyValueStoreAssociations: pulumi.StringArray{store.Arn},
+		})
+		return err
+	}, "stack_deny_cloudfront_sessions"}}
 }
 
 // sessionFixture is the stack input of the rule's resources: the distribution and the
