@@ -92,6 +92,19 @@ const apiPathFunction = `function handler(event) {
 }
 `
 
+// apiPathViewerIPFunction is apiPathFunction that also hands the API the viewer's address, as
+// CloudFront saw it, in manifest.ViewerIPHeader: the origin request policy forwards every viewer
+// header, so the function overwrites whatever a viewer put there.
+const apiPathViewerIPFunction = `function handler(event) {
+  var request = event.request;
+  if (request.uri === '/api' || request.uri.indexOf('/api/') === 0) {
+    request.uri = request.uri.substring(4) || '/';
+  }
+  request.headers['` + manifest.ViewerIPHeader + `'] = { value: event.viewer.ip };
+  return request;
+}
+`
+
 // DeliveryArgs configures a Delivery.
 type DeliveryArgs struct {
 	// BucketName, BucketArn and BucketRegionalDomainName identify the private delivery
@@ -138,6 +151,10 @@ type DeliveryArgs struct {
 	API *DeliveryAPIArgs
 	// WAF, when set, attaches a new web ACL. Plain because it decides whether the ACL exists.
 	WAF *DeliveryWAFArgs
+	// Sessions, when set, runs the edge session check (functions/edge/cloudfront) on every
+	// media behaviour: a CloudFront Function with a KeyValueStore of its own. Plain because it
+	// decides whether the function and the store exist.
+	Sessions *DeliverySessionsArgs
 	// GeoAllowList limits viewers to these countries (ISO 3166-1 alpha-2 codes). Plain so it
 	// is checked before anything is created. Empty serves every country.
 	GeoAllowList []string
@@ -167,6 +184,14 @@ type DeliveryAPIArgs struct {
 	// Domain is the API's host name (API.Domain: <id>.execute-api.<region>.amazonaws.com).
 	// Required.
 	Domain pulumi.StringInput
+}
+
+// DeliverySessionsArgs configures the edge session check.
+type DeliverySessionsArgs struct {
+	// BindToViewerIP has the API behaviour's function forward the viewer's address to the
+	// API (header x-ottkit-viewer-ip, replacing whatever the viewer sent), which binds each
+	// session to it. Plain because it changes the function's code.
+	BindToViewerIP bool
 }
 
 // DeliveryWAFArgs configures the web ACL in front of the distribution: two per-IP rate
@@ -217,6 +242,9 @@ type Delivery struct {
 	CertificateValidationOptions acm.CertificateDomainValidationOptionArrayOutput `pulumi:"certificateValidationOptions"`
 	// WebAclArn is the web ACL's ARN; "" without WAF.
 	WebAclArn pulumi.StringOutput `pulumi:"webAclArn"`
+	// SessionStoreArn is the session check's KeyValueStore (manifest.SessionStore); ""
+	// without Sessions.
+	SessionStoreArn pulumi.StringOutput `pulumi:"sessionStoreArn"`
 }
 
 // NewDelivery creates the distribution and everything it needs.
@@ -350,8 +378,24 @@ func NewDelivery(ctx *pulumi.Context, name string, args *DeliveryArgs, opts ...p
 	}}
 	// First match wins: the API, then manifests before the catch-all for segments.
 	var behaviours cloudfront.DistributionOrderedCacheBehaviorArray
+	d.SessionStoreArn = pulumi.String("").ToStringOutput()
+	var viewerFunctions cloudfront.DistributionOrderedCacheBehaviorFunctionAssociationArray
+	var defaultFunctions cloudfront.DistributionDefaultCacheBehaviorFunctionAssociationArray
+	if args.Sessions != nil {
+		check, store, err := sessionCheck(ctx, name, parent)
+		if err != nil {
+			return nil, err
+		}
+		d.SessionStoreArn = store.Arn
+		viewerFunctions = cloudfront.DistributionOrderedCacheBehaviorFunctionAssociationArray{
+			&cloudfront.DistributionOrderedCacheBehaviorFunctionAssociationArgs{EventType: pulumi.String("viewer-request"), FunctionArn: check.Arn},
+		}
+		defaultFunctions = cloudfront.DistributionDefaultCacheBehaviorFunctionAssociationArray{
+			&cloudfront.DistributionDefaultCacheBehaviorFunctionAssociationArgs{EventType: pulumi.String("viewer-request"), FunctionArn: check.Arn},
+		}
+	}
 	if args.API != nil {
-		origin, behaviour, err := apiBehaviour(ctx, name, args.API, parent)
+		origin, behaviour, err := apiBehaviour(ctx, name, args.API, args.Sessions != nil && args.Sessions.BindToViewerIP, parent)
 		if err != nil {
 			return nil, err
 		}
@@ -370,6 +414,7 @@ func NewDelivery(ctx *pulumi.Context, name string, args *DeliveryArgs, opts ...p
 			ResponseHeadersPolicyId: headers.ID(),
 			TrustedKeyGroups:        pulumi.StringArray{keyGroup.ID()},
 			Compress:                pulumi.Bool(true),
+			FunctionAssociations:    viewerFunctions,
 		}
 	}
 	assets := "/" + manifest.AssetPrefix
@@ -413,6 +458,7 @@ func NewDelivery(ctx *pulumi.Context, name string, args *DeliveryArgs, opts ...p
 			ResponseHeadersPolicyId: headers.ID(),
 			TrustedKeyGroups:        pulumi.StringArray{keyGroup.ID()},
 			Compress:                pulumi.Bool(true),
+			FunctionAssociations:    defaultFunctions,
 		},
 		OrderedCacheBehaviors: append(behaviours,
 			media(assets+"*.m3u8", manifests),
@@ -495,6 +541,7 @@ func NewDelivery(ctx *pulumi.Context, name string, args *DeliveryArgs, opts ...p
 		"certificateArn":               d.CertificateArn,
 		"certificateValidationOptions": d.CertificateValidationOptions,
 		"webAclArn":                    d.WebAclArn,
+		"sessionStoreArn":              d.SessionStoreArn,
 	}); err != nil {
 		return nil, err
 	}
@@ -514,7 +561,7 @@ func secretRecoveryDays(destroyData bool) int {
 
 // apiBehaviour returns the API's origin and its cache behaviour, with the policies and the
 // path function they use.
-func apiBehaviour(ctx *pulumi.Context, name string, api *DeliveryAPIArgs, parent pulumi.ResourceOption) (
+func apiBehaviour(ctx *pulumi.Context, name string, api *DeliveryAPIArgs, forwardViewerIP bool, parent pulumi.ResourceOption) (
 	cloudfront.DistributionOriginArgs, cloudfront.DistributionOrderedCacheBehaviorArgs, error) {
 	var origin cloudfront.DistributionOriginArgs
 	var behaviour cloudfront.DistributionOrderedCacheBehaviorArgs
@@ -544,11 +591,15 @@ func apiBehaviour(ctx *pulumi.Context, name string, api *DeliveryAPIArgs, parent
 	if err != nil {
 		return origin, behaviour, err
 	}
+	code, comment := apiPathFunction, "ottkit "+name+": strips "+APIPathPrefix+" before API Gateway"
+	if forwardViewerIP {
+		code, comment = apiPathViewerIPFunction, comment+", forwards the viewer's address"
+	}
 	strip, err := cloudfront.NewFunction(ctx, name+"-api-path", &cloudfront.FunctionArgs{
 		Name:    pulumi.String(name + "-api-path"),
-		Comment: pulumi.String("ottkit " + name + ": strips " + APIPathPrefix + " before API Gateway"),
+		Comment: pulumi.String(comment),
 		Runtime: pulumi.String("cloudfront-js-2.0"),
-		Code:    pulumi.String(apiPathFunction),
+		Code:    pulumi.String(code),
 		Publish: pulumi.Bool(true),
 	}, parent)
 	if err != nil {

@@ -160,6 +160,10 @@ func TestDeliveryChildren(t *testing.T) {
 		{"domain, new certificate, no zone", func(a *DeliveryArgs) { a.Domain = edgeDomain }, append([]string{provider}, cert...)},
 		{"waf only", func(a *DeliveryArgs) { a.WAF = &DeliveryWAFArgs{} },
 			[]string{provider, "aws:wafv2/webAcl:WebAcl " + n + "-waf"}},
+		{"edge sessions", func(a *DeliveryArgs) { a.Sessions = &DeliverySessionsArgs{} }, []string{
+			"aws:cloudfront/function:Function " + n + "-session-check",
+			"aws:cloudfront/keyValueStore:KeyValueStore " + n + "-sessions",
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

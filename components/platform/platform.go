@@ -84,6 +84,7 @@ func (s *Spec) Settings() map[manifest.Setting]string {
 		manifest.UploadTTL:           itoa(s.UploadTTL),
 		manifest.TenantClaim:         s.TenantClaim,
 		manifest.RolesClaim:          s.RolesClaim,
+		manifest.EdgeSessionsMode:    s.sessionsMode(),
 	}
 	if s.Domain != "" {
 		out[manifest.PlaybackDomain] = s.Domain
@@ -103,6 +104,9 @@ func (s *Spec) Extensions() []manifest.Extension {
 	}
 	if s.hasEdgeMirror() {
 		exts = append(exts, manifest.CompleteMirror)
+	}
+	if s.EdgeSessions {
+		exts = append(exts, manifest.EdgeSessions)
 	}
 	return exts
 }
@@ -311,6 +315,9 @@ func New(ctx *pulumi.Context, name string, spec *Spec, opts ...pulumi.ResourceOp
 		}
 		deliveryArgs.USEast1 = usEast1
 	}
+	if spec.EdgeSessions {
+		deliveryArgs.Sessions = &ottaws.DeliverySessionsArgs{BindToViewerIP: spec.EdgeSessionBinding == manifest.EdgeSessionsIP}
+	}
 	p.Delivery, err = ottaws.NewDelivery(ctx, name+"-delivery", deliveryArgs, child...)
 	if err != nil {
 		return nil, err
@@ -330,6 +337,9 @@ func New(ctx *pulumi.Context, name string, spec *Spec, opts ...pulumi.ResourceOp
 		manifest.NotifyTopic:       {Name: p.Alerts.NotifyTopicName, Arn: p.Alerts.NotifyTopicArn},
 		manifest.SigningSecret:     {Arn: p.Delivery.SigningSecretArn},
 		manifest.StackKey:          {Arn: p.Key.Arn},
+	}
+	if spec.EdgeSessions {
+		refs[manifest.SessionStore] = ottaws.ResourceRef{Arn: p.Delivery.SessionStoreArn}
 	}
 	if spec.hasEdge() {
 		secret, err := ottaws.NewEdgeSigningSecret(ctx, name+"-edge-signing", &ottaws.EdgeSigningSecretArgs{
@@ -379,7 +389,11 @@ func New(ctx *pulumi.Context, name string, spec *Spec, opts ...pulumi.ResourceOp
 	if !ok {
 		return nil, fmt.Errorf("platform: the manifest has no %s function", manifest.API.Name)
 	}
-	if err := p.API.Connect(ctx, api.Arn); err != nil {
+	var featureRoutes []string
+	if spec.EdgeSessions {
+		featureRoutes = manifest.SessionRoutes
+	}
+	if err := p.API.Connect(ctx, api.Arn, featureRoutes...); err != nil {
 		return nil, err
 	}
 	p.Dashboard, err = ottaws.NewDashboard(ctx, name+"-dashboard", &ottaws.DashboardArgs{
