@@ -59,23 +59,7 @@ func NewEdgeMirrorSecret(ctx *pulumi.Context, name string, args *EdgeMirrorSecre
 		return nil, err
 	}
 	var err error
-	s.Secret, err = secretmanager.NewSecret(ctx, name+"-secret", &secretmanager.SecretArgs{
-		Project:  pulumi.String(args.Project),
-		SecretId: pulumi.String(name),
-		Replication: &secretmanager.SecretReplicationArgs{
-			UserManaged: &secretmanager.SecretReplicationUserManagedArgs{
-				Replicas: secretmanager.SecretReplicationUserManagedReplicaArray{
-					secretmanager.SecretReplicationUserManagedReplicaArgs{
-						Location: pulumi.String(args.Region),
-						CustomerManagedEncryption: &secretmanager.SecretReplicationUserManagedReplicaCustomerManagedEncryptionArgs{
-							KmsKeyName: args.KeyID,
-						},
-					},
-				},
-			},
-		},
-		Labels: labelsOrEmpty(args.Labels),
-	}, pulumi.Parent(s))
+	s.Secret, err = newRegionalSecret(ctx, name+"-secret", args.Project, name, args.Region, args.KeyID, args.Labels, s)
 	if err != nil {
 		return nil, err
 	}
