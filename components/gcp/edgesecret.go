@@ -54,23 +54,7 @@ func NewEdgeSigningSecret(ctx *pulumi.Context, name string, args *EdgeSigningSec
 		return nil, err
 	}
 	var err error
-	s.Secret, err = secretmanager.NewSecret(ctx, name+"-secret", &secretmanager.SecretArgs{
-		Project:  pulumi.String(args.Project),
-		SecretId: pulumi.String(args.SecretID),
-		Replication: &secretmanager.SecretReplicationArgs{
-			UserManaged: &secretmanager.SecretReplicationUserManagedArgs{
-				Replicas: secretmanager.SecretReplicationUserManagedReplicaArray{
-					secretmanager.SecretReplicationUserManagedReplicaArgs{
-						Location: pulumi.String(args.Region),
-						CustomerManagedEncryption: &secretmanager.SecretReplicationUserManagedReplicaCustomerManagedEncryptionArgs{
-							KmsKeyName: args.KeyID,
-						},
-					},
-				},
-			},
-		},
-		Labels: labelsOrEmpty(args.Labels),
-	}, pulumi.Parent(s))
+	s.Secret, err = newRegionalSecret(ctx, name+"-secret", args.Project, args.SecretID, args.Region, args.KeyID, args.Labels, s)
 	if err != nil {
 		return nil, err
 	}
