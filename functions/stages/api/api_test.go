@@ -172,6 +172,25 @@ func TestCreateUpload(t *testing.T) {
 	if resp, body := f.serve("POST", "/uploads/complete", complete, uploader); resp.Status != 404 || body["error"] != api.CodeNotFound {
 		t.Errorf("completing it again = %d %v, want 404 (no such upload)", resp.Status, body)
 	}
+	// Another multipart upload onto the key that now holds the file (here the same upload id
+	// again) uploads its parts but cannot complete: one key, one object.
+	resp, body = f.serve("POST", "/uploads", fmt.Sprintf(`{"filename":"big.mp4","size":%d,"contentType":"video/mp4"}`, size), uploader)
+	if mp, _ = body["multipart"].(map[string]any); resp.Status != 201 || mp == nil {
+		t.Fatalf("second multipart upload = %d %v", resp.Status, body)
+	}
+	parts = parts[:0]
+	for i, b := range bodies {
+		resp, err := put(i, b)
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("second upload's part %d PUT = %v, %v", i+1, resp, err)
+		}
+		resp.Body.Close()
+		parts = append(parts, fmt.Sprintf(`{"partNumber":%d,"etag":%q}`, i+1, resp.Header.Get("ETag")))
+	}
+	again := `{"key":"uploads/acme/0b9f7c2e-1111-4222-8333-444455556666/big.mp4","uploadId":"` + mp["uploadId"].(string) + `","parts":[` + strings.Join(parts, ",") + `]}`
+	if resp, body := f.serve("POST", "/uploads/complete", again, uploader); resp.Status != 409 || body["error"] != api.CodeConflict {
+		t.Errorf("completing onto an existing file = %d %v, want 409 conflict", resp.Status, body)
+	}
 	for _, bad := range []string{`{"filename":"a.mp4","size":0}`, `{"filename":"","size":5}`, `{"filename":"a.mp4","size":5,"contentType":"<script>"}`, `{"filename":"a.mp4","size":5,"extra":1}`, `not json`} {
 		if resp, _ := f.serve("POST", "/uploads", bad, uploader); resp.Status != 400 {
 			t.Errorf("POST /uploads %s = %d, want 400", bad, resp.Status)

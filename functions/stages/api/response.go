@@ -14,6 +14,7 @@ const (
 	CodeMethodNotAllowed = "method-not-allowed"
 	CodeNotReady         = "not-ready"
 	CodeTooLarge         = "too-large"
+	CodeConflict         = "conflict"
 	CodeInternal         = "internal"
 )
 

@@ -187,6 +187,9 @@ func (h *Handler) completeUpload(ctx context.Context, c caller, req Request) (Re
 		if errors.Is(err, pipeline.ErrObjectNotFound) {
 			return Response{}, fail(404, CodeNotFound, "no such multipart upload")
 		}
+		if errors.Is(err, pipeline.ErrObjectExists) {
+			return Response{}, fail(409, CodeConflict, "the upload's key already holds a file: an upload is assembled once")
+		}
 		h.log.WarnContext(ctx, "complete multipart upload failed", "key", in.Key, "error", err.Error())
 		return Response{}, fail(400, CodeBadRequest, "the parts could not be assembled; check the part numbers and etags")
 	}
