@@ -59,6 +59,7 @@ type fakeSecretManager struct {
 	mu       sync.Mutex
 	versions map[string][]*secretmanagerpb.SecretVersion // by secret
 	data     map[string][]byte                           // by version name
+	created  []string                                    // by CreateSecret
 }
 
 func (f *fakeSecretManager) AddSecretVersion(_ context.Context, r *secretmanagerpb.AddSecretVersionRequest) (*secretmanagerpb.SecretVersion, error) {
@@ -76,6 +77,22 @@ func (f *fakeSecretManager) AddSecretVersion(_ context.Context, r *secretmanager
 	f.versions[r.GetParent()] = append(vs, v)
 	f.data[v.Name] = append([]byte(nil), p.Data...)
 	return v, nil
+}
+
+func (f *fakeSecretManager) CreateSecret(_ context.Context, r *secretmanagerpb.CreateSecretRequest) (*secretmanagerpb.Secret, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	name := r.GetParent() + "/secrets/" + r.GetSecretId()
+	um := r.GetSecret().GetReplication().GetUserManaged()
+	if len(um.GetReplicas()) != 1 || um.GetReplicas()[0].GetCustomerManagedEncryption().GetKmsKeyName() == "" {
+		return nil, status.Error(codes.InvalidArgument, "this fake wants one user-managed replica with a CMEK key")
+	}
+	if _, ok := f.versions[name]; ok {
+		return nil, status.Errorf(codes.AlreadyExists, "Secret [%s] already exists.", name)
+	}
+	f.versions[name] = nil
+	f.created = append(f.created, name)
+	return &secretmanagerpb.Secret{Name: name}, nil
 }
 
 func (f *fakeSecretManager) AccessSecretVersion(_ context.Context, r *secretmanagerpb.AccessSecretVersionRequest) (*secretmanagerpb.AccessSecretVersionResponse, error) {
@@ -582,5 +599,43 @@ func TestCloudCDNRotationSurvivesCrashes(t *testing.T) {
 				t.Fatalf("backend bucket keeps %v", got)
 			}
 		})
+	}
+}
+
+// TestSecretManagerStore: Put adds versions to a secret the program made, creates a missing
+// one (regional, CMEK) only when told where, Get reads the latest, Delete destroys every
+// version and can be repeated.
+func TestSecretManagerStore(t *testing.T) {
+	ctx := context.Background()
+	f, client := newSecretManager(t, "made")
+	s := keys.SecretManager{Client: client, Project: gcpProject}
+	if err := s.Put(ctx, "other", "x"); err == nil || !strings.Contains(err.Error(), "deploy the stack first") {
+		t.Fatalf("put into a missing secret: %v", err)
+	}
+	if _, err := s.Get(ctx, "made"); !errors.Is(err, keys.ErrNotFound) {
+		t.Fatalf("get of an empty secret: %v", err)
+	}
+	for _, v := range []string{"one", "two"} {
+		if err := s.Put(ctx, "made", v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if v, err := s.Get(ctx, "made"); err != nil || v != "two" {
+		t.Fatalf("get: %q, %v", v, err)
+	}
+	for range 2 {
+		if err := s.Delete(ctx, "made"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.Get(ctx, "made"); !errors.Is(err, keys.ErrNotFound) {
+		t.Fatalf("get after delete: %v", err)
+	}
+	s.Region, s.KMSKey = "europe-west1", "projects/acme-video/locations/europe-west1/keyRings/acme-prod-key-ring/cryptoKeys/acme-prod-key"
+	if err := s.Put(ctx, "edge-key-k1", "secret"); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := s.Get(ctx, "edge-key-k1"); err != nil || v != "secret" || len(f.created) != 1 {
+		t.Fatalf("created secret: %q, %v, %v", v, err, f.created)
 	}
 }

@@ -13,13 +13,17 @@ import (
 	"google.golang.org/grpc/status"
 )
 
-// SecretManager is the SecretStore of Google Secret Manager. The secrets themselves are
+// SecretManager is the SecretStore of Google Secret Manager. The secrets the api reads are
 // created by the stack's program (regional, encrypted with the stack's key) without a
 // version: Put adds versions, so a key never passes through the program or Pulumi state.
 type SecretManager struct {
 	Client *secretmanager.Client
 	// Project holds the secrets.
 	Project string
+	// Region and KMSKey, when set, let Put create a secret the program does not (one per
+	// edge key), replicated only to Region and encrypted with KMSKey
+	// (projects/P/locations/R/keyRings/K/cryptoKeys/C), as the program's are.
+	Region, KMSKey string
 }
 
 func (s SecretManager) name(secret string) string {
@@ -31,10 +35,30 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 // Put implements SecretStore: value becomes the secret's latest version.
 func (s SecretManager) Put(ctx context.Context, name, value string) error {
 	crc := int64(crc32.Checksum([]byte(value), castagnoli))
-	_, err := s.Client.AddSecretVersion(ctx, &secretmanagerpb.AddSecretVersionRequest{
+	add := &secretmanagerpb.AddSecretVersionRequest{
 		Parent:  s.name(name),
 		Payload: &secretmanagerpb.SecretPayload{Data: []byte(value), DataCrc32C: &crc},
-	})
+	}
+	_, err := s.Client.AddSecretVersion(ctx, add)
+	if status.Code(err) == codes.NotFound && s.Region != "" && s.KMSKey != "" {
+		_, err = s.Client.CreateSecret(ctx, &secretmanagerpb.CreateSecretRequest{
+			Parent:   "projects/" + s.Project,
+			SecretId: name,
+			Secret: &secretmanagerpb.Secret{
+				Replication: &secretmanagerpb.Replication{Replication: &secretmanagerpb.Replication_UserManaged_{
+					UserManaged: &secretmanagerpb.Replication_UserManaged{Replicas: []*secretmanagerpb.Replication_UserManaged_Replica{{
+						Location:                  s.Region,
+						CustomerManagedEncryption: &secretmanagerpb.CustomerManagedEncryption{KmsKeyName: s.KMSKey},
+					}}},
+				}},
+				Labels: map[string]string{"written-by": "ottkit-keys"},
+			},
+		})
+		if err != nil && status.Code(err) != codes.AlreadyExists {
+			return fmt.Errorf("create secret %s: %w", s.name(name), err)
+		}
+		_, err = s.Client.AddSecretVersion(ctx, add)
+	}
 	if status.Code(err) == codes.NotFound {
 		return fmt.Errorf("secret %s does not exist: deploy the stack first (its program creates the secret, empty): %w", s.name(name), err)
 	}
