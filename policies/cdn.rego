@@ -345,3 +345,30 @@ warn_cloudfront_enabled contains msg if {
 	object.get(input, "enabled", false) != true
 	msg := sprintf("%s is disabled", [named(input)])
 }
+
+cloudfront_function_type := "aws:cloudfront/function:Function"
+
+# METADATA
+# title: Edge sessions are checked on every media behaviour
+# description: >-
+#   On a stack with an edge session check (a CloudFront Function that reads a KeyValueStore,
+#   ottkit:edgeSessions), every behaviour of every distribution that serves the delivery
+#   bucket runs a viewer-request function, so no media path is served on the signed cookies
+#   alone, without the revocable session the check requires.
+# custom:
+#   message: >-
+#     Associate the session check (eventType viewer-request) with the default behaviour and
+#     every ordered behaviour that targets the S3 origin.
+stack_deny_cloudfront_sessions contains msg if {
+	some f in of_type(cloudfront_function_type)
+	count(object.get(f, "keyValueStoreAssociations", [])) > 0
+	some d in of_type(distribution_type)
+	some x in media_behaviours(d)
+	not viewer_request_function(x.b)
+	msg := sprintf("%s: %s runs no viewer-request function, so it serves media without the session check %s", [named(d), x.label, named(f)])
+}
+
+viewer_request_function(b) if {
+	some a in object.get(b, "functionAssociations", [])
+	a.eventType == "viewer-request"
+}

@@ -98,3 +98,14 @@ test_deny_cloudfront_geo_restriction_worldwide if {
 	count(deny_cloudfront_geo_restriction) > 0 with input as worldwide with data.config as {"deny_cloudfront_geo_restriction": {"allowedCountries": ["DE"]}}
 	count(deny_cloudfront_geo_restriction) > 0 with input as worldwide with data.config as {"deny_cloudfront_geo_restriction": {"requireRestriction": true}}
 }
+
+test_stack_deny_cloudfront_sessions if {
+	count(stack_deny_cloudfront_sessions) == 0 with input as data.fixtures.stack_deny_cloudfront_sessions.pass
+	count(stack_deny_cloudfront_sessions) == 1 with input as data.fixtures.stack_deny_cloudfront_sessions.fail
+}
+
+test_stack_deny_cloudfront_sessions_needs_a_check if {
+	# Without a session check, behaviours without functions are fine.
+	no_check := {"resources": [r | some r in data.fixtures.stack_deny_cloudfront_sessions.fail.resources; r.__type != "aws:cloudfront/function:Function"]}
+	count(stack_deny_cloudfront_sessions) == 0 with input as no_check
+}

@@ -87,3 +87,38 @@ cf_media_route(script) if {
 	endswith(r.pattern, suffix)
 	not contains(trim_suffix(r.pattern, suffix), "/")
 }
+
+cf_token_type := "cloudflare:index/apiToken:ApiToken"
+
+# The permission groups of an R2 token limited to objects: Workers R2 Storage Bucket Item
+# Read and Write (global ids).
+cf_r2_object_groups := {"6a018a9f2fc74eb6b293b0c548f38b39", "2efd5506f9c8494dacb1fa10a3e7d5b6"}
+
+# METADATA
+# title: API tokens the stack creates reach R2 bucket objects only
+# description: >-
+#   A Cloudflare API token in a stack (the complete function's R2 mirror credentials) allows
+#   only the R2 bucket item read and write permission groups, on named R2 buckets, so its
+#   secret, kept in the cloud's secret store and in Pulumi state, cannot change zones, Workers,
+#   DNS or other buckets.
+# custom:
+#   message: >-
+#     Give the token one allow policy with permission groups Workers R2 Storage Bucket Item
+#     Read and Write only, on resources com.cloudflare.edge.r2.bucket.<account>_default_<bucket>.
+deny_cloudflare_token_scope contains msg if {
+	input.__type == cf_token_type
+	some p in object.get(input, "policies", [])
+	object.get(p, "effect", "allow") == "allow"
+	some g in object.get(p, "permissionGroups", [])
+	not g in cf_r2_object_groups
+	msg := sprintf("%s: allows permission group %s, beyond R2 bucket object read and write", [named(input), g])
+}
+
+deny_cloudflare_token_scope contains msg if {
+	input.__type == cf_token_type
+	some p in object.get(input, "policies", [])
+	object.get(p, "effect", "allow") == "allow"
+	some r, _ in object.get(p, "resources", {})
+	not regex.match(`^com\.cloudflare\.edge\.r2\.bucket\.[0-9a-f]{32}_[a-z]+_[a-z0-9][a-z0-9-]*$`, r)
+	msg := sprintf("%s: allows resource %s, which is not one R2 bucket", [named(input), r])
+}

@@ -33,3 +33,13 @@ test_stack_deny_cloudflare_worker_routes_missing if {
 	only_script := {"resources": [data.fixtures.stack_deny_cloudflare_worker_routes.pass.resources[0]]}
 	count(stack_deny_cloudflare_worker_routes) == 1 with input as only_script
 }
+
+test_deny_cloudflare_token_scope if {
+	count(deny_cloudflare_token_scope) == 0 with input as data.fixtures.deny_cloudflare_token_scope.pass
+	count(deny_cloudflare_token_scope) > 0 with input as data.fixtures.deny_cloudflare_token_scope.fail
+}
+
+test_deny_cloudflare_token_scope_account_wide if {
+	t := json.patch(data.fixtures.deny_cloudflare_token_scope.pass, [{"op": "replace", "path": "/policies/0/resources", "value": {"com.cloudflare.api.account.0123456789abcdef0123456789abcdef": "*"}}])
+	count(deny_cloudflare_token_scope) == 1 with input as t
+}

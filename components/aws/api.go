@@ -180,10 +180,11 @@ func NewAPI(ctx *pulumi.Context, name string, args *APIArgs, opts ...pulumi.Reso
 	return a, nil
 }
 
-// Connect routes every route the api function declares (manifest.APIRoutes) to the function
-// behind the JWT authorizer, and lets this API, and nothing else, invoke it. NewAPI calls it
-// when APIArgs.FunctionArn is set; otherwise call it once the function exists.
-func (a *API) Connect(ctx *pulumi.Context, functionArn pulumi.StringInput) error {
+// Connect routes every route the api function declares (manifest.APIRoutes, and the routes
+// of the features the stack turns on, such as manifest.SessionRoutes) to the function behind
+// the JWT authorizer, and lets this API, and nothing else, invoke it. NewAPI calls it when
+// APIArgs.FunctionArn is set; otherwise call it once the function exists.
+func (a *API) Connect(ctx *pulumi.Context, functionArn pulumi.StringInput, featureRoutes ...string) error {
 	if functionArn == nil {
 		return fmt.Errorf("api %s: Connect needs the function's ARN", a.name)
 	}
@@ -202,7 +203,7 @@ func (a *API) Connect(ctx *pulumi.Context, functionArn pulumi.StringInput) error
 	if err != nil {
 		return err
 	}
-	for _, key := range manifest.APIRoutes {
+	for _, key := range append(append([]string(nil), manifest.APIRoutes...), featureRoutes...) {
 		if _, err := apigatewayv2.NewRoute(ctx, a.name+"-route-"+routeSlug(key), &apigatewayv2.RouteArgs{
 			ApiId:             a.Api.ID(),
 			RouteKey:          pulumi.String(key),

@@ -92,6 +92,19 @@ const apiPathFunction = `function handler(event) {
 }
 `
 
+// apiPathViewerIPFunction is apiPathFunction that also hands the API the viewer's address, as
+// CloudFront saw it, in manifest.ViewerIPHeader: the origin request policy forwards every viewer
+// header, so the function overwrites whatever a viewer put there.
+const apiPathViewerIPFunction = `function handler(event) {
+  var request = event.request;
+  if (request.uri === '/api' || request.uri.indexOf('/api/') === 0) {
+    request.uri = request.uri.substring(4) || '/';
+  }
+  request.headers['` + manifest.ViewerIPHeader + `'] = { value: event.viewer.ip };
+  return request;
+}
+`
+
 // DeliveryArgs configures a Delivery.
 type DeliveryArgs struct {
 	// BucketName, BucketArn and BucketRegionalDomainName identify the private delivery
@@ -111,6 +124,13 @@ type DeliveryArgs struct {
 	// cookies: one while signing normally, two while rotating. Plain because each is a
 	// CloudFront public key resource.
 	PublicKeys []string
+	// EdgeOriginPublicKeys are the PEM RSA-2048 public keys of the Cloudflare edge in origin
+	// mode, which fetches from the distribution with signed cookies of its own: none without
+	// that edge, one while signing normally, two while rotating. They join the same key group
+	// as separate CloudFront public keys, so CloudFront checks the edge exactly as it checks a
+	// viewer, and the edge's key rotates without touching the viewers'. Plain because each is a
+	// CloudFront public key resource.
+	EdgeOriginPublicKeys []string
 	// Domain is the host name viewers use, e.g. media.example.com. Plain because it decides
 	// whether a certificate and DNS records exist. "" serves from CloudFront's own domain with
 	// its default certificate.
@@ -131,6 +151,10 @@ type DeliveryArgs struct {
 	API *DeliveryAPIArgs
 	// WAF, when set, attaches a new web ACL. Plain because it decides whether the ACL exists.
 	WAF *DeliveryWAFArgs
+	// Sessions, when set, runs the edge session check (functions/edge/cloudfront) on every
+	// media behaviour: a CloudFront Function with a KeyValueStore of its own. Plain because it
+	// decides whether the function and the store exist.
+	Sessions *DeliverySessionsArgs
 	// GeoAllowList limits viewers to these countries (ISO 3166-1 alpha-2 codes). Plain so it
 	// is checked before anything is created. Empty serves every country.
 	GeoAllowList []string
@@ -160,6 +184,14 @@ type DeliveryAPIArgs struct {
 	// Domain is the API's host name (API.Domain: <id>.execute-api.<region>.amazonaws.com).
 	// Required.
 	Domain pulumi.StringInput
+}
+
+// DeliverySessionsArgs configures the edge session check.
+type DeliverySessionsArgs struct {
+	// BindToViewerIP has the API behaviour's function forward the viewer's address to the
+	// API (header x-ottkit-viewer-ip, replacing whatever the viewer sent), which binds each
+	// session to it. Plain because it changes the function's code.
+	BindToViewerIP bool
 }
 
 // DeliveryWAFArgs configures the web ACL in front of the distribution: two per-IP rate
@@ -197,6 +229,9 @@ type Delivery struct {
 	// cookies are signed under.
 	KeyGroupId   pulumi.StringOutput      `pulumi:"keyGroupId"`
 	PublicKeyIds pulumi.StringArrayOutput `pulumi:"publicKeyIds"`
+	// EdgeOriginKeyIds are the key pair ids of EdgeOriginPublicKeys, in their order: the
+	// keyPairId of the Cloudflare edge's origin credential.
+	EdgeOriginKeyIds pulumi.StringArrayOutput `pulumi:"edgeOriginKeyIds"`
 	// SigningSecretArn is the manifest.SigningSecret: the operator stores
 	// {"keyPairId": <one of PublicKeyIds>, "privateKey": <PEM>} in it.
 	SigningSecretArn pulumi.StringOutput `pulumi:"signingSecretArn"`
@@ -207,6 +242,9 @@ type Delivery struct {
 	CertificateValidationOptions acm.CertificateDomainValidationOptionArrayOutput `pulumi:"certificateValidationOptions"`
 	// WebAclArn is the web ACL's ARN; "" without WAF.
 	WebAclArn pulumi.StringOutput `pulumi:"webAclArn"`
+	// SessionStoreArn is the session check's KeyValueStore (manifest.SessionStore); ""
+	// without Sessions.
+	SessionStoreArn pulumi.StringOutput `pulumi:"sessionStoreArn"`
 }
 
 // NewDelivery creates the distribution and everything it needs.
@@ -267,10 +305,28 @@ func NewDelivery(ctx *pulumi.Context, name string, args *DeliveryArgs, opts ...p
 		}
 		keyIds = append(keyIds, pk.ID().ToStringOutput())
 	}
+	var edgeKeyIds pulumi.StringArray
+	for i, pemText := range args.EdgeOriginPublicKeys {
+		// Named by fingerprint, as the viewer keys are: retiring one of two keeps the
+		// other's CloudFront id, which the Worker's stored credential names.
+		keyName, err := PublicKeyName(name+"-edge", pemText)
+		if err != nil {
+			return nil, fmt.Errorf("delivery: EdgeOriginPublicKeys[%d]: %w", i, err)
+		}
+		pk, err := cloudfront.NewPublicKey(ctx, keyName, &cloudfront.PublicKeyArgs{
+			Name:       pulumi.String(keyName),
+			Comment:    pulumi.String("ottkit " + name + ": verifies the Cloudflare edge's origin cookies"),
+			EncodedKey: pulumi.String(pemText),
+		}, parent)
+		if err != nil {
+			return nil, err
+		}
+		edgeKeyIds = append(edgeKeyIds, pk.ID().ToStringOutput())
+	}
 	keyGroup, err := cloudfront.NewKeyGroup(ctx, KeyGroupName(name), &cloudfront.KeyGroupArgs{
 		Name:    pulumi.String(KeyGroupName(name)),
 		Comment: pulumi.String("ottkit " + name + ": keys trusted to sign playback cookies"),
-		Items:   keyIds,
+		Items:   append(append(pulumi.StringArray{}, keyIds...), edgeKeyIds...),
 	}, parent)
 	if err != nil {
 		return nil, err
@@ -322,8 +378,24 @@ func NewDelivery(ctx *pulumi.Context, name string, args *DeliveryArgs, opts ...p
 	}}
 	// First match wins: the API, then manifests before the catch-all for segments.
 	var behaviours cloudfront.DistributionOrderedCacheBehaviorArray
+	d.SessionStoreArn = pulumi.String("").ToStringOutput()
+	var viewerFunctions cloudfront.DistributionOrderedCacheBehaviorFunctionAssociationArray
+	var defaultFunctions cloudfront.DistributionDefaultCacheBehaviorFunctionAssociationArray
+	if args.Sessions != nil {
+		check, store, err := sessionCheck(ctx, name, parent)
+		if err != nil {
+			return nil, err
+		}
+		d.SessionStoreArn = store.Arn
+		viewerFunctions = cloudfront.DistributionOrderedCacheBehaviorFunctionAssociationArray{
+			&cloudfront.DistributionOrderedCacheBehaviorFunctionAssociationArgs{EventType: pulumi.String("viewer-request"), FunctionArn: check.Arn},
+		}
+		defaultFunctions = cloudfront.DistributionDefaultCacheBehaviorFunctionAssociationArray{
+			&cloudfront.DistributionDefaultCacheBehaviorFunctionAssociationArgs{EventType: pulumi.String("viewer-request"), FunctionArn: check.Arn},
+		}
+	}
 	if args.API != nil {
-		origin, behaviour, err := apiBehaviour(ctx, name, args.API, parent)
+		origin, behaviour, err := apiBehaviour(ctx, name, args.API, args.Sessions != nil && args.Sessions.BindToViewerIP, parent)
 		if err != nil {
 			return nil, err
 		}
@@ -342,6 +414,7 @@ func NewDelivery(ctx *pulumi.Context, name string, args *DeliveryArgs, opts ...p
 			ResponseHeadersPolicyId: headers.ID(),
 			TrustedKeyGroups:        pulumi.StringArray{keyGroup.ID()},
 			Compress:                pulumi.Bool(true),
+			FunctionAssociations:    viewerFunctions,
 		}
 	}
 	assets := "/" + manifest.AssetPrefix
@@ -385,6 +458,7 @@ func NewDelivery(ctx *pulumi.Context, name string, args *DeliveryArgs, opts ...p
 			ResponseHeadersPolicyId: headers.ID(),
 			TrustedKeyGroups:        pulumi.StringArray{keyGroup.ID()},
 			Compress:                pulumi.Bool(true),
+			FunctionAssociations:    defaultFunctions,
 		},
 		OrderedCacheBehaviors: append(behaviours,
 			media(assets+"*.m3u8", manifests),
@@ -453,6 +527,7 @@ func NewDelivery(ctx *pulumi.Context, name string, args *DeliveryArgs, opts ...p
 	}
 	d.KeyGroupId = keyGroup.ID().ToStringOutput()
 	d.PublicKeyIds = keyIds.ToStringArrayOutput()
+	d.EdgeOriginKeyIds = append(pulumi.StringArray{}, edgeKeyIds...).ToStringArrayOutput()
 	d.SigningSecretArn = secret.Arn
 	if err := ctx.RegisterResourceOutputs(d, pulumi.Map{
 		"distributionId":               d.DistributionId,
@@ -461,10 +536,12 @@ func NewDelivery(ctx *pulumi.Context, name string, args *DeliveryArgs, opts ...p
 		"playbackDomain":               d.PlaybackDomain,
 		"keyGroupId":                   d.KeyGroupId,
 		"publicKeyIds":                 d.PublicKeyIds,
+		"edgeOriginKeyIds":             d.EdgeOriginKeyIds,
 		"signingSecretArn":             d.SigningSecretArn,
 		"certificateArn":               d.CertificateArn,
 		"certificateValidationOptions": d.CertificateValidationOptions,
 		"webAclArn":                    d.WebAclArn,
+		"sessionStoreArn":              d.SessionStoreArn,
 	}); err != nil {
 		return nil, err
 	}
@@ -484,7 +561,7 @@ func secretRecoveryDays(destroyData bool) int {
 
 // apiBehaviour returns the API's origin and its cache behaviour, with the policies and the
 // path function they use.
-func apiBehaviour(ctx *pulumi.Context, name string, api *DeliveryAPIArgs, parent pulumi.ResourceOption) (
+func apiBehaviour(ctx *pulumi.Context, name string, api *DeliveryAPIArgs, forwardViewerIP bool, parent pulumi.ResourceOption) (
 	cloudfront.DistributionOriginArgs, cloudfront.DistributionOrderedCacheBehaviorArgs, error) {
 	var origin cloudfront.DistributionOriginArgs
 	var behaviour cloudfront.DistributionOrderedCacheBehaviorArgs
@@ -514,11 +591,15 @@ func apiBehaviour(ctx *pulumi.Context, name string, api *DeliveryAPIArgs, parent
 	if err != nil {
 		return origin, behaviour, err
 	}
+	code, comment := apiPathFunction, "ottkit "+name+": strips "+APIPathPrefix+" before API Gateway"
+	if forwardViewerIP {
+		code, comment = apiPathViewerIPFunction, comment+", forwards the viewer's address"
+	}
 	strip, err := cloudfront.NewFunction(ctx, name+"-api-path", &cloudfront.FunctionArgs{
 		Name:    pulumi.String(name + "-api-path"),
-		Comment: pulumi.String("ottkit " + name + ": strips " + APIPathPrefix + " before API Gateway"),
+		Comment: pulumi.String(comment),
 		Runtime: pulumi.String("cloudfront-js-2.0"),
-		Code:    pulumi.String(apiPathFunction),
+		Code:    pulumi.String(code),
 		Publish: pulumi.Bool(true),
 	}, parent)
 	if err != nil {
@@ -875,6 +956,27 @@ func validateDelivery(name string, args *DeliveryArgs) error {
 			bad("PublicKeys[%d]: %v", i, err)
 		}
 	}
+	if n := len(args.EdgeOriginPublicKeys); n > 2 {
+		bad("EdgeOriginPublicKeys has %d keys; at most 2 (the current and the next while rotating)", n)
+	}
+	if n := len(args.PublicKeys) + len(args.EdgeOriginPublicKeys); n > MaxKeysPerKeyGroup {
+		bad("PublicKeys and EdgeOriginPublicKeys hold %d keys; a CloudFront key group takes at most %d", n, MaxKeysPerKeyGroup)
+	}
+	viewerKeys := map[string]int{}
+	for i, k := range args.PublicKeys {
+		viewerKeys[string(publicKeyDER(k))] = i
+	}
+	for i, k := range args.EdgeOriginPublicKeys {
+		if err := validatePublicKeyPEM(k); err != nil {
+			bad("EdgeOriginPublicKeys[%d]: %v", i, err)
+			continue
+		}
+		// One key for both would let whoever holds the api's signing key act as the edge, and
+		// tie the two rotations together.
+		if j, ok := viewerKeys[string(publicKeyDER(k))]; ok {
+			bad("EdgeOriginPublicKeys[%d] is PublicKeys[%d]; the edge needs a key pair of its own", i, j)
+		}
+	}
 	if args.Domain != "" {
 		if len(args.Domain) > 253 || !domainPattern.MatchString(args.Domain) {
 			bad("Domain %q is not a lowercase DNS name such as media.example.com", args.Domain)
@@ -948,6 +1050,18 @@ func PublicKeyName(delivery, pemText string) (string, error) {
 
 // validatePublicKeyPEM accepts what CloudFront accepts for signed cookies: a PEM RSA public
 // key of 2048 bits.
+// MaxKeysPerKeyGroup is CloudFront's quota of public keys in one key group.
+const MaxKeysPerKeyGroup = 5
+
+// publicKeyDER returns the DER of a PEM public key, nil when it is not PEM.
+func publicKeyDER(text string) []byte {
+	block, _ := pem.Decode([]byte(text))
+	if block == nil {
+		return nil
+	}
+	return block.Bytes
+}
+
 func validatePublicKeyPEM(text string) error {
 	block, rest := pem.Decode([]byte(text))
 	if block == nil {

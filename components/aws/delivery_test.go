@@ -27,8 +27,18 @@ var (
 // edgePublicKeys returns two RSA-2048 public keys in PEM, generated once per test binary.
 func edgePublicKeys(t *testing.T) []string {
 	t.Helper()
+	return rsaPublicKeys()[:2]
+}
+
+// originPublicKeys returns two more, for the Cloudflare edge's own key pair.
+func originPublicKeys(t *testing.T) []string {
+	t.Helper()
+	return rsaPublicKeys()[2:]
+}
+
+func rsaPublicKeys() []string {
 	edgeKeysOnce.Do(func() {
-		for i := 0; i < 2; i++ {
+		for i := 0; i < 4; i++ {
 			k, err := rsa.GenerateKey(rand.Reader, 2048)
 			if err != nil {
 				panic(err)
@@ -150,6 +160,10 @@ func TestDeliveryChildren(t *testing.T) {
 		{"domain, new certificate, no zone", func(a *DeliveryArgs) { a.Domain = edgeDomain }, append([]string{provider}, cert...)},
 		{"waf only", func(a *DeliveryArgs) { a.WAF = &DeliveryWAFArgs{} },
 			[]string{provider, "aws:wafv2/webAcl:WebAcl " + n + "-waf"}},
+		{"edge sessions", func(a *DeliveryArgs) { a.Sessions = &DeliverySessionsArgs{} }, []string{
+			"aws:cloudfront/function:Function " + n + "-session-check",
+			"aws:cloudfront/keyValueStore:KeyValueStore " + n + "-sessions",
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

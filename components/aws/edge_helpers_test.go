@@ -69,6 +69,7 @@ var edgeAllSettings = []manifest.Setting{
 	manifest.Ladder, manifest.MaxHeight, manifest.VideoCodec, manifest.ThumbnailInterval,
 	manifest.MaxDuration, manifest.MaxUploadBytes, manifest.ArchiveStorageClass, manifest.MaxRetries,
 	manifest.PlaybackDomain, manifest.PlaybackTTL, manifest.UploadTTL, manifest.TenantClaim, manifest.RolesClaim,
+	manifest.EdgeSessionsMode,
 }
 
 // edgeSettingValue is the value of s, rendered as platform.Spec.Settings renders it.
@@ -87,6 +88,7 @@ func edgeSettingValue(s manifest.Setting) string {
 		manifest.UploadTTL:           "900",
 		manifest.TenantClaim:         "tenant",
 		manifest.RolesClaim:          "roles",
+		manifest.EdgeSessionsMode:    "off",
 	}[s]
 }
 

@@ -1,7 +1,9 @@
 // Package cloudflare is ottkit's Cloudflare edge: a Worker that checks the viewer token on
 // every media request and serves the asset from an R2 bucket (mode r2, any plan) or from the
-// cloud's CDN (mode origin, Enterprise zones only), with its route, DNS record, revocation KV
-// namespace and the zone settings it relies on (TLS 1.2 minimum, HTTPS only).
+// cloud's origin (mode origin, Enterprise zones only: CloudFront with the edge's own signed
+// cookies, or the GCS XML API with an HMAC key of a reader limited to assets/), with its route,
+// DNS record, revocation KV namespace and the zone settings it relies on (TLS 1.2 minimum,
+// HTTPS only).
 package cloudflare
 
 import (
@@ -27,10 +29,13 @@ const (
 	// ModeR2 serves from an R2 bucket the complete stage copies verified outputs to. Any plan:
 	// Cloudflare's terms allow video through its CDN when Cloudflare hosts it.
 	ModeR2 = "r2"
-	// ModeOrigin fetches from the cloud's CDN with CloudFront signed cookies of the edge's own
-	// key. Enterprise zones only (the terms restrict video hosted elsewhere).
+	// ModeOrigin fetches from the cloud's origin (OriginArgs) with the edge's own credential.
+	// Enterprise zones only (the terms restrict video hosted elsewhere).
 	ModeOrigin = "origin"
 )
+
+// GCSXMLEndpoint is the Cloud Storage XML API, which accepts V4 HMAC-signed requests.
+const GCSXMLEndpoint = "https://storage.googleapis.com"
 
 // Plans a zone may be declared on.
 var Plans = []string{"free", "pro", "business", "enterprise"}
@@ -68,14 +73,29 @@ type EdgeArgs struct {
 	// api's host-only cookies for the host it fetches media from. Without it the Worker
 	// serves media only, for players that send the token themselves.
 	APIOrigin pulumi.StringInput
-	// OriginURL is the cloud CDN's https URL (ModeOrigin only, required there).
-	OriginURL pulumi.StringInput
-	// OriginKeyID is the id of the edge's public key in the distribution's key group, and
-	// OriginSigningKey its PKCS#8 PEM private half, kept as a Worker secret (ModeOrigin only,
-	// required there).
-	OriginKeyID, OriginSigningKey pulumi.StringInput
+	// Origin is where ModeOrigin reads (required there, nil in ModeR2). Plain because its
+	// kind decides which bindings exist.
+	Origin *OriginArgs
 	// RetainData keeps the R2 bucket on pulumi destroy.
 	RetainData bool
+	// Storage is the r2-mode bucket and mirror token made beforehand by NewStorage (so the
+	// functions that fill the bucket can be created before the Worker, which needs the API's
+	// origin); nil makes them here, as the edge's children.
+	Storage *Storage
+}
+
+// OriginArgs is the cloud origin of ModeOrigin. The Worker's credential for it is not an
+// argument: it is written out of band into the OriginCredentials namespace (the JSON of
+// functions/edge/cloudflare.OriginCredential under OriginCredentialKey), so that the private
+// half is in neither the stack file nor Pulumi state, and a redeploy of the Worker keeps it.
+type OriginArgs struct {
+	// Kind is edgeworker.OriginCloudFront or edgeworker.OriginGCS.
+	Kind string
+	// URL is the origin's https base URL: https://<distribution domain> for CloudFront
+	// (the domain its signed-cookie policies name), GCSXMLEndpoint for GCS. Required.
+	URL pulumi.StringInput
+	// Bucket is the delivery bucket (OriginGCS only, required there).
+	Bucket pulumi.StringInput
 }
 
 // Edge is the Cloudflare edge of one stack.
@@ -87,14 +107,20 @@ type Edge struct {
 	// APIRoute is nil without EdgeArgs.APIOrigin.
 	APIRoute *cf.WorkersRoute
 	Revoked  *cf.WorkersKvNamespace
+	// OriginCredentials holds the Worker's origin credential (ModeOrigin; nil in ModeR2).
+	OriginCredentials *cf.WorkersKvNamespace
 	// Bucket is nil in ModeOrigin.
 	Bucket *cf.R2Bucket
+	// Mirror is the bucket's write credentials for the complete stage; nil in ModeOrigin.
+	Mirror *Mirror
 	DNS    *cf.Record
 	Zone   *cf.ZoneSettingsOverride
 
-	// URL is the edge's https base URL; BucketName the R2 bucket ("" in ModeOrigin).
-	URL        pulumi.StringOutput `pulumi:"url"`
-	BucketName pulumi.StringOutput `pulumi:"bucketName"`
+	// URL is the edge's https base URL; BucketName the R2 bucket ("" in ModeOrigin);
+	// OriginCredentialsId the namespace the origin credential is written to ("" in ModeR2).
+	URL                 pulumi.StringOutput `pulumi:"url"`
+	BucketName          pulumi.StringOutput `pulumi:"bucketName"`
+	OriginCredentialsId pulumi.StringOutput `pulumi:"originCredentialsId"`
 }
 
 var (
@@ -136,15 +162,24 @@ func (a *EdgeArgs) Validate() error {
 	}
 	switch a.mode() {
 	case ModeR2:
-		if a.OriginURL != nil || a.OriginKeyID != nil || a.OriginSigningKey != nil {
-			bad("OriginURL", "origin settings mean nothing in mode r2")
+		if a.Origin != nil {
+			bad("Origin", "origin settings mean nothing in mode r2")
 		}
 	case ModeOrigin:
 		if a.Plan != "enterprise" {
 			bad("Mode", "origin mode serves video hosted outside Cloudflare, which Cloudflare's terms allow only on Enterprise zones; plan is %q", a.Plan)
 		}
-		if a.OriginURL == nil || a.OriginKeyID == nil || a.OriginSigningKey == nil {
-			bad("OriginURL", "origin mode needs OriginURL, OriginKeyID and OriginSigningKey")
+		switch o := a.Origin; {
+		case o == nil:
+			bad("Origin", "origin mode needs the origin (Kind and URL)")
+		case o.Kind != edgeworker.OriginCloudFront && o.Kind != edgeworker.OriginGCS:
+			bad("Origin.Kind", "%q must be %s or %s", o.Kind, edgeworker.OriginCloudFront, edgeworker.OriginGCS)
+		case o.URL == nil:
+			bad("Origin.URL", "is required")
+		case o.Kind == edgeworker.OriginGCS && o.Bucket == nil:
+			bad("Origin.Bucket", "is required for a gcs origin")
+		case o.Kind == edgeworker.OriginCloudFront && o.Bucket != nil:
+			bad("Origin.Bucket", "means nothing for a cloudfront origin (the distribution names its bucket)")
 		}
 	default:
 		bad("Mode", "%q must be r2 or origin", a.Mode)
@@ -205,6 +240,50 @@ func publicKeysJSON(keys map[string]string) string {
 	return b.String()
 }
 
+// Storage is the R2 side of an r2-mode edge: the private bucket the Worker serves from and the
+// mirror token the complete function fills it with.
+type Storage struct {
+	Bucket *cf.R2Bucket
+	Mirror *Mirror
+}
+
+// NewStorage validates args (an r2-mode edge), then creates the edge's R2 bucket and mirror
+// token with opts, named as NewEdge(ctx, name, args) would name them; pass the result as
+// EdgeArgs.Storage.
+func NewStorage(ctx *pulumi.Context, name string, args *EdgeArgs, opts ...pulumi.ResourceOption) (*Storage, error) {
+	if args == nil {
+		return nil, errors.New("cloudflare edge storage: args are required")
+	}
+	if err := args.Validate(); err != nil {
+		return nil, err
+	}
+	if args.mode() != ModeR2 {
+		return nil, fmt.Errorf("cloudflare edge storage: mode %q serves from the cloud's CDN and has no R2 bucket", args.mode())
+	}
+	return newStorage(ctx, name, args, opts...)
+}
+
+func newStorage(ctx *pulumi.Context, name string, args *EdgeArgs, opts ...pulumi.ResourceOption) (*Storage, error) {
+	bucketOpts := append([]pulumi.ResourceOption(nil), opts...)
+	if args.RetainData {
+		bucketOpts = append(bucketOpts, pulumi.RetainOnDelete(true))
+	}
+	// Private: no r2.dev subdomain and no custom domain are attached; the Worker binding is
+	// the only reader.
+	bucket, err := cf.NewR2Bucket(ctx, name+"-media", &cf.R2BucketArgs{
+		AccountId: pulumi.String(args.AccountID),
+		Name:      pulumi.String(args.Prefix + "-media"),
+	}, bucketOpts...)
+	if err != nil {
+		return nil, err
+	}
+	mirror, err := newMirror(ctx, name, args, args.Prefix+"-media", opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &Storage{Bucket: bucket, Mirror: mirror}, nil
+}
+
 // NewEdge validates args, then creates the edge's resources.
 func NewEdge(ctx *pulumi.Context, name string, args *EdgeArgs, opts ...pulumi.ResourceOption) (*Edge, error) {
 	if args == nil {
@@ -243,30 +322,37 @@ func NewEdge(ctx *pulumi.Context, name string, args *EdgeArgs, opts ...pulumi.Re
 		cf.WorkersScriptPlainTextBindingArgs{Name: pulumi.String("MODE"), Text: pulumi.String(args.mode())},
 		cf.WorkersScriptPlainTextBindingArgs{Name: pulumi.String("PUBLIC_KEYS"), Text: pulumi.String(publicKeysJSON(args.PublicKeys))},
 	}
-	var secrets cf.WorkersScriptSecretTextBindingArray
+	kv := cf.WorkersScriptKvNamespaceBindingArray{cf.WorkersScriptKvNamespaceBindingArgs{Name: pulumi.String("REVOKED"), NamespaceId: e.Revoked.ID()}}
 	var r2 cf.WorkersScriptR2BucketBindingArray
 	e.BucketName = pulumi.String("").ToStringOutput()
+	e.OriginCredentialsId = pulumi.String("").ToStringOutput()
 	if args.mode() == ModeR2 {
-		bucketOpts := []pulumi.ResourceOption{parent}
-		if args.RetainData {
-			bucketOpts = append(bucketOpts, pulumi.RetainOnDelete(true))
+		st := args.Storage
+		if st == nil {
+			if st, err = newStorage(ctx, name, args, parent); err != nil {
+				return nil, err
+			}
 		}
-		// Private: no r2.dev subdomain and no custom domain are attached; the Worker binding is
-		// the only reader.
-		e.Bucket, err = cf.NewR2Bucket(ctx, name+"-media", &cf.R2BucketArgs{
+		e.Bucket, e.BucketName, e.Mirror = st.Bucket, st.Bucket.Name, st.Mirror
+		r2 = cf.WorkersScriptR2BucketBindingArray{cf.WorkersScriptR2BucketBindingArgs{Name: pulumi.String("MEDIA"), BucketName: e.Bucket.Name}}
+	} else {
+		// The credential's namespace, apart from REVOKED so that whoever writes revocations
+		// need not be trusted with it. Pulumi manages the namespace, never its values.
+		e.OriginCredentials, err = cf.NewWorkersKvNamespace(ctx, name+"-origin-credentials", &cf.WorkersKvNamespaceArgs{
 			AccountId: pulumi.String(args.AccountID),
-			Name:      pulumi.String(args.Prefix + "-media"),
-		}, bucketOpts...)
+			Title:     pulumi.String(args.Prefix + "-edge-origin"),
+		}, parent)
 		if err != nil {
 			return nil, err
 		}
-		e.BucketName = e.Bucket.Name
-		r2 = cf.WorkersScriptR2BucketBindingArray{cf.WorkersScriptR2BucketBindingArgs{Name: pulumi.String("MEDIA"), BucketName: e.Bucket.Name}}
-	} else {
+		e.OriginCredentialsId = e.OriginCredentials.ID().ToStringOutput()
+		kv = append(kv, cf.WorkersScriptKvNamespaceBindingArgs{Name: pulumi.String(edgeworker.OriginCredentialsBinding), NamespaceId: e.OriginCredentials.ID()})
 		plain = append(plain,
-			cf.WorkersScriptPlainTextBindingArgs{Name: pulumi.String("ORIGIN"), Text: args.OriginURL},
-			cf.WorkersScriptPlainTextBindingArgs{Name: pulumi.String("ORIGIN_KEY_ID"), Text: args.OriginKeyID})
-		secrets = cf.WorkersScriptSecretTextBindingArray{cf.WorkersScriptSecretTextBindingArgs{Name: pulumi.String("ORIGIN_SIGNING_KEY"), Text: pulumi.ToSecret(args.OriginSigningKey).(pulumi.StringOutput)}}
+			cf.WorkersScriptPlainTextBindingArgs{Name: pulumi.String("ORIGIN_KIND"), Text: pulumi.String(args.Origin.Kind)},
+			cf.WorkersScriptPlainTextBindingArgs{Name: pulumi.String("ORIGIN"), Text: args.Origin.URL})
+		if args.Origin.Kind == edgeworker.OriginGCS {
+			plain = append(plain, cf.WorkersScriptPlainTextBindingArgs{Name: pulumi.String("ORIGIN_BUCKET"), Text: args.Origin.Bucket})
+		}
 	}
 	if args.APIOrigin != nil {
 		origin := args.APIOrigin.ToStringOutput().ApplyT(func(o string) (string, error) {
@@ -283,9 +369,8 @@ func NewEdge(ctx *pulumi.Context, name string, args *EdgeArgs, opts ...pulumi.Re
 		Content:             pulumi.String(edgeworker.WorkerModule),
 		Module:              pulumi.Bool(true),
 		CompatibilityDate:   pulumi.String(CompatibilityDate),
-		KvNamespaceBindings: cf.WorkersScriptKvNamespaceBindingArray{cf.WorkersScriptKvNamespaceBindingArgs{Name: pulumi.String("REVOKED"), NamespaceId: e.Revoked.ID()}},
+		KvNamespaceBindings: kv,
 		PlainTextBindings:   plain,
-		SecretTextBindings:  secrets,
 		R2BucketBindings:    r2,
 	}, parent)
 	if err != nil {
@@ -324,5 +409,5 @@ func NewEdge(ctx *pulumi.Context, name string, args *EdgeArgs, opts ...pulumi.Re
 		}
 	}
 	e.URL = pulumi.String("https://" + args.Hostname).ToStringOutput()
-	return e, ctx.RegisterResourceOutputs(e, pulumi.Map{"url": e.URL, "bucketName": e.BucketName})
+	return e, ctx.RegisterResourceOutputs(e, pulumi.Map{"url": e.URL, "bucketName": e.BucketName, "originCredentialsId": e.OriginCredentialsId})
 }

@@ -85,6 +85,7 @@ func TestEdgeR2Mode(t *testing.T) {
 	args := r2Args(t)
 	res := run(t, args)
 	want := []string{
+		"cloudflare:index/apiToken:ApiToken acme-prod-edge-mirror-token",
 		"cloudflare:index/r2Bucket:R2Bucket acme-prod-edge-media",
 		"cloudflare:index/record:Record acme-prod-edge-dns",
 		"cloudflare:index/workersKvNamespace:WorkersKvNamespace acme-prod-edge-revoked",
@@ -139,27 +140,62 @@ func TestEdgeR2Mode(t *testing.T) {
 }
 
 func TestEdgeOriginMode(t *testing.T) {
-	args := r2Args(t)
-	args.Mode, args.Plan = cloudflare.ModeOrigin, "enterprise"
-	args.OriginURL = pulumi.String("https://d111111abcdef8.cloudfront.net")
-	args.OriginKeyID = pulumi.String("K2EDGE")
-	args.OriginSigningKey = pulumi.String("-----BEGIN PRIVATE KEY-----\nMII\n-----END PRIVATE KEY-----\n")
-	res := run(t, args)
-	for _, c := range children(t, res) {
-		if strings.Contains(c, "r2Bucket") {
-			t.Errorf("origin mode creates %s", c)
-		}
-	}
-	script := must(t, res, "cloudflare:index/workersScript:WorkersScript", "acme-prod-edge-worker")
-	plain := bindings(t, script, "plainTextBindings")
-	if plain["MODE"]["text"] != "origin" || plain["ORIGIN"]["text"] != "https://d111111abcdef8.cloudfront.net" || plain["ORIGIN_KEY_ID"]["text"] != "K2EDGE" {
-		t.Errorf("plain bindings %v", plain)
-	}
-	if _, ok := plain["ORIGIN_SIGNING_KEY"]; ok {
-		t.Error("the origin signing key is a plain-text binding")
-	}
-	if sec := bindings(t, script, "secretTextBindings"); !strings.Contains(sec["ORIGIN_SIGNING_KEY"]["text"].(string), "PRIVATE KEY") {
-		t.Errorf("secret bindings %v", sec)
+	for _, tc := range []struct {
+		origin    cloudflare.OriginArgs
+		wantPlain map[string]string
+	}{
+		{cloudflare.OriginArgs{Kind: edgeworker.OriginCloudFront, URL: pulumi.String("https://d111111abcdef8.cloudfront.net")},
+			map[string]string{"MODE": "origin", "ORIGIN_KIND": "cloudfront", "ORIGIN": "https://d111111abcdef8.cloudfront.net"}},
+		{cloudflare.OriginArgs{Kind: edgeworker.OriginGCS, URL: pulumi.String(cloudflare.GCSXMLEndpoint), Bucket: pulumi.String("acme-prod-delivery")},
+			map[string]string{"MODE": "origin", "ORIGIN_KIND": "gcs", "ORIGIN": "https://storage.googleapis.com", "ORIGIN_BUCKET": "acme-prod-delivery"}},
+	} {
+		t.Run(tc.origin.Kind, func(t *testing.T) {
+			args := r2Args(t)
+			args.Mode, args.Plan = cloudflare.ModeOrigin, "enterprise"
+			origin := tc.origin
+			args.Origin = &origin
+			res := run(t, args)
+			want := []string{
+				"cloudflare:index/record:Record acme-prod-edge-dns",
+				"cloudflare:index/workersKvNamespace:WorkersKvNamespace acme-prod-edge-origin-credentials",
+				"cloudflare:index/workersKvNamespace:WorkersKvNamespace acme-prod-edge-revoked",
+				"cloudflare:index/workersRoute:WorkersRoute acme-prod-edge-route",
+				"cloudflare:index/workersScript:WorkersScript acme-prod-edge-worker",
+				"cloudflare:index/zoneSettingsOverride:ZoneSettingsOverride acme-prod-edge-zone",
+			}
+			if got := children(t, res); strings.Join(got, "\n") != strings.Join(want, "\n") {
+				t.Fatalf("children:\n%s\nwant (no R2 bucket):\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+			}
+			script := must(t, res, "cloudflare:index/workersScript:WorkersScript", "acme-prod-edge-worker")
+			plain := bindings(t, script, "plainTextBindings")
+			for name, v := range tc.wantPlain {
+				if plain[name]["text"] != v {
+					t.Errorf("binding %s = %v, want %q", name, plain[name]["text"], v)
+				}
+			}
+			if len(plain) != len(tc.wantPlain)+1 { // + PUBLIC_KEYS
+				t.Errorf("plain bindings %v", plain)
+			}
+			if sec := bindings(t, script, "secretTextBindings"); len(sec) != 0 {
+				t.Errorf("secret bindings %v: the origin credential must not pass through Pulumi", sec)
+			}
+			if r2 := bindings(t, script, "r2BucketBindings"); len(r2) != 0 {
+				t.Errorf("origin mode binds R2: %v", r2)
+			}
+			creds := must(t, res, "cloudflare:index/workersKvNamespace:WorkersKvNamespace", "acme-prod-edge-origin-credentials")
+			if creds.Inputs["title"] != "acme-prod-edge-origin" {
+				t.Errorf("credential namespace title %v", creds.Inputs["title"])
+			}
+			kv := bindings(t, script, "kvNamespaceBindings")
+			if kv[edgeworker.OriginCredentialsBinding]["namespaceId"] != creds.ID || kv["REVOKED"]["namespaceId"] == creds.ID {
+				t.Errorf("KV bindings %v: want %s on %s and REVOKED apart", kv, edgeworker.OriginCredentialsBinding, creds.ID)
+			}
+			for _, r := range res.Resources {
+				if r.Type == "cloudflare:index/workersKv:WorkersKv" {
+					t.Errorf("a KV value is planned (%s): the credential would be in Pulumi state", r.Name)
+				}
+			}
+		})
 	}
 }
 
@@ -183,8 +219,19 @@ func TestEdgeRejectsBadArgsBeforeAnyResource(t *testing.T) {
 		"mode":            {func(a *cloudflare.EdgeArgs) { a.Mode = "proxy" }, "Mode"},
 		"plan":            {func(a *cloudflare.EdgeArgs) { a.Plan = "gold" }, "Plan"},
 		"origin not ent.": {func(a *cloudflare.EdgeArgs) { a.Mode, a.Plan = cloudflare.ModeOrigin, "business" }, "only on Enterprise zones"},
-		"origin no url":   {func(a *cloudflare.EdgeArgs) { a.Mode, a.Plan = cloudflare.ModeOrigin, "enterprise" }, "needs OriginURL"},
-		"origin in r2":    {func(a *cloudflare.EdgeArgs) { a.OriginURL = pulumi.String("https://x") }, "mean nothing in mode r2"},
+		"origin missing":  {func(a *cloudflare.EdgeArgs) { a.Mode, a.Plan = cloudflare.ModeOrigin, "enterprise" }, "Origin: origin mode needs the origin"},
+		"origin kind": {func(a *cloudflare.EdgeArgs) {
+			a.Mode, a.Plan, a.Origin = cloudflare.ModeOrigin, "enterprise", &cloudflare.OriginArgs{Kind: "s3", URL: pulumi.String("https://x")}
+		}, `Origin.Kind: "s3"`},
+		"origin no url": {func(a *cloudflare.EdgeArgs) {
+			a.Mode, a.Plan, a.Origin = cloudflare.ModeOrigin, "enterprise", &cloudflare.OriginArgs{Kind: edgeworker.OriginCloudFront}
+		}, "Origin.URL: is required"},
+		"gcs no bucket": {func(a *cloudflare.EdgeArgs) {
+			a.Mode, a.Plan, a.Origin = cloudflare.ModeOrigin, "enterprise", &cloudflare.OriginArgs{Kind: edgeworker.OriginGCS, URL: pulumi.String(cloudflare.GCSXMLEndpoint)}
+		}, "Origin.Bucket: is required"},
+		"origin in r2": {func(a *cloudflare.EdgeArgs) {
+			a.Origin = &cloudflare.OriginArgs{Kind: edgeworker.OriginCloudFront, URL: pulumi.String("https://x")}
+		}, "mean nothing in mode r2"},
 		"api origin path": {func(a *cloudflare.EdgeArgs) { a.APIOrigin = pulumi.String("https://api.example.com/api") }, "APIOrigin"},
 		"api origin http": {func(a *cloudflare.EdgeArgs) { a.APIOrigin = pulumi.String("http://api.example.com") }, "APIOrigin"},
 		"three keys": {func(a *cloudflare.EdgeArgs) {

@@ -53,7 +53,7 @@ func kindOf(r manifest.Resource) (grantKind, error) {
 		return onQueue, nil
 	case manifest.TasksInvoker, manifest.Self:
 		return onAccount, nil
-	case manifest.SigningSecret, manifest.EdgeSigningSecret:
+	case manifest.SigningSecret, manifest.EdgeSigningSecret, manifest.EdgeMirrorSecret:
 		return onSecret, nil
 	case manifest.Catalog:
 		return onDatabase, nil

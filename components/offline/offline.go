@@ -71,6 +71,9 @@ type Options struct {
 	Transformations []pulumi.ResourceTransformation
 }
 
+// readPrefix names the exports Run adds to read the program's own; they are not in Result.Outputs.
+const readPrefix = "offline-read:"
+
 // Run executes program under the mock engine and returns what it registered. An error the
 // program returns, or a resource it fails to register, is returned as is.
 func Run(program pulumi.RunFunc, opts Options) (*Result, error) {
@@ -96,14 +99,17 @@ func Run(program pulumi.RunFunc, opts Options) (*Result, error) {
 		if err := program(ctx); err != nil {
 			return err
 		}
+		// Each value is read by an apply that is itself exported: the engine awaits the stack's
+		// exports before RunErr returns, but not an apply of an output made without the context
+		// (pulumi.String(...).ToStringOutput()), which could otherwise run after Run returned.
 		for name, v := range ctx.GetCurrentExportMap() {
 			name := name
-			pulumi.ToOutput(v).ApplyT(func(x any) (any, error) {
+			ctx.Export(readPrefix+name, pulumi.ToOutput(v).ApplyT(func(x any) (any, error) {
 				outMu.Lock()
 				defer outMu.Unlock()
 				outputs[name] = plainGo(x)
-				return nil, nil
-			})
+				return true, nil
+			}))
 		}
 		return nil
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	ottaws "github.com/ottkit/ottkit/components/aws"
+	"github.com/ottkit/ottkit/components/cloudflare"
 	"github.com/ottkit/ottkit/functions/aws/manifest"
 )
 
@@ -41,6 +42,8 @@ type Platform struct {
 	// a program can deploy further functions against the same platform with NewGoFunction.
 	Resources map[manifest.Resource]ottaws.ResourceRef
 	Dashboard *cloudwatch.Dashboard
+	// Edge is the Cloudflare edge (ottkit:edge cloudflare), on either cloud; nil without one.
+	Edge *cloudflare.Edge
 	// GCP holds the components of a platform on ottkit:cloud gcp; the AWS fields above are
 	// then nil. The outputs below are the same on both clouds.
 	GCP *GCPParts
@@ -81,6 +84,7 @@ func (s *Spec) Settings() map[manifest.Setting]string {
 		manifest.UploadTTL:           itoa(s.UploadTTL),
 		manifest.TenantClaim:         s.TenantClaim,
 		manifest.RolesClaim:          s.RolesClaim,
+		manifest.EdgeSessionsMode:    s.sessionsMode(),
 	}
 	if s.Domain != "" {
 		out[manifest.PlaybackDomain] = s.Domain
@@ -92,12 +96,19 @@ func (s *Spec) Settings() map[manifest.Setting]string {
 }
 
 // Extensions are the parts of the functions' contracts the spec's options add (the edge's
-// token for the api); apply them with manifest.Function.With.
+// token for the api, the R2 mirror for complete); apply them with manifest.Function.With.
 func (s *Spec) Extensions() []manifest.Extension {
+	var exts []manifest.Extension
 	if s.hasEdge() {
-		return []manifest.Extension{manifest.EdgeToken}
+		exts = append(exts, manifest.EdgeToken)
 	}
-	return nil
+	if s.hasEdgeMirror() {
+		exts = append(exts, manifest.CompleteMirror)
+	}
+	if s.EdgeSessions {
+		exts = append(exts, manifest.EdgeSessions)
+	}
+	return exts
 }
 
 // IngestEventPattern is the EventBridge pattern of uploads: objects created in the ingest
@@ -116,8 +127,8 @@ func IngestEventPattern(bucket string) (string, error) {
 }
 
 // consumerTimeout returns the timeout of the function a queue triggers.
-func consumerTimeout(q manifest.Resource) (int, error) {
-	for _, f := range manifest.All() {
+func consumerTimeout(spec *Spec, q manifest.Resource) (int, error) {
+	for _, f := range spec.awsFunctions() {
 		if f.Trigger == q {
 			return f.TimeoutSeconds, nil
 		}
@@ -160,7 +171,7 @@ func New(ctx *pulumi.Context, name string, spec *Spec, opts ...pulumi.ResourceOp
 	}
 	timeouts := map[manifest.Resource]int{}
 	for _, q := range []manifest.Resource{manifest.IngestQueue, manifest.TranscodeQueue, manifest.EventsQueue} {
-		t, err := consumerTimeout(q)
+		t, err := consumerTimeout(spec, q)
 		if err != nil {
 			return nil, err
 		}
@@ -278,6 +289,7 @@ func New(ctx *pulumi.Context, name string, spec *Spec, opts ...pulumi.ResourceOp
 		LogsBucketName:           p.Storage.CDNLogsName, // waits for ACLs on the logs bucket
 		KeyArn:                   p.Key.Arn,
 		PublicKeys:               spec.SigningPublicKeys,
+		EdgeOriginPublicKeys:     spec.Edge.OriginPublicKeys,
 		Domain:                   spec.Domain,
 		PriceClass:               pulumi.String(spec.PriceClass),
 		GeoAllowList:             spec.GeoAllowList,
@@ -303,6 +315,9 @@ func New(ctx *pulumi.Context, name string, spec *Spec, opts ...pulumi.ResourceOp
 		}
 		deliveryArgs.USEast1 = usEast1
 	}
+	if spec.EdgeSessions {
+		deliveryArgs.Sessions = &ottaws.DeliverySessionsArgs{BindToViewerIP: spec.EdgeSessionBinding == manifest.EdgeSessionsIP}
+	}
 	p.Delivery, err = ottaws.NewDelivery(ctx, name+"-delivery", deliveryArgs, child...)
 	if err != nil {
 		return nil, err
@@ -323,6 +338,9 @@ func New(ctx *pulumi.Context, name string, spec *Spec, opts ...pulumi.ResourceOp
 		manifest.SigningSecret:     {Arn: p.Delivery.SigningSecretArn},
 		manifest.StackKey:          {Arn: p.Key.Arn},
 	}
+	if spec.EdgeSessions {
+		refs[manifest.SessionStore] = ottaws.ResourceRef{Arn: p.Delivery.SessionStoreArn}
+	}
 	if spec.hasEdge() {
 		secret, err := ottaws.NewEdgeSigningSecret(ctx, name+"-edge-signing", &ottaws.EdgeSigningSecretArgs{
 			Name: EdgeSigningSecretName(name), KeyArn: p.Key.Arn, DestroyData: !spec.RetainData, Tags: tags,
@@ -338,10 +356,18 @@ func New(ctx *pulumi.Context, name string, spec *Spec, opts ...pulumi.ResourceOp
 		settings[k] = pulumi.String(v)
 	}
 	settings[manifest.PlaybackDomain] = p.Delivery.PlaybackDomain
+	// The Cloudflare edge uses the Cloudflare provider, not the AWS one. It comes before the
+	// functions: with R2, the complete function copies outputs there.
+	store, err := newEdgeStorage(ctx, name, spec, pulumi.Parent(p))
+	if err != nil {
+		return nil, err
+	}
+	if _, err := awsEdgeMirror(ctx, name, spec, store, p.Key.Arn, tags, refs, settings, child...); err != nil {
+		return nil, err
+	}
 	p.Functions = map[string]*ottaws.GoFunction{}
 	var fnNames []pulumi.StringInput
-	for _, fn := range manifest.All() {
-		fn = fn.With(spec.Extensions()...)
+	for _, fn := range spec.awsFunctions() {
 		f, err := ottaws.NewGoFunction(ctx, name+"-fn-"+fn.Name, &ottaws.GoFunctionArgs{
 			Function:            fn,
 			Resources:           refsFor(fn, refs),
@@ -363,7 +389,11 @@ func New(ctx *pulumi.Context, name string, spec *Spec, opts ...pulumi.ResourceOp
 	if !ok {
 		return nil, fmt.Errorf("platform: the manifest has no %s function", manifest.API.Name)
 	}
-	if err := p.API.Connect(ctx, api.Arn); err != nil {
+	var featureRoutes []string
+	if spec.EdgeSessions {
+		featureRoutes = manifest.SessionRoutes
+	}
+	if err := p.API.Connect(ctx, api.Arn, featureRoutes...); err != nil {
 		return nil, err
 	}
 	p.Dashboard, err = ottaws.NewDashboard(ctx, name+"-dashboard", &ottaws.DashboardArgs{
@@ -398,8 +428,8 @@ func New(ctx *pulumi.Context, name string, spec *Spec, opts ...pulumi.ResourceOp
 	p.DashboardName = p.Dashboard.DashboardName
 	// The Cloudflare edge uses the Cloudflare provider, not the AWS one. Its /api/* goes to
 	// API Gateway itself: through CloudFront, every viewer would share the Worker's addresses
-	// in the WAF's per-IP rate limit.
-	if _, err := newEdge(ctx, name, spec, pulumi.Sprintf("https://%s", p.API.Domain), pulumi.Parent(p)); err != nil {
+	// in the WAF's per-IP rate limit. In origin mode it reads media from the distribution.
+	if p.Edge, err = newEdge(ctx, name, spec, pulumi.Sprintf("https://%s", p.API.Domain), store, cloudFrontOrigin(p.Delivery.DomainName), pulumi.Parent(p)); err != nil {
 		return nil, err
 	}
 	if spec.hasEdge() {
@@ -567,6 +597,9 @@ func Program(ctx *pulumi.Context) error {
 		return err
 	}
 	for k, v := range p.outputs() {
+		ctx.Export(k, v)
+	}
+	for k, v := range p.edgeOutputs() {
 		ctx.Export(k, v)
 	}
 	return nil

@@ -10,6 +10,7 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/ottkit/ottkit/components/cloudflare"
 	ottgcp "github.com/ottkit/ottkit/components/gcp"
 	awsmanifest "github.com/ottkit/ottkit/functions/aws/manifest"
 	"github.com/ottkit/ottkit/functions/gcp/manifest"
@@ -35,6 +36,9 @@ type GCPParts struct {
 	API           *ottgcp.API
 	Delivery      *ottgcp.Delivery
 	Alerts        *ottgcp.Alerts
+	// EdgeReader is the identity the Cloudflare edge reads the delivery bucket as in origin
+	// mode; nil otherwise.
+	EdgeReader *ottgcp.EdgeReader
 	// Resources maps every logical resource of the GCP manifest to the concrete one.
 	Resources map[manifest.Resource]ottgcp.ResourceRef
 }
@@ -251,8 +255,17 @@ func newGCP(ctx *pulumi.Context, name string, spec *Spec, opts ...pulumi.Resourc
 	invokers := map[manifest.TriggerKind]pulumi.StringInput{
 		manifest.Push: g.Invokers.PushEmail, manifest.Tasks: g.Invokers.TasksEmail, manifest.Gateway: g.Invokers.GatewayEmail,
 	}
+	// The Cloudflare edge (its own provider) comes before the functions: with R2, the
+	// complete function copies outputs there.
+	store, err := newEdgeStorage(ctx, name, spec, child)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := gcpEdgeMirror(ctx, name, spec, store, keyID, labels, g.Resources, settings, data...); err != nil {
+		return nil, err
+	}
 	for _, fn := range []manifest.Function{manifest.Transcode, manifest.Complete, manifest.Ingest, manifest.API} {
-		fn = fn.With(spec.GCPExtensions()...)
+		fn = spec.gcpFunction(fn)
 		f, err := ottgcp.NewGoFunction(ctx, name+"-fn-"+fn.Name, &ottgcp.GoFunctionArgs{
 			Function: fn, Project: proj, Region: region, Sources: g.Sources,
 			Source: sources[fn.Name].archive, Runtime: sources[fn.Name].runtime,
@@ -274,7 +287,7 @@ func newGCP(ctx *pulumi.Context, name string, spec *Spec, opts ...pulumi.Resourc
 		f := g.Functions[s.fn.Name]
 		sub, err := ottgcp.NewPushSubscription(ctx, name+"-"+s.fn.Name+"-push", &ottgcp.PushSubscriptionArgs{
 			Project: proj, Topic: g.Topics[s.topic], Endpoint: f.URL, PushIdentity: g.Invokers.PushEmail,
-			PubSubAgent: agents.PubSub, AckDeadlineSeconds: max(10, s.fn.TimeoutSeconds), Labels: labels,
+			PubSubAgent: agents.PubSub, AckDeadlineSeconds: max(10, spec.gcpFunction(s.fn).TimeoutSeconds), Labels: labels,
 		}, child)
 		if err != nil {
 			return nil, err
@@ -329,7 +342,7 @@ func newGCP(ctx *pulumi.Context, name string, spec *Spec, opts ...pulumi.Resourc
 	p.SigningSecretArn = g.SigningKey.SecretID
 	p.DashboardName = g.Alerts.DashboardName
 	// The edge's /api/* goes to API Gateway itself, as on AWS.
-	if _, err := newEdge(ctx, name, spec, g.API.Endpoint, child); err != nil {
+	if err := newGCPEdge(ctx, name, spec, p, g.API.Endpoint, store, child); err != nil {
 		return nil, err
 	}
 	if spec.hasEdge() {
@@ -338,13 +351,37 @@ func newGCP(ctx *pulumi.Context, name string, spec *Spec, opts ...pulumi.Resourc
 	return p, ctx.RegisterResourceOutputs(p, p.outputs())
 }
 
-// GCPExtensions are the parts of the GCP functions' contracts the spec's options add (the
-// edge's token for the api); apply them with manifest.Function.With.
-func (s *Spec) GCPExtensions() []manifest.Extension {
-	if s.hasEdge() {
-		return []manifest.Extension{manifest.EdgeToken}
+// newGCPEdge creates the Cloudflare edge of a GCP stack when it has one, passing /api/* to
+// apiOrigin, and in origin mode the reader it reads the delivery bucket as.
+func newGCPEdge(ctx *pulumi.Context, name string, spec *Spec, p *Platform, apiOrigin pulumi.StringInput, store *cloudflare.Storage, opts ...pulumi.ResourceOption) error {
+	g := p.GCP
+	var origin *cloudflare.OriginArgs
+	if spec.hasEdge() && spec.Edge.Mode == cloudflare.ModeOrigin {
+		var err error
+		if g.EdgeReader, err = ottgcp.NewEdgeReader(ctx, name+"-edge-reader", &ottgcp.EdgeReaderArgs{
+			Project: spec.Project, BucketName: g.Storage.DeliveryName,
+		}, append(opts, pulumi.DependsOn([]pulumi.Resource{g.Services}))...); err != nil {
+			return err
+		}
+		origin = gcsOrigin(g.Storage.DeliveryName)
 	}
-	return nil
+	// The Cloudflare edge uses the Cloudflare provider, not the Google one.
+	var err error
+	p.Edge, err = newEdge(ctx, name, spec, apiOrigin, store, origin, opts...)
+	return err
+}
+
+// GCPExtensions are the parts of the GCP functions' contracts the spec's options add (the
+// edge's token for the api, the R2 mirror for complete); apply them with manifest.Function.With.
+func (s *Spec) GCPExtensions() []manifest.Extension {
+	var exts []manifest.Extension
+	if s.hasEdge() {
+		exts = append(exts, manifest.EdgeToken)
+	}
+	if s.hasEdgeMirror() {
+		exts = append(exts, manifest.CompleteMirror)
+	}
+	return exts
 }
 
 // GCPSettings renders the settings GCP functions read (functions/gcp/manifest) from the spec.

@@ -120,6 +120,13 @@ type Spec struct {
 	WAFAPIRateLimit int
 	GeoAllowList    []string
 	PriceClass      string
+
+	// EdgeSessions puts the session check (a CloudFront Function and its KeyValueStore) on
+	// the media behaviours, and has the api issue a session cookie with each grant and serve
+	// POST /revocations; EdgeSessionBinding is manifest.EdgeSessionsNone or
+	// manifest.EdgeSessionsIP (sessions.go).
+	EdgeSessions       bool
+	EdgeSessionBinding string
 }
 
 // DefaultLadder is the ladder a stack gets when it configures none.
@@ -208,6 +215,7 @@ func (s *Spec) Validate() error {
 func (s *Spec) validate(p *problems) {
 	oneOf(p, k("cloud"), s.Cloud, cloudValues)
 	s.validateEdge(p)
+	s.validateSessions(p)
 	s.validateCDNKeys(p)
 
 	switch {

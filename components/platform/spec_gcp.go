@@ -41,6 +41,7 @@ var gcpStorageClassValues = []string{"NEARLINE", "COLDLINE", "ARCHIVE"}
 var awsOnly = []string{
 	"assumeRoleArn", "certificateArn", "signingPublicKeys", "waf", "wafRateLimit",
 	"wafApiRateLimit", "priceClass", "queueConcurrency", "reservedConcurrency",
+	"edgeSessions", "edgeSessionBinding",
 }
 
 // awsOnlySet returns the full names of the AWS-only keys s sets to other than their default.

@@ -56,6 +56,8 @@ type ObjectInfo struct {
 	Version string
 	// ContentType is the object's media type.
 	ContentType string
+	// CacheControl is the Cache-Control the store returns with the object ("" for none).
+	CacheControl string
 	// StorageClass is the store's name of the object's class; "" means the default class.
 	StorageClass string
 	// Metadata is the object's user metadata (without the vendor's x-amz-meta- / x-goog-meta-

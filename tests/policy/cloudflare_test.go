@@ -2,11 +2,14 @@ package policy_test
 
 import (
 	"maps"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
 
 	cf "github.com/pulumi/pulumi-cloudflare/sdk/v5/go/cloudflare"
+	gcpstorage "github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/storage"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/ottkit/ottkit/components/cloudflare"
@@ -66,18 +69,52 @@ func cloudflareAdditions() []addition {
 				Pattern: pulumi.String("edge.acme.example/assets/a1/*"), ScriptName: pulumi.String(n + "-edge")})
 			return err
 		}, "stack_deny_cloudflare_worker_routes"},
+		{"R2 mirror token scoped to the whole account", func(ctx *pulumi.Context) error {
+			_, err := cf.NewApiToken(ctx, n+"-edge-mirror-token", &cf.ApiTokenArgs{Name: pulumi.String(n + "-edge-mirror"),
+				Policies: cf.ApiTokenPolicyArray{cf.ApiTokenPolicyArgs{
+					PermissionGroups: pulumi.ToStringArray([]string{cloudflare.PermissionR2BucketItemRead, cloudflare.PermissionR2BucketItemWrite}),
+					Resources:        pulumi.StringMap{"com.cloudflare.api.account." + cfAccount: pulumi.String("*")},
+				}}})
+			return err
+		}, "deny_cloudflare_token_scope"},
+		// Origin mode: the edge's origin credential stays out of Pulumi state.
+		{"edge Worker holding its origin key as a secret binding", func(ctx *pulumi.Context) error {
+			a := &cf.WorkersScriptArgs{AccountId: pulumi.String(cfAccount), Name: pulumi.String(n + "-edge"), Content: pulumi.String("export default {}"), Module: pulumi.Bool(true),
+				SecretTextBindings: cf.WorkersScriptSecretTextBindingArray{cf.WorkersScriptSecretTextBindingArgs{Name: pulumi.String("ORIGIN_SIGNING_KEY"), Text: pulumi.String("-----BEGIN PRIVATE KEY-----")}}}
+			edgeBindings(a)
+			if _, err := cf.NewWorkersScript(ctx, n+"-edge-worker", a); err != nil {
+				return err
+			}
+			_, err := cf.NewWorkersRoute(ctx, n+"-edge-route", &cf.WorkersRouteArgs{ZoneId: pulumi.String(cfZone),
+				Pattern: pulumi.String("edge.acme.example/assets/*"), ScriptName: pulumi.String(n + "-edge")})
+			return err
+		}, "deny_cloudflare_edge_secrets_in_state"},
+		{"origin credential written through Pulumi", func(ctx *pulumi.Context) error {
+			_, err := cf.NewWorkersKv(ctx, n+"-edge-origin-credential", &cf.WorkersKvArgs{AccountId: pulumi.String(cfAccount),
+				NamespaceId: pulumi.String("kv-origin"), Key: pulumi.String(edgeworker.OriginCredentialKey), Value: pulumi.String(`{"kind":"gcs"}`)})
+			return err
+		}, "deny_cloudflare_edge_secrets_in_state"},
+		{"edge reader HMAC key created by the stack", func(ctx *pulumi.Context) error {
+			_, err := gcpstorage.NewHmacKey(ctx, n+"-edge-reader-hmac", &gcpstorage.HmacKeyArgs{Project: pulumi.String("acme-media-prod"),
+				ServiceAccountEmail: pulumi.String("acme-prod-edge-reader-sa@acme-media-prod.iam.gserviceaccount.com")})
+			return err
+		}, "deny_gcp_keys_in_state"},
 	}
 }
 
-// TestEdgeComponentIsClean: the Cloudflare edge as components/cloudflare builds it, in both
-// modes, beside the reference stack, violates nothing.
+// TestEdgeComponentIsClean: the Cloudflare edge as components/cloudflare builds it, in R2
+// mode and in origin mode over either cloud, beside the reference stack, violates nothing.
 func TestEdgeComponentIsClean(t *testing.T) {
-	for _, mode := range []string{cloudflare.ModeR2, cloudflare.ModeOrigin} {
+	for _, mode := range []string{cloudflare.ModeR2, edgeworker.OriginCloudFront, edgeworker.OriginGCS} {
 		rules, vs := planWith(t, func(ctx *pulumi.Context) error {
 			a := edgeArgs()
-			if mode == cloudflare.ModeOrigin {
-				a.Mode, a.Plan = mode, "enterprise"
-				a.OriginURL, a.OriginKeyID, a.OriginSigningKey = pulumi.String("https://media.acme.example"), pulumi.String("K2EDGE"), pulumi.String("pem")
+			switch mode {
+			case edgeworker.OriginCloudFront:
+				a.Mode, a.Plan = cloudflare.ModeOrigin, "enterprise"
+				a.Origin = &cloudflare.OriginArgs{Kind: mode, URL: pulumi.String("https://d111111abcdef8.cloudfront.net")}
+			case edgeworker.OriginGCS:
+				a.Mode, a.Plan = cloudflare.ModeOrigin, "enterprise"
+				a.Origin = &cloudflare.OriginArgs{Kind: mode, URL: pulumi.String(cloudflare.GCSXMLEndpoint), Bucket: pulumi.String(n + "-delivery")}
 			}
 			_, err := cloudflare.NewEdge(ctx, n+"-edge", a)
 			return err
@@ -90,6 +127,42 @@ func TestEdgeComponentIsClean(t *testing.T) {
 		if len(got) > 0 {
 			t.Errorf("%s mode: violates %s: %v", mode, strings.Join(got, ", "), vs)
 		}
+	}
+}
+
+// TestOriginStacksAreClean: the test-only origin-mode stacks (components/platform/testdata),
+// on AWS and on GCP, plan with no violation of the pack.
+func TestOriginStacksAreClean(t *testing.T) {
+	for _, stack := range []string{"acme-edge-aws", "acme-edge-gcp"} {
+		t.Run(stack, func(t *testing.T) {
+			dir := t.TempDir()
+			for src, dst := range map[string]string{
+				filepath.Join(projectDir, "Pulumi.yaml"):                                                 filepath.Join(dir, "Pulumi.yaml"),
+				filepath.Join(projectDir, "components", "platform", "testdata", "Pulumi."+stack+".yaml"): filepath.Join(dir, "stacks", "Pulumi."+stack+".yaml"),
+			} {
+				b, err := os.ReadFile(src)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(dst, b, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			rules, vs, rs := planStackIn(t, dir, stack, platform.Program)
+			if len(rules) > 0 {
+				t.Errorf("violates %v: %v", rules, vs)
+			}
+			var reader bool
+			for _, r := range rs {
+				reader = reader || r.Type == "ottkit:gcp:EdgeReader"
+			}
+			if reader != (stack == "acme-edge-gcp") {
+				t.Errorf("edge reader planned: %v", reader)
+			}
+		})
 	}
 }
 

@@ -352,7 +352,7 @@ func additions() []addition {
 	fn := func(name string) string { return n + "-fn-" + name }
 	storage := func(role string) string { return n + "-storage-" + role }
 	bucket := func(role string) string { return storage(role) + "-" + account }
-	return append(cloudflareAdditions(), []addition{
+	return append(append(cloudflareAdditions(), sessionAdditions()...), []addition{
 		{"IAM user access key", func(ctx *pulumi.Context) error {
 			_, err := iam.NewAccessKey(ctx, n+"-deploy-key", &iam.AccessKeyArgs{User: pulumi.String("deploy")})
 			return err

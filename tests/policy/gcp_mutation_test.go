@@ -113,6 +113,13 @@ func gcpMutations() []gcpMutation {
 			}
 			return err
 		}),
+		member("CDN fill reading the whole delivery bucket", "gcp:storage/bucketIAMMember:BucketIAMMember", g+"-delivery-fill-reads", "deny_gcp_reader_unconditioned", func(a *pulumi.ResourceTransformationArgs) error {
+			p, err := props[storage.BucketIAMMemberArgs](a)
+			if err == nil {
+				p.Condition = nil
+			}
+			return err
+		}),
 		onBucket("logs outside the allowed regions", "logs", "deny_gcp_region", func(p *storage.BucketArgs) { p.Location = pulumi.String("us-central1") }),
 		{mutation: mutation{"masters deleted with the stack", "gcp:storage/bucket:Bucket", bucket("masters"), func(*pulumi.ResourceTransformationArgs) error { return nil },
 			[]pulumi.ResourceOption{pulumi.RetainOnDelete(false)}, "deny_gcp_stateful_retained"}},

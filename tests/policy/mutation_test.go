@@ -82,7 +82,13 @@ func planWith(t *testing.T, add func(*pulumi.Context) error, transformations ...
 // violated rules, the violations and the policy inputs of the resources.
 func planStack(t *testing.T, stack string, program pulumi.RunFunc, transformations ...pulumi.ResourceTransformation) (map[string]policies.Level, []policies.Violation, []policies.Resource) {
 	t.Helper()
-	cfg, err := platform.ReadStackConfig(projectDir, stack)
+	return planStackIn(t, projectDir, stack, program, transformations...)
+}
+
+// planStackIn is planStack for a stack file of the project in dir.
+func planStackIn(t *testing.T, dir, stack string, program pulumi.RunFunc, transformations ...pulumi.ResourceTransformation) (map[string]policies.Level, []policies.Violation, []policies.Resource) {
+	t.Helper()
+	cfg, err := platform.ReadStackConfig(dir, stack)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/ottkit/ottkit/functions/aws/manifest"
 	"github.com/ottkit/ottkit/functions/pipeline"
 	"github.com/ottkit/ottkit/functions/stages/api"
 )
@@ -26,6 +27,21 @@ type Handler struct {
 	Stage *api.Handler
 	// Claims name the token's tenant and roles claims.
 	Claims ClaimNames
+	// bindIP: take the viewer's address from ViewerIPHeader.
+	bindIP bool
+}
+
+// ViewerIPHeader is where the viewer's address arrives (manifest.ViewerIPHeader).
+const ViewerIPHeader = manifest.ViewerIPHeader
+
+// WithSessions turns edge sessions on: every playback grant carries a session cookie from
+// sessions, bound to the viewer's address when cfg.EdgeSessions is manifest.EdgeSessionsIP,
+// and POST /revocations is served. It returns h.
+func (h *Handler) WithSessions(cfg Config, sessions pipeline.EdgeSessions) *Handler {
+	h.Stage.Sessions = sessions
+	h.Stage.BindSessionsToIP = cfg.EdgeSessions == manifest.EdgeSessionsIP
+	h.bindIP = h.Stage.BindSessionsToIP
+	return h
 }
 
 // New returns a Handler running the stage over the given adapters.
@@ -49,6 +65,9 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 	r, err := Request(req)
 	if err != nil {
 		return toGateway(api.ErrorResponse(400, api.CodeBadRequest, "body is not valid base64")), nil
+	}
+	if h.bindIP {
+		r.ViewerIP = req.Headers[ViewerIPHeader]
 	}
 	r.Caller, err = callerOf(req, h.Claims)
 	if err != nil && !errors.Is(err, errNoToken) {

@@ -36,8 +36,9 @@ import (
 var rec = awstest.NewRecorder()
 
 func TestMain(m *testing.M) {
-	// The api of a stack with a Cloudflare edge is the superset; TestEdgeToken uses its part.
-	os.Exit(awstest.Main(m, awstest.CheckPermissions(rec, manifest.API.With(manifest.EdgeToken))))
+	// The api of a stack with a Cloudflare edge and edge sessions is the superset;
+	// TestEdgeToken and TestEdgeSessions use their parts.
+	os.Exit(awstest.Main(m, awstest.CheckPermissions(rec, manifest.API.With(manifest.EdgeToken, manifest.EdgeSessions))))
 }
 
 var signingKey = func() *rsa.PrivateKey {
@@ -508,6 +509,7 @@ func TestLoadConfig(t *testing.T) {
 	valid := map[string]string{
 		"INGEST_BUCKET": "ingest", "CATALOG_TABLE": "catalog", "SIGNING_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:1:secret:s",
 		"PLAYBACK_DOMAIN": "media.example.com", "PLAYBACK_TTL": "300", "UPLOAD_TTL": "900", "MAX_UPLOAD_BYTES": "1000000",
+		"CLOUDFRONT_SESSIONS": "off",
 	}
 	// An edge stack's api reads the edge's variables too; without them the edge is off.
 	edge := map[string]string{"EDGE_SIGNING_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:1:secret:e", "EDGE_DOMAIN": "edge.example.com"}
@@ -522,6 +524,15 @@ func TestLoadConfig(t *testing.T) {
 		_, err := api.LoadConfig(getenv)
 		return err
 	}, union(valid, edge), [][2]string{{"EDGE_DOMAIN", ""}, {"EDGE_SIGNING_SECRET_ARN", ""}, {"EDGE_DOMAIN", "https://edge.example.com"}, {"EDGE_DOMAIN", "media.example.com"}})
+	sessions := map[string]string{"CLOUDFRONT_SESSIONS": "ip", "SESSIONS_KVS_ARN": "arn:aws:cloudfront::123456789012:key-value-store/0b9f7c2e-1111-4222-8333-444455556666"}
+	awstest.CheckEnv(t, manifest.API.With(manifest.EdgeToken, manifest.EdgeSessions), func(getenv func(string) string) error {
+		_, err := api.LoadConfig(getenv)
+		return err
+	}, union(valid, edge, sessions))
+	awstest.CheckEnvRejects(t, func(getenv func(string) string) error {
+		_, err := api.LoadConfig(getenv)
+		return err
+	}, union(valid, sessions), [][2]string{{"CLOUDFRONT_SESSIONS", "device"}, {"SESSIONS_KVS_ARN", "arn:aws:s3:::bucket"}, {"SESSIONS_KVS_ARN", ""}})
 
 	cfg, err := api.LoadConfig(func(k string) string {
 		if strings.HasSuffix(k, "_TTL") || k == "MAX_UPLOAD_BYTES" {

@@ -3,10 +3,12 @@ package api
 import (
 	"fmt"
 	"net"
+	"regexp"
 	"strings"
 	"time"
 
 	"github.com/ottkit/ottkit/functions/aws/envconfig"
+	"github.com/ottkit/ottkit/functions/aws/manifest"
 	"github.com/ottkit/ottkit/functions/aws/s3store"
 	"github.com/ottkit/ottkit/functions/stages/api"
 )
@@ -23,6 +25,12 @@ type Config struct {
 	MaxUploadBytes   int64         // MAX_UPLOAD_BYTES: default and ceiling 5 GiB
 	TenantClaim      string        // TENANT_CLAIM: default DefaultTenantClaim
 	RolesClaim       string        // ROLES_CLAIM: default DefaultRolesClaim
+	// EdgeSessions is CLOUDFRONT_SESSIONS: manifest.EdgeSessionsOff, or the sessions' binding
+	// (manifest.EdgeSessionsNone, manifest.EdgeSessionsIP).
+	EdgeSessions string
+	// SessionsKVSARN is SESSIONS_KVS_ARN, read only when EdgeSessions is not off
+	// (manifest.EdgeSessions).
+	SessionsKVSARN string
 	// EdgeSigningSecretARN and EdgeDomain are set together on a stack with a Cloudflare edge
 	// (manifest.EdgeToken), else both empty: the secret holding the viewer token's key, and
 	// the edge's media host.
@@ -63,6 +71,14 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	if c.PlaybackDomain != "" {
 		r.Check("PLAYBACK_DOMAIN", validHost(c.PlaybackDomain))
 	}
+	c.EdgeSessions = r.OneOf("CLOUDFRONT_SESSIONS", manifest.EdgeSessionsOff,
+		manifest.EdgeSessionsOff, manifest.EdgeSessionsNone, manifest.EdgeSessionsIP)
+	if c.EdgeSessions != manifest.EdgeSessionsOff {
+		c.SessionsKVSARN = r.String("SESSIONS_KVS_ARN")
+		if c.SessionsKVSARN != "" {
+			r.Check("SESSIONS_KVS_ARN", validKVSARN(c.SessionsKVSARN))
+		}
+	}
 	c.EdgeSigningSecretARN = strings.TrimSpace(getenv("EDGE_SIGNING_SECRET_ARN"))
 	c.EdgeDomain = strings.TrimSpace(getenv("EDGE_DOMAIN"))
 	switch {
@@ -88,6 +104,16 @@ func claimName(getenv func(string) string, r *envconfig.Reader, name, def string
 	}
 	r.Check(name, api.CheckClaimName(v))
 	return v
+}
+
+// kvsARNPattern is a CloudFront KeyValueStore's ARN.
+var kvsARNPattern = regexp.MustCompile(`^arn:aws[a-z-]*:cloudfront::[0-9]{12}:key-value-store/[A-Za-z0-9-]{1,64}$`)
+
+func validKVSARN(arn string) error {
+	if !kvsARNPattern.MatchString(arn) {
+		return fmt.Errorf("%q is not a CloudFront KeyValueStore ARN (arn:aws:cloudfront::<account>:key-value-store/<id>)", arn)
+	}
+	return nil
 }
 
 func validHost(h string) error {

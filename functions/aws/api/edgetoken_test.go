@@ -89,7 +89,20 @@ func TestEdgeToken(t *testing.T) {
 	// the secret the stack created (PutSecretValue) and its public half into the file.
 	dir := t.TempDir()
 	file := filepath.Join(dir, "Pulumi.acme-prod.yaml")
-	if err := os.WriteFile(file, []byte("config:\n  ottkit:edge: cloudflare\n  ottkit:edgePublicKeys: {}\n"), 0o644); err != nil {
+	// The shipped acme-prod stack with an edge and no edge key yet: `ottkit keys` writes only
+	// a stack file that still validates.
+	shipped, err := os.ReadFile(filepath.Join("..", "..", "..", "stacks", "Pulumi.acme-prod.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bootstrap := string(shipped) + `  ottkit:edge: cloudflare
+  ottkit:cloudflareAccountId: 0123456789abcdef0123456789abcdef
+  ottkit:cloudflareZoneId: fedcba9876543210fedcba9876543210
+  ottkit:cloudflareHostname: media.example.com
+  ottkit:cloudflarePlan: pro
+  ottkit:edgePublicKeys: {}
+`
+	if err := os.WriteFile(file, []byte(bootstrap), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	rot := &keys.Rotator{Prefix: prefix, File: file, Secrets: keys.SecretsManager{Client: f.env.Admin.SecretsManager}, TokenLifetime: 10 * time.Minute}

@@ -18,7 +18,7 @@ import (
 // Call is one AWS operation a client performed (or presigned), with the resource names taken
 // from its input.
 type Call struct {
-	Service   string // smithy service id: "S3", "DynamoDB", "SQS", "SNS", "Secrets Manager", "MediaConvert"
+	Service   string // smithy service id: "S3", "DynamoDB", "SQS", "SNS", "Secrets Manager", "MediaConvert", "CloudFront KeyValueStore"
 	Operation string // "GetObject", "PutItem", ...
 	Fields    map[string]string
 }
@@ -148,6 +148,9 @@ func Grants(c Call) ([]Grant, error) {
 		return []Grant{{Action: "sns:Publish", Name: f["TopicArn"]}}, nil
 	case "Secrets Manager.GetSecretValue":
 		return []Grant{{Action: "secretsmanager:GetSecretValue", Name: f["SecretId"]}}, nil
+	case "CloudFront KeyValueStore.DescribeKeyValueStore", "CloudFront KeyValueStore.GetKey", "CloudFront KeyValueStore.ListKeys",
+		"CloudFront KeyValueStore.PutKey", "CloudFront KeyValueStore.DeleteKey", "CloudFront KeyValueStore.UpdateKeys":
+		return []Grant{{Action: "cloudfront-keyvaluestore:" + c.Operation, Name: f["KvsARN"]}}, nil
 	case "MediaConvert.ListJobs":
 		return []Grant{{Action: "mediaconvert:ListJobs", Name: f["Queue"]}}, nil
 	case "MediaConvert.CreateJob":

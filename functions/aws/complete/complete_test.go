@@ -26,10 +26,16 @@ import (
 	stage "github.com/ottkit/ottkit/functions/stages/complete"
 )
 
-var rec = awstest.NewRecorder()
+var (
+	rec = awstest.NewRecorder()
+	// mirrorRec records the tests of a stack with an edge mirror (mirror_test.go).
+	mirrorRec = awstest.NewRecorder()
+)
 
 func TestMain(m *testing.M) {
-	os.Exit(awstest.Main(m, awstest.CheckPermissions(rec, manifest.Complete)))
+	os.Exit(awstest.Main(m,
+		awstest.CheckPermissions(rec, manifest.Complete),
+		awstest.CheckPermissions(mirrorRec, manifest.Complete.With(manifest.CompleteMirror))))
 }
 
 // spyQueue records the delays asked for and forwards to the real queue.
@@ -57,6 +63,11 @@ type fixture struct {
 }
 
 func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	return newFixtureRecordedBy(t, rec)
+}
+
+func newFixtureRecordedBy(t *testing.T, rec *awstest.Recorder) *fixture {
 	t.Helper()
 	env := awstest.NewEnv(t, rec)
 	f := &fixture{env: env, logs: &bytes.Buffer{}, now: time.Date(2026, 7, 1, 12, 0, 0, 0, time.UTC)}
@@ -365,7 +376,9 @@ func TestLoadConfig(t *testing.T) {
 		"NOTIFY_TOPIC_ARN": "arn:aws:sns:us-east-1:1:notify", "TRANSCODE_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/1/transcode",
 		"ARCHIVE_STORAGE_CLASS": "DEEP_ARCHIVE", "MAX_RETRIES": "3", "VIDEO_CODEC": "hevc",
 	}
-	awstest.CheckEnv(t, manifest.Complete, func(getenv func(string) string) error {
+	// The loader also reads the edge mirror's variables (mirror_test.go), which a stack
+	// without one leaves unset.
+	awstest.CheckEnv(t, manifest.Complete.With(manifest.CompleteMirror), func(getenv func(string) string) error {
 		_, err := complete.LoadConfig(getenv)
 		return err
 	}, valid)

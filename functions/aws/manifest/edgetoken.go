@@ -17,6 +17,8 @@ type Extension struct {
 	// Env and Permissions are appended to the function's own.
 	Env         []EnvVar
 	Permissions []Permission
+	// TimeoutSeconds and MemoryMB, when not 0, replace the function's.
+	TimeoutSeconds, MemoryMB int
 }
 
 // EdgeToken is the api's part of a Cloudflare edge (ottkit:edge: cloudflare): it issues the
@@ -43,6 +45,12 @@ func (f Function) With(exts ...Extension) Function {
 		}
 		f.Env = append(append([]EnvVar(nil), f.Env...), e.Env...)
 		f.Permissions = append(append([]Permission(nil), f.Permissions...), e.Permissions...)
+		if e.TimeoutSeconds != 0 {
+			f.TimeoutSeconds = e.TimeoutSeconds
+		}
+		if e.MemoryMB != 0 {
+			f.MemoryMB = e.MemoryMB
+		}
 	}
 	return f
 }

@@ -105,6 +105,7 @@ var (
 			{Name: "MAX_UPLOAD_BYTES", Setting: MaxUploadBytes},
 			{Name: "TENANT_CLAIM", Setting: TenantClaim},
 			{Name: "ROLES_CLAIM", Setting: RolesClaim},
+			{Name: "CLOUDFRONT_SESSIONS", Setting: EdgeSessionsMode},
 		},
 		Permissions: []Permission{
 			{Action: "s3:PutObject", On: IngestBucket, Path: UploadPrefix + "*", Why: "presign upload PUTs and parts, create multipart uploads"},
@@ -115,6 +116,22 @@ var (
 		},
 	}
 )
+
+// EdgeSessions is what the api function adds on a stack with ottkit:edgeSessions: the
+// session store's ARN, and the cloudfront-keyvaluestore calls that read the signing key and
+// write revocations (every write is an UpdateKeys under the store's ETag).
+var EdgeSessions = Extension{
+	Function: "api",
+	Env: []EnvVar{
+		{Name: "SESSIONS_KVS_ARN", From: SessionStore, Attr: ARN},
+	},
+	Permissions: []Permission{
+		{Action: "cloudfront-keyvaluestore:GetKey", On: SessionStore, Why: "read the signing key id and the key new sessions are signed with"},
+		{Action: "cloudfront-keyvaluestore:DescribeKeyValueStore", On: SessionStore, Why: "the store's ETag, which every write names in If-Match"},
+		{Action: "cloudfront-keyvaluestore:ListKeys", On: SessionStore, Why: "find revocations that have expired, removed with the next revocation"},
+		{Action: "cloudfront-keyvaluestore:UpdateKeys", On: SessionStore, Why: "POST /revocations, and the stack's first signing key"},
+	},
+}
 
 // All returns every deployable function, in pipeline order.
 func All() []Function {
@@ -130,4 +147,14 @@ var APIRoutes = []string{
 	"GET /assets",
 	"GET /assets/{id}",
 	"POST /assets/{id}/playback",
+}
+
+// ViewerIPHeader carries the viewer's address from the distribution to the api function on a
+// stack whose edge sessions are bound to it (EdgeSessionsIP): the API behaviour's CloudFront
+// Function sets it from event.viewer.ip, replacing whatever the viewer sent.
+const ViewerIPHeader = "x-ottkit-viewer-ip"
+
+// SessionRoutes are the routes the API function serves on a stack with ottkit:edgeSessions.
+var SessionRoutes = []string{
+	"POST /revocations",
 }

@@ -37,6 +37,10 @@ const (
 	NotifyTopic      Resource = "notify-topic"   // SNS: asset ready / failed notifications
 	SigningSecret    Resource = "signing-secret" // Secrets Manager: CloudFront key pair id and private key
 	StackKey         Resource = "stack-key"      // KMS: the stack's customer managed key
+	// SessionStore is the CloudFront KeyValueStore of the edge session check
+	// (ottkit:edgeSessions): its HMAC keys and revocations. Only stacks with edge sessions
+	// have it, and only the api's EdgeSessions extension names it.
+	SessionStore Resource = "session-store"
 )
 
 // Attr selects which attribute of a Resource an environment variable carries.
@@ -83,6 +87,16 @@ const (
 	TenantClaim Setting = "tenant-claim"
 	// RolesClaim names the JWT claim that lists the caller's roles.
 	RolesClaim Setting = "roles-claim"
+	// EdgeSessionsMode is "off" without edge sessions, else their binding: "none" (a session
+	// works from any address) or "ip" (only from the address it was issued to).
+	EdgeSessionsMode Setting = "edge-sessions"
+)
+
+// The values of EdgeSessionsMode.
+const (
+	EdgeSessionsOff  = "off"
+	EdgeSessionsNone = "none"
+	EdgeSessionsIP   = "ip"
 )
 
 // EnvVar is one environment variable a function reads at start-up. Exactly one of From or

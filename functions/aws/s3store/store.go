@@ -31,11 +31,16 @@ const MaxCopySize = 5 << 30
 type Store struct {
 	client  *s3.Client
 	presign *s3.PresignClient
+	// md5ETag is set for stores whose single-PUT ETag is the MD5 of the bytes (R2), which
+	// PutStream then checks.
+	md5ETag bool
+	// maxPut is the largest object one PutStream may write.
+	maxPut int64
 }
 
 // New returns a Store using client.
 func New(client *s3.Client) *Store {
-	return &Store{client: client, presign: s3.NewPresignClient(client)}
+	return &Store{client: client, presign: s3.NewPresignClient(client), maxPut: MaxCopySize}
 }
 
 // ObjectInfo is what a HEAD tells about an object; StorageClass "" means STANDARD.
@@ -54,6 +59,7 @@ func (s *Store) Head(ctx context.Context, bucket, key string) (ObjectInfo, error
 		ETag:         strings.Trim(aws.ToString(out.ETag), `"`),
 		Version:      aws.ToString(out.VersionId),
 		ContentType:  aws.ToString(out.ContentType),
+		CacheControl: aws.ToString(out.CacheControl),
 		StorageClass: string(out.StorageClass),
 		Metadata:     out.Metadata,
 	}, nil

@@ -4,10 +4,12 @@ package main
 
 import (
 	"log/slog"
+	"os"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
@@ -21,11 +23,19 @@ import (
 
 func main() {
 	lambdamain.Start(complete.LoadConfig, func(cfg complete.Config, awsCfg aws.Config, log *slog.Logger) any {
-		return complete.New(cfg,
+		delivery := s3store.New(s3.NewFromConfig(awsCfg))
+		h := complete.New(cfg,
 			catalog.New(dynamodb.NewFromConfig(awsCfg), cfg.CatalogTable),
-			s3store.New(s3.NewFromConfig(awsCfg)),
+			delivery,
 			sqsqueue.New(sqs.NewFromConfig(awsCfg), cfg.TranscodeQueueURL),
 			snstopic.New(sns.NewFromConfig(awsCfg), cfg.NotifyTopicARN),
-			log).Handle
+			log)
+		if cfg.HasMirror() {
+			if err := h.MirrorTo(cfg, complete.NewMirror(cfg, secretsmanager.NewFromConfig(awsCfg), nil), delivery); err != nil {
+				log.Error("edge mirror", "error", err.Error())
+				os.Exit(1)
+			}
+		}
+		return h.Handle
 	})
 }

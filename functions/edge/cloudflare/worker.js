@@ -185,50 +185,181 @@ async function serveR2(request, env, key) {
   return new Response(request.method === "HEAD" ? null : obj.body, { status: 200, headers });
 }
 
+// ---- Origin mode (Enterprise zones): the Worker in front of the cloud's CDN or bucket ----
+//
+// ORIGIN_KIND is "cloudfront" or "gcs"; ORIGIN the https base URL (the distribution's domain,
+// or the GCS XML API endpoint) and, for gcs, ORIGIN_BUCKET the delivery bucket. The Worker's
+// credential for the origin is not a binding: it is the JSON value of the key "origin" in the
+// KV namespace ORIGIN_CREDENTIALS, written out of band (docs/EDGE.md), so it is in neither the
+// stack file nor Pulumi state, and a redeploy of the Worker does not drop it:
+//   cloudfront: {"kind":"cloudfront","keyPairId":"<CloudFront public key id>","privateKey":"<PKCS#8 PEM>"}
+//   gcs:        {"kind":"gcs","accessId":"<HMAC access id>","secret":"<HMAC secret>"}
+
+const ORIGIN_CREDENTIAL_KEY = "origin";
+// How long an isolate keeps the credential before reading KV again: a rotation reaches every
+// isolate within KV's own propagation (about 60 s) plus this.
+const ORIGIN_CREDENTIAL_TTL_MS = 60_000;
+// GCS V4 signatures: the service and region of the credential scope (GCS accepts "auto").
+const GCS_SERVICE = "storage";
+const GCS_REGION = "auto";
+
+let originCredential = null; // {kind, value, until, key?, pem?}
+
+/** Reads, checks and caches the origin credential; throws with the reason when unusable. */
+async function loadOriginCredential(env, kind, nowMs) {
+  if (originCredential && originCredential.kind === kind && originCredential.until > nowMs) return originCredential;
+  if (!env.ORIGIN_CREDENTIALS) throw new Error("no ORIGIN_CREDENTIALS binding");
+  const raw = await env.ORIGIN_CREDENTIALS.get(ORIGIN_CREDENTIAL_KEY);
+  if (raw === null) throw new Error(`ORIGIN_CREDENTIALS has no "${ORIGIN_CREDENTIAL_KEY}" key`);
+  let c;
+  try {
+    c = JSON.parse(raw);
+  } catch {
+    throw new Error(`ORIGIN_CREDENTIALS "${ORIGIN_CREDENTIAL_KEY}" is not JSON`);
+  }
+  if (!c || c.kind !== kind) throw new Error(`the origin credential is for ${c && c.kind}, the Worker's origin is ${kind}`);
+  const entry = { kind, value: c, until: nowMs + ORIGIN_CREDENTIAL_TTL_MS };
+  if (kind === "cloudfront") {
+    if (typeof c.keyPairId !== "string" || !/^[A-Z0-9]{1,64}$/.test(c.keyPairId)) throw new Error("cloudfront credential: keyPairId is not a CloudFront public key id");
+    if (typeof c.privateKey !== "string" || !c.privateKey.includes("-----BEGIN PRIVATE KEY-----")) throw new Error("cloudfront credential: privateKey is not a PKCS#8 PEM");
+    entry.key = await importCloudFrontKey(c.privateKey);
+  } else if (kind === "gcs") {
+    if (typeof c.accessId !== "string" || c.accessId === "" || typeof c.secret !== "string" || c.secret === "") throw new Error("gcs credential: accessId and secret are required");
+  } else {
+    throw new Error(`ORIGIN_KIND ${kind} must be cloudfront or gcs`);
+  }
+  originCredential = entry;
+  return entry;
+}
+
 function b64cloudfront(bytes) {
   let bin = "";
   for (const b of bytes) bin += String.fromCharCode(b);
   return btoa(bin).replace(/\+/g, "-").replace(/=/g, "_").replace(/\//g, "~");
 }
 
-let originKey = null;
-
-async function importOriginKey(pem) {
-  if (!originKey || originKey.pem !== pem) {
-    const body = pem.replace(/-----(BEGIN|END) PRIVATE KEY-----/g, "").replace(/\s+/g, "");
-    const der = Uint8Array.from(atob(body), (ch) => ch.charCodeAt(0));
-    const key = await crypto.subtle.importKey("pkcs8", der, { name: "RSASSA-PKCS1-v1_5", hash: "SHA-1" }, false, ["sign"]);
-    originKey = { pem, key };
-  }
-  return originKey.key;
+async function importCloudFrontKey(pem) {
+  const body = pem.replace(/-----(BEGIN|END) PRIVATE KEY-----/g, "").replace(/\s+/g, "");
+  const der = Uint8Array.from(atob(body), (ch) => ch.charCodeAt(0));
+  return crypto.subtle.importKey("pkcs8", der, { name: "RSASSA-PKCS1-v1_5", hash: "SHA-1" }, false, ["sign"]);
 }
 
 /**
- * Returns the CloudFront signed cookies (custom policy) granting the edge the prefix on the
- * distribution until expires, signed with the edge's own key pair (ORIGIN_KEY_ID in the
- * distribution's trusted key group, ORIGIN_SIGNING_KEY a PKCS#8 PEM secret).
+ * Returns the CloudFront signed cookies (custom policy) granting the prefix on the
+ * distribution at origin until expires, signed with the edge's own key (keyPairID in the
+ * distribution's trusted key group; key its imported private half).
  */
-async function cloudFrontCookies(origin, prefix, expires, keyPairID, pem) {
+async function cloudFrontCookies(origin, prefix, expires, keyPairID, key) {
   const policy = JSON.stringify({
     Statement: [{ Resource: origin.replace(/\/+$/, "") + prefix + "*", Condition: { DateLessThan: { "AWS:EpochTime": expires } } }],
   });
-  const key = await importOriginKey(pem);
   const sig = new Uint8Array(await crypto.subtle.sign({ name: "RSASSA-PKCS1-v1_5" }, key, enc.encode(policy)));
   return `CloudFront-Policy=${b64cloudfront(enc.encode(policy))}; CloudFront-Signature=${b64cloudfront(sig)}; CloudFront-Key-Pair-Id=${keyPairID}`;
 }
 
+// A viewer's token makes the same policy (prefix, expiry) for every segment it plays, so the
+// RSA signature is made once per token and isolate, not once per request. Bounded: the oldest
+// entry goes first.
+const COOKIE_CACHE_MAX = 1000;
+const cookieCache = new Map();
+
+async function cachedCloudFrontCookies(origin, claims, cred) {
+  const id = `${cred.value.keyPairId}|${claims.p}|${claims.e}`;
+  let cookie = cookieCache.get(id);
+  if (cookie === undefined) {
+    cookie = await cloudFrontCookies(origin, claims.p, claims.e, cred.value.keyPairId, cred.key);
+    if (cookieCache.size >= COOKIE_CACHE_MAX) cookieCache.delete(cookieCache.keys().next().value);
+    cookieCache.set(id, cookie);
+  }
+  return cookie;
+}
+
+function hex(bytes) {
+  let out = "";
+  for (const b of new Uint8Array(bytes)) out += b.toString(16).padStart(2, "0");
+  return out;
+}
+
+async function hmac(key, data) {
+  const k = await crypto.subtle.importKey("raw", typeof key === "string" ? enc.encode(key) : key, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  return new Uint8Array(await crypto.subtle.sign("HMAC", k, enc.encode(data)));
+}
+
+/** Percent-encodes an object path as V4 canonical URIs want: every byte but unreserved and "/". */
+function canonicalPath(path) {
+  return path.split("/").map((seg) => encodeURIComponent(seg).replace(/[!'()*]/g, (ch) => "%" + ch.charCodeAt(0).toString(16).toUpperCase())).join("/");
+}
+
+/**
+ * Returns the headers of a GCS XML API request signed with an HMAC key (V4,
+ * GOOG4-HMAC-SHA256, header form): x-goog-date, x-goog-content-sha256 and Authorization over
+ * host, x-goog-content-sha256 and x-goog-date. The body is never signed (GET/HEAD).
+ */
+async function gcsSignedHeaders(method, url, accessId, secret, date) {
+  const iso = date.toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, ""); // 20261201T120000Z
+  const day = iso.slice(0, 8);
+  const scope = `${day}/${GCS_REGION}/${GCS_SERVICE}/goog4_request`;
+  const payload = "UNSIGNED-PAYLOAD";
+  const u = new URL(url);
+  const canonical = [method, u.pathname, "", `host:${u.host}`, `x-goog-content-sha256:${payload}`, `x-goog-date:${iso}`, "", "host;x-goog-content-sha256;x-goog-date", payload].join("\n");
+  const stringToSign = ["GOOG4-HMAC-SHA256", iso, scope, hex(await crypto.subtle.digest("SHA-256", enc.encode(canonical)))].join("\n");
+  let k = await hmac("GOOG4" + secret, day);
+  for (const part of [GCS_REGION, GCS_SERVICE, "goog4_request"]) k = await hmac(k, part);
+  const signature = hex(await hmac(k, stringToSign));
+  return {
+    "x-goog-date": iso,
+    "x-goog-content-sha256": payload,
+    authorization: `GOOG4-HMAC-SHA256 Credential=${accessId}/${scope}, SignedHeaders=host;x-goog-content-sha256;x-goog-date, Signature=${signature}`,
+  };
+}
+
+/** Builds the origin request for key: its URL and credential headers. */
+async function originRequest(env, method, key, claims, cred, now) {
+  const base = env.ORIGIN.replace(/\/+$/, "");
+  if (cred.kind === "cloudfront") {
+    // The policy expires with the viewer's token: the edge never holds a longer grant.
+    return { url: base + "/" + key, headers: { cookie: await cachedCloudFrontCookies(base, claims, cred) } };
+  }
+  const url = base + "/" + env.ORIGIN_BUCKET + canonicalPath("/" + key);
+  return { url, headers: await gcsSignedHeaders(method, url, cred.value.accessId, cred.value.secret, now) };
+}
+
+function unavailable() {
+  return new Response("edge origin unavailable\n", { status: 502, headers: { "content-type": "text/plain", "cache-control": "no-store" } });
+}
+
 async function serveOrigin(request, env, key, claims) {
-  // Enterprise mode: the cloud's CDN keeps enforcing its key group; the Worker presents
-  // CloudFront signed cookies for the same prefix, expiring with the viewer's token, and
-  // forwards the viewer's Range.
-  const headers = new Headers({ cookie: await cloudFrontCookies(env.ORIGIN, claims.p, claims.e, env.ORIGIN_KEY_ID, env.ORIGIN_SIGNING_KEY) });
+  // The cloud keeps enforcing its own checks (CloudFront's key group and OAC; GCS IAM with the
+  // reader's assets/ condition); the Worker presents its credential and forwards the Range.
+  const kind = env.ORIGIN_KIND;
+  let cred;
+  try {
+    cred = await loadOriginCredential(env, kind, Date.now());
+  } catch (err) {
+    log("error", "origin-credential-unavailable", { kind, detail: String(err && err.message || err) });
+    return unavailable();
+  }
+  const { url, headers } = await originRequest(env, request.method, key, claims, cred, new Date());
   const range = request.headers.get("range");
-  if (range) headers.set("range", range);
-  const upstream = await fetch(env.ORIGIN.replace(/\/+$/, "") + "/" + key, { method: request.method, headers });
-  const out = new Headers(upstream.headers);
-  if (upstream.ok) out.set("cache-control", cacheControl(key));
-  if (upstream.ok) out.set("content-type", contentType(key, upstream.headers.get("content-type")));
-  out.delete("set-cookie");
+  if (range) headers.range = range;
+  const upstream = await fetch(url, { method: request.method, headers });
+  if (upstream.status === 401 || upstream.status === 403) {
+    // The viewer was authorised; a refusal here is the edge's credential or the origin's
+    // grant (or an object the reader may not list): say so, and do not blame the viewer.
+    log("error", "origin-refused", { kind, status: upstream.status, path: "/" + key });
+    return unavailable();
+  }
+  const out = new Headers();
+  for (const [name, value] of upstream.headers) {
+    if (name === "set-cookie" || name.startsWith("x-goog-") || name.startsWith("x-guploader-")) continue;
+    out.set(name, value);
+  }
+  if (upstream.ok) {
+    out.set("cache-control", cacheControl(key));
+    out.set("content-type", contentType(key, upstream.headers.get("content-type")));
+  } else {
+    out.set("cache-control", "no-store");
+  }
   return new Response(upstream.body, { status: upstream.status, headers: out });
 }
 
@@ -318,6 +449,6 @@ async function handle(request, env) {
 }
 
 // The pure functions, for the unit tests (workerd accepts no other exports than handlers).
-const internals = { TOKEN_COOKIE, MAX_TOKEN_CHARS, MAX_LIFETIME_SECONDS, CLOCK_SKEW_SECONDS, b64urlDecode, readCookie, verifyToken, contentType, cacheControl, parseRange, cloudFrontCookies };
+const internals = { TOKEN_COOKIE, MAX_TOKEN_CHARS, MAX_LIFETIME_SECONDS, CLOCK_SKEW_SECONDS, b64urlDecode, readCookie, verifyToken, contentType, cacheControl, parseRange, cloudFrontCookies, importCloudFrontKey, gcsSignedHeaders, canonicalPath };
 
 export default { fetch: handle, internals };

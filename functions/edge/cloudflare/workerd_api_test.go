@@ -133,7 +133,7 @@ func startBrowserRig(t testing.TB) *browserRig {
 		seen.mu.Lock()
 		seen.requests = append(seen.requests, r.Clone(context.Background()))
 		seen.mu.Unlock()
-		gateway.Handler(stage).ServeHTTP(w, r)
+		gateway.Handler(stage, api.ClaimNames{Tenant: api.DefaultTenantClaim, Roles: api.DefaultRolesClaim}).ServeHTTP(w, r)
 	}))
 	t.Cleanup(origin.Close)
 

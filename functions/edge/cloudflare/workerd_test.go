@@ -136,7 +136,8 @@ type cloudFrontStandIn struct {
 	keyID   string
 	origin  string
 	objects map[string][]byte
-	served  atomic.Int64
+	// requests counts every request, served the ones answered with bytes.
+	requests, served atomic.Int64
 }
 
 func cfDecode(s string) ([]byte, error) {
@@ -144,6 +145,7 @@ func cfDecode(s string) ([]byte, error) {
 }
 
 func (c *cloudFrontStandIn) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	c.requests.Add(1)
 	get := func(name string) string {
 		ck, err := req.Cookie(name)
 		if err != nil {
@@ -189,24 +191,53 @@ func capnpString(s string) string {
 }
 
 type edgeRig struct {
+	// r2URL serves R2 mode; originURL origin mode over CloudFront; gcsURLs origin mode over
+	// GCS, by credential case ("ok", "wrong-secret", "wrong-id", "none").
 	r2URL, originURL string
+	gcsURLs          map[string]string
 	kv               *kvStandIn
 	cf               *cloudFrontStandIn
+	gcs              *gcsStandIn
 	key              cloudflare.Key
 	signer           *cloudflare.Signer
 	client           *http.Client
 	workerd          *exec.Cmd
 }
 
-// startEdge runs the Worker in workerd twice (R2 mode and origin mode) with loopback stand-ins
-// for R2, KV and CloudFront, each socket on a listener this process already holds.
+// credentialKV is an ORIGIN_CREDENTIALS namespace holding one credential ("" for none).
+func credentialKV(t testing.TB, c *cloudflare.OriginCredential) *kvStandIn {
+	t.Helper()
+	kv := &kvStandIn{vals: map[string]string{}}
+	if c != nil {
+		b, err := c.Marshal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		kv.vals[cloudflare.OriginCredentialKey] = string(b)
+	}
+	return kv
+}
+
+// startEdge runs the Worker in workerd in R2 mode and in origin mode (CloudFront, and GCS
+// with a good, a wrong and no credential), with loopback stand-ins for R2, KV, CloudFront
+// (checking the edge's signed cookies) and GCS (checking V4 HMAC signatures), each socket on
+// a listener this process already holds.
 func startEdge(t testing.TB, objects map[string][]byte) *edgeRig {
 	t.Helper()
 	bin := workerdPath(t)
-	rig := &edgeRig{kv: &kvStandIn{vals: map[string]string{}}, key: mustKey(t, "edge-1")}
+	rig := &edgeRig{kv: &kvStandIn{vals: map[string]string{}}, key: mustKey(t, "edge-1"), gcsURLs: map[string]string{}}
 	rig.signer = cloudflare.NewSigner(cloudflare.StaticKey(rig.key))
-	r2 := httptest.NewServer(&r2StandIn{objects: objects})
-	kv := httptest.NewServer(rig.kv)
+	var servers []*httptest.Server
+	serve := func(h http.Handler) string {
+		s := httptest.NewServer(h)
+		servers = append(servers, s)
+		return strings.TrimPrefix(s.URL, "http://")
+	}
+	t.Cleanup(func() {
+		for _, s := range servers {
+			s.Close()
+		}
+	})
 	rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		t.Fatal(err)
@@ -216,52 +247,67 @@ func startEdge(t testing.TB, objects map[string][]byte) *edgeRig {
 		t.Fatal(err)
 	}
 	rig.cf = &cloudFrontStandIn{pub: &rsaKey.PublicKey, keyID: "K2EDGEKEY", objects: objects}
-	cf := httptest.NewServer(rig.cf)
-	rig.cf.origin = cf.URL
-	t.Cleanup(func() { r2.Close(); kv.Close(); cf.Close() })
+	cfHost := serve(rig.cf)
+	rig.cf.origin = "http://" + cfHost
+	const bucket = "acme-delivery"
+	gcsObjects := map[string][]byte{}
+	for k, v := range objects {
+		gcsObjects[k] = v
+	}
+	gcsObjects["masters/a1.mov"] = []byte("a master the edge may not read")
+	rig.gcs = &gcsStandIn{bucket: bucket, secrets: map[string]string{testAccessID: testSecret}, objects: gcsObjects, now: time.Now}
+	gcsHost := serve(rig.gcs)
 
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "worker.js"), []byte(cloudflare.WorkerModule), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	pubKeys, _ := json.Marshal(map[string]string{rig.key.ID: rig.key.Public()})
-	worker := func(mode string) string {
-		return fmt.Sprintf(`(
+	type edgeWorker struct {
+		name, mode, kind, origin string
+		creds                    *kvStandIn
+	}
+	gcsCred := func(id, secret string) *kvStandIn {
+		return credentialKV(t, &cloudflare.OriginCredential{Kind: cloudflare.OriginGCS, AccessID: id, Secret: secret})
+	}
+	workers := []edgeWorker{
+		{name: "r2", mode: "r2"},
+		{name: "cloudfront", mode: "origin", kind: cloudflare.OriginCloudFront, origin: rig.cf.origin, creds: credentialKV(t, &cloudflare.OriginCredential{
+			Kind: cloudflare.OriginCloudFront, KeyPairID: "K2EDGEKEY", PrivateKey: string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))})},
+		{name: "gcs-ok", mode: "origin", kind: cloudflare.OriginGCS, origin: "http://" + gcsHost, creds: gcsCred(testAccessID, testSecret)},
+		{name: "gcs-wrong-secret", mode: "origin", kind: cloudflare.OriginGCS, origin: "http://" + gcsHost, creds: gcsCred(testAccessID, "x"+testSecret[1:])},
+		{name: "gcs-wrong-id", mode: "origin", kind: cloudflare.OriginGCS, origin: "http://" + gcsHost, creds: gcsCred("GOOG1EXAMPLEOTHERACCESSID0123456789ABCDEFGHIJKLMNOPQRSTUV", testSecret)},
+		{name: "gcs-none", mode: "origin", kind: cloudflare.OriginGCS, origin: "http://" + gcsHost, creds: credentialKV(t, nil)},
+	}
+	var services, sockets, flags []string
+	r2Host, kvHost := serve(&r2StandIn{objects: objects}), serve(rig.kv)
+	services = append(services, fmt.Sprintf(`(name = "r2", external = (address = %q, http = ()))`, r2Host),
+		fmt.Sprintf(`(name = "kv", external = (address = %q, http = ()))`, kvHost),
+		`(name = "internet", network = (allow = ["local"]))`)
+	var files []*os.File
+	urls := map[string]string{}
+	for i, w := range workers {
+		bindings := []string{
+			fmt.Sprintf(`(name = "MODE", text = %q)`, w.mode),
+			fmt.Sprintf(`(name = "PUBLIC_KEYS", text = %s)`, capnpString(string(pubKeys))),
+			`(name = "REVOKED", kvNamespace = "kv")`,
+		}
+		if w.mode == "r2" {
+			bindings = append(bindings, `(name = "MEDIA", r2Bucket = "r2")`)
+		} else {
+			creds := "creds-" + w.name
+			services = append(services, fmt.Sprintf(`(name = %q, external = (address = %q, http = ()))`, creds, serve(w.creds)))
+			bindings = append(bindings, fmt.Sprintf(`(name = "ORIGIN_KIND", text = %q)`, w.kind),
+				fmt.Sprintf(`(name = "ORIGIN", text = %q)`, w.origin),
+				fmt.Sprintf(`(name = "ORIGIN_BUCKET", text = %q)`, bucket),
+				fmt.Sprintf(`(name = %q, kvNamespace = %q)`, cloudflare.OriginCredentialsBinding, creds))
+		}
+		services = append(services, fmt.Sprintf(`(name = "edge-%s", worker = (
       compatibilityDate = "2025-01-01",
       modules = [(name = "worker.js", esModule = embed "worker.js")],
-      bindings = [
-        (name = "MODE", text = %q),
-        (name = "PUBLIC_KEYS", text = %s),
-        (name = "ORIGIN", text = %q),
-        (name = "ORIGIN_KEY_ID", text = "K2EDGEKEY"),
-        (name = "ORIGIN_SIGNING_KEY", text = %s),
-        (name = "MEDIA", r2Bucket = "r2"),
-        (name = "REVOKED", kvNamespace = "kv"),
-      ],
-    )`, mode, capnpString(string(pubKeys)), cf.URL, capnpString(string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))))
-	}
-	host := func(u string) string { return strings.TrimPrefix(u, "http://") }
-	config := fmt.Sprintf(`using Workerd = import "/workerd/workerd.capnp";
-const config :Workerd.Config = (
-  services = [
-    (name = "edge-r2", worker = %s),
-    (name = "edge-origin", worker = %s),
-    (name = "r2", external = (address = %q, http = ())),
-    (name = "kv", external = (address = %q, http = ())),
-    (name = "internet", network = (allow = ["local"])),
-  ],
-  sockets = [
-    (name = "r2mode", address = "127.0.0.1:0", http = (), service = "edge-r2"),
-    (name = "originmode", address = "127.0.0.1:0", http = (), service = "edge-origin"),
-  ],
-);
-`, worker("r2"), worker("origin"), host(r2.URL), host(kv.URL))
-	if err := os.WriteFile(filepath.Join(dir, "config.capnp"), []byte(config), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	var files []*os.File
-	var urls []string
-	for range 2 {
+      bindings = [%s],
+    ))`, w.name, strings.Join(bindings, ", ")))
+		sockets = append(sockets, fmt.Sprintf(`(name = "s-%s", address = "127.0.0.1:0", http = (), service = "edge-%s")`, w.name, w.name))
 		l, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			t.Fatal(err)
@@ -272,10 +318,27 @@ const config :Workerd.Config = (
 		}
 		l.Close()
 		files = append(files, f)
-		urls = append(urls, "http://"+l.Addr().String())
+		urls[w.name] = "http://" + l.Addr().String()
+		flags = append(flags, "--socket-fd", fmt.Sprintf("s-%s=%d", w.name, 3+i))
 	}
-	rig.r2URL, rig.originURL = urls[0], urls[1]
-	cmd := exec.Command(bin, "serve", "--socket-fd", "r2mode=3", "--socket-fd", "originmode=4", "config.capnp")
+	rig.r2URL, rig.originURL = urls["r2"], urls["cloudfront"]
+	for _, c := range []string{"ok", "wrong-secret", "wrong-id", "none"} {
+		rig.gcsURLs[c] = urls["gcs-"+c]
+	}
+	config := fmt.Sprintf(`using Workerd = import "/workerd/workerd.capnp";
+const config :Workerd.Config = (
+  services = [
+    %s
+  ],
+  sockets = [
+    %s
+  ],
+);
+`, strings.Join(services, ",\n    "), strings.Join(sockets, ",\n    "))
+	if err := os.WriteFile(filepath.Join(dir, "config.capnp"), []byte(config), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, append(append([]string{"serve"}, flags...), "config.capnp")...)
 	cmd.Dir = dir
 	cmd.ExtraFiles = files
 	var logs bytes.Buffer
@@ -445,36 +508,95 @@ func TestWorkerInWorkerd(t *testing.T) {
 		if code != http.StatusPartialContent || !bytes.Equal(body, segment[100:110]) || h.Get("Content-Range") != "bytes 100-109/1000" {
 			t.Errorf("range via origin: %d %q %q", code, body, h.Get("Content-Range"))
 		}
-		before := rig.cf.served.Load()
-		if code, _, _ := rig.get(t, rig.originURL, seg, revokedTok); code != http.StatusForbidden {
-			t.Errorf("revoked via origin: %d, want 403", code)
+		before := rig.cf.requests.Load()
+		for _, token := range []string{revokedTok, "", string(tampered)} {
+			if code, _, _ := rig.get(t, rig.originURL, seg, token); code != http.StatusForbidden {
+				t.Errorf("refused viewer via origin: %d, want 403", code)
+			}
 		}
-		if rig.cf.served.Load() != before {
-			t.Error("the origin was asked for bytes on a refused request")
+		if rig.cf.requests.Load() != before {
+			t.Error("the origin was asked on a refused request: the viewer checks must come first")
+		}
+	})
+	t.Run("origin mode over GCS signs V4 HMAC requests", func(t *testing.T) {
+		ok := rig.gcsURLs["ok"]
+		code, h, body := rig.get(t, ok, seg, tok)
+		if code != http.StatusOK || !bytes.Equal(body, segment) {
+			t.Fatalf("status %d (%q), want 200 and the segment; the stand-in said %q", code, body[:min(len(body), 80)], rig.gcs.lastRefusal())
+		}
+		if h.Get("Content-Type") != "video/iso.segment" || !strings.Contains(h.Get("Cache-Control"), "immutable") {
+			t.Errorf("headers %v", h)
+		}
+		for name := range h {
+			if strings.HasPrefix(strings.ToLower(name), "x-goog-") {
+				t.Errorf("the origin's header %s reaches the viewer", name)
+			}
+		}
+		code, h, body = rig.get(t, ok, seg, tok, "Range", "bytes=990-")
+		if code != http.StatusPartialContent || !bytes.Equal(body, segment[990:]) || h.Get("Content-Range") != "bytes 990-999/1000" {
+			t.Errorf("range via GCS: %d %q %q", code, body, h.Get("Content-Range"))
+		}
+		if code, _, _ := rig.get(t, ok, "/assets/a1/hls/missing.m4s", tok); code != http.StatusNotFound {
+			t.Errorf("missing object via GCS: %d, want 404", code)
+		}
+		before := rig.gcs.requests.Load()
+		for _, token := range []string{revokedTok, "", string(tampered), claim(func(c *cloudflare.Claims) { c.Prefix = "/assets/b2/" })} {
+			if code, _, _ := rig.get(t, ok, seg, token); code != http.StatusForbidden {
+				t.Errorf("refused viewer via GCS: %d, want 403", code)
+			}
+		}
+		if rig.gcs.requests.Load() != before {
+			t.Error("GCS was asked on a refused request: the viewer checks must come first")
+		}
+	})
+	t.Run("a wrong or missing GCS credential fails closed", func(t *testing.T) {
+		for _, tc := range []struct{ url, refusal string }{
+			{rig.gcsURLs["wrong-secret"], "signature does not match"},
+			{rig.gcsURLs["wrong-id"], "unknown access id"},
+		} {
+			code, _, body := rig.get(t, tc.url, seg, tok)
+			if code != http.StatusBadGateway || bytes.Contains(body, segment[:20]) {
+				t.Errorf("status %d (%q), want 502 without bytes", code, body)
+			}
+			if got := rig.gcs.lastRefusal(); !strings.Contains(got, tc.refusal) {
+				t.Errorf("the stand-in refused with %q, want %q", got, tc.refusal)
+			}
+		}
+		before := rig.gcs.requests.Load()
+		if code, _, _ := rig.get(t, rig.gcsURLs["none"], seg, tok); code != http.StatusBadGateway {
+			t.Errorf("no credential: %d, want 502", code)
+		}
+		if rig.gcs.requests.Load() != before {
+			t.Error("the Worker asked GCS without a credential")
 		}
 	})
 }
 
 // BenchmarkWorkerdRequest measures one authorised 1000-byte GET through the Worker in
-// workerd, and workerd's CPU time per request (user+system from /proc, so it includes
-// workerd's HTTP handling and the R2 stand-in round trip on its side).
+// workerd, in R2 mode and in origin mode over CloudFront (an RSA-2048 signature per request)
+// and GCS (five HMAC-SHA256 per request), and workerd's CPU time per request (user+system
+// from /proc, so it includes workerd's HTTP handling and the stand-in round trips on its side).
 func BenchmarkWorkerdRequest(b *testing.B) {
 	segment := bytes.Repeat([]byte("x"), 1000)
 	rig := startEdge(b, map[string][]byte{"assets/a1/seg.m4s": segment})
 	tok, _ := rig.token(b, "/assets/a1/")
-	if code, _, _ := rig.get(b, rig.r2URL, "/assets/a1/seg.m4s", tok); code != http.StatusOK {
-		b.Fatalf("warm-up: %d", code)
+	for _, mode := range []struct{ name, url string }{{"r2", rig.r2URL}, {"origin-cloudfront", rig.originURL}, {"origin-gcs", rig.gcsURLs["ok"]}} {
+		b.Run(mode.name, func(b *testing.B) {
+			if code, _, _ := rig.get(b, mode.url, "/assets/a1/seg.m4s", tok); code != http.StatusOK {
+				b.Fatalf("warm-up: %d", code)
+			}
+			cpu0 := procCPU(b, rig.workerd.Process.Pid)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if code, _, _ := rig.get(b, mode.url, "/assets/a1/seg.m4s", tok); code != http.StatusOK {
+					b.Fatalf("status %d", code)
+				}
+			}
+			b.StopTimer()
+			b.ReportMetric(float64(procCPU(b, rig.workerd.Process.Pid)-cpu0)/float64(b.N)/1e3, "workerd-cpu-µs/op")
+			b.ReportMetric(float64(len(cloudflare.WorkerModule)), "bundle-bytes")
+		})
 	}
-	cpu0 := procCPU(b, rig.workerd.Process.Pid)
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		if code, _, _ := rig.get(b, rig.r2URL, "/assets/a1/seg.m4s", tok); code != http.StatusOK {
-			b.Fatalf("status %d", code)
-		}
-	}
-	b.StopTimer()
-	b.ReportMetric(float64(procCPU(b, rig.workerd.Process.Pid)-cpu0)/float64(b.N)/1e3, "workerd-cpu-µs/op")
-	b.ReportMetric(float64(len(cloudflare.WorkerModule)), "bundle-bytes")
 }
 
 // procCPU returns a process's user+system CPU time in nanoseconds (Linux, 100 Hz ticks).

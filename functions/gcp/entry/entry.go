@@ -24,6 +24,9 @@ type Endpoints struct {
 	// StorageXML sends the signed XML API requests a function makes itself (the api
 	// function's multipart create, list parts and complete); http.DefaultClient when nil.
 	StorageXML *http.Client
+	// R2HTTP sends the complete function's requests to the edge mirror's R2 S3 API; the
+	// SDK's default client when nil.
+	R2HTTP *http.Client
 }
 
 // FirestoreClient connects to the stack's named Firestore database.

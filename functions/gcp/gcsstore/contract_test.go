@@ -26,3 +26,22 @@ func TestObjectStoreContract(t *testing.T) {
 		}
 	})
 }
+
+func TestObjectGetterContract(t *testing.T) {
+	stagetest.ObjectGetterContract(t, func(t *testing.T) stagetest.ObjectStoreFixture {
+		g := gcptest.NewGCS(t, "delivery")
+		return stagetest.ObjectStoreFixture{
+			Store: New(g.Client), Bucket: "delivery",
+			Put: func(t *testing.T, bucket, key string, data []byte, contentType string, meta map[string]string) {
+				w := g.Client.Bucket(bucket).Object(key).NewWriter(context.Background())
+				w.ContentType, w.Metadata = contentType, meta
+				if _, err := w.Write(data); err != nil {
+					t.Fatal(err)
+				}
+				if err := w.Close(); err != nil {
+					t.Fatal(err)
+				}
+			},
+		}
+	})
+}

@@ -50,7 +50,7 @@ func info(a *storage.ObjectAttrs) pipeline.ObjectInfo {
 	gen := strconv.FormatInt(a.Generation, 10)
 	return pipeline.ObjectInfo{
 		Size: a.Size, ETag: gen, Version: gen, ContentType: a.ContentType,
-		StorageClass: a.StorageClass, Metadata: a.Metadata,
+		CacheControl: a.CacheControl, StorageClass: a.StorageClass, Metadata: a.Metadata,
 	}
 }
 

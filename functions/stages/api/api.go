@@ -6,7 +6,9 @@
 //	POST /uploads/complete             assemble a multipart upload's parts; role uploader
 //	GET  /assets?limit=&next=          the caller's tenant's assets, paginated with an opaque token
 //	GET  /assets/{id}                  one asset of the caller's tenant (another tenant's is 404)
-//	POST /assets/{id}/playback         playback cookies (CloudFront's, Cloud CDN's, the local CDN's; the edge's token next to them) for a ready asset
+//	POST /assets/{id}/playback         playback cookies (CloudFront's, Cloud CDN's, the local CDN's; the edge's token next to them) for a ready asset,
+//	                                   and an edge session cookie when Handler.Sessions is set
+//	POST /revocations                  revoke one edge session, or every session of a user; role admin (sessions.go)
 //
 // Every error is JSON {"error": code, "message": text} with the matching status; messages never
 // carry internals, which are logged with the request and asset ids instead. Tenant scoping is
@@ -76,6 +78,9 @@ type Request struct {
 	Body []byte
 	// Caller is nil when the request carries no verified token.
 	Caller *Caller
+	// ViewerIP is the viewer's address as the CDN saw it, taken only from what the CDN itself
+	// sets on the way to the API (never from a header a client may write); "" when unknown.
+	ViewerIP string
 	// Host is the host name the viewer addressed when a front door in between says so (the
 	// edge Worker's X-Ottkit-Edge-Host), else "". It only chooses between the stack's own
 	// media hosts (Config.EdgeDomain or PlaybackDomain), so a forged value gains nothing.
@@ -114,9 +119,15 @@ type Handler struct {
 	// MultipartThreshold and MinPartSize shape multipart uploads (the package constants by
 	// default).
 	MultipartThreshold, MinPartSize int64
-	// Now and NewID are the clock and the upload id source; tests replace them.
+	// Now and NewID are the clock and the upload and session id source; tests replace them.
 	Now   func() time.Time
 	NewID func() string
+	// Sessions, when set, issues an edge session cookie with every playback grant and serves
+	// POST /revocations; nil (the default) leaves both off.
+	Sessions pipeline.EdgeSessions
+	// BindSessionsToIP binds each session to Request.ViewerIP; a grant whose viewer address
+	// is unknown is refused rather than issued unbound.
+	BindSessionsToIP bool
 }
 
 // New returns a Handler.
@@ -180,7 +191,12 @@ func (h *Handler) route(ctx context.Context, req Request) (Response, *apiError) 
 	case len(segs) == 3 && segs[0] == "assets" && validAssetID(segs[1]) && segs[2] == "playback":
 		allowed = http.MethodPost
 		serve = func(ctx context.Context, c caller) (Response, *apiError) {
-			return h.playback(ctx, c, segs[1], h.mediaHost(req))
+			return h.playback(ctx, c, segs[1], h.mediaHost(req), req.ViewerIP)
+		}
+	case len(segs) == 1 && segs[0] == "revocations" && h.Sessions != nil:
+		allowed = http.MethodPost
+		serve = func(ctx context.Context, c caller) (Response, *apiError) {
+			return h.revoke(ctx, c, req)
 		}
 	default:
 		return Response{}, fail(404, CodeNotFound, "no such resource")

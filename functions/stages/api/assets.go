@@ -123,6 +123,9 @@ type playbackResponse struct {
 	ExpiresAt time.Time `json:"expiresAt"`
 	HLS       string    `json:"hls,omitempty"`
 	DASH      string    `json:"dash,omitempty"`
+	// SessionID names the edge session the grant carries (what POST /revocations revokes);
+	// absent when the stack checks no sessions at the edge.
+	SessionID string `json:"sessionId,omitempty"`
 	// Cookies repeats the Set-Cookie values for players that keep no cookie jar (native
 	// players, server-side fetchers): they send them as a Cookie header to the playback host,
 	// for paths under Path.
@@ -135,7 +138,7 @@ type playbackCookie struct {
 	Path  string `json:"path"`
 }
 
-func (h *Handler) playback(ctx context.Context, c caller, id, host string) (Response, *apiError) {
+func (h *Handler) playback(ctx context.Context, c caller, id, host, viewerIP string) (Response, *apiError) {
 	a, apiErr := h.getOwned(ctx, c, id)
 	if apiErr != nil {
 		return Response{}, apiErr
@@ -143,18 +146,36 @@ func (h *Handler) playback(ctx context.Context, c caller, id, host string) (Resp
 	if a.Status != pipeline.StatusReady {
 		return Response{}, fail(409, CodeNotReady, "the asset is "+string(a.Status)+", not ready")
 	}
-	expires := h.Now().Add(h.cfg.PlaybackTTL).UTC().Truncate(time.Second)
-	cookies, err := h.signer.Sign(ctx, "/"+pipeline.AssetPrefix(a.ID), expires)
+	if h.Sessions != nil && h.BindSessionsToIP && viewerIP == "" {
+		return Response{}, fail(403, CodeForbidden, "sessions are bound to the viewer's address, which only requests through the CDN carry: call the API on the playback host")
+	}
+	now := h.Now().UTC().Truncate(time.Second)
+	expires := now.Add(h.cfg.PlaybackTTL)
+	prefix := "/" + pipeline.AssetPrefix(a.ID)
+	cookies, err := h.signer.Sign(ctx, prefix, expires)
 	if err != nil {
 		return Response{}, h.internal(ctx, "signing cookies failed", err)
 	}
+	var sessionID string
+	if h.Sessions != nil {
+		s := pipeline.Session{ID: h.NewID(), Prefix: prefix, Tenant: c.Tenant, Subject: c.Subject, Issued: now, Expires: expires}
+		if h.BindSessionsToIP {
+			s.ViewerIP = viewerIP
+		}
+		ck, err := h.Sessions.Issue(ctx, s)
+		if err != nil {
+			return Response{}, h.internal(ctx, "issuing the edge session failed", err)
+		}
+		cookies = append(cookies, ck)
+		sessionID = s.ID
+	}
 	v := h.view(a, host)
-	out := playbackResponse{ExpiresAt: expires, HLS: v.HLS, DASH: v.DASH, Cookies: make([]playbackCookie, 0, len(cookies))}
+	out := playbackResponse{ExpiresAt: expires, HLS: v.HLS, DASH: v.DASH, SessionID: sessionID, Cookies: make([]playbackCookie, 0, len(cookies))}
 	for _, ck := range cookies {
 		out.Cookies = append(out.Cookies, playbackCookie{Name: ck.Name, Value: ck.Value, Path: ck.Path})
 	}
 	resp := jsonResponse(200, out)
 	resp.Cookies = cookies
-	h.log.InfoContext(ctx, "playback cookies issued", "expires", expires, "subject", c.Subject)
+	h.log.InfoContext(ctx, "playback cookies issued", "expires", expires, "subject", c.Subject, "session", sessionID)
 	return resp, nil
 }

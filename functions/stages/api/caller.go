@@ -2,8 +2,13 @@ package api
 
 import "regexp"
 
-// RoleUploader is the role that may create uploads.
-const RoleUploader = "uploader"
+// The roles the API checks.
+const (
+	// RoleUploader may create uploads.
+	RoleUploader = "uploader"
+	// RoleAdmin may revoke edge sessions of its tenant's users (POST /revocations).
+	RoleAdmin = "admin"
+)
 
 // tenantPattern keeps tenants safe as a key segment and a catalog index value.
 var tenantPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$`)

@@ -2,7 +2,9 @@
 // from the job's state changes (pipeline.JobResult), whichever transcoder ran the job.
 //
 // Complete: every expected output must exist in the delivery bucket (manifests, the poster,
-// every thumbnail, every output the job names); then the master moves to the archive storage
+// every thumbnail, every output the job names); then, when the stack has an edge mirror
+// (MirrorTo), every object under the asset's prefix is copied there (a failed copy fails the
+// delivery, which is retried, so no asset is ready with a partial mirror); then the master moves to the archive storage
 // class (an in-place copy), the notification is published and the catalog item becomes ready
 // with its manifests, renditions, poster, thumbnails and duration.
 //
@@ -79,6 +81,8 @@ type Handler struct {
 	queue    pipeline.DelayedQueue
 	notifier pipeline.Notifier
 	log      *slog.Logger
+	// mirror is the edge copy outputs go to before the asset is ready; nil without one.
+	mirror *Mirror
 	// Now is the clock; tests replace it.
 	Now func() time.Time
 }
@@ -153,6 +157,13 @@ func (h *Handler) completed(ctx context.Context, a *pipeline.Asset, res pipeline
 	if err != nil {
 		return err
 	}
+	if h.mirror != nil {
+		st, err := h.mirrorOutputs(ctx, out.layout.Prefix, out.listed)
+		if err != nil {
+			return err
+		}
+		h.log.InfoContext(ctx, "outputs mirrored", "bucket", h.mirror.Bucket, "copied", st.copied, "bytes", st.bytes, "alreadyMirrored", st.skipped, "removed", st.removed)
+	}
 	if err := h.archive(ctx, a); err != nil {
 		return err
 	}
@@ -198,7 +209,9 @@ func (h *Handler) publishAndStore(ctx context.Context, a *pipeline.Asset, from p
 }
 
 type outputs struct {
-	layout     pipeline.Layout
+	layout pipeline.Layout
+	// listed is every object under the layout's prefix, key → size: what the mirror copies.
+	listed     map[string]int64
 	poster     string
 	thumbnails []string
 	renditions []pipeline.Rendition
@@ -220,7 +233,7 @@ func (h *Handler) verifyOutputs(ctx context.Context, a *pipeline.Asset, res pipe
 	if err != nil {
 		return outputs{}, err
 	}
-	out := outputs{layout: l}
+	out := outputs{layout: l, listed: listed}
 	expected := map[string]bool{l.HLS: true, l.DASH: true}
 	lastThumb := 0
 	for _, o := range res.Outputs {

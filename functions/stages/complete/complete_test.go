@@ -28,7 +28,7 @@ type fixture struct {
 	now      time.Time
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	f := &fixture{catalog: stagetest.NewCatalog(), store: stagetest.NewObjectStore(), queue: &stagetest.Queue{}, notifier: &stagetest.Notifier{},
 		logs: &bytes.Buffer{}, now: time.Date(2026, 7, 1, 12, 0, 0, 0, time.UTC)}

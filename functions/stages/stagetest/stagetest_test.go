@@ -28,6 +28,23 @@ func TestObjectStoreContract(t *testing.T) {
 	})
 }
 
+func TestObjectIOContract(t *testing.T) {
+	fixture := func(*testing.T) stagetest.ObjectStoreFixture {
+		s := stagetest.NewObjectStore()
+		return stagetest.ObjectStoreFixture{
+			Store: s, Bucket: "delivery", OtherBucket: "masters", ArchiveClass: "GLACIER_IR",
+			Put: func(_ *testing.T, bucket, key string, data []byte, contentType string, meta map[string]string) {
+				s.Put(bucket, key, data, contentType, meta)
+			},
+		}
+	}
+	stagetest.ObjectGetterContract(t, fixture)
+	stagetest.ObjectWriterContract(t, func(*testing.T) stagetest.ObjectWriterFixture {
+		s := stagetest.NewObjectStore()
+		return stagetest.ObjectWriterFixture{Writer: s, Store: s, Bucket: "edge"}
+	})
+}
+
 func queueFixture(*testing.T) stagetest.QueueFixture {
 	q := &stagetest.Queue{}
 	return stagetest.QueueFixture{Queue: q, Receive: func(*testing.T) []string { return q.Receive() }}

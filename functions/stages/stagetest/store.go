@@ -1,6 +1,7 @@
 package stagetest
 
 import (
+	"bytes"
 	"context"
 	"crypto/md5"
 	"encoding/hex"
@@ -36,7 +37,11 @@ type ObjectStore struct {
 	ReadFailsAfter int64
 }
 
-var _ pipeline.ObjectStore = (*ObjectStore)(nil)
+var (
+	_ pipeline.ObjectStore  = (*ObjectStore)(nil)
+	_ pipeline.ObjectGetter = (*ObjectStore)(nil)
+	_ pipeline.ObjectWriter = (*ObjectStore)(nil)
+)
 
 // NewObjectStore returns an empty store; any bucket name exists.
 func NewObjectStore() *ObjectStore { return &ObjectStore{objects: map[string]storedObject{}} }
@@ -128,6 +133,40 @@ func (s *ObjectStore) Copy(_ context.Context, in pipeline.CopyInput) error {
 	}
 	s.put(in.DstBucket, in.DstKey, src.data, info)
 	return nil
+}
+
+// Get implements pipeline.ObjectGetter.
+func (s *ObjectStore) Get(_ context.Context, bucket, key string) (io.ReadCloser, pipeline.ObjectInfo, error) {
+	if err := s.take("Get"); err != nil {
+		return nil, pipeline.ObjectInfo{}, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o, ok := s.objects[path(bucket, key)]
+	if !ok {
+		return nil, pipeline.ObjectInfo{}, fmt.Errorf("stagetest: get %s/%s: %w", bucket, key, pipeline.ErrObjectNotFound)
+	}
+	info := o.info
+	info.Metadata = maps.Clone(o.info.Metadata)
+	return io.NopCloser(bytes.NewReader(o.data)), info, nil
+}
+
+// PutStream implements pipeline.ObjectWriter: the object appears only once the whole body has been
+// read and its length matches in.Size.
+func (s *ObjectStore) PutStream(_ context.Context, in pipeline.PutInput) (pipeline.ObjectInfo, error) {
+	if err := s.take("PutStream"); err != nil {
+		return pipeline.ObjectInfo{}, err
+	}
+	data, err := io.ReadAll(in.Body)
+	if err != nil {
+		return pipeline.ObjectInfo{}, fmt.Errorf("stagetest: put %s/%s: %w", in.Bucket, in.Key, err)
+	}
+	if int64(len(data)) != in.Size {
+		return pipeline.ObjectInfo{}, fmt.Errorf("stagetest: put %s/%s: body has %d bytes, declared %d", in.Bucket, in.Key, len(data), in.Size)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.put(in.Bucket, in.Key, data, pipeline.ObjectInfo{ContentType: in.ContentType, CacheControl: in.CacheControl, Metadata: maps.Clone(in.Metadata)}), nil
 }
 
 // Delete implements pipeline.ObjectStore.

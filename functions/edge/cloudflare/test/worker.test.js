@@ -156,6 +156,30 @@ test("the handler serves ranges from R2 and refuses revoked sessions and a KV ou
   assert.equal(res.status, 405);
 });
 
+test("origin mode: a credential of the wrong kind or none fails closed without a fetch", async () => {
+  const { priv, pub } = await keyPair();
+  const t = Math.floor(Date.now() / 1000);
+  const tok = await sign(priv, { v: 1, p: asset, e: t + 300, i: t, k: "k1", s: "s-live" });
+  const realFetch = globalThis.fetch;
+  let fetched = 0;
+  globalThis.fetch = async () => { fetched++; return new Response("unexpected", { status: 200 }); };
+  try {
+    for (const stored of [null, "not json", JSON.stringify({ kind: "cloudfront", keyPairId: "K2", privateKey: "x" })]) {
+      const env = {
+        PUBLIC_KEYS: JSON.stringify({ k1: pub }), MODE: "origin", ORIGIN_KIND: "gcs",
+        ORIGIN: "https://storage.googleapis.com", ORIGIN_BUCKET: "b",
+        REVOKED: { async get() { return null; } },
+        ORIGIN_CREDENTIALS: { async get(key) { assert.equal(key, "origin"); return stored; } },
+      };
+      const res = await worker.fetch(new Request("https://m/assets/a1b2/hls/seg.m4s", { headers: { cookie: `${TOKEN_COOKIE}=${tok}` } }), env);
+      assert.equal(res.status, 502, String(stored));
+    }
+    assert.equal(fetched, 0);
+  } finally {
+    globalThis.fetch = realFetch;
+  }
+});
+
 test("/api/* passes through to API_ORIGIN with the edge host, without the viewer's cookies", async () => {
   const seen = [];
   const realFetch = globalThis.fetch;
@@ -200,4 +224,13 @@ test("/api/* passes through to API_ORIGIN with the edge host, without the viewer
   } finally {
     globalThis.fetch = realFetch;
   }
+});
+
+test("GCS V4 headers: the scope, the signed headers and an encoded path", async () => {
+  const { gcsSignedHeaders, canonicalPath } = worker.internals;
+  assert.equal(canonicalPath("/assets/a b/it's(1)*.m4s"), "/assets/a%20b/it%27s%281%29%2A.m4s");
+  const h = await gcsSignedHeaders("GET", "https://storage.googleapis.com/b/assets/a1/x.m4s", "GOOG1ID", "secret", new Date(Date.UTC(2026, 11, 1, 12, 0, 0)));
+  assert.equal(h["x-goog-date"], "20261201T120000Z");
+  assert.equal(h["x-goog-content-sha256"], "UNSIGNED-PAYLOAD");
+  assert.match(h.authorization, /^GOOG4-HMAC-SHA256 Credential=GOOG1ID\/20261201\/auto\/storage\/goog4_request, SignedHeaders=host;x-goog-content-sha256;x-goog-date, Signature=[0-9a-f]{64}$/);
 });

@@ -7,11 +7,15 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"regexp"
 
 	cloudtasks "cloud.google.com/go/cloudtasks/apiv2"
+	secretmanager "cloud.google.com/go/secretmanager/apiv1"
+	"cloud.google.com/go/secretmanager/apiv1/secretmanagerpb"
 	transcoder "cloud.google.com/go/video/transcoder/apiv1"
 
 	"github.com/ottkit/ottkit/functions/aws/envconfig"
+	"github.com/ottkit/ottkit/functions/aws/s3store"
 	"github.com/ottkit/ottkit/functions/gcp/entry"
 	"github.com/ottkit/ottkit/functions/gcp/firestorecat"
 	"github.com/ottkit/ottkit/functions/gcp/gcsstore"
@@ -36,6 +40,9 @@ type Config struct {
 	Retries                       tasksq.Config
 	ArchiveStorageClass           string // ARCHIVE_STORAGE_CLASS, default ARCHIVE
 	MaxRetries                    int    // MAX_RETRIES, default 2
+	// EdgeMirror is the edge's R2 bucket (manifest.CompleteMirror: EDGE_MIRROR_BUCKET,
+	// EDGE_MIRROR_ENDPOINT, EDGE_MIRROR_SECRET); zero without one.
+	EdgeMirror s3store.R2Mirror
 }
 
 // LoadConfig reads the configuration, naming every missing or invalid variable.
@@ -51,11 +58,40 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		ArchiveStorageClass: r.OneOf("ARCHIVE_STORAGE_CLASS", "ARCHIVE", ArchiveStorageClasses...),
 		MaxRetries:          int(r.Int("MAX_RETRIES", 2, 0, 10)),
 	}
-	if err := r.Err(); err != nil {
+	mirror, mirrorErr := s3store.ReadR2Mirror(getenv, "EDGE_MIRROR_SECRET", func(v string) string {
+		if !secretName.MatchString(v) {
+			return "is not a Secret Manager secret name (projects/<project>/secrets/<id>)"
+		}
+		return ""
+	})
+	c.EdgeMirror = mirror
+	if err := errors.Join(r.Err(), mirrorErr); err != nil {
 		return c, err
 	}
 	r.Check("RETRY_QUEUE", c.Retries.Validate())
 	return c, r.Err()
+}
+
+var secretName = regexp.MustCompile(`^projects/[^/]+/secrets/[A-Za-z0-9_-]+$`)
+
+// mirrorTo makes h copy verified outputs from the delivery bucket to cfg's edge mirror,
+// signing with the R2 credentials in the EDGE_MIRROR_SECRET secret.
+func mirrorTo(ctx context.Context, h *stage.Handler, ep entry.Endpoints, cfg Config, delivery *gcsstore.Store) error {
+	sm, err := secretmanager.NewClient(ctx, ep.SecretManager...)
+	if err != nil {
+		return fmt.Errorf("secret manager client: %w", err)
+	}
+	name := cfg.EdgeMirror.Secret
+	creds := s3store.R2SecretCredentials(name, func(ctx context.Context) ([]byte, error) {
+		v, err := sm.AccessSecretVersion(ctx, &secretmanagerpb.AccessSecretVersionRequest{Name: name + "/versions/latest"})
+		if err != nil {
+			return nil, fmt.Errorf("complete: %w", err)
+		}
+		return v.GetPayload().GetData(), nil
+	})
+	return h.MirrorTo(stage.Mirror{
+		Source: delivery, Store: s3store.NewR2(cfg.EdgeMirror.Endpoint, creds, ep.R2HTTP), Bucket: cfg.EdgeMirror.Bucket,
+	})
 }
 
 // Build builds the complete function: Transcoder job notifications pushed from the jobs
@@ -90,6 +126,7 @@ func Build(ep entry.Endpoints) runmain.Build {
 		if err != nil {
 			return nil, err
 		}
+		delivery := gcsstore.New(gcs)
 		stage := stage.New(stage.Config{
 			DeliveryBucket: cfg.DeliveryBucket, MastersBucket: cfg.MastersBucket,
 			ArchiveStorageClass: cfg.ArchiveStorageClass, MaxRetries: cfg.MaxRetries,
@@ -97,7 +134,12 @@ func Build(ep entry.Endpoints) runmain.Build {
 			Naming: pipeline.TranscoderSprites,
 			// Ready assets record what the Transcoder API job billed, not MediaConvert's.
 			Billing: tcjob.BilledMinutes,
-		}, firestorecat.New(fs), gcsstore.New(gcs), retries, pubsubq.Notifier{Topic: pubsubq.New(ps, cfg.NotifyTopic)}, log)
+		}, firestorecat.New(fs), delivery, retries, pubsubq.Notifier{Topic: pubsubq.New(ps, cfg.NotifyTopic)}, log)
+		if cfg.EdgeMirror.Bucket != "" {
+			if err := mirrorTo(ctx, stage, ep, cfg, delivery); err != nil {
+				return nil, err
+			}
+		}
 		results := transcoderapi.Results{Client: tcc}
 		return push.Serve(log, func(ctx context.Context, m push.Message) error {
 			n, err := push.DecodeJobNotification(m)
