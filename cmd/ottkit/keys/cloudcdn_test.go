@@ -146,7 +146,7 @@ func (f *fakeSecretManager) DestroySecretVersion(_ context.Context, r *secretman
 
 // newSecretManager serves a fake holding the secrets the program creates, empty, and returns
 // a client of it.
-func newSecretManager(t *testing.T, secrets ...string) (*fakeSecretManager, *secretmanager.Client) {
+func newSecretManager(t testing.TB, secrets ...string) (*fakeSecretManager, *secretmanager.Client) {
 	t.Helper()
 	f := &fakeSecretManager{versions: map[string][]*secretmanagerpb.SecretVersion{}, data: map[string][]byte{}}
 	for _, s := range secrets {
@@ -174,7 +174,6 @@ func newSecretManager(t *testing.T, secrets ...string) (*fakeSecretManager, *sec
 // at most keys.MaxCDNKeys keys, no duplicate; changes land when their operation is done,
 // which the first wait does not yet report (as the real wait returns RUNNING on its timeout).
 type fakeCompute struct {
-	t    *testing.T
 	mu   sync.Mutex
 	keys map[string][]byte
 	ops  map[string]*fakeOp
@@ -189,8 +188,8 @@ type fakeOp struct {
 
 var computeName = regexp.MustCompile(`^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$`)
 
-func newCompute(t *testing.T) (*fakeCompute, *httptest.Server) {
-	f := &fakeCompute{t: t, keys: map[string][]byte{}, ops: map[string]*fakeOp{}}
+func newCompute(t testing.TB) (*fakeCompute, *httptest.Server) {
+	f := &fakeCompute{keys: map[string][]byte{}, ops: map[string]*fakeOp{}}
 	srv := httptest.NewServer(f)
 	t.Cleanup(srv.Close)
 	return f, srv
@@ -310,7 +309,7 @@ type cdnWorld struct {
 	plays   int
 }
 
-func setupCloudCDN(t *testing.T, wrap func(keys.SecretStore, keys.KeySet) (keys.SecretStore, keys.KeySet)) *cdnWorld {
+func setupCloudCDN(t testing.TB, wrap func(keys.SecretStore, keys.KeySet) (keys.SecretStore, keys.KeySet)) *cdnWorld {
 	t.Helper()
 	dir := t.TempDir()
 	file := filepath.Join(dir, "Pulumi.acme-prod.yaml")
@@ -637,5 +636,25 @@ func TestSecretManagerStore(t *testing.T) {
 	}
 	if v, err := s.Get(ctx, "edge-key-k1"); err != nil || v != "secret" || len(f.created) != 1 {
 		t.Fatalf("created secret: %q, %v, %v", v, err, f.created)
+	}
+}
+
+// BenchmarkCloudCDNRotation measures one whole rotation (add, switch, retire) against the
+// in-process Secret Manager and Compute fakes: the command's own work per rotation, with the
+// stack file validated and rewritten three times.
+func BenchmarkCloudCDNRotation(b *testing.B) {
+	w := setupCloudCDN(b, nil)
+	ctx := context.Background()
+	if _, err := w.r.Next(ctx); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, want := range []string{"add", "switch", "retire"} {
+			w.clock.t = w.clock.t.Add(w.r.Wait())
+			if s, err := w.r.Next(ctx); err != nil || s.Name != want {
+				b.Fatalf("step %s (%v), want %s", s.Name, err, want)
+			}
+		}
 	}
 }
