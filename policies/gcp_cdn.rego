@@ -39,25 +39,24 @@ deny_gcp_https_proxy_ssl_policy contains msg if {
 # METADATA
 # title: Media is served only with signed cookies
 # description: >-
-#   Every CDN-enabled backend bucket has a signed-request key, so the api function's signed
-#   cookies are what lets a viewer fill from the private bucket.
+#   Every CDN-enabled backend bucket answers signed requests (signedUrlCacheMaxAgeSec caps how
+#   long a viewer caches a signed response), and no signed-request key is in the plan: the keys
+#   live only in Secret Manager and the backend bucket's keyset, where `ottkit keys rotate
+#   --kind cloudcdn` puts them, never in the program or Pulumi state.
 # custom:
-#   message: Add a compute.BackendBucketSignedUrlKey for the backend bucket.
+#   message: >-
+#     Set cdnPolicy.signedUrlCacheMaxAgeSec to the cookie lifetime, and replace any
+#     compute.BackendBucketSignedUrlKey with `ottkit keys rotate --kind cloudcdn`.
 stack_deny_gcp_cdn_signed_requests contains msg if {
 	some b in of_type(gcp_backend_bucket_type)
 	object.get(b, "enableCdn", false) == true
-	not gcp_signed(b)
+	object.get(object.get(b, "cdnPolicy", {}), "signedUrlCacheMaxAgeSec", 0) <= 0
 	msg := sprintf("%s serves media without signed requests", [named(b)])
 }
 
-gcp_signed(b) if {
+stack_deny_gcp_cdn_signed_requests contains msg if {
 	some k in of_type("gcp:compute/backendBucketSignedUrlKey:BackendBucketSignedUrlKey")
-	k.backendBucket == b.name
-}
-
-gcp_signed(b) if {
-	some k in of_type("gcp:compute/backendBucketSignedUrlKey:BackendBucketSignedUrlKey")
-	depends_on_via(k, "backendBucket", b.__urn)
+	msg := sprintf("%s puts a Cloud CDN signing key in Pulumi state", [named(k)])
 }
 
 # METADATA

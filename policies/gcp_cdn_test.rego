@@ -21,6 +21,13 @@ test_stack_deny_gcp_cdn_signed_requests if {
 	count(stack_deny_gcp_cdn_signed_requests) > 0 with input as data.fixtures.stack_deny_gcp_cdn_signed_requests.fail
 }
 
+test_stack_deny_gcp_cdn_key_in_state if {
+	key := {"__type": "gcp:compute/backendBucketSignedUrlKey:BackendBucketSignedUrlKey", "__name": "p-delivery-signing-key", "backendBucket": "p-delivery-media", "keyValue": "[secret]"}
+	pass := data.fixtures.stack_deny_gcp_cdn_signed_requests.pass
+	with_key := object.union(pass, {"resources": array.concat(pass.resources, [key])})
+	count(stack_deny_gcp_cdn_signed_requests) > 0 with input as with_key
+}
+
 test_deny_gcp_cdn_edge_policy if {
 	count(deny_gcp_cdn_edge_policy) == 0 with input as data.fixtures.deny_gcp_cdn_edge_policy.pass
 	count(deny_gcp_cdn_edge_policy) > 0 with input as data.fixtures.deny_gcp_cdn_edge_policy.fail

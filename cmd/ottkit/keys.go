@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	secretmanager "cloud.google.com/go/secretmanager/apiv1"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
@@ -15,6 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/spf13/cobra"
+	"google.golang.org/api/option"
+	htransport "google.golang.org/api/transport/http"
 
 	"github.com/ottkit/ottkit/cmd/ottkit/keys"
 	"github.com/ottkit/ottkit/components/platform"
@@ -39,9 +42,18 @@ Kinds (--kind):
               id, looked up in the deployed key group) in the api's
               <customer>-<env>-delivery-signing. Needs secretsmanager:GetSecretValue,
               PutSecretValue, CreateSecret and cloudfront:ListKeyGroups, GetPublicKey.
+  cloudcdn    128-bit HMAC keys of the Cloud CDN delivery backend bucket (gcp). Key names in
+              ottkit:cdnKeyNames and ottkit:cdnSigningKeyName; the values only in the
+              backend bucket's keyset, the api's <customer>-<env>-signing secret and, while
+              rotating, <customer>-<env>-signing-next (Secret Manager, created empty by the
+              deploy). No step waits on a deploy: Cloud CDN trusts a key once
+              addSignedUrlKey is done. Needs secretmanager.versions.add/access/list/destroy
+              on those secrets and compute.backendBuckets.get, addSignedUrlKey and
+              deleteSignedUrlKey.
   edge        Ed25519 viewer-token keys of the Cloudflare edge (ottkit:edge: cloudflare):
               ottkit:edgePublicKeys and ottkit:edgeSigningKeyId in the stack file, private
-              halves in <customer>-<env>-edge-key-<id> and <customer>-<env>-edge-signing.
+              halves in <customer>-<env>-edge-key-<id> and <customer>-<env>-edge-signing
+              (Secrets Manager on aws, Secret Manager on gcp).
 
 Private halves are stored only in the cloud's secret store, never in the stack file or in
 Pulumi state. Every write of the stack file is validated as the program would validate it
@@ -51,7 +63,7 @@ interrupted between the two is completed by the next run.`
 func newKeysCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "keys",
-		Short: "Generate, rotate and retire a stack's playback signing keys (CloudFront, Cloudflare edge)",
+		Short: "Generate, rotate and retire a stack's playback signing keys (CloudFront, Cloud CDN, Cloudflare edge)",
 		Long:  keysLong,
 	}
 	cmd.AddCommand(newKeysRotateCmd(), newKeysStatusCmd())
@@ -65,7 +77,7 @@ type keysFlags struct {
 
 func (f *keysFlags) add(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.stack, "stack", "", "stack whose keys to rotate (stacks/Pulumi.NAME.yaml)")
-	cmd.Flags().StringVar(&f.kind, "kind", "", "kind of key: cloudfront or edge")
+	cmd.Flags().StringVar(&f.kind, "kind", "", "kind of key: cloudfront (aws), cloudcdn (gcp) or edge")
 	cmd.Flags().StringVar(&f.projectDir, "project-dir", "", "directory holding Pulumi.yaml (default: the nearest one above the working directory)")
 }
 
@@ -75,11 +87,11 @@ func (f *keysFlags) rotation(ctx context.Context, verb string) (keys.Rotation, e
 		return nil, fmt.Errorf("keys %s: --stack is required", verb)
 	}
 	switch f.kind {
-	case keys.KindCloudFront, keys.KindEdge:
+	case keys.KindCloudFront, keys.KindCloudCDN, keys.KindEdge:
 	case "":
-		return nil, fmt.Errorf("keys %s: --kind is required: %s (the CloudFront key group, aws) or %s (the Cloudflare edge's viewer tokens)", verb, keys.KindCloudFront, keys.KindEdge)
+		return nil, fmt.Errorf("keys %s: --kind is required: %s (the CloudFront key group, aws), %s (the Cloud CDN keyset, gcp) or %s (the Cloudflare edge's viewer tokens)", verb, keys.KindCloudFront, keys.KindCloudCDN, keys.KindEdge)
 	default:
-		return nil, fmt.Errorf("keys %s: --kind %q: want %s or %s", verb, f.kind, keys.KindCloudFront, keys.KindEdge)
+		return nil, fmt.Errorf("keys %s: --kind %q: want %s, %s or %s", verb, f.kind, keys.KindCloudFront, keys.KindCloudCDN, keys.KindEdge)
 	}
 	project, err := findProject(f.projectDir)
 	if err != nil {
@@ -108,6 +120,34 @@ func (f *keysFlags) rotation(ctx context.Context, verb string) (keys.Rotation, e
 		if cloud != platform.CloudAWS {
 			return nil, fmt.Errorf("keys %s: stack %s is on %s; CloudFront keys belong to aws stacks", verb, f.stack, cloud)
 		}
+	case keys.KindCloudCDN:
+		if cloud != platform.CloudGCP {
+			return nil, fmt.Errorf("keys %s: stack %s is on %s; Cloud CDN keys belong to gcp stacks", verb, f.stack, cloud)
+		}
+	}
+	lifetime := time.Duration(ttl) * time.Second
+	if cloud == platform.CloudGCP {
+		project := cfg[platform.GCPProjectKey]
+		sm, err := secretmanager.NewClient(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("keys %s: Secret Manager client: %w", verb, err)
+		}
+		secrets := keys.SecretManager{Client: sm, Project: project}
+		if f.kind == keys.KindEdge {
+			// The edge's per-key secrets are the command's own, encrypted with the stack key.
+			secrets.Region = cfg[platform.GCPRegionKey]
+			secrets.KMSKey = fmt.Sprintf("projects/%s/locations/%s/keyRings/%s-key-ring/cryptoKeys/%s-key", project, secrets.Region, prefix, prefix)
+		}
+		if f.kind == keys.KindEdge {
+			return &keys.Rotator{Prefix: prefix, File: file, Secrets: secrets, TokenLifetime: lifetime}, nil
+		}
+		hc, _, err := htransport.NewClient(ctx, option.WithScopes("https://www.googleapis.com/auth/compute"))
+		if err != nil {
+			return nil, fmt.Errorf("keys %s: Compute Engine client: %w", verb, err)
+		}
+		return &keys.CloudCDNRotator{Prefix: prefix, File: file, Secrets: secrets,
+			Keys:           keys.BackendBucketKeys{HTTP: hc, Project: project, BackendBucket: prefix + "-delivery-media"},
+			CookieLifetime: lifetime}, nil
 	}
 	awsCfg, err := stackAWSConfig(ctx, cfg[platform.RegionKey], cfg["ottkit:assumeRoleArn"], prefix)
 	if err != nil {
@@ -115,7 +155,7 @@ func (f *keysFlags) rotation(ctx context.Context, verb string) (keys.Rotation, e
 	}
 	secrets := keys.SecretsManager{Client: secretsmanager.NewFromConfig(awsCfg)}
 	if f.kind == keys.KindEdge {
-		return &keys.Rotator{Prefix: prefix, File: file, Secrets: secrets, TokenLifetime: time.Duration(ttl) * time.Second}, nil
+		return &keys.Rotator{Prefix: prefix, File: file, Secrets: secrets, TokenLifetime: lifetime}, nil
 	}
 	return &keys.CloudFrontRotator{Prefix: prefix, File: file, Secrets: secrets,
 		Trusted:        keys.CloudFront{Client: cloudfront.NewFromConfig(awsCfg)},

@@ -70,6 +70,9 @@ func TestKeysRotateDryRun(t *testing.T) {
 	if code, _, errOut := ottkit(t, "keys", "status", "--stack", "dev-gcp", "--kind", "cloudfront", "--project-dir", projectDir); code != exitUsage || !strings.Contains(errOut, "CloudFront keys belong to aws stacks") {
 		t.Errorf("cloudfront keys of a gcp stack: exit %d, %q", code, errOut)
 	}
+	if code, _, errOut := ottkit(t, "keys", "status", "--stack", "dev-aws", "--kind", "cloudcdn", "--project-dir", projectDir); code != exitUsage || !strings.Contains(errOut, "Cloud CDN keys belong to gcp stacks") {
+		t.Errorf("cloudcdn keys of an aws stack: exit %d, %q", code, errOut)
+	}
 	if code, _, errOut := ottkit(t, "keys", "rotate", "--stack", "dev-aws", "--kind", "akamai"); code != exitUsage || !strings.Contains(errOut, `--kind "akamai"`) {
 		t.Errorf("an unknown --kind: exit %d, %q", code, errOut)
 	}

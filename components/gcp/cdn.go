@@ -36,8 +36,13 @@ type DeliveryArgs struct {
 	// Domain is the playback host name the managed certificate covers: Cloud CDN has no
 	// default HTTPS host name. Required.
 	Domain string
-	// SigningKey is the stack's signed-cookie key. Required.
+	// SigningKey holds the stack's signed-cookie key secrets. Required.
 	SigningKey *SigningKey
+	// KeyNames are the names of the keys `ottkit keys` put in the backend bucket's keyset
+	// (ottkit:cdnKeyNames). Until there is one, Cloud CDN's fill identity gets no read grant:
+	// a backend bucket without keys would serve unsigned requests, so media stays
+	// unreachable instead.
+	KeyNames []string
 	// FillAgent is Cloud CDN's fill identity (service-N@cloud-cdn-fill): the only reader of
 	// the delivery bucket, and only under assets/. Required.
 	FillAgent pulumi.StringInput
@@ -54,16 +59,16 @@ type DeliveryArgs struct {
 }
 
 // Delivery is Cloud CDN in front of the private delivery bucket: a CDN-enabled backend bucket
-// with a signed-request key (signed cookies scoped to /assets/<id>/ by the api function), a
+// whose signed-request keyset `ottkit keys` manages (signed cookies scoped to /assets/<id>/
+// by the api function; the keys are never in the program or Pulumi state), a
 // URL map for media and the API, HTTPS only (port 80 redirects) with an SSL policy at TLS 1.2
 // or newer, a Google-managed certificate, a global address, and a Cloud Armor edge policy
-// for geo rules. The signing key is the SigningKey's: symmetric, so Cloud CDN and the api
-// function hold the same secret.
+// for geo rules. The keys are symmetric: Cloud CDN's keyset and the api's SigningKey secret
+// hold the same value.
 type Delivery struct {
 	pulumi.ResourceState
 
 	Backend   *compute.BackendBucket
-	SignedKey *compute.BackendBucketSignedUrlKey
 	URLMap    *compute.URLMap
 	Address   *compute.GlobalAddress
 	Policy    *compute.SecurityPolicy
@@ -86,18 +91,6 @@ func NewDelivery(ctx *pulumi.Context, name string, args *DeliveryArgs, opts ...p
 	parent := pulumi.Parent(d)
 	project := pulumi.String(args.Project)
 	var err error
-
-	if _, err := storage.NewBucketIAMMember(ctx, name+"-fill-reads", &storage.BucketIAMMemberArgs{
-		Bucket: args.BucketName,
-		Role:   pulumi.String("roles/storage.objectViewer"),
-		Member: saMember(args.FillAgent),
-		Condition: &storage.BucketIAMMemberConditionArgs{
-			Title:      pulumi.String("objects under " + manifest.AssetPrefix),
-			Expression: pulumi.Sprintf(`resource.name.startsWith("projects/_/buckets/%s/objects/%s")`, args.BucketName, manifest.AssetPrefix),
-		},
-	}, parent); err != nil {
-		return nil, err
-	}
 
 	d.Policy, err = compute.NewSecurityPolicy(ctx, name+"-edge-policy", &compute.SecurityPolicyArgs{
 		Project:     project,
@@ -134,15 +127,20 @@ func NewDelivery(ctx *pulumi.Context, name string, args *DeliveryArgs, opts ...p
 	if err != nil {
 		return nil, err
 	}
-	d.SignedKey, err = compute.NewBackendBucketSignedUrlKey(ctx, name+"-signing-key", &compute.BackendBucketSignedUrlKeyArgs{
-		Project:       project,
-		BackendBucket: d.Backend.Name,
-		Name:          pulumi.String(args.SigningKey.KeyName),
-		KeyValue:      args.SigningKey.Value,
-	}, parent, pulumi.IgnoreChanges([]string{"keyValue"}))
-	if err != nil {
-		return nil, err
+	if len(args.KeyNames) > 0 {
+		if _, err := storage.NewBucketIAMMember(ctx, name+"-fill-reads", &storage.BucketIAMMemberArgs{
+			Bucket: args.BucketName,
+			Role:   pulumi.String("roles/storage.objectViewer"),
+			Member: saMember(args.FillAgent),
+			Condition: &storage.BucketIAMMemberConditionArgs{
+				Title:      pulumi.String("objects under " + manifest.AssetPrefix),
+				Expression: pulumi.Sprintf(`resource.name.startsWith("projects/_/buckets/%s/objects/%s")`, args.BucketName, manifest.AssetPrefix),
+			},
+		}, parent); err != nil {
+			return nil, err
+		}
 	}
+
 	d.URLMap, err = compute.NewURLMap(ctx, name+"-urlmap", &compute.URLMapArgs{
 		Project:        project,
 		Name:           pulumi.String(name + "-urlmap"),
@@ -260,8 +258,16 @@ func (a *DeliveryArgs) validate(name string) error {
 			return fmt.Errorf("delivery: GeoAllowList[%d] %q is not an ISO 3166-1 alpha-2 code", i, c)
 		}
 	}
+	for i, n := range a.KeyNames {
+		if !keyNameRe.MatchString(n) {
+			return fmt.Errorf("delivery: KeyNames[%d] %q is not a Cloud CDN key name (lowercase letters, digits and -, starting with a letter, at most 63)", i, n)
+		}
+	}
 	return nil
 }
+
+// keyNameRe is Compute Engine's resource name syntax, which signed-request key names follow.
+var keyNameRe = regexp.MustCompile(`^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$`)
 
 // geoRules allows the listed countries and denies everyone else, or allows all when the list
 // is empty. Edge policies hold at most a few CEL clauses per rule, so countries are chunked.

@@ -1,7 +1,6 @@
 package gcp
 
 import (
-	"bytes"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -95,12 +94,12 @@ func TestTypeTokensAndParents(t *testing.T) {
 		if _, err := NewRetryQueue(ctx, "p-retry", &RetryQueueArgs{Project: proj, Region: region, MaxAttempts: 5}); err != nil {
 			return err
 		}
-		k, err := NewSigningKey(ctx, "p-signing", &SigningKeyArgs{Project: proj, Region: region, KeyID: pulumi.String(keyID), Random: bytes.NewReader(make([]byte, 16))})
+		k, err := NewSigningKey(ctx, "p-signing", &SigningKeyArgs{Project: proj, Region: region, KeyID: pulumi.String(keyID)})
 		if err != nil {
 			return err
 		}
 		if _, err := NewDelivery(ctx, "p-delivery", &DeliveryArgs{Project: proj, Region: region, BucketName: st.DeliveryName, Domain: "media.acme.example",
-			SigningKey: k, FillAgent: pulumi.String("cdn@x"), GeoAllowList: []string{"DE", "NL"}, PlaybackTTL: 600}); err != nil {
+			SigningKey: k, KeyNames: []string{"k20261201-100000"}, FillAgent: pulumi.String("cdn@x"), GeoAllowList: []string{"DE", "NL"}, PlaybackTTL: 600}); err != nil {
 			return err
 		}
 		if _, err := NewTranscoder(ctx, "p-transcoder", &TranscoderArgs{Agent: pulumi.String("t@x"), MastersBucket: st.MastersName, DeliveryBucket: st.DeliveryName}); err != nil {
@@ -316,6 +315,11 @@ func TestValidationBeforeAnyChild(t *testing.T) {
 				FillAgent: pulumi.String("f"), PlaybackTTL: 600, Domain: "m.example.com", GeoAllowList: []string{"de"}})
 			return err
 		}, `GeoAllowList[0] "de" is not an ISO 3166-1 alpha-2 code`},
+		{"delivery key name", func(ctx *pulumi.Context) error {
+			_, err := NewDelivery(ctx, "p-delivery", &DeliveryArgs{Project: proj, Region: region, BucketName: pulumi.String("b"), SigningKey: &SigningKey{},
+				FillAgent: pulumi.String("f"), PlaybackTTL: 600, Domain: "m.example.com", KeyNames: []string{"Key_1"}})
+			return err
+		}, `KeyNames[0] "Key_1" is not a Cloud CDN key name`},
 		{"function invoker", func(ctx *pulumi.Context) error {
 			_, err := NewGoFunction(ctx, "p-fn-ingest", &GoFunctionArgs{Function: manifest.Ingest, Project: proj, Region: region, Sources: &FunctionSources{},
 				Source: SourceArchive{Path: "x.zip", SHA256: strings.Repeat("ab", 32)}, MaxInstances: 1, Runtime: "go127"})

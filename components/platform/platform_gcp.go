@@ -304,7 +304,7 @@ func newGCP(ctx *pulumi.Context, name string, spec *Spec, opts ...pulumi.Resourc
 	}
 	if g.Delivery, err = ottgcp.NewDelivery(ctx, name+"-delivery", &ottgcp.DeliveryArgs{
 		Project: proj, Region: region, BucketName: g.Storage.DeliveryName, Domain: spec.Domain,
-		SigningKey: g.SigningKey, FillAgent: agents.CDNFill, APIBackend: g.API.BackendID,
+		SigningKey: g.SigningKey, KeyNames: spec.CDNKeyNames, FillAgent: agents.CDNFill, APIBackend: g.API.BackendID,
 		GeoAllowList: spec.GeoAllowList, PlaybackTTL: spec.PlaybackTTL, Labels: labels,
 	}, child, after(g.Services)); err != nil {
 		return nil, err

@@ -82,6 +82,11 @@ type Spec struct {
 	PlaybackTTL int
 	// Edge is the optional Cloudflare edge (edge.go).
 	Edge EdgeSpec
+	// CDNKeyNames are the names of the Cloud CDN signed-cookie keys on the delivery backend
+	// bucket (gcp), CDNSigningKeyName the one the api signs with; `ottkit keys` maintains
+	// both, and the keys themselves live only in Secret Manager and the backend bucket.
+	CDNKeyNames       []string
+	CDNSigningKeyName string
 
 	// UploadTTL is the lifetime of presigned upload URLs, in seconds; MaxUploadBytes and
 	// MaxDurationSeconds bound what ingest accepts; UploadOrigins are the browser origins
@@ -211,6 +216,7 @@ func (s *Spec) validate(p *problems) {
 	oneOf(p, k("cloud"), s.Cloud, cloudValues)
 	s.validateEdge(p)
 	s.validateSessions(p)
+	s.validateCDNKeys(p)
 
 	switch {
 	case s.Customer == "":

@@ -220,13 +220,13 @@ func gcpMutations() []gcpMutation {
 			}
 			return err
 		}),
-		{mutation: member("signing key on another backend", "gcp:compute/backendBucketSignedUrlKey:BackendBucketSignedUrlKey", g+"-delivery-signing-key", "stack_deny_gcp_cdn_signed_requests", func(a *pulumi.ResourceTransformationArgs) error {
-			p, err := props[compute.BackendBucketSignedUrlKeyArgs](a)
+		{mutation: member("signed responses cached without bound", "gcp:compute/backendBucket:BackendBucket", g+"-delivery-backend", "stack_deny_gcp_cdn_signed_requests", func(a *pulumi.ResourceTransformationArgs) error {
+			p, err := props[compute.BackendBucketArgs](a)
 			if err == nil {
-				p.BackendBucket = pulumi.String("some-other-backend")
+				p.CdnPolicy = &compute.BackendBucketCdnPolicyArgs{CacheMode: pulumi.String("CACHE_ALL_STATIC"), ClientTtl: pulumi.IntPtr(600)}
 			}
 			return err
-		}).mutation, stackTypes: []string{"gcp:compute/backendBucket:BackendBucket", "gcp:compute/backendBucketSignedUrlKey:BackendBucketSignedUrlKey"}},
+		}).mutation, stackTypes: []string{"gcp:compute/backendBucket:BackendBucket"}},
 		{mutation: member("media over plain HTTP", "gcp:compute/uRLMap:URLMap", g+"-delivery-redirect", "stack_deny_gcp_http_redirect", func(a *pulumi.ResourceTransformationArgs) error {
 			p, err := props[compute.URLMapArgs](a)
 			if err == nil {

@@ -2,15 +2,12 @@ package cdnsign
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha1"
 	"encoding/base64"
 	"errors"
 	"fmt"
 	"hash/crc32"
 	"net"
 	"net/http"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -29,54 +26,6 @@ var (
 	secretJSON = `{"keyName":"ottkit-edge-1","key":"` + base64.URLEncoding.EncodeToString(rawKey) + `"}`
 	now        = time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
 )
-
-// verify is an independent reading of Cloud CDN's signed-cookie check: the cookie's fields
-// in order, the prefix decoded, the expiry in the future, the HMAC-SHA1 over everything
-// before ":Signature=" under the named key, and the requested URL under the prefix.
-func verify(cookieValue, url string, keys map[string][]byte, at time.Time) error {
-	fields := strings.Split(cookieValue, ":")
-	if len(fields) != 4 {
-		return fmt.Errorf("%d fields, want URLPrefix, Expires, KeyName, Signature", len(fields))
-	}
-	want := []string{"URLPrefix=", "Expires=", "KeyName=", "Signature="}
-	vals := make([]string, 4)
-	for i, f := range fields {
-		v, ok := strings.CutPrefix(f, want[i])
-		if !ok {
-			return fmt.Errorf("field %d is %q, want %s…", i, f, want[i])
-		}
-		vals[i] = v
-	}
-	prefix, err := base64.URLEncoding.DecodeString(vals[0])
-	if err != nil {
-		return fmt.Errorf("URLPrefix: %v", err)
-	}
-	exp, err := strconv.ParseInt(vals[1], 10, 64)
-	if err != nil {
-		return fmt.Errorf("Expires: %v", err)
-	}
-	if at.Unix() >= exp {
-		return errors.New("expired")
-	}
-	key, ok := keys[vals[2]]
-	if !ok {
-		return fmt.Errorf("unknown key %q", vals[2])
-	}
-	sig, err := base64.URLEncoding.DecodeString(vals[3])
-	if err != nil {
-		return fmt.Errorf("Signature: %v", err)
-	}
-	signed := cookieValue[:strings.Index(cookieValue, ":Signature=")]
-	m := hmac.New(sha1.New, key)
-	m.Write([]byte(signed))
-	if !hmac.Equal(m.Sum(nil), sig) {
-		return errors.New("signature does not verify")
-	}
-	if !strings.HasPrefix(url, string(prefix)) {
-		return fmt.Errorf("%s is outside %s", url, prefix)
-	}
-	return nil
-}
 
 type staticSecret struct {
 	value []byte
@@ -120,7 +69,7 @@ func TestSignVerifies(t *testing.T) {
 		t.Errorf("Expires %v, want %v", c.Expires, now.Add(time.Hour))
 	}
 	keys := map[string][]byte{"ottkit-edge-1": rawKey}
-	if err := verify(c.Value, "https://media.example.com/assets/abc/index.m3u8", keys, now); err != nil {
+	if err := Verify(c.Value, "https://media.example.com/assets/abc/index.m3u8", keys, now); err != nil {
 		t.Errorf("verify: %v", err)
 	}
 	for name, tc := range map[string]struct {
@@ -133,13 +82,13 @@ func TestSignVerifies(t *testing.T) {
 		"after expiry": {"https://media.example.com/assets/abc/index.m3u8", now.Add(time.Hour), rawKey},
 		"other key":    {"https://media.example.com/assets/abc/index.m3u8", now, []byte("fedcba9876543210")},
 	} {
-		if err := verify(c.Value, tc.url, map[string][]byte{"ottkit-edge-1": tc.key}, tc.at); err == nil {
+		if err := Verify(c.Value, tc.url, map[string][]byte{"ottkit-edge-1": tc.key}, tc.at); err == nil {
 			t.Errorf("%s: verified, want refused", name)
 		}
 	}
 	// A tampered prefix breaks the signature.
 	forged := strings.Replace(c.Value, base64.URLEncoding.EncodeToString([]byte("https://media.example.com/assets/abc/")), base64.URLEncoding.EncodeToString([]byte("https://media.example.com/assets/")), 1)
-	if err := verify(forged, "https://media.example.com/assets/xyz/a.m4s", keys, now); err == nil {
+	if err := Verify(forged, "https://media.example.com/assets/xyz/a.m4s", keys, now); err == nil {
 		t.Error("widened prefix verified")
 	}
 	if _, err := s.Sign(context.Background(), "/assets/def/", now.Add(time.Hour)); err != nil {
@@ -240,7 +189,7 @@ func TestSecretManager(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := verify(cookies[0].Value, "https://media.example.com/assets/abc/x.m4s", map[string][]byte{"ottkit-edge-1": rawKey}, now); err != nil {
+	if err := Verify(cookies[0].Value, "https://media.example.com/assets/abc/x.m4s", map[string][]byte{"ottkit-edge-1": rawKey}, now); err != nil {
 		t.Errorf("verify: %v", err)
 	}
 	if _, err := (SecretManager{Client: client}).Read(ctx, "projects/p/secrets/missing/versions/latest"); status.Code(errors.Unwrap(err)) != codes.NotFound {
