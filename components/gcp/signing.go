@@ -57,23 +57,7 @@ func NewSigningKey(ctx *pulumi.Context, name string, args *SigningKeyArgs, opts 
 		return nil, err
 	}
 	secret := func(resource, id string) (*secretmanager.Secret, error) {
-		return secretmanager.NewSecret(ctx, resource, &secretmanager.SecretArgs{
-			Project:  pulumi.String(args.Project),
-			SecretId: pulumi.String(id),
-			Replication: &secretmanager.SecretReplicationArgs{
-				UserManaged: &secretmanager.SecretReplicationUserManagedArgs{
-					Replicas: secretmanager.SecretReplicationUserManagedReplicaArray{
-						secretmanager.SecretReplicationUserManagedReplicaArgs{
-							Location: pulumi.String(args.Region),
-							CustomerManagedEncryption: &secretmanager.SecretReplicationUserManagedReplicaCustomerManagedEncryptionArgs{
-								KmsKeyName: args.KeyID,
-							},
-						},
-					},
-				},
-			},
-			Labels: labelsOrEmpty(args.Labels),
-		}, pulumi.Parent(k))
+		return newRegionalSecret(ctx, resource, args.Project, id, args.Region, args.KeyID, args.Labels, k)
 	}
 	var err error
 	if k.Secret, err = secret(name+"-secret", name); err != nil {
