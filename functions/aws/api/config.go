@@ -63,8 +63,8 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		UploadTTL:        r.Seconds("UPLOAD_TTL", DefaultUploadTTL, time.Minute, 7*24*time.Hour),
 		MaxUploadBytes:   r.Int("MAX_UPLOAD_BYTES", s3store.MaxCopySize, 1, s3store.MaxCopySize),
 	}
-	c.TenantClaim = claimName(getenv, r, "TENANT_CLAIM", DefaultTenantClaim)
-	c.RolesClaim = claimName(getenv, r, "ROLES_CLAIM", DefaultRolesClaim)
+	c.TenantClaim = r.Optional("TENANT_CLAIM", DefaultTenantClaim, api.CheckClaimName)
+	c.RolesClaim = r.Optional("ROLES_CLAIM", DefaultRolesClaim, api.CheckClaimName)
 	if c.TenantClaim == c.RolesClaim {
 		r.Check("ROLES_CLAIM", fmt.Errorf("%q is TENANT_CLAIM too; tenant and roles are two claims", c.RolesClaim))
 	}
@@ -79,31 +79,15 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			r.Check("SESSIONS_KVS_ARN", validKVSARN(c.SessionsKVSARN))
 		}
 	}
-	c.EdgeSigningSecretARN = strings.TrimSpace(getenv("EDGE_SIGNING_SECRET_ARN"))
-	c.EdgeDomain = strings.TrimSpace(getenv("EDGE_DOMAIN"))
-	switch {
-	case c.EdgeSigningSecretARN != "" && c.EdgeDomain == "":
-		r.Check("EDGE_DOMAIN", fmt.Errorf("is required with EDGE_SIGNING_SECRET_ARN (the edge's media host)"))
-	case c.EdgeSigningSecretARN == "" && c.EdgeDomain != "":
-		r.Check("EDGE_SIGNING_SECRET_ARN", fmt.Errorf("is required with EDGE_DOMAIN (the secret the edge token is signed with)"))
-	case c.EdgeDomain != "":
+	edge := r.Together("EDGE_SIGNING_SECRET_ARN", "EDGE_DOMAIN")
+	c.EdgeSigningSecretARN, c.EdgeDomain = edge[0], edge[1]
+	if c.EdgeDomain != "" {
 		r.Check("EDGE_DOMAIN", validHost(c.EdgeDomain))
 		if c.EdgeDomain == c.PlaybackDomain {
 			r.Check("EDGE_DOMAIN", fmt.Errorf("%q is PLAYBACK_DOMAIN too; the edge has its own host", c.EdgeDomain))
 		}
 	}
 	return c, r.Err()
-}
-
-// claimName reads an optional claim name (def when unset): a JWT claim name, without white
-// space.
-func claimName(getenv func(string) string, r *envconfig.Reader, name, def string) string {
-	v := strings.TrimSpace(getenv(name))
-	if v == "" {
-		return def
-	}
-	r.Check(name, api.CheckClaimName(v))
-	return v
 }
 
 // kvsARNPattern is a CloudFront KeyValueStore's ARN.

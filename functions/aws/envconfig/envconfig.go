@@ -84,3 +84,34 @@ func (r *Reader) Check(name string, err error) {
 		r.fail(name, "%w", err)
 	}
 }
+
+// Optional returns the variable, or def when unset; a set value must pass check.
+func (r *Reader) Optional(name, def string, check func(string) error) string {
+	v := strings.TrimSpace(r.getenv(name))
+	if v == "" {
+		return def
+	}
+	r.Check(name, check(v))
+	return v
+}
+
+// Together returns the variables, which configure one feature and so are set all or none: each
+// one left unset while another is set is a problem naming the one that is.
+func (r *Reader) Together(names ...string) []string {
+	vals := make([]string, len(names))
+	set := ""
+	for i, n := range names {
+		if vals[i] = strings.TrimSpace(r.getenv(n)); vals[i] != "" && set == "" {
+			set = n
+		}
+	}
+	if set == "" {
+		return vals
+	}
+	for i, n := range names {
+		if vals[i] == "" {
+			r.fail(n, "is required with %s", set)
+		}
+	}
+	return vals
+}

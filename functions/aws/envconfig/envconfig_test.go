@@ -2,6 +2,8 @@ package envconfig
 
 import (
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 )
@@ -44,5 +46,29 @@ func TestReader(t *testing.T) {
 		"LADDER: ladder[0].height: 100 is below the minimum 144"
 	if err := r.Err(); err == nil || err.Error() != want {
 		t.Errorf("Err() =\n%v\nwant\n%s", err, want)
+	}
+}
+
+func TestOptionalAndTogether(t *testing.T) {
+	env := map[string]string{"CLAIM": " bad claim ", "A": "x"}
+	r := New(func(k string) string { return env[k] })
+	if v := r.Optional("UNSET", "def", func(string) error { return errors.New("never") }); v != "def" {
+		t.Errorf("Optional of an unset variable = %q, want the default", v)
+	}
+	r.Optional("CLAIM", "def", func(v string) error { return fmt.Errorf("%q has a space", v) })
+	if got := r.Together("A", "B"); got[0] != "x" || got[1] != "" {
+		t.Errorf("Together = %q", got)
+	}
+	if got := r.Together("C", "D"); got[0] != "" || got[1] != "" {
+		t.Errorf("Together of two unset = %q", got)
+	}
+	err := r.Err()
+	for _, want := range []string{`CLAIM: "bad claim" has a space`, "B: is required with A"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("errors %v, want %q", err, want)
+		}
+	}
+	if err != nil && (strings.Contains(err.Error(), "UNSET") || strings.Contains(err.Error(), "C:")) {
+		t.Errorf("errors %v name a variable that was fine", err)
 	}
 }

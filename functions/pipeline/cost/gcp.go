@@ -1,7 +1,6 @@
 package cost
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -223,20 +222,9 @@ func (p GCPPrices) PriceTitle(t Title, m TranscoderMinutes, lc GCPLifecycle) (Ti
 	if err := lc.validate(p); err != nil {
 		return TitleCost{}, err
 	}
-	if t.Duration <= 0 {
-		return TitleCost{}, errors.New("cost: title duration is not positive")
-	}
-	if len(t.Plan.Renditions) == 0 {
-		return TitleCost{}, errors.New("cost: the plan has no renditions")
-	}
-	if t.WatchedFraction == 0 {
-		t.WatchedFraction = 0.5
-	}
-	if t.WatchedFraction < 0 || t.WatchedFraction > 1 {
-		return TitleCost{}, fmt.Errorf("cost: watched fraction %v is outside 0..1", t.WatchedFraction)
-	}
-	if t.Months == 0 {
-		t.Months = 12
+	t, err := t.withDefaults()
+	if err != nil {
+		return TitleCost{}, err
 	}
 	rates := p.Storage[lc.Region]
 	c := TitleCost{Cloud: "gcp"}

@@ -75,22 +75,32 @@ type MonthStorage struct {
 // Intelligent-Tiering monitors and the requests a view makes.
 const segmentSeconds = 6
 
-// PriceTitle prices t with p under the lifecycle lc.
-func (p Prices) PriceTitle(t Title, lc Lifecycle) (TitleCost, error) {
+// withDefaults checks t and fills in what it leaves to the defaults: half of the title
+// watched per view, over 12 months. Both clouds' estimates start here.
+func (t Title) withDefaults() (Title, error) {
 	if t.Duration <= 0 {
-		return TitleCost{}, errors.New("cost: title duration is not positive")
+		return t, errors.New("cost: title duration is not positive")
 	}
 	if len(t.Plan.Renditions) == 0 {
-		return TitleCost{}, errors.New("cost: the plan has no renditions")
+		return t, errors.New("cost: the plan has no renditions")
 	}
 	if t.WatchedFraction == 0 {
 		t.WatchedFraction = 0.5
 	}
 	if t.WatchedFraction < 0 || t.WatchedFraction > 1 {
-		return TitleCost{}, fmt.Errorf("cost: watched fraction %v is outside 0..1", t.WatchedFraction)
+		return t, fmt.Errorf("cost: watched fraction %v is outside 0..1", t.WatchedFraction)
 	}
 	if t.Months == 0 {
 		t.Months = 12
+	}
+	return t, nil
+}
+
+// PriceTitle prices t with p under the lifecycle lc.
+func (p Prices) PriceTitle(t Title, lc Lifecycle) (TitleCost, error) {
+	t, err := t.withDefaults()
+	if err != nil {
+		return TitleCost{}, err
 	}
 	c := TitleCost{Cloud: "aws"}
 	c.Minutes = pipeline.BilledMinutes(t.Plan, t.Duration, t.MultiPass)

@@ -67,24 +67,19 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		UploadTTL:      r.Seconds("UPLOAD_TTL", DefaultUploadTTL, time.Minute, gcsstore.MaxSignedTTL),
 		MaxUploadBytes: r.Int("MAX_UPLOAD_BYTES", MaxUploadBytes, 1, MaxUploadBytes),
 		Claims: stage.ClaimNames{
-			Tenant: claimName(getenv, r, "TENANT_CLAIM", stage.DefaultTenantClaim),
-			Roles:  claimName(getenv, r, "ROLES_CLAIM", stage.DefaultRolesClaim),
+			Tenant: r.Optional("TENANT_CLAIM", stage.DefaultTenantClaim, stage.CheckClaimName),
+			Roles:  r.Optional("ROLES_CLAIM", stage.DefaultRolesClaim, stage.CheckClaimName),
 		},
 	}
 	if c.Claims.Tenant == c.Claims.Roles {
 		r.Check("ROLES_CLAIM", fmt.Errorf("%q is TENANT_CLAIM too; tenant and roles are two claims", c.Claims.Roles))
 	}
-	c.EdgeSigningSecret = strings.TrimSpace(getenv("EDGE_SIGNING_SECRET"))
-	c.EdgeDomain = strings.TrimSpace(getenv("EDGE_DOMAIN"))
-	switch {
-	case c.EdgeSigningSecret != "" && c.EdgeDomain == "":
-		r.Check("EDGE_DOMAIN", errors.New("is required with EDGE_SIGNING_SECRET (the edge's media host)"))
-	case c.EdgeSigningSecret == "" && c.EdgeDomain != "":
-		r.Check("EDGE_SIGNING_SECRET", errors.New("is required with EDGE_DOMAIN (the secret the edge token is signed with)"))
-	case c.EdgeSigningSecret != "":
-		if !strings.HasPrefix(c.EdgeSigningSecret, "projects/") || !strings.Contains(c.EdgeSigningSecret, "/secrets/") {
-			r.Check("EDGE_SIGNING_SECRET", fmt.Errorf("%q is not projects/<project>/secrets/<secret>", c.EdgeSigningSecret))
-		}
+	edge := r.Together("EDGE_SIGNING_SECRET", "EDGE_DOMAIN")
+	c.EdgeSigningSecret, c.EdgeDomain = edge[0], edge[1]
+	if c.EdgeSigningSecret != "" && (!strings.HasPrefix(c.EdgeSigningSecret, "projects/") || !strings.Contains(c.EdgeSigningSecret, "/secrets/")) {
+		r.Check("EDGE_SIGNING_SECRET", fmt.Errorf("%q is not projects/<project>/secrets/<secret>", c.EdgeSigningSecret))
+	}
+	if c.EdgeDomain != "" {
 		if strings.Contains(c.EdgeDomain, "://") || strings.ContainsAny(c.EdgeDomain, "/:*? ") || !strings.Contains(c.EdgeDomain, ".") {
 			r.Check("EDGE_DOMAIN", fmt.Errorf("%q must be a bare DNS host name such as media.example.com", c.EdgeDomain))
 		} else if c.EdgeDomain == c.PlaybackDomain {
@@ -116,16 +111,6 @@ func NewSigner(cfg Config, reader cdnsign.SecretReader) (pipeline.PlaybackSigner
 // ErrNoSecretValue is returned (wrapped) while the edge signing secret has no version, as
 // from the deployment that creates it until `ottkit keys rotate` adds the first key.
 var ErrNoSecretValue = errors.New("secret has no value yet")
-
-// claimName reads an optional claim name, def when unset.
-func claimName(getenv func(string) string, r *envconfig.Reader, name, def string) string {
-	v := strings.TrimSpace(getenv(name))
-	if v == "" {
-		return def
-	}
-	r.Check(name, stage.CheckClaimName(v))
-	return v
-}
 
 // Build builds the api function behind API Gateway.
 func Build(ep entry.Endpoints) runmain.Build {
