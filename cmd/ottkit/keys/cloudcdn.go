@@ -190,11 +190,7 @@ func (r *CloudCDNRotator) next(st cdnState) (Step, error) {
 
 // Plan implements Rotation.
 func (r *CloudCDNRotator) Plan(ctx context.Context) ([]Step, error) {
-	st, err := r.load(ctx)
-	if err != nil {
-		return nil, err
-	}
-	s, err := r.next(st)
+	st, s, err := loadNext(ctx, r.load, r.next)
 	if err != nil {
 		return nil, err
 	}
@@ -215,11 +211,7 @@ func (r *CloudCDNRotator) Plan(ctx context.Context) ([]Step, error) {
 
 // Status implements Rotation.
 func (r *CloudCDNRotator) Status(ctx context.Context) (Status, error) {
-	st, err := r.load(ctx)
-	if err != nil {
-		return Status{}, err
-	}
-	s, err := r.next(st)
+	st, s, err := loadNext(ctx, r.load, r.next)
 	if err != nil {
 		return Status{}, err
 	}
@@ -241,11 +233,7 @@ var _ Rotation = (*CloudCDNRotator)(nil)
 // A switch is refused until the backend bucket has the new key, a retire until every cookie
 // the old key signed has expired, an add when the backend bucket is full.
 func (r *CloudCDNRotator) Next(ctx context.Context) (Step, error) {
-	st, err := r.load(ctx)
-	if err != nil {
-		return Step{}, err
-	}
-	step, err := r.next(st)
+	st, step, err := loadNext(ctx, r.load, r.next)
 	if err != nil {
 		return Step{}, err
 	}

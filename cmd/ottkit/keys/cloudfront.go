@@ -235,11 +235,7 @@ func (r *CloudFrontRotator) next(st cfState) (Step, error) {
 
 // Plan implements Rotation.
 func (r *CloudFrontRotator) Plan(ctx context.Context) ([]Step, error) {
-	st, err := r.load(ctx)
-	if err != nil {
-		return nil, err
-	}
-	s, err := r.next(st)
+	st, s, err := loadNext(ctx, r.load, r.next)
 	if err != nil {
 		return nil, err
 	}
@@ -251,11 +247,7 @@ func (r *CloudFrontRotator) Plan(ctx context.Context) ([]Step, error) {
 
 // Status implements Rotation.
 func (r *CloudFrontRotator) Status(ctx context.Context) (Status, error) {
-	st, err := r.load(ctx)
-	if err != nil {
-		return Status{}, err
-	}
-	s, err := r.next(st)
+	st, s, err := loadNext(ctx, r.load, r.next)
 	if err != nil {
 		return Status{}, err
 	}
@@ -273,11 +265,7 @@ func (r *CloudFrontRotator) Status(ctx context.Context) (Status, error) {
 // crash between the two leaves a state the next run completes: a pending key whose public half
 // is not yet in the file is reused, not replaced.
 func (r *CloudFrontRotator) Next(ctx context.Context) (Step, error) {
-	st, err := r.load(ctx)
-	if err != nil {
-		return Step{}, err
-	}
-	step, err := r.next(st)
+	st, step, err := loadNext(ctx, r.load, r.next)
 	if err != nil {
 		return Step{}, err
 	}

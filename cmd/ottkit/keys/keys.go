@@ -168,11 +168,7 @@ func (r *Rotator) next(st state) (Step, error) {
 
 // Plan returns the steps that remain of a rotation, without doing any.
 func (r *Rotator) Plan(ctx context.Context) ([]Step, error) {
-	st, err := r.load(ctx)
-	if err != nil {
-		return nil, err
-	}
-	s, err := r.next(st)
+	st, s, err := loadNext(ctx, r.load, r.next)
 	if err != nil {
 		return nil, err
 	}
@@ -187,11 +183,7 @@ func (r *Rotator) Plan(ctx context.Context) ([]Step, error) {
 // in the signing secret what it is doing first, so a re-run after a crash finishes the step
 // with the same key instead of leaving a private half no stack file names.
 func (r *Rotator) Next(ctx context.Context) (Step, error) {
-	st, err := r.load(ctx)
-	if err != nil {
-		return Step{}, err
-	}
-	step, err := r.next(st)
+	st, step, err := loadNext(ctx, r.load, r.next)
 	if err != nil {
 		return Step{}, err
 	}
@@ -448,11 +440,7 @@ var _ Rotation = (*Rotator)(nil)
 
 // Status implements Rotation.
 func (r *Rotator) Status(ctx context.Context) (Status, error) {
-	st, err := r.load(ctx)
-	if err != nil {
-		return Status{}, err
-	}
-	s, err := r.next(st)
+	st, s, err := loadNext(ctx, r.load, r.next)
 	if err != nil {
 		return Status{}, err
 	}

@@ -208,3 +208,14 @@ func setConfig(doc *yaml.Node, key string, v *yaml.Node) error {
 	m.Content = append(m.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: key}, v)
 	return nil
 }
+
+// loadNext reads a rotation's state with load and works out its next step with next: where
+// every rotator's Plan, Next and Status begin.
+func loadNext[S any](ctx context.Context, load func(context.Context) (S, error), next func(S) (Step, error)) (S, Step, error) {
+	st, err := load(ctx)
+	if err != nil {
+		return st, Step{}, err
+	}
+	step, err := next(st)
+	return st, step, err
+}
