@@ -16,6 +16,6 @@ func NewSigner(cfg Config, sm *secretsmanager.Client) pipeline.PlaybackSigner {
 	if !cfg.Edge() {
 		return cdn
 	}
-	edge := cloudflare.NewSigner(&cloudflare.SecretKeys{Fetch: playback.SecretString(sm, cfg.EdgeSigningSecretARN)})
+	edge := cloudflare.NewSigner(&cloudflare.SecretKeys{Name: cfg.EdgeSigningSecretARN, Fetch: playback.SecretString(sm, cfg.EdgeSigningSecretARN)})
 	return pipeline.PlaybackSigners{cdn, edge}
 }

@@ -10,20 +10,15 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
 )
 
-// ErrNoSecretValue is returned (wrapped) for a secret that exists without a value, as the
-// edge signing secret does from the deployment that creates it until `ottkit keys rotate`
-// stores the first key.
-var ErrNoSecretValue = errors.New("secret has no value yet")
-
 // SecretString returns a function reading secretID's current string value, for
-// functions/edge/cloudflare.SecretKeys. A secret without a current value is ErrNoSecretValue,
-// with what to run.
+// functions/edge/cloudflare.SecretKeys: "" for a secret without a current value (which
+// SecretKeys reports with what to run).
 func SecretString(client *secretsmanager.Client, secretID string) func(ctx context.Context) (string, error) {
 	return func(ctx context.Context) (string, error) {
 		out, err := client.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(secretID)})
 		var nf *types.ResourceNotFoundException
 		if errors.As(err, &nf) || (err == nil && aws.ToString(out.SecretString) == "") {
-			return "", fmt.Errorf("read %s: %w: `ottkit keys rotate --stack <stack> --kind edge` stores the first key", secretID, ErrNoSecretValue)
+			return "", nil
 		}
 		if err != nil {
 			return "", fmt.Errorf("read %s: %w", secretID, err)

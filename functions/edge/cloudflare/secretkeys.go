@@ -2,6 +2,7 @@ package cloudflare
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -12,11 +13,18 @@ import (
 // once the token lifetime plus this TTL (and a minute of skew) has passed since the switch.
 const DefaultKeyTTL = 5 * time.Minute
 
+// ErrNoKey is returned (wrapped) while the signing secret has no value, as from the
+// deployment that creates it empty until `ottkit keys rotate --kind edge` stores the first key.
+var ErrNoKey = errors.New("secret has no value yet")
+
 // SecretKeys is a KeySource reading the signing secret (as `ottkit keys` writes it, see
 // MarshalSecret) through Fetch, from any cloud's secret store, and caching it for TTL.
 type SecretKeys struct {
-	// Fetch returns the secret's current value.
+	// Fetch returns the secret's current value, "" while it has none (a store's "not found"
+	// for a secret without a version belongs there too).
 	Fetch func(ctx context.Context) (string, error)
+	// Name names the secret in errors.
+	Name string
 	// TTL is how long a key is reused; DefaultKeyTTL when zero.
 	TTL time.Duration
 	// Now is the clock; time.Now when nil.
@@ -42,9 +50,16 @@ func (s *SecretKeys) Key(ctx context.Context) (Key, error) {
 	if s.key.Private != nil && now().Sub(s.fetched) < ttl {
 		return s.key, nil
 	}
+	what := "edge signing secret"
+	if s.Name != "" {
+		what += " " + s.Name
+	}
 	raw, err := s.Fetch(ctx)
 	if err != nil {
-		return Key{}, fmt.Errorf("edge signing secret: %w", err)
+		return Key{}, fmt.Errorf("%s: %w", what, err)
+	}
+	if raw == "" {
+		return Key{}, fmt.Errorf("%s: %w: `ottkit keys rotate --stack <stack> --kind edge` stores the first key", what, ErrNoKey)
 	}
 	key, err := ParseKey(raw)
 	if err != nil {

@@ -3,7 +3,6 @@ package api
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -97,20 +96,16 @@ func NewSigner(cfg Config, reader cdnsign.SecretReader) (pipeline.PlaybackSigner
 	if err != nil || cfg.EdgeSigningSecret == "" {
 		return cdn, err
 	}
-	edge := cloudflare.NewSigner(&cloudflare.SecretKeys{Fetch: func(ctx context.Context) (string, error) {
-		name := cfg.EdgeSigningSecret + "/versions/latest"
+	name := cfg.EdgeSigningSecret + "/versions/latest"
+	edge := cloudflare.NewSigner(&cloudflare.SecretKeys{Name: name, Fetch: func(ctx context.Context) (string, error) {
 		b, err := reader.Read(ctx, name)
-		if status.Code(err) == codes.NotFound || (err == nil && len(b) == 0) {
-			return "", fmt.Errorf("read %s: %w: `ottkit keys rotate --stack <stack> --kind edge` stores the first key", name, ErrNoSecretValue)
+		if status.Code(err) == codes.NotFound {
+			return "", nil // no version yet
 		}
 		return string(b), err
 	}})
 	return pipeline.PlaybackSigners{cdn, edge}, nil
 }
-
-// ErrNoSecretValue is returned (wrapped) while the edge signing secret has no version, as
-// from the deployment that creates it until `ottkit keys rotate` adds the first key.
-var ErrNoSecretValue = errors.New("secret has no value yet")
 
 // Build builds the api function behind API Gateway.
 func Build(ep entry.Endpoints) runmain.Build {
