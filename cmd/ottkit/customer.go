@@ -116,7 +116,7 @@ requires). Edit the written file for everything else.`,
 	fl.StringVar(&o.JWTIssuer, "jwt-issuer", "", "https URL of the customer's identity provider")
 	fl.StringSliceVar(&o.JWTAudience, "jwt-audience", nil, "audience the API accepts (repeatable)")
 	fl.StringArrayVar(&o.SigningKeyFiles, "signing-key", nil, "file with an RSA-2048 public key in PEM, for signed cookies (repeatable, at most 2)")
-	fl.BoolVar(&generateKey, "generate-signing-key", false, "instead of --signing-key: generate the first CloudFront key pair, its private half into Secrets Manager (ottkit keys; the next `ottkit keys rotate --kind cloudfront` after the first deploy signs with it)")
+	fl.BoolVar(&generateKey, "generate-signing-key", false, "instead of --signing-key: generate the first CloudFront key pair, its private half into Secrets Manager (ottkit keys; the next ottkit keys rotate --kind cloudfront after the first deploy signs with it)")
 	fl.StringVar(&o.AlertEmail, "alert-email", "", "e-mail address for alarms")
 	fl.BoolVar(&waf, "waf", false, "put a WAF web ACL in front of the CDN (default: on for prod and production)")
 	_ = cmd.MarkFlagRequired("cloud")

@@ -79,7 +79,7 @@ Needs the pulumi CLI on PATH, logged in to the backend holding the stacks' state
 	}
 	pf := cmd.PersistentFlags()
 	pf.StringVar(&f.projectDir, "project-dir", "", "directory holding Pulumi.yaml (default: the nearest one above the working directory)")
-	pf.StringSliceVar(&f.stacks, "stack", nil, "stack to run, as `ottkit plan --stack` names it (repeatable)")
+	pf.StringSliceVar(&f.stacks, "stack", nil, "stack to run, as ottkit plan --stack names it (repeatable)")
 	pf.StringSliceVar(&f.customers, "customer", nil, "customer whose stacks to run (repeatable)")
 	pf.StringVar(&f.env, "env", "", "only stacks of this environment")
 	pf.BoolVar(&f.all, "all", false, "every stack with a stack file")
